@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { getCustomer, listCustomers, updateCustomer, upsertCustomer, type CustomerRow } from '../../db/customers';
+import { signCustomerToken } from '../../lib/credentials';
+import { conflict, notFound } from '../../lib/errors';
+import type { RouterDeps } from '../deps';
+import { defineRoute, type Auth } from '../route';
+import { IdParams, page, toPage } from '../schemas/common';
+import { CreateCustomerToken, Customer, CustomerInput, CustomerQuery, CustomerToken, UpdateCustomer } from './schemas';
+
+export const toCustomer = (c: CustomerRow): z.infer<typeof Customer> => ({
+  id: c.id, external_ref: c.external_ref, email: c.email, name: c.name, phone: c.phone, created_at: c.created_at.toISOString(),
+});
+
+/** A customer token acts only for its own customer; anything else looks like it does not exist. */
+export function assertSelf(auth: Auth, customerId: number): void {
+  if (auth.kind === 'customer' && auth.customerId !== customerId) throw notFound('Resource');
+}
+
+export function customerRoutes(deps: RouterDeps): void {
+  const tags = ['Customers'];
+
+  defineRoute(deps, {
+    method: 'post', path: '/api/customers', summary: 'Create a customer, or update the one with this e-mail', tags,
+    access: { scope: 'write' }, body: CustomerInput, idempotent: true,
+    responses: { 200: { description: 'Updated', schema: Customer }, 201: { description: 'Created', schema: Customer } },
+    handler: async ({ tx, auth, body }) => {
+      const { row, created } = await upsertCustomer(tx, auth.tenantId, body);
+      return { status: created ? 201 : 200, body: toCustomer(row) };
+    },
+  });
+
+  defineRoute(deps, {
+    method: 'get', path: '/api/customers', summary: 'List or search customers', tags,
+    access: { scope: 'read' }, query: CustomerQuery,
+    responses: { 200: { description: 'Customers', schema: page(Customer) } },
+    handler: async ({ tx, query }) => {
+      const rows = await listCustomers(tx, query);
+      return { body: { ...toPage(rows, query.limit), items: rows.map(toCustomer) } };
+    },
+  });
+
+  defineRoute(deps, {
+    method: 'get', path: '/api/customers/{id}', summary: 'Get a customer', tags,
+    access: { scope: 'read', customer: true }, params: IdParams,
+    responses: { 200: { description: 'Customer', schema: Customer } },
+    handler: async ({ tx, auth, params }) => {
+      assertSelf(auth, params.id);
+      const row = await getCustomer(tx, params.id);
+      if (!row) throw notFound('Customer');
+      return { body: toCustomer(row) };
+    },
+  });
+
+  defineRoute(deps, {
+    method: 'patch', path: '/api/customers/{id}', summary: 'Update a customer', tags,
+    access: { scope: 'write' }, params: IdParams, body: UpdateCustomer,
+    responses: { 200: { description: 'Updated', schema: Customer } },
+    handler: async ({ tx, params, body }) => {
+      if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
+      if (body.email && await tx('customers').where({ email: body.email }).whereNot({ id: params.id }).first('id')) {
+        throw conflict('email_taken', 'Another customer already has this e-mail');
+      }
+      return { body: toCustomer(await updateCustomer(tx, params.id, body)) };
+    },
+  });
+
+  defineRoute(deps, {
+    method: 'post', path: '/api/customers/{id}/tokens', summary: 'Mint a short-lived token that acts for this customer only', tags,
+    access: { scope: 'write' }, params: IdParams, body: CreateCustomerToken,
+    responses: { 201: { description: 'Token', schema: CustomerToken } },
+    handler: async ({ tx, auth, params, body }) => {
+      if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
+      const { token, expiresAt } = await signCustomerToken(deps.config.TOKEN_SECRET, { tenantId: auth.tenantId, customerId: params.id },
+        body.ttl_seconds ?? deps.config.CUSTOMER_TOKEN_TTL_S);
+      return { status: 201, body: { token, customer_id: params.id, expires_at: expiresAt.toISOString() } };
+    },
+  });
+
+  defineRoute(deps, {
+    method: 'get', path: '/api/me', summary: 'The customer a customer token acts for', tags,
+    access: { scope: 'read', customer: true },
+    responses: { 200: { description: 'Customer', schema: Customer } },
+    handler: async ({ tx, auth }) => {
+      if (auth.kind !== 'customer') throw notFound('Customer');
+      const row = await getCustomer(tx, auth.customerId);
+      if (!row) throw notFound('Customer');
+      return { body: toCustomer(row) };
+    },
+  });
+}

@@ -1,0 +1,248 @@
+import type Koa from 'koa';
+import type Router from '@koa/router';
+import { createHash } from 'node:crypto';
+import { type OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { withTenant, type Db, type Tx } from '../db/connection';
+import { isApiKey, hashApiKey, verifyCustomerToken, type Scope } from '../lib/credentials';
+import { AppError, type FieldError } from '../lib/errors';
+import { ProblemSchema } from './schemas/common';
+
+export type Auth =
+  | { kind: 'key'; tenantId: string; keyId: number; scopes: Scope[] }
+  | { kind: 'customer'; tenantId: string; customerId: number };
+
+/** Which callers a route admits: the least key scope it needs, and whether a customer token will do. */
+export interface Access {
+  scope: Scope;
+  customer?: boolean;
+}
+
+const SATISFIES: Record<Scope, Scope[]> = {
+  read: ['read', 'write', 'admin'],
+  write: ['write', 'admin'],
+  admin: ['admin'],
+  scanner: ['scanner', 'write', 'admin'],
+};
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type AnyObject = z.ZodType<Record<string, unknown>>;
+
+export interface HandlerInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  auth: Auth;
+  tx: Tx;
+  ctx: Koa.Context;
+  /** Work that must only happen once the transaction is durable, such as starting a workflow. */
+  afterCommit(fn: () => Promise<void>): void;
+}
+
+export interface HandlerResult {
+  status?: number;
+  /** A function is evaluated after commit and after-commit work, e.g. to include what a workflow produced. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
+  method: Method;
+  /** OpenAPI form, e.g. `/api/events/{id}`. */
+  path: string;
+  summary: string;
+  tags: string[];
+  access: Access;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Accepts an `Idempotency-Key` header: a repeat with the same key and body replays the first answer. */
+  idempotent?: boolean;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  handler(input: HandlerInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<HandlerResult>;
+}
+
+export interface RouteDeps {
+  router: Router;
+  registry: OpenAPIRegistry;
+  db: Db;
+  tokenSecret: string;
+}
+
+function fieldErrors(where: string, error: z.ZodError): FieldError[] {
+  return error.issues.map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.message,
+    code: i.code,
+  }));
+}
+
+function bearer(ctx: Koa.Context): string {
+  const header = ctx.get('authorization');
+  const match = /^Bearer\s+(\S{1,2048})$/i.exec(header);
+  if (!match) throw new AppError(401, 'unauthenticated', 'Send an API key or customer token as `Authorization: Bearer <token>`');
+  return match[1];
+}
+
+async function authenticate(ctx: Koa.Context, deps: RouteDeps): Promise<Auth> {
+  const token = bearer(ctx);
+  if (isApiKey(token)) {
+    const { rows } = await deps.db.raw<{ rows: { key_id: number; tenant_id: string; scopes: Scope[] }[] }>(
+      'select * from usher_authenticate_key(?)', [hashApiKey(token)],
+    );
+    if (!rows.length) throw new AppError(401, 'invalid_credentials', 'The API key is unknown or revoked');
+    return { kind: 'key', tenantId: rows[0].tenant_id, keyId: Number(rows[0].key_id), scopes: rows[0].scopes };
+  }
+  const claims = await verifyCustomerToken(deps.tokenSecret, token);
+  if (!claims) throw new AppError(401, 'invalid_credentials', 'The customer token is invalid or expired');
+  return { kind: 'customer', ...claims };
+}
+
+function authorise(auth: Auth, access: Access): void {
+  if (auth.kind === 'customer') {
+    if (!access.customer) throw new AppError(403, 'forbidden', 'A customer token cannot call this route');
+    return;
+  }
+  if (!auth.scopes.some((s) => SATISFIES[access.scope].includes(s))) {
+    throw new AppError(403, 'insufficient_scope', `This route needs the ${access.scope} scope`);
+  }
+}
+
+function parseInput<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(ctx: Koa.Context, spec: { params?: P; query?: Q; body?: B }): { params: z.output<P>; query: z.output<Q>; body: z.output<B> } {
+  const errors: FieldError[] = [];
+  const run = <S extends z.ZodType>(where: string, schema: S | undefined, value: unknown): z.output<S> => {
+    if (!schema) return undefined as z.output<S>;
+    const r = schema.safeParse(value);
+    if (r.success) return r.data;
+    errors.push(...fieldErrors(where, r.error));
+    return undefined as z.output<S>;
+  };
+  const params = run('params', spec.params, ctx.params);
+  const query = run('query', spec.query, ctx.query);
+  const body = run('body', spec.body, (ctx.request as { body?: unknown }).body);
+  if (errors.length) throw new AppError(400, 'validation_failed', 'The request is not valid', { errors });
+  return { params, query, body };
+}
+
+const IDEMPOTENCY_KEY = /^[\w.:-]{1,255}$/;
+
+interface StoredResponse { status: number; body: unknown }
+
+/** Claims the key inside the request's transaction; a concurrent twin waits on the row lock. */
+async function claimIdempotencyKey(tx: Tx, ctx: Koa.Context, auth: Auth, key: string): Promise<StoredResponse | undefined> {
+  if (!IDEMPOTENCY_KEY.test(key)) throw new AppError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1-255 characters of letters, digits, . : _ -');
+  const hash = createHash('sha256').update(JSON.stringify((ctx.request as { body?: unknown }).body ?? null)).digest('hex');
+  const inserted = await tx('idempotency_keys')
+    .insert({ tenant_id: auth.tenantId, key, method: ctx.method, path: ctx.path, request_hash: hash })
+    .onConflict(['tenant_id', 'key']).ignore().returning('key');
+  if (inserted.length) return undefined;
+  const row = await tx('idempotency_keys').where({ tenant_id: auth.tenantId, key }).first();
+  if (row.request_hash !== hash || row.path !== ctx.path || row.method !== ctx.method) {
+    throw new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request');
+  }
+  if (row.status_code === null) throw new AppError(409, 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still being processed');
+  return { status: row.status_code, body: row.response };
+}
+
+export function toKoaPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+const securityFor = (access: Access): Record<string, string[]>[] =>
+  access.customer ? [{ apiKey: [] }, { customerToken: [] }] : [{ apiKey: [] }];
+
+export function registerOpenApi(registry: OpenAPIRegistry, config: RouteConfig): void {
+  registry.registerPath(config);
+}
+
+export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(
+  deps: RouteDeps,
+  spec: RouteSpec<P, Q, B>,
+): void {
+  const errorResponses = Object.fromEntries(
+    ([[400, 'Invalid input'], [401, 'Missing or invalid credentials'], [403, 'Not allowed'], [404, 'Not found or not yours'], [409, 'Conflict'], [422, 'Business rule violated']] as const)
+      .filter(([status]) => !(status in spec.responses))
+      .map(([status, description]) => [status, { description, content: { 'application/problem+json': { schema: ProblemSchema } } }]),
+  );
+  registerOpenApi(deps.registry, {
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    tags: spec.tags,
+    security: securityFor(spec.access),
+    request: {
+      params: spec.params as z.ZodObject | undefined,
+      query: spec.query as z.ZodObject | undefined,
+      headers: spec.idempotent ? z.object({ 'idempotency-key': z.string().max(255).optional() }) : undefined,
+      body: spec.body ? { content: { 'application/json': { schema: spec.body } }, required: true } : undefined,
+    },
+    responses: {
+      ...Object.fromEntries(Object.entries(spec.responses).map(([status, r]) => [
+        status,
+        { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) },
+      ])),
+      ...errorResponses,
+    },
+  });
+
+  deps.router[spec.method](toKoaPath(spec.path), async (ctx) => {
+    const auth = await authenticate(ctx, deps);
+    authorise(auth, spec.access);
+    const input = parseInput(ctx, spec);
+    const after: (() => Promise<void>)[] = [];
+    const idempotencyKey = spec.idempotent ? ctx.get('idempotency-key') : '';
+
+    const outcome = await withTenant(deps.db, auth.tenantId, async (tx) => {
+      if (idempotencyKey) {
+        const replay = await claimIdempotencyKey(tx, ctx, auth, idempotencyKey);
+        if (replay) return { replay };
+      }
+      const result = await spec.handler({ ...input, auth, tx, ctx, afterCommit: (fn) => { after.push(fn); } });
+      return { result };
+    });
+
+    if ('replay' in outcome && outcome.replay) {
+      ctx.set('Idempotent-Replayed', 'true');
+      ctx.status = outcome.replay.status;
+      ctx.body = outcome.replay.body ?? undefined;
+      return;
+    }
+    const result = outcome.result as HandlerResult;
+    for (const fn of after) await fn();
+    const body = typeof result.body === 'function' ? await (result.body as () => Promise<unknown>)() : result.body;
+    const status = result.status ?? (body === undefined ? 204 : 200);
+    if (idempotencyKey) {
+      await withTenant(deps.db, auth.tenantId, (tx) =>
+        tx('idempotency_keys').where({ tenant_id: auth.tenantId, key: idempotencyKey })
+          .update({ status_code: status, response: JSON.stringify(body ?? null) }));
+    }
+    for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
+    ctx.status = status;
+    if (body !== undefined) ctx.body = body;
+  });
+}
+
+export interface PublicRouteSpec {
+  method: Method;
+  path: string;
+  summary: string;
+  tags: string[];
+  description?: string;
+  /** Documented body; public routes parse their own input (e.g. a signed raw body). */
+  body?: z.ZodType;
+  responses: Record<number, { description: string; contentType?: string; schema?: z.ZodType }>;
+  handler: Koa.Middleware;
+}
+
+/** A route outside tenant credentials (health, docs, signed provider callbacks), still documented. */
+export function definePublicRoute(deps: Pick<RouteDeps, 'router' | 'registry'>, spec: PublicRouteSpec): void {
+  registerOpenApi(deps.registry, {
+    method: spec.method, path: spec.path, summary: spec.summary, tags: spec.tags, description: spec.description,
+    request: spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : undefined,
+    responses: Object.fromEntries(Object.entries(spec.responses).map(([status, r]) => [status, {
+      description: r.description,
+      ...(r.schema || r.contentType ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema ?? z.string() } } } : {}),
+    }])),
+  });
+  deps.router[spec.method](toKoaPath(spec.path), spec.handler);
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import client from 'prom-client';
+import type { RouterDeps } from '../deps';
+import { definePublicRoute } from '../route';
+
+export const metricsRegistry = new client.Registry();
+client.collectDefaultMetrics({ register: metricsRegistry });
+export const httpDuration = new client.Histogram({
+  name: 'usher_http_request_duration_seconds',
+  help: 'API request duration by route and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [metricsRegistry],
+});
+
+async function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timed out')), ms); });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function systemRoutes(deps: RouterDeps, document: () => object): void {
+  const tags = ['System'];
+  definePublicRoute(deps, {
+    method: 'get', path: '/healthz', summary: 'The process is alive', tags,
+    responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } },
+    handler: async (ctx) => { ctx.body = { status: 'ok' }; },
+  });
+
+  definePublicRoute(deps, {
+    method: 'get', path: '/readyz', summary: 'Postgres and Temporal are reachable', tags,
+    responses: {
+      200: { description: 'Ready', schema: z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }) },
+      503: { description: 'A dependency is unreachable' },
+    },
+    handler: async (ctx) => {
+      const checks: Record<string, string> = {};
+      await Promise.all([
+        within(2000, deps.db.raw('select 1')).then(() => { checks.postgres = 'ok'; }, (e: Error) => { checks.postgres = e.message; }),
+        within(2000, deps.temporal.connection.workflowService.getSystemInfo({})).then(() => { checks.temporal = 'ok'; }, (e: Error) => { checks.temporal = e.message; }),
+      ]);
+      const ok = Object.values(checks).every((v) => v === 'ok');
+      ctx.status = ok ? 200 : 503;
+      ctx.body = { status: ok ? 'ready' : 'unavailable', checks };
+    },
+  });
+
+  definePublicRoute(deps, {
+    method: 'get', path: '/metrics', summary: 'Prometheus metrics', tags,
+    responses: { 200: { description: 'Metrics', contentType: 'text/plain' } },
+    handler: async (ctx) => {
+      ctx.type = metricsRegistry.contentType;
+      ctx.body = await metricsRegistry.metrics();
+    },
+  });
+
+  definePublicRoute(deps, {
+    method: 'get', path: '/openapi.json', summary: 'This API described as OpenAPI 3.1', tags,
+    responses: { 200: { description: 'OpenAPI document' } },
+    handler: async (ctx) => { ctx.body = document(); },
+  });
+
+  definePublicRoute(deps, {
+    method: 'get', path: '/docs', summary: 'Human-readable API reference', tags,
+    responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
+    handler: async (ctx) => {
+      ctx.type = 'text/html';
+      ctx.body = renderDocs(document() as OpenApiDoc);
+    },
+  });
+}
+
+interface OpenApiDoc {
+  info: { title: string; version: string; description?: string };
+  paths: Record<string, Record<string, { summary?: string; tags?: string[]; security?: unknown[] }>>;
+}
+
+const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A self-contained reference page (no CDN: the docs must work offline), grouped by tag. */
+function renderDocs(doc: OpenApiDoc): string {
+  const byTag = new Map<string, string[]>();
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const tag = op.tags?.[0] ?? 'Other';
+      const auth = op.security?.length ? 'API key' : 'public';
+      const row = `<tr><td class="m ${method}">${method.toUpperCase()}</td><td><code>${escape(path)}</code></td><td>${escape(op.summary ?? '')}</td><td>${auth}</td></tr>`;
+      byTag.set(tag, [...(byTag.get(tag) ?? []), row]);
+    }
+  }
+  const sections = [...byTag].map(([tag, rows]) => `<h2>${escape(tag)}</h2><table>${rows.join('')}</table>`).join('');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(doc.info.title)}</title>
+<style>body{font:15px system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;width:100%}td{border-bottom:1px solid #eee;padding:.35em .5em;vertical-align:top}
+.m{font-weight:600;width:4em}.get{color:#1565c0}.post{color:#2e7d32}.put,.patch{color:#ef6c00}.delete{color:#c62828}</style></head>
+<body><h1>${escape(doc.info.title)} <small>${escape(doc.info.version)}</small></h1><p>${escape(doc.info.description ?? '')}</p>
+<p>Machine-readable: <a href="/openapi.json">/openapi.json</a>. Errors are <code>application/problem+json</code> with a stable <code>code</code>.</p>${sections}</body></html>`;
+}

@@ -1,0 +1,28 @@
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+
+// Identity columns are bigint; ids stay far below 2^53, so numbers are safe and simpler to use.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export type Db = Knex;
+export type Tx = Knex.Transaction;
+
+export function createDb(url: string, poolMax = 10): Db {
+  return knex({
+    client: 'pg',
+    connection: url,
+    pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: 30_000,
+  });
+}
+
+/**
+ * Runs `fn` in a transaction bound to one tenant: row-level security policies read
+ * `app.tenant_id`, and `set_config(..., true)` scopes it to this transaction only.
+ */
+export async function withTenant<T>(db: Db, tenantId: string, fn: (trx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (trx) => {
+    await trx.raw("select set_config('app.tenant_id', ?, true)", [tenantId]);
+    return fn(trx);
+  });
+}

@@ -1,0 +1,21 @@
+import type { Knex } from 'knex';
+
+export interface DomainEvent {
+  type: string;
+  aggregateType: string;
+  aggregateId: string | number;
+  payload: Record<string, unknown>;
+}
+
+/** Writes domain events in the caller's transaction, so they exist exactly when the change does. */
+export async function emit(tx: Knex.Transaction, tenantId: string, events: DomainEvent | DomainEvent[]): Promise<void> {
+  const list = Array.isArray(events) ? events : [events];
+  if (!list.length) return;
+  await tx('outbox').insert(list.map((e) => ({
+    tenant_id: tenantId,
+    type: e.type,
+    aggregate_type: e.aggregateType,
+    aggregate_id: String(e.aggregateId),
+    payload: JSON.stringify(e.payload),
+  })));
+}

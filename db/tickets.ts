@@ -1,0 +1,55 @@
+import { randomBytes } from 'node:crypto';
+import type { Tx } from './connection';
+
+export const TICKET_STATUSES = ['valid', 'cancelled', 'voided', 'transferred'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+export interface TicketRow {
+  id: number; tenant_id: string; event_id: number; order_id: number; ticket_type_id: number; customer_id: number;
+  code: string; status: TicketStatus; holder_name: string | null; holder_email: string | null;
+  section: string | null; seat: string | null; replaced_by_ticket_id: number | null; created_at: Date; updated_at: Date;
+}
+
+const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+
+/** 20 characters from a 32-symbol alphabet: 100 bits, unguessable, easy to type at a manual-lookup desk. */
+export function generateTicketCode(): string {
+  const bytes = randomBytes(20);
+  let code = '';
+  for (const b of bytes) code += CODE_ALPHABET[b & 31];
+  return code;
+}
+
+export type NewTicket = Pick<TicketRow, 'event_id' | 'order_id' | 'ticket_type_id' | 'customer_id'> &
+  Partial<Pick<TicketRow, 'code' | 'holder_name' | 'holder_email' | 'section' | 'seat'>>;
+
+export async function insertTickets(tx: Tx, tenantId: string, tickets: NewTicket[]): Promise<TicketRow[]> {
+  if (!tickets.length) return [];
+  return tx('tickets')
+    .insert(tickets.map((t) => ({ ...t, code: t.code ?? generateTicketCode(), tenant_id: tenantId })))
+    .returning('*');
+}
+
+export async function getTicket(tx: Tx, id: number, opts: { lock?: boolean } = {}): Promise<TicketRow | undefined> {
+  const q = tx<TicketRow>('tickets').where({ id }).first();
+  return opts.lock ? q.forUpdate() : q;
+}
+
+export async function getTicketByCode(tx: Tx, code: string): Promise<TicketRow | undefined> {
+  return tx<TicketRow>('tickets').where({ code }).first();
+}
+
+export async function listTickets(tx: Tx, filter: { orderId?: number; eventId?: number; customerId?: number; status?: TicketStatus; after?: number; limit: number }): Promise<TicketRow[]> {
+  const q = tx<TicketRow>('tickets').orderBy('id').limit(filter.limit);
+  if (filter.orderId) q.where('order_id', filter.orderId);
+  if (filter.eventId) q.where('event_id', filter.eventId);
+  if (filter.customerId) q.where('customer_id', filter.customerId);
+  if (filter.status) q.where('status', filter.status);
+  if (filter.after) q.where('id', '>', filter.after);
+  return q;
+}
+
+export async function updateTicket(tx: Tx, id: number, patch: Partial<TicketRow>): Promise<TicketRow> {
+  const [row] = await tx('tickets').where({ id }).update({ ...patch, updated_at: tx.fn.now() }).returning('*');
+  return row;
+}

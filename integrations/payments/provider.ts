@@ -1,0 +1,41 @@
+export type PaymentStatus = 'succeeded' | 'requires_action' | 'processing' | 'failed';
+
+export interface PaymentRequest {
+  amountMinor: number;
+  currency: string;
+  /** Stable per order, so a retried call never charges twice. */
+  idempotencyKey: string;
+  description: string;
+  metadata: Record<string, string>;
+  /** A saved or client-created payment method to confirm immediately (Stripe `pm_...`). */
+  paymentMethod?: string;
+}
+
+export interface PaymentResult {
+  provider: 'offline' | 'stripe';
+  reference: string;
+  status: PaymentStatus;
+  /** Given to the buyer's browser to finish payment (Stripe Elements). */
+  clientSecret?: string;
+  note?: string;
+}
+
+export interface RefundRequest {
+  reference: string;
+  amountMinor: number;
+  idempotencyKey: string;
+  reason?: string;
+}
+
+export interface RefundResult {
+  reference: string;
+  status: 'succeeded' | 'pending' | 'failed';
+}
+
+/** Where money moves. Activities call it with idempotency keys; the API calls it to start a payment. */
+export interface PaymentProvider {
+  readonly name: 'offline' | 'stripe';
+  createPayment(request: PaymentRequest): Promise<PaymentResult>;
+  getPaymentStatus(reference: string): Promise<PaymentStatus>;
+  refund(request: RefundRequest): Promise<RefundResult>;
+}

@@ -1,0 +1,60 @@
+import Stripe from 'stripe';
+import type { PaymentProvider, PaymentRequest, PaymentResult, PaymentStatus, RefundRequest, RefundResult } from './provider';
+
+export interface StripeOptions {
+  secretKey: string;
+  /** Points the SDK at stripe-mock in tests, e.g. http://127.0.0.1:12111. */
+  apiUrl?: string;
+}
+
+export function createStripeClient({ secretKey, apiUrl }: StripeOptions): Stripe {
+  const url = apiUrl ? new URL(apiUrl) : undefined;
+  return new Stripe(secretKey, {
+    maxNetworkRetries: 2,
+    ...(url && { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), protocol: url.protocol.replace(':', '') as 'http' | 'https' }),
+  });
+}
+
+function mapStatus(status: Stripe.PaymentIntent.Status): PaymentStatus {
+  switch (status) {
+    case 'succeeded': return 'succeeded';
+    case 'processing': return 'processing';
+    case 'canceled': return 'failed';
+    default: return 'requires_action';
+  }
+}
+
+export class StripePaymentProvider implements PaymentProvider {
+  readonly name = 'stripe' as const;
+
+  constructor(private readonly stripe: Stripe) {}
+
+  async createPayment(request: PaymentRequest): Promise<PaymentResult> {
+    const intent = await this.stripe.paymentIntents.create({
+      amount: request.amountMinor,
+      currency: request.currency.toLowerCase(),
+      description: request.description,
+      metadata: request.metadata,
+      ...(request.paymentMethod ? { payment_method: request.paymentMethod, confirm: true } : {}),
+    }, { idempotencyKey: request.idempotencyKey });
+    return {
+      provider: this.name,
+      reference: intent.id,
+      status: mapStatus(intent.status),
+      clientSecret: intent.client_secret ?? undefined,
+    };
+  }
+
+  async getPaymentStatus(reference: string): Promise<PaymentStatus> {
+    return mapStatus((await this.stripe.paymentIntents.retrieve(reference)).status);
+  }
+
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    const refund = await this.stripe.refunds.create({
+      payment_intent: request.reference,
+      amount: request.amountMinor,
+      ...(request.reason ? { metadata: { reason: request.reason } } : {}),
+    }, { idempotencyKey: request.idempotencyKey });
+    return { reference: refund.id, status: refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' ? 'failed' : 'pending' };
+  }
+}

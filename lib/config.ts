@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Every setting a process reads, from the environment, with the defaults a local run needs. */
+const schema = z.object({
+  DATABASE_URL: z.string().url().default('postgres://postgres:postgres@127.0.0.1:5433/usher'),
+  APP_DATABASE_URL: z.string().url().optional(),
+  APP_DATABASE_PASSWORD: z.string().min(8).default('usher_app_local'),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('usher'),
+  API_PORT: port.default(3000),
+  REALTIME_PORT: port.default(3001),
+  PUBLIC_API_URL: z.string().url().optional(),
+  TOKEN_SECRET: z.string().min(32).default('usher-local-development-token-secret-change-me'),
+  CUSTOMER_TOKEN_TTL_S: z.coerce.number().int().min(30).max(86400).default(900),
+  PAYMENT_PROVIDER: z.enum(['offline', 'stripe']).default('offline'),
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_API_URL: z.string().url().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  PAYMENT_TIMEOUT_S: z.coerce.number().int().min(1).default(1800),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof schema> & { appDatabaseUrl: string; publicApiUrl: string };
+
+export const APP_DB_ROLE = 'usher_app';
+
+/** The application's own role: neither superuser nor table owner, so row-level security binds it. */
+export function appDatabaseUrl(ownerUrl: string, password: string): string {
+  const url = new URL(ownerUrl);
+  url.username = APP_DB_ROLE;
+  url.password = password;
+  return url.toString();
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return {
+    ...c,
+    appDatabaseUrl: c.APP_DATABASE_URL ?? appDatabaseUrl(c.DATABASE_URL, c.APP_DATABASE_PASSWORD),
+    publicApiUrl: c.PUBLIC_API_URL ?? `http://127.0.0.1:${c.API_PORT}`,
+  };
+}

@@ -1,0 +1,21 @@
+import { createDb } from '../db/connection';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { startRealtimeServer } from './server';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('realtime', config.LOG_LEVEL);
+  const db = createDb(config.appDatabaseUrl, config.DATABASE_POOL_MAX);
+  const server = await startRealtimeServer({ db, logger }, config.REALTIME_PORT);
+  const shutdown = () => {
+    server.stop().then(() => db.destroy()).then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

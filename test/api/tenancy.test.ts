@@ -1,0 +1,119 @@
+import { withTenant } from '../../db/connection';
+import { createHarness, client, type Harness } from '../helpers/harness';
+import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
+
+let h: Harness;
+let a: TenantFixture;
+let b: TenantFixture;
+const bIds: Record<string, number> = {};
+
+const TENANT_TABLES = ['api_keys', 'events', 'ticket_types', 'customers', 'orders', 'order_items', 'tickets', 'outbox', 'idempotency_keys'];
+
+beforeAll(async () => {
+  h = await createHarness({ worker: true });
+  a = await createTenantWithKey(h, 'Tenant A');
+  b = await createTenantWithKey(h, 'Tenant B');
+  await createOnSaleEvent(a);
+  const f = await createOnSaleEvent(b);
+  const order = await b.api.post<{ id: number; tickets: { id: number }[] }>('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] }, { 'idempotency-key': 'b-order' });
+  expect(order.status).toBe(201);
+  const key = await b.api.post<{ id: number }>('/api/keys', { name: 'second', scopes: ['read'] });
+  Object.assign(bIds, { event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id });
+});
+afterAll(() => h.stop());
+
+/** Which of tenant B's ids a path parameter of each route names. */
+function idFor(path: string): number {
+  if (path.startsWith('/api/events/')) return bIds.event;
+  if (path.startsWith('/api/ticket-types/')) return bIds.ticketType;
+  if (path.startsWith('/api/customers/')) return bIds.customer;
+  if (path.startsWith('/api/orders/')) return bIds.order;
+  if (path.startsWith('/api/tickets/')) return bIds.ticket;
+  if (path.startsWith('/api/keys/')) return bIds.key;
+  throw new Error(`No tenant-B id known for ${path}: extend idFor`);
+}
+
+describe('tenant isolation', () => {
+  it("answers 404 to tenant A for every route that names one of tenant B's resources", async () => {
+    const doc = (await client(h.baseUrl).get<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>('/openapi.json')).body;
+    const checked: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.includes('{')) continue;
+      for (const [method, op] of Object.entries(ops)) {
+        if (!op.security?.length) continue;
+        const url = path.replace(/\{\w+\}/g, String(idFor(path)));
+        const res = await a.api.request(method.toUpperCase(), url, method === 'get' || method === 'delete' ? undefined : {});
+        // A body that fails validation would hide the 404; such routes must still not leak.
+        expect({ route: `${method} ${path}`, status: res.status === 400 ? 'validation' : res.status }).toEqual({ route: `${method} ${path}`, status: 404 });
+        checked.push(`${method} ${path}`);
+      }
+    }
+    expect(checked.length).toBeGreaterThanOrEqual(10);
+    // B still sees its own data.
+    expect((await b.api.get(`/api/orders/${bIds.order}`)).status).toBe(200);
+  });
+
+  it("lists only the caller's own rows", async () => {
+    const events = await a.api.get<{ items: { id: number }[] }>('/api/events');
+    expect(events.body.items.map((e) => e.id)).not.toContain(bIds.event);
+    const customers = await a.api.get<{ items: { id: number }[] }>('/api/customers');
+    expect(customers.body.items.map((c) => c.id)).not.toContain(bIds.customer);
+    const orders = await a.api.get<{ items: unknown[] }>('/api/orders');
+    expect(orders.body.items).toHaveLength(0);
+    const byOrder = await a.api.get<{ items: unknown[] }>(`/api/tickets?order_id=${bIds.order}`);
+    expect(byOrder.body.items).toHaveLength(0);
+  });
+
+  it('an Idempotency-Key of another tenant is a different key', async () => {
+    const f = await createOnSaleEvent(a);
+    const res = await a.api.post('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] }, { 'idempotency-key': 'b-order' });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('the application role sees no rows at all without the tenant setting, and only its tenant with it', async () => {
+    for (const table of TENANT_TABLES) {
+      const [{ count }] = await h.db(table).count<{ count: string }[]>({ count: '*' });
+      expect({ table, count: Number(count) }).toEqual({ table, count: 0 });
+    }
+    expect(await h.db('tenants').select('id')).toHaveLength(0);
+    const seen = await withTenant(h.db, a.tenantId, (tx) => tx('events').distinct('tenant_id'));
+    expect(seen).toEqual([{ tenant_id: a.tenantId }]);
+    await expect(withTenant(h.db, a.tenantId, (tx) => tx('events').insert({
+      tenant_id: b.tenantId, name: 'x', venue_name: 'x', timezone: 'UTC', starts_at: new Date(), ends_at: new Date(Date.now() + 1000), capacity: 1,
+    }))).rejects.toThrow(/row-level security/);
+  });
+
+  it('the application role is neither superuser nor owner of the tables', async () => {
+    const { rows } = await h.db.raw('select rolsuper, rolbypassrls from pg_roles where rolname = current_user');
+    expect(rows[0]).toEqual({ rolsuper: false, rolbypassrls: false });
+    const owners = await h.owner.raw("select distinct tableowner from pg_tables where schemaname = 'public'");
+    expect(owners.rows.map((r: { tableowner: string }) => r.tableowner)).not.toContain('usher_app');
+  });
+});
+
+describe('credentials', () => {
+  it('rejects missing, unknown and revoked keys with 401, and a too-narrow scope with 403', async () => {
+    expect((await client(h.baseUrl).get('/api/events')).body).toMatchObject({ status: 401, code: 'unauthenticated' });
+    expect((await client(h.baseUrl, 'usk_nope').get('/api/events')).body).toMatchObject({ status: 401, code: 'invalid_credentials' });
+    const created = await a.api.post<{ id: number; key: string }>('/api/keys', { name: 'reader', scopes: ['read'] });
+    expect(created.status).toBe(201);
+    const reader = client(h.baseUrl, created.body.key);
+    expect((await reader.get('/api/events')).status).toBe(200);
+    const write = await reader.post('/api/events', {});
+    expect([write.status, write.body.code]).toEqual([403, 'insufficient_scope']);
+    const list = await a.api.get<{ items: { id: number; key?: string }[] }>('/api/keys');
+    expect(list.body.items.some((k) => 'key' in k)).toBe(false);
+    expect((await a.api.delete(`/api/keys/${created.body.id}`)).status).toBe(200);
+    expect((await reader.get('/api/events')).status).toBe(401);
+    const stored = await h.owner('api_keys').where({ id: created.body.id }).first();
+    expect(stored.key_hash).not.toContain(created.body.key);
+  });
+
+  it('answers problem+json with a stable code', async () => {
+    const res = await a.api.get('/api/events/abc');
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({ code: 'validation_failed', errors: [expect.objectContaining({ path: 'params.id' })] });
+  });
+});

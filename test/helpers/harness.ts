@@ -1,0 +1,152 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { Client as PgClient } from 'pg';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { createApp, type ApiApp } from '../../api/app';
+import { createDb, type Db } from '../../db/connection';
+import { appDatabaseUrl, loadConfig, type Config } from '../../lib/config';
+import { createLogger } from '../../lib/logger';
+import { createPaymentProvider } from '../../integrations/payments';
+import type { PaymentProvider } from '../../integrations/payments/provider';
+import { createWorker, type WorkerDeps } from '../../worker';
+import { withDatabase } from '../../scripts/stack/postgres';
+import { TEST_APP_PASSWORD } from '../global-setup';
+import { testEnv } from '../stack-env';
+
+let runtimeInstalled = false;
+function quietTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export interface Harness {
+  config: Config;
+  /** Owner connection: bypasses row-level security, for arranging and inspecting data. */
+  owner: Db;
+  /** The application role: what the API and activities use. */
+  db: Db;
+  temporal: Client;
+  api: ApiApp;
+  baseUrl: string;
+  worker?: Worker;
+  stop(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  worker?: boolean;
+  env?: Record<string, string>;
+  payments?: PaymentProvider;
+}
+
+/** A private database cloned from the migrated template, its own task queue, and the API on a free port. */
+export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const adminUrl = testEnv('adminUrl');
+  const dbName = `usher_t_${randomBytes(5).toString('hex')}`;
+  const admin = new PgClient({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName} template ${testEnv('templateDb')}`);
+  await admin.end();
+
+  const ownerUrl = withDatabase(adminUrl, dbName);
+  const config = loadConfig({
+    DATABASE_URL: ownerUrl,
+    APP_DATABASE_URL: appDatabaseUrl(ownerUrl, TEST_APP_PASSWORD),
+    TEMPORAL_ADDRESS: testEnv('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${dbName}`,
+    API_PORT: '0',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    STRIPE_API_URL: testEnv('stripeMockUrl'),
+    STRIPE_SECRET_KEY: 'sk_test_123',
+    STRIPE_WEBHOOK_SECRET: 'whsec_test_secret',
+    ...opts.env,
+  });
+  const owner = createDb(ownerUrl, 5);
+  const db = createDb(config.appDatabaseUrl, 30);
+  const temporal = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
+  const logger = createLogger('test', config.LOG_LEVEL);
+  const api = createApp({ config, db, temporal, payments: opts.payments ?? createPaymentProvider(config), logger });
+  const server = await new Promise<Server>((resolve) => { const s = api.app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  if (opts.worker) {
+    quietTemporalRuntime();
+    nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    const deps: WorkerDeps = { db };
+    worker = await createWorker({
+      connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps,
+      workflows: { workflowBundle: { codePath: testEnv('workflowBundle') } },
+    });
+    running = worker.run();
+  }
+
+  return {
+    config, owner, db, temporal, api, baseUrl, worker,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (worker && running) {
+        worker.shutdown();
+        await running;
+      }
+      await nativeConnection?.close();
+      await temporal.connection.close();
+      await db.destroy();
+      await owner.destroy();
+      const a = new PgClient({ connectionString: adminUrl });
+      await a.connect();
+      await a.query(`drop database if exists ${dbName} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+export interface HttpResult<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** A small HTTP client bound to one credential. */
+export function client(baseUrl: string, token?: string) {
+  async function request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+    const res = await fetch(baseUrl + path, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep text */ }
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+  return {
+    request,
+    get: <T = Record<string, unknown>>(path: string, headers?: Record<string, string>) => request<T>('GET', path, undefined, headers),
+    post: <T = Record<string, unknown>>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>('POST', path, body ?? {}, headers),
+    patch: <T = Record<string, unknown>>(path: string, body?: unknown) => request<T>('PATCH', path, body ?? {}),
+    put: <T = Record<string, unknown>>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
+    delete: <T = Record<string, unknown>>(path: string) => request<T>('DELETE', path),
+  };
+}
+
+export type ApiClient = ReturnType<typeof client>;
+
+/** Waits on a condition with a deadline instead of sleeping a fixed time. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, { timeoutMs = 15_000, intervalMs = 50, what = 'condition' } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

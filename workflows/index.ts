@@ -1,0 +1,2 @@
+// The worker's single entry: every workflow type is exported from here.
+export { orderFulfilmentWorkflow } from './orders/fulfilment';
