@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 import { getCustomer, listCustomers, updateCustomer, upsertCustomer, type CustomerRow } from '../../db/customers';
 import { signCustomerToken } from '../../lib/credentials';
 import { conflict, notFound } from '../../lib/errors';

