@@ -7,6 +7,7 @@ import { errorMiddleware } from './middleware/errors';
 import { customerRoutes } from './customers/routes';
 import { eventRoutes } from './events/routes';
 import { orderRoutes } from './orders/routes';
+import { platformRoutes } from './platform/routes';
 import { stripeWebhookRoutes } from './orders/stripe-webhook';
 import { httpDuration, systemRoutes } from './system/routes';
 import { tenancyRoutes } from './tenancy/routes';
@@ -39,6 +40,7 @@ export function createApp(services: ApiServices): ApiApp {
 
   systemRoutes(deps, openApiDocument);
   tenancyRoutes(deps);
+  platformRoutes(deps);
   eventRoutes(deps);
   customerRoutes(deps);
   orderRoutes(deps);

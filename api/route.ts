@@ -7,6 +7,8 @@ import { withTenant, type Db, type Tx } from '../db/connection';
 import { isApiKey, hashApiKey, verifyCustomerToken, type Scope } from '../lib/credentials';
 import { AppError, type FieldError } from '../lib/errors';
 import { ProblemSchema } from './schemas/common';
+import { appendAudit, isModuleEnabled } from '../db/platform';
+import type { ModuleName } from '../domain/platform/plans';
 
 export type Auth =
   | { kind: 'key'; tenantId: string; keyId: number; scopes: Scope[] }
@@ -16,6 +18,8 @@ export type Auth =
 export interface Access {
   scope: Scope;
   customer?: boolean;
+  /** The add-on module the tenant must have enabled (403 `module_not_enabled` otherwise). */
+  module?: ModuleName;
 }
 
 const SATISFIES: Record<Scope, Scope[]> = {
@@ -144,6 +148,26 @@ async function claimIdempotencyKey(tx: Tx, ctx: Koa.Context, auth: Auth, key: st
   return { status: row.status_code, body: row.response };
 }
 
+/** Every mutating call leaves a trace: who, which route, on what, with what input. */
+async function auditCall(tx: Tx, auth: Auth, spec: { method: Method; path: string; tags: string[] }, params: unknown, body: unknown, result: HandlerResult): Promise<void> {
+  const p = params as { id?: number } | undefined;
+  const produced = typeof result.body === 'object' && result.body !== null ? (result.body as { id?: unknown }) : undefined;
+  await appendAudit(tx, auth.tenantId, {
+    actor: auth.kind === 'key' ? { type: 'api_key', id: String(auth.keyId) } : { type: 'customer', id: String(auth.customerId) },
+    action: `${spec.method.toUpperCase()} ${spec.path}`,
+    entityType: spec.tags[0]?.toLowerCase() ?? 'api',
+    entityId: p?.id ?? (typeof produced?.id === 'number' || typeof produced?.id === 'string' ? produced.id : undefined),
+    after: redactSecrets(body),
+  });
+}
+
+const SECRET_FIELDS = new Set(['key', 'token', 'secret', 'password', 'payment_method']);
+function redactSecrets(value: unknown): unknown {
+  if (!value || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_FIELDS.has(k) ? '[redacted]' : redactSecrets(v)]));
+}
+
 export function toKoaPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1');
 }
@@ -193,11 +217,15 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
     const idempotencyKey = spec.idempotent ? ctx.get('idempotency-key') : '';
 
     const outcome = await withTenant(deps.db, auth.tenantId, async (tx) => {
+      if (spec.access.module && !(await isModuleEnabled(tx, spec.access.module))) {
+        throw new AppError(403, 'module_not_enabled', `The ${spec.access.module} module is not enabled for this tenant`);
+      }
       if (idempotencyKey) {
         const replay = await claimIdempotencyKey(tx, ctx, auth, idempotencyKey);
         if (replay) return { replay };
       }
       const result = await spec.handler({ ...input, auth, tx, ctx, afterCommit: (fn) => { after.push(fn); } });
+      if (spec.method !== 'get') await auditCall(tx, auth, spec, input.params, input.body, result);
       return { result };
     });
 

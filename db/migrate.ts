@@ -15,6 +15,8 @@ async function grantAppRole(owner: Db): Promise<void> {
     grant select, insert, update, delete on all tables in schema public to ${APP_DB_ROLE};
     grant usage, select on all sequences in schema public to ${APP_DB_ROLE};
     revoke all on knex_migrations, knex_migrations_lock from ${APP_DB_ROLE};
+    -- The audit trail is append-only for the application.
+    revoke update, delete, truncate on audit_log from ${APP_DB_ROLE};
     revoke execute on all functions in schema public from public;
     grant execute on all functions in schema public to ${APP_DB_ROLE};
   `);

@@ -21,6 +21,8 @@ const schema = z.object({
   STRIPE_API_URL: z.string().url().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   PAYMENT_TIMEOUT_S: z.coerce.number().int().min(1).default(1800),
+  SMTP_URL: z.string().url().optional().meta({ description: 'smtp://user:pass@host:port; unset logs e-mails instead of sending' }),
+  MAIL_FROM: z.string().default('Usher <no-reply@usher.local>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -3,6 +3,8 @@ import { upsertCustomer } from '../db/customers';
 import { insertEvent, insertTicketType } from '../db/events';
 import { fulfilOrder, placeOrder } from '../db/orders';
 import { createApiKey, createTenant, getTenant } from '../db/tenants';
+import { upsertModule } from '../db/platform';
+import { MODULES } from '../domain/platform/plans';
 import { hashApiKey } from '../lib/credentials';
 
 export const DEMO_TENANT_ID = 't_demo';
@@ -34,6 +36,7 @@ export async function seedDemo(ownerUrl: string, previous?: Partial<DemoTenant>)
     return await withTenant(db, DEMO_TENANT_ID, async (tx) => {
       await createTenant(tx, { id: DEMO_TENANT_ID, name: 'Demo Promotions' });
       const { key } = await createApiKey(tx, DEMO_TENANT_ID, 'demo', ['admin']);
+      for (const module of MODULES) await upsertModule(tx, DEMO_TENANT_ID, module, { enabled: true });
       const startsAt = new Date(Date.now() + 30 * 86_400_000);
       startsAt.setUTCHours(18, 0, 0, 0);
       const event = await insertEvent(tx, DEMO_TENANT_ID, {

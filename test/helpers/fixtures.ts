@@ -1,4 +1,6 @@
 import { createApiKey, createTenant } from '../../db/tenants';
+import { upsertModule } from '../../db/platform';
+import { MODULES, type ModuleName } from '../../domain/platform/plans';
 import type { Scope } from '../../lib/credentials';
 import { client, type ApiClient, type Harness } from './harness';
 
@@ -8,8 +10,10 @@ export interface TenantFixture {
   api: ApiClient;
 }
 
-export async function createTenantWithKey(h: Harness, name = 'Test tenant', scopes: Scope[] = ['admin']): Promise<TenantFixture> {
+/** A tenant with an API key, subscribed to every module unless told otherwise. */
+export async function createTenantWithKey(h: Harness, name = 'Test tenant', scopes: Scope[] = ['admin'], modules: readonly ModuleName[] = MODULES): Promise<TenantFixture> {
   const tenant = await createTenant(h.owner, { name });
+  for (const module of modules) await upsertModule(h.owner, tenant.id, module, { enabled: true });
   const { key } = await createApiKey(h.owner, tenant.id, 'test', scopes);
   return { tenantId: tenant.id, key, api: client(h.baseUrl, key) };
 }

@@ -3,14 +3,16 @@ import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createApp, type ApiApp } from '../../api/app';
 import { createDb, type Db } from '../../db/connection';
 import { appDatabaseUrl, loadConfig, type Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { createPaymentProvider } from '../../integrations/payments';
 import type { PaymentProvider } from '../../integrations/payments/provider';
-import { createWorker, type WorkerDeps } from '../../worker';
+import { startWorkerProcess, type WorkerDeps, type WorkerProcess } from '../../worker';
+import { createMailer } from '../../integrations/mail/mailer';
+import { startSmtpReceiver, type ReceivedMail } from './smtp';
 import { withDatabase } from '../../scripts/stack/postgres';
 import { TEST_APP_PASSWORD } from '../global-setup';
 import { testEnv } from '../stack-env';
@@ -32,7 +34,10 @@ export interface Harness {
   temporal: Client;
   api: ApiApp;
   baseUrl: string;
-  worker?: Worker;
+  /** The worker process (Temporal worker and outbox dispatcher) when `worker: true`. */
+  worker?: WorkerProcess;
+  /** What the real SMTP receiver got. */
+  mail: ReceivedMail[];
   stop(): Promise<void>;
 }
 
@@ -64,6 +69,8 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     STRIPE_WEBHOOK_SECRET: 'whsec_test_secret',
     ...opts.env,
   });
+  const smtp = await startSmtpReceiver();
+  Object.assign(config, { SMTP_URL: smtp.url });
   const owner = createDb(ownerUrl, 5);
   const db = createDb(config.appDatabaseUrl, 30);
   const temporal = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
@@ -72,28 +79,24 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   const server = await new Promise<Server>((resolve) => { const s = api.app.listen(0, '127.0.0.1', () => resolve(s)); });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
+  let worker: WorkerProcess | undefined;
   let nativeConnection: NativeConnection | undefined;
   if (opts.worker) {
     quietTemporalRuntime();
     nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    const deps: WorkerDeps = { db };
-    worker = await createWorker({
-      connection: nativeConnection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, deps,
-      workflows: { workflowBundle: { codePath: testEnv('workflowBundle') } },
-    });
-    running = worker.run();
+    const deps: WorkerDeps = {
+      db, config, logger, temporal, payments: opts.payments ?? createPaymentProvider(config),
+      mailer: createMailer({ smtpUrl: smtp.url, from: config.MAIL_FROM, logger }),
+    };
+    worker = await startWorkerProcess({ connection: nativeConnection, deps, workflows: { workflowBundle: { codePath: testEnv('workflowBundle') } } });
   }
 
   return {
-    config, owner, db, temporal, api, baseUrl, worker,
+    config, owner, db, temporal, api, baseUrl, worker, mail: smtp.messages,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (worker && running) {
-        worker.shutdown();
-        await running;
-      }
+      await worker?.shutdown();
+      await smtp.stop();
       await nativeConnection?.close();
       await temporal.connection.close();
       await db.destroy();

@@ -1,0 +1,115 @@
+import pg from 'pg';
+import type { Client } from '@temporalio/client';
+import { withTenant, type Db } from '../../db/connection';
+import type { Config } from '../../lib/config';
+import type { Logger } from '../../lib/logger';
+import { matches, type OutboxEvent, type Trigger } from './triggers';
+
+export interface DispatcherDeps {
+  db: Db;
+  temporal: Client;
+  config: Config;
+  logger: Logger;
+  triggers: readonly Trigger[];
+  /** Fallback poll when no notification arrives (and for retries that come due). */
+  pollIntervalMs?: number;
+  batchSize?: number;
+}
+
+const MAX_BACKOFF_MS = 10 * 60_000;
+
+/**
+ * Delivers each outbox row to every matching trigger, once. Rows are claimed with
+ * `for update skip locked`, so several dispatchers (one per worker process) share the work;
+ * `trigger_runs` remembers completed triggers, so a row retried after a failure or a crash
+ * only re-runs the triggers that had not finished.
+ */
+export class OutboxDispatcher {
+  private running = false;
+  private wake?: () => void;
+  private loop?: Promise<void>;
+  private listener?: pg.Client;
+
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  async start(): Promise<void> {
+    this.running = true;
+    this.listener = new pg.Client({ connectionString: this.deps.config.appDatabaseUrl });
+    this.listener.on('notification', () => this.wake?.());
+    this.listener.on('error', (err) => this.deps.logger.warn({ err }, 'outbox listener lost; polling only'));
+    await this.listener.connect();
+    await this.listener.query('listen usher_outbox');
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Processes everything due now; returns how many rows were completed. Exposed for tests and benchmarks. */
+  async drain(): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const { rows } = await this.deps.db.raw<{ rows: { id: number; tenant_id: string }[] }>('select * from usher_due_outbox(?)', [this.deps.batchSize ?? 100]);
+      if (!rows.length) return done;
+      let progressed = false;
+      for (const row of rows) {
+        const outcome = await this.dispatch(row.tenant_id, Number(row.id));
+        if (outcome === 'done') done++;
+        if (outcome !== 'busy') progressed = true;
+      }
+      if (!progressed) return done;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.drain();
+      } catch (err) {
+        this.deps.logger.error({ err }, 'outbox dispatch failed');
+      }
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.deps.pollIntervalMs ?? 1000);
+        this.wake = () => { clearTimeout(timer); resolve(); };
+      });
+    }
+  }
+
+  private async dispatch(tenantId: string, id: number): Promise<'done' | 'failed' | 'busy'> {
+    return withTenant(this.deps.db, tenantId, async (tx) => {
+      const row = await tx('outbox').where({ id }).whereNull('dispatched_at').forUpdate().skipLocked().first();
+      if (!row) return 'busy';
+      const event: OutboxEvent = {
+        id, tenantId, type: row.type, aggregateType: row.aggregate_type, aggregateId: row.aggregate_id, payload: row.payload, createdAt: row.created_at,
+      };
+      const completed = new Set((await tx('trigger_runs').where({ outbox_id: id }).pluck('trigger')) as string[]);
+      const errors: string[] = [];
+      for (const trigger of this.deps.triggers) {
+        if (!matches(trigger, event.type) || completed.has(trigger.name)) continue;
+        try {
+          // A savepoint per trigger: one failing trigger neither undoes nor blocks the others.
+          await tx.transaction(async (sp) => {
+            await trigger.run(event, { ...this.deps, tx: sp });
+            await sp('trigger_runs').insert({ outbox_id: id, trigger: trigger.name, tenant_id: tenantId });
+          });
+        } catch (err) {
+          errors.push(`${trigger.name}: ${(err as Error).message}`);
+          this.deps.logger.warn({ err, outboxId: id, trigger: trigger.name }, 'trigger failed; will retry');
+        }
+      }
+      if (!errors.length) {
+        await tx('outbox').where({ id }).update({ dispatched_at: tx.fn.now(), last_error: null });
+        return 'done';
+      }
+      const attempts = row.attempts + 1;
+      const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 20));
+      await tx('outbox').where({ id }).update({ attempts, last_error: errors.join('; ').slice(0, 2000), next_attempt_at: new Date(Date.now() + backoff) });
+      return 'failed';
+    });
+  }
+}

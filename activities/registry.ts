@@ -1,0 +1,17 @@
+import type { Mailer } from '../integrations/mail/mailer';
+import { mailTrigger } from './platform/mail-trigger';
+import type { Trigger } from './platform/triggers';
+
+export interface TriggerDeps {
+  mailer: Mailer;
+}
+
+/**
+ * The one registration point for reactions to domain events: each module adds its triggers here
+ * (wallet passes on order.created, waitlist on ticket release, capacity alerts on check-in, ...).
+ */
+export function createTriggers(deps: TriggerDeps): Trigger[] {
+  return [
+    mailTrigger(deps.mailer),
+  ];
+}

@@ -1,0 +1,86 @@
+import { withTenant } from '../../db/connection';
+import { queueEmail } from '../../db/mail';
+import { emit } from '../../db/outbox';
+import { recordUsage } from '../../db/platform';
+import { meterAmount } from '../../domain/platform/plans';
+import { createHarness, eventually, type Harness } from '../helpers/harness';
+import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
+
+let h: Harness;
+let t: TenantFixture;
+
+beforeAll(async () => {
+  h = await createHarness({ worker: true });
+  t = await createTenantWithKey(h, 'Platform tenant', ['admin'], ['checkin']);
+});
+afterAll(() => h.stop());
+
+describe('module subscriptions', () => {
+  it('lists all twelve modules with the tenant\'s state and their base fees', async () => {
+    const modules = await t.api.get<{ items: { module: string; enabled: boolean; base_fee_minor: number }[] }>('/api/modules');
+    expect(modules.body.items).toHaveLength(12);
+    expect(modules.body.items.find((m) => m.module === 'checkin')).toMatchObject({ enabled: true, base_fee_minor: 1500 });
+    expect(modules.body.items.find((m) => m.module === 'wallet')).toMatchObject({ enabled: false, base_fee_minor: 800 });
+    const off = await t.api.put('/api/modules/wallet', { enabled: false });
+    expect(off.status).toBe(200);
+    const bad = await t.api.put('/api/modules/teleportation', { enabled: true });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('usage metering and billing', () => {
+  it("reproduces the proposal's worked example: 5,000 scans on the check-in base plan cost €15 + €50 = €65", async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    await withTenant(h.db, t.tenantId, async (tx) => {
+      for (let i = 0; i < 5000; i++) {
+        await recordUsage(tx, t.tenantId, { meter: 'checkin.scan', quantity: 1, amountMinor: meterAmount('checkin.scan', 1), idempotencyKey: `scan-${i}` });
+      }
+      // A replayed scan is not counted again.
+      expect(await recordUsage(tx, t.tenantId, { meter: 'checkin.scan', quantity: 1, amountMinor: 1, idempotencyKey: 'scan-0' })).toBe(false);
+    });
+    const usage = await t.api.get<{ lines: { code: string; quantity: number; amount_minor: number }[]; total_minor: number }>(`/api/billing/usage?month=${month}`);
+    expect(usage.status).toBe(200);
+    expect(usage.body.lines).toEqual([
+      expect.objectContaining({ code: 'checkin.base', quantity: 1, amount_minor: 1500 }),
+      expect.objectContaining({ code: 'checkin.scan', quantity: 5000, amount_minor: 5000 }),
+    ]);
+    expect(usage.body.total_minor).toBe(6500);
+
+    await t.api.put('/api/modules/checkin', { plan: 'enterprise' });
+    const enterprise = await t.api.get<{ total_minor: number }>(`/api/billing/usage?month=${month}`);
+    expect(enterprise.body.total_minor).toBe(10000);
+    expect((await t.api.get('/api/billing/usage?month=2026-13')).status).toBe(400);
+  });
+});
+
+describe('audit log', () => {
+  it('records every mutating API call with its actor, and the application cannot rewrite it', async () => {
+    const f = await createOnSaleEvent(t);
+    const audit = await t.api.get<{ items: { action: string; actor: { type: string }; entity_id: string | null }[] }>(`/api/audit?entity_type=events`);
+    expect(audit.body.items.map((a) => a.action)).toEqual(expect.arrayContaining(['POST /api/events', 'POST /api/events/{id}/ticket-types']));
+    expect(audit.body.items.find((a) => a.action === 'POST /api/events')).toMatchObject({ actor: { type: 'api_key' }, entity_id: String(f.eventId) });
+    await expect(withTenant(h.db, t.tenantId, (tx) => tx('audit_log').update({ action: 'forged' }))).rejects.toThrow(/permission denied/);
+    await expect(withTenant(h.db, t.tenantId, (tx) => tx('audit_log').del())).rejects.toThrow(/permission denied/);
+  });
+});
+
+describe('outbox dispatch and e-mail', () => {
+  it('delivers a queued e-mail once through a real SMTP server, even when queued twice', async () => {
+    await withTenant(h.db, t.tenantId, async (tx) => {
+      await queueEmail(tx, t.tenantId, { idempotencyKey: 'hello-1', to: 'fan@example.com', subject: 'Hello from Usher', text: 'Hi!' });
+      await queueEmail(tx, t.tenantId, { idempotencyKey: 'hello-1', to: 'fan@example.com', subject: 'Hello from Usher', text: 'Hi!' });
+    });
+    const mail = await eventually(async () => h.mail.find((m) => m.subject === 'Hello from Usher'), { what: 'the e-mail' });
+    expect(mail.to).toEqual(['fan@example.com']);
+    await eventually(async () => (await h.owner('email_outbox').where({ idempotency_key: 'hello-1' }).first())?.status === 'sent', { what: 'sent status' });
+    expect(h.mail.filter((m) => m.subject === 'Hello from Usher')).toHaveLength(1);
+  });
+
+  it('marks every event dispatched once its triggers ran', async () => {
+    await withTenant(h.db, t.tenantId, (tx) => emit(tx, t.tenantId, { type: 'test.ping', aggregateType: 'test', aggregateId: 1, payload: {} }));
+    await eventually(async () => {
+      const pending = await h.owner('outbox').whereNull('dispatched_at').where('next_attempt_at', '<=', new Date());
+      return pending.length === 0;
+    }, { what: 'outbox drained' });
+  });
+});
