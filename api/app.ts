@@ -8,6 +8,7 @@ import { customerRoutes } from './customers/routes';
 import { eventRoutes } from './events/routes';
 import { orderRoutes } from './orders/routes';
 import { platformRoutes } from './platform/routes';
+import { refundRoutes } from './refunds/routes';
 import { stripeWebhookRoutes } from './orders/stripe-webhook';
 import { httpDuration, systemRoutes } from './system/routes';
 import { tenancyRoutes } from './tenancy/routes';
@@ -46,6 +47,7 @@ export function createApp(services: ApiServices): ApiApp {
   orderRoutes(deps);
   stripeWebhookRoutes(deps);
   ticketRoutes(deps);
+  refundRoutes(deps);
 
   app.use(errorMiddleware(services.logger));
   app.use(async (ctx, next) => {

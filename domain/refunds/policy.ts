@@ -119,3 +119,18 @@ export function quote(rules: PolicyRules, ctx: QuoteContext): Quote {
 export function isWithinPolicy(q: Quote, type: RequestType): boolean {
   return q[type].allowed;
 }
+
+/** The quote as the API shows it (and as a request keeps it): snake_case, instants as ISO strings. */
+export function quoteToJson(q: Quote) {
+  return {
+    days_before: q.daysBefore,
+    window: q.window,
+    window_ends_at: q.windowEndsAt?.toISOString() ?? null,
+    paid_minor: q.paidMinor,
+    refund: { allowed: q.refund.allowed, reason: q.refund.reason, percentage: q.refund.percentage, gross_minor: q.refund.grossMinor, fee_minor: q.refund.feeMinor, amount_minor: q.refund.amountMinor },
+    exchange: q.exchange,
+    transfer: q.transfer,
+    credit: { allowed: q.credit.allowed, reason: q.credit.reason, amount_minor: q.credit.amountMinor },
+  };
+}
+export type QuoteJson = ReturnType<typeof quoteToJson>;
