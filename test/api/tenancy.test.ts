@@ -7,7 +7,8 @@ let a: TenantFixture;
 let b: TenantFixture;
 const bIds: Record<string, number> = {};
 
-const TENANT_TABLES = ['api_keys', 'events', 'ticket_types', 'customers', 'orders', 'order_items', 'tickets', 'outbox', 'idempotency_keys'];
+const TENANT_TABLES = ['api_keys', 'events', 'ticket_types', 'customers', 'orders', 'order_items', 'tickets', 'outbox', 'idempotency_keys',
+  'refund_policies', 'refund_requests', 'refund_request_tickets', 'store_credit_entries'];
 
 beforeAll(async () => {
   h = await createHarness({ worker: true });
@@ -18,13 +19,17 @@ beforeAll(async () => {
   const order = await b.api.post<{ id: number; tickets: { id: number }[] }>('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] }, { 'idempotency-key': 'b-order' });
   expect(order.status).toBe(201);
   const key = await b.api.post<{ id: number }>('/api/keys', { name: 'second', scopes: ['read'] });
-  Object.assign(bIds, { event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id });
+  const refund = await b.api.post<{ id: number }>('/api/refund-requests', { order_id: order.body.id, type: 'refund' });
+  expect(refund.status).toBe(201);
+  Object.assign(bIds, { event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id, refundRequest: refund.body.id });
 });
 afterAll(() => h.stop());
 
 /** Bodies that pass validation, so that only ownership decides the answer. */
 const VALID_BODIES: Record<string, unknown> = {
   'post /api/events/{id}/ticket-types': { name: 'Probe', price_minor: 100, currency: 'EUR', inventory: 1 },
+  'put /api/events/{id}/refund-policy': { rules: { windows: [] } },
+  'post /api/customers/{id}/store-credit': { amount_minor: 100, currency: 'EUR' },
 };
 
 /** Path parameters that name something of the caller's own (a module name), not another tenant's row. */
@@ -38,6 +43,7 @@ function idFor(path: string): number {
   if (path.startsWith('/api/orders/')) return bIds.order;
   if (path.startsWith('/api/tickets/')) return bIds.ticket;
   if (path.startsWith('/api/keys/')) return bIds.key;
+  if (path.startsWith('/api/refund-requests/')) return bIds.refundRequest;
   throw new Error(`No tenant-B id known for ${path}: extend idFor`);
 }
 

@@ -22,9 +22,9 @@ export interface RefundFixture {
 
 /**
  * An on-sale event `daysOut` Berlin calendar days ahead (at noon there)
- * with the proposal's policy, and a paid order of `quantity` tickets at `price` minor units.
+ * with the proposal's policy (or `policy`), a ticket type at `price` minor units, and a customer.
  */
-export async function paidOrderForEvent(t: TenantFixture, opts: { daysOut: number; quantity?: number; price?: number; inventory?: number; policy?: unknown }): Promise<RefundFixture> {
+export async function eventWithPolicy(t: TenantFixture, opts: { daysOut: number; price?: number; inventory?: number; policy?: unknown }): Promise<Omit<RefundFixture, 'orderId' | 'tickets'>> {
   const today = localDayNumber(new Date(), 'Europe/Berlin');
   const starts = new Date(startOfLocalDay(today + opts.daysOut, 'Europe/Berlin').getTime() + 12 * 3_600_000);
   const event = await t.api.post<{ id: number }>('/api/events', {
@@ -36,9 +36,15 @@ export async function paidOrderForEvent(t: TenantFixture, opts: { daysOut: numbe
   const policy = await t.api.put(`/api/events/${event.body.id}/refund-policy`, { rules: opts.policy ?? PROPOSAL_POLICY });
   if (policy.status !== 200) throw new Error(`policy: ${policy.status} ${JSON.stringify(policy.body)}`);
   const customer = await t.api.post<{ id: number }>('/api/customers', { email: `fan-${Date.now()}-${Math.random()}@example.com`, name: 'Fan' });
+  return { eventId: event.body.id, ticketTypeId: tt.body.id, customerId: customer.body.id };
+}
+
+/** The same, with a paid order (offline payments) of `quantity` tickets. */
+export async function paidOrderForEvent(t: TenantFixture, opts: { daysOut: number; quantity?: number; price?: number; inventory?: number; policy?: unknown }): Promise<RefundFixture> {
+  const f = await eventWithPolicy(t, opts);
   const order = await t.api.post<{ id: number; status: string; tickets: { id: number; code: string; status: string }[] }>('/api/orders', {
-    event_id: event.body.id, customer_id: customer.body.id, items: [{ ticket_type_id: tt.body.id, quantity: opts.quantity ?? 2 }],
+    event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: opts.quantity ?? 2 }],
   });
   if (order.status !== 201) throw new Error(`order: ${order.status} ${JSON.stringify(order.body)}`);
-  return { eventId: event.body.id, ticketTypeId: tt.body.id, customerId: customer.body.id, orderId: order.body.id, tickets: order.body.tickets };
+  return { ...f, orderId: order.body.id, tickets: order.body.tickets };
 }
