@@ -3,8 +3,8 @@ import { conflict, notFound, unprocessable } from '../lib/errors';
 import { isWithinPolicy, NO_POLICY, PolicyRules, quote, quoteToJson, type Quote, type QuoteJson, type RequestType } from '../domain/refunds/policy';
 import { meterAmount } from '../domain/platform/plans';
 import { upsertCustomer } from './customers';
-import { getEvent, syncSoldOutStatus } from './events';
-import { getOrder, getOrderItems, type OrderRow } from './orders';
+import { getEvent, getTicketType, syncSoldOutStatus } from './events';
+import { fulfilOrder, getOrder, getOrderItems, placeOrder, type OrderRow } from './orders';
 import { emit } from './outbox';
 import { appendAudit, recordUsage, type AuditActor } from './platform';
 import { bookCredit } from './store-credit';
@@ -14,11 +14,12 @@ export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'processed']
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
 export interface TransferTarget { name: string; email: string }
+export interface ExchangeTarget { event_id: number; ticket_type_id: number; unit_price_minor: number }
 
 export interface RefundRequestRow {
   id: number; tenant_id: string; order_id: number; event_id: number; customer_id: number; type: RequestType; reason: string | null;
   status: RequestStatus; within_policy: boolean; currency: string; original_amount_minor: number; refund_amount_minor: number;
-  fee_amount_minor: number; quote: QuoteJson & { policy_source: string }; details: { transfer_to?: TransferTarget };
+  fee_amount_minor: number; quote: QuoteJson & { policy_source: string }; details: { transfer_to?: TransferTarget; exchange_to?: ExchangeTarget };
   payment_refund_id: string | null; decided_by: string | null; decision_note: string | null; decided_at: Date | null;
   processed_at: Date | null; created_at: Date; updated_at: Date;
 }
@@ -82,7 +83,17 @@ export interface NewRequest {
   type: RequestType;
   reason?: string;
   transferTo?: TransferTarget;
+  exchangeTo?: { ticketTypeId: number };
   actor: AuditActor;
+}
+
+/** The ticket type an exchange moves to: another of this tenant's, in the order's currency. */
+async function resolveExchangeTarget(tx: Tx, order: OrderRow, lines: TicketLine[], ticketTypeId: number): Promise<ExchangeTarget> {
+  const tt = await getTicketType(tx, ticketTypeId);
+  if (!tt) throw unprocessable('unknown_ticket_type', `Ticket type ${ticketTypeId} does not exist`);
+  if (tt.currency.trim() !== order.currency.trim()) throw unprocessable('currency_mismatch', `Ticket type ${ticketTypeId} is sold in ${tt.currency.trim()}, the order was paid in ${order.currency.trim()}`);
+  if (lines.some((l) => l.ticket.ticket_type_id === tt.id)) throw unprocessable('same_ticket_type', 'The tickets already are of this type');
+  return { event_id: tt.event_id, ticket_type_id: tt.id, unit_price_minor: tt.price_minor };
 }
 
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === '23505';
@@ -98,15 +109,19 @@ export async function createRefundRequest(tx: Tx, tenantId: string, input: NewRe
   const live = await tx('refund_request_tickets').whereIn('ticket_id', lines.map((l) => l.ticket.id)).andWhere({ active: true }).first('request_id', 'ticket_id');
   if (live) throw conflict('request_exists', `Ticket ${live.ticket_id} is already in request ${live.request_id}`, { request_id: live.request_id });
   if (input.type === 'transfer' && !input.transferTo) throw unprocessable('transfer_target_required', 'A transfer needs transfer_to with the new holder');
+  if (input.type === 'exchange' && !input.exchangeTo) throw unprocessable('exchange_target_required', 'An exchange needs exchange_to with the new ticket type');
+  const exchangeTo = input.exchangeTo && await resolveExchangeTarget(tx, input.order, lines, input.exchangeTo.ticketTypeId);
 
   const { quote: q, policySource } = await quoteTickets(tx, input.order, lines);
   const within = isWithinPolicy(q, input.type);
-  const proposed = input.type === 'refund' ? { refund: q.refund.amountMinor, fee: q.refund.feeMinor } : input.type === 'credit' ? { refund: q.paidMinor, fee: 0 } : { refund: 0, fee: 0 };
+  const proposed = input.type === 'refund' ? { refund: q.refund.amountMinor, fee: q.refund.feeMinor }
+    : input.type === 'credit' ? { refund: q.paidMinor, fee: 0 }
+      : { refund: exchangeTo ? Math.max(q.paidMinor - exchangeTo.unit_price_minor * lines.length, 0) : 0, fee: 0 };
   const [request] = await tx('refund_requests').insert({
     tenant_id: tenantId, order_id: input.order.id, event_id: input.order.event_id, customer_id: input.order.customer_id, type: input.type,
     reason: input.reason ?? null, status: 'pending', within_policy: within, currency: input.order.currency,
     original_amount_minor: q.paidMinor, refund_amount_minor: proposed.refund, fee_amount_minor: proposed.fee,
-    quote: JSON.stringify({ ...quoteToJson(q), policy_source: policySource }), details: JSON.stringify(input.transferTo ? { transfer_to: input.transferTo } : {}),
+    quote: JSON.stringify({ ...quoteToJson(q), policy_source: policySource }), details: JSON.stringify({ ...(input.transferTo && { transfer_to: input.transferTo }), ...(exchangeTo && { exchange_to: exchangeTo }) }),
   }).returning('*') as RefundRequestRow[];
   try {
     await tx('refund_request_tickets').insert(lines.map((l) => ({ tenant_id: tenantId, request_id: request.id, ticket_id: l.ticket.id, paid_minor: l.paidMinor })));
@@ -171,11 +186,54 @@ async function transferTickets(tx: Tx, tenantId: string, requestId: number, tick
   }
 }
 
+/**
+ * Moves the tickets to another date or type: a new order for the new tickets, paid through the
+ * customer's credit ledger (old tickets' price in, new price out), so an upgrade spends credit and
+ * fails with 422 `insufficient_credit` without enough; a downgrade's surplus goes back to the card
+ * (returned for the workflow to refund) or stays as credit when the order was paid with credit.
+ * The old codes are voided and their seats released.
+ */
+async function exchangeTickets(tx: Tx, tenantId: string, request: RefundRequestRow, tickets: TicketRow[]): Promise<number> {
+  const target = request.details.exchange_to as ExchangeTarget;
+  const original = await getOrder(tx, request.order_id) as OrderRow;
+  const currency = original.currency.trim();
+  const { order } = await placeOrder(tx, tenantId, {
+    eventId: target.event_id, customerId: request.customer_id, provider: 'credit',
+    lines: [{ ticketTypeId: target.ticket_type_id, quantity: tickets.length }],
+  });
+  await bookCredit(tx, tenantId, {
+    customerId: request.customer_id, currency, amountMinor: request.original_amount_minor, kind: 'exchange',
+    idempotencyKey: `exchange-in-${request.id}`, refundRequestId: request.id, orderId: original.id, note: 'value of the exchanged tickets',
+  });
+  if (order.total_minor > 0) {
+    await bookCredit(tx, tenantId, { customerId: request.customer_id, currency, amountMinor: -order.total_minor, kind: 'order_payment', idempotencyKey: `order-payment-${order.id}`, refundRequestId: request.id, orderId: order.id });
+  }
+  const surplus = request.original_amount_minor - order.total_minor;
+  const toCard = surplus > 0 && original.payment_provider !== 'credit' ? surplus : 0;
+  if (toCard) {
+    await bookCredit(tx, tenantId, { customerId: request.customer_id, currency, amountMinor: -toCard, kind: 'exchange', idempotencyKey: `exchange-out-${request.id}`, refundRequestId: request.id, note: 'price difference refunded to the original payment' });
+  }
+  const fresh = await fulfilOrder(tx, tenantId, order.id, `exchange_${request.id}`);
+  for (const [i, old] of [...tickets].sort((a, b) => a.id - b.id).entries()) {
+    await tx('tickets').where({ id: old.id }).update({ status: 'voided', replaced_by_ticket_id: fresh[i].id, updated_at: tx.fn.now() });
+    await tx('ticket_types').where({ id: old.ticket_type_id }).decrement('sold', 1);
+    await tx('refund_request_tickets').where({ request_id: request.id, ticket_id: old.id }).update({ new_ticket_id: fresh[i].id });
+    const ids = { ticket_id: old.id, event_id: old.event_id, ticket_type_id: old.ticket_type_id };
+    await emit(tx, tenantId, [
+      { type: 'ticket.voided', aggregateType: 'ticket', aggregateId: old.id, payload: { ...ids, old_ticket_id: old.id, new_ticket_id: fresh[i].id, reason: 'exchanged' } },
+      // The seat is free again: what the waitlist listens for.
+      { type: 'ticket.cancelled', aggregateType: 'ticket', aggregateId: old.id, payload: ids },
+    ]);
+  }
+  for (const eventId of new Set(tickets.map((t) => t.event_id))) await syncSoldOutStatus(tx, tenantId, eventId);
+  return toCard;
+}
+
 export interface Decision { actor: AuditActor; note?: string; amountMinor?: number }
 
 /**
  * Approves a pending request and applies its effect on tickets at once (cancelled for refunds and
- * credit, reissued for transfers); the money moves afterwards, in the request's workflow.
+ * credit, reissued for transfers and exchanges); the money moves afterwards, in the request's workflow.
  * Approving an approved request is a no-op, so a retried activity is safe.
  */
 export async function approveRefundRequest(tx: Tx, tenantId: string, id: number, decision: Decision): Promise<RefundRequestRow> {
@@ -194,6 +252,7 @@ export async function approveRefundRequest(tx: Tx, tenantId: string, id: number,
   const notValid = tickets.find((t) => t.status !== 'valid');
   if (notValid) throw conflict('ticket_not_valid', `Ticket ${notValid.id} is ${notValid.status}`);
   if (before.type === 'transfer') await transferTickets(tx, tenantId, id, tickets, before.details.transfer_to as TransferTarget);
+  else if (before.type === 'exchange') refundAmount = await exchangeTickets(tx, tenantId, before, tickets);
   else await cancelTickets(tx, tenantId, tickets);
 
   const [after] = await tx('refund_requests').where({ id }).update({
@@ -226,9 +285,10 @@ export type RefundRoute = { kind: 'provider'; order: OrderRow } | { kind: 'credi
 
 export async function refundRouteFor(tx: Tx, request: RefundRequestRow, providerName: string): Promise<RefundRoute> {
   if (request.type === 'credit') return { kind: 'credit' };
-  if (request.type !== 'refund' || request.refund_amount_minor === 0) return { kind: 'none' };
+  if (request.type === 'transfer' || request.refund_amount_minor === 0) return { kind: 'none' };
   const order = await getOrder(tx, request.order_id) as OrderRow;
-  if (order.payment_provider === 'credit') return { kind: 'credit' };
+  // An exchange paid with credit kept its surplus on the ledger already.
+  if (order.payment_provider === 'credit') return { kind: request.type === 'exchange' ? 'none' : 'credit' };
   if (order.payment_provider === providerName && order.payment_reference) return { kind: 'provider', order };
   return { kind: 'external' };
 }

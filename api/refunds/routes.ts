@@ -36,7 +36,7 @@ async function toRequest(tx: Tx, r: RefundRequestRow): Promise<z.infer<typeof Re
     customer_id: r.customer_id, reason: r.reason, currency: r.currency.trim(), original_amount_minor: r.original_amount_minor,
     refund_amount_minor: r.refund_amount_minor, fee_amount_minor: r.fee_amount_minor,
     tickets: tickets.map((t) => ({ ticket_id: t.ticket_id, paid_minor: t.paid_minor, new_ticket_id: t.new_ticket_id })),
-    transfer_to: r.details.transfer_to ?? null, quote: r.quote, payment_refund_id: r.payment_refund_id, decided_by: r.decided_by,
+    transfer_to: r.details.transfer_to ?? null, exchange_to: r.details.exchange_to ?? null, quote: r.quote, payment_refund_id: r.payment_refund_id, decided_by: r.decided_by,
     decision_note: r.decision_note, decided_at: isoOrNull(r.decided_at), processed_at: isoOrNull(r.processed_at), created_at: r.created_at.toISOString(),
   };
 }
@@ -123,11 +123,12 @@ export function refundRoutes(deps: RouterDeps): void {
     access: { scope: 'write', customer: true, module }, body: CreateRefundRequest, idempotent: true,
     responses: { 201: { description: 'Request: `approved` when inside the policy, else `pending` until staff decide', schema: RefundRequest } },
     handler: async ({ tx, auth, body, afterCommit }) => {
-      if (body.type === 'exchange') throw unprocessable('exchange_not_supported', 'Exchanges are not available yet');
       if (body.transfer_to && body.type !== 'transfer') throw unprocessable('transfer_to_not_applicable', 'transfer_to is only for transfers');
+      if (body.exchange_to && body.type !== 'exchange') throw unprocessable('exchange_to_not_applicable', 'exchange_to is only for exchanges');
       const order = await loadOwnOrder(tx, auth, body.order_id);
       const request = await createRefundRequest(tx, auth.tenantId, {
         order, ticketIds: body.ticket_ids, type: body.type, reason: body.reason, transferTo: body.transfer_to,
+        exchangeTo: body.exchange_to && { ticketTypeId: body.exchange_to.ticket_type_id },
         actor: auth.kind === 'key' ? { type: 'api_key', id: String(auth.keyId) } : { type: 'customer', id: String(auth.customerId) },
       });
       const reminderS = Number((await getModule(tx, module))?.settings.approval_reminder_after_s ?? DEFAULT_REMINDER_S);

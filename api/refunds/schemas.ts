@@ -49,6 +49,7 @@ export const CreateRefundRequest = z.strictObject({
   type: z.enum(REQUEST_TYPES),
   reason: z.string().trim().max(1000).optional(),
   transfer_to: z.strictObject({ name: text(200), email: Email }).optional().meta({ description: 'The new holder, for a transfer' }),
+  exchange_to: z.strictObject({ ticket_type_id: Id }).optional().meta({ description: 'The ticket type (of this or another date) to exchange to; the price difference is settled through store credit and refunds' }),
 });
 
 export const RefundRequestQuery = Pagination.extend({
@@ -72,6 +73,7 @@ export const RefundRequest = z.object({
   fee_amount_minor: z.number().int(),
   tickets: z.array(z.object({ ticket_id: z.number().int(), paid_minor: z.number().int(), new_ticket_id: z.number().int().nullable() })),
   transfer_to: z.object({ name: z.string(), email: z.string() }).nullable(),
+  exchange_to: z.object({ event_id: z.number().int(), ticket_type_id: z.number().int(), unit_price_minor: z.number().int() }).nullable(),
   quote: QuoteBody.extend({ policy_source: z.string() }),
   payment_refund_id: z.string().nullable(),
   decided_by: z.string().nullable(),

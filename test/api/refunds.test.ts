@@ -248,3 +248,60 @@ describe('transfers', () => {
     expect((await t.api.get<TicketBody>(`/api/tickets/${f.tickets[0].id}`)).body.status).toBe('valid');
   });
 });
+
+describe('exchanges', () => {
+  const ledger = async (customerId: number) =>
+    (await t.api.get<{ balances: { balance_minor: number }[]; entries: { kind: string; amount_minor: number }[] }>(`/api/customers/${customerId}/store-credit`)).body;
+
+  it('moves to a cheaper date: old code voided, new ticket issued, the difference refunded to the original payment', async () => {
+    const f = await paidOrderForEvent(t, { daysOut: 10, quantity: 1, price: 4500 });
+    const later = await t.api.post<{ id: number }>(`/api/events/${f.eventId}/ticket-types`, { name: 'Matinee', price_minor: 3000, currency: 'EUR', inventory: 5 });
+    const res = await t.api.post<RequestBody & { exchange_to: unknown }>('/api/refund-requests', { order_id: f.orderId, type: 'exchange', exchange_to: { ticket_type_id: later.body.id } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ status: 'approved', within_policy: true, refund_amount_minor: 1500, exchange_to: { ticket_type_id: later.body.id, unit_price_minor: 3000 } });
+    const newId = res.body.tickets[0].new_ticket_id as number;
+    expect((await t.api.get<TicketBody>(`/api/tickets/${f.tickets[0].id}`)).body).toMatchObject({ status: 'voided', replaced_by_ticket_id: newId });
+    const fresh = await t.api.get<TicketBody & { ticket_type_id: number; order_id: number }>(`/api/tickets/${newId}`);
+    expect(fresh.body).toMatchObject({ status: 'valid', ticket_type_id: later.body.id, customer_id: f.customerId });
+    expect((await t.api.get<{ status: string; total_minor: number; payment: { provider: string } }>(`/api/orders/${fresh.body.order_id}`)).body).toMatchObject({ status: 'paid', total_minor: 3000, payment: { provider: 'credit' } });
+    expect((await h.owner('ticket_types').where({ id: f.ticketTypeId }).first()).sold).toBe(0);
+    expect((await h.owner('ticket_types').where({ id: later.body.id }).first()).sold).toBe(1);
+
+    const done = await processed(res.body.id);
+    expect(done.payment_refund_id).toMatch(/^offline_refund_/);
+    const credit = await ledger(f.customerId);
+    expect(credit.balances).toEqual([{ currency: 'EUR', balance_minor: 0 }]);
+    expect(credit.entries.map((e) => [e.kind, e.amount_minor])).toEqual([['exchange', 4500], ['order_payment', -3000], ['exchange', -1500]]);
+    const voided = await h.owner('outbox').where({ type: 'ticket.voided', aggregate_id: String(f.tickets[0].id) }).first();
+    expect(voided.payload).toMatchObject({ old_ticket_id: f.tickets[0].id, new_ticket_id: newId, event_id: f.eventId });
+    expect(await h.owner('usage_records').where({ idempotency_key: `refunds.processing:${res.body.id}` }).first('amount_minor')).toEqual({ amount_minor: 30 });
+  });
+
+  it('moves to a dearer ticket by spending store credit on the difference, and refuses without enough', async () => {
+    const f = await paidOrderForEvent(t, { daysOut: 10, quantity: 1, price: 4500 });
+    const vip = await t.api.post<{ id: number }>(`/api/events/${f.eventId}/ticket-types`, { name: 'VIP', price_minor: 6000, currency: 'EUR', inventory: 5 });
+    const body = { order_id: f.orderId, type: 'exchange', exchange_to: { ticket_type_id: vip.body.id } };
+    const refused = await t.api.post('/api/refund-requests', body);
+    expect([refused.status, refused.body.code, refused.body.needed_minor]).toEqual([422, 'insufficient_credit', 6000]);
+    expect((await t.api.get<TicketBody>(`/api/tickets/${f.tickets[0].id}`)).body.status).toBe('valid');
+    expect(await h.owner('refund_requests').where({ order_id: f.orderId })).toHaveLength(0);
+
+    await t.api.post(`/api/customers/${f.customerId}/store-credit`, { amount_minor: 1500, currency: 'EUR', note: 'top-up' });
+    const res = await t.api.post<RequestBody>('/api/refund-requests', body);
+    expect(res.body).toMatchObject({ status: 'approved', refund_amount_minor: 0 });
+    const done = await processed(res.body.id);
+    expect(done.payment_refund_id).toBeNull();
+    expect((await ledger(f.customerId)).balances).toEqual([{ currency: 'EUR', balance_minor: 0 }]);
+    expect((await t.api.get<TicketBody>(`/api/tickets/${f.tickets[0].id}`)).body.status).toBe('voided');
+  });
+
+  it('rejects an exchange to an unknown or identical ticket type', async () => {
+    const f = await paidOrderForEvent(t, { daysOut: 10, quantity: 1 });
+    const unknown = await t.api.post('/api/refund-requests', { order_id: f.orderId, type: 'exchange', exchange_to: { ticket_type_id: 99999999 } });
+    expect([unknown.status, unknown.body.code]).toEqual([422, 'unknown_ticket_type']);
+    const same = await t.api.post('/api/refund-requests', { order_id: f.orderId, type: 'exchange', exchange_to: { ticket_type_id: f.ticketTypeId } });
+    expect([same.status, same.body.code]).toEqual([422, 'same_ticket_type']);
+    const missing = await t.api.post('/api/refund-requests', { order_id: f.orderId, type: 'exchange' });
+    expect([missing.status, missing.body.code]).toEqual([422, 'exchange_target_required']);
+  });
+});
