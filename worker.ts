@@ -3,6 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } 
 import { createDb, type Db } from './db/connection';
 import { loadConfig, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
+import { createEventActivities } from './activities/events';
 import { createOrderActivities } from './activities/orders';
 import { createWebhookActivities } from './activities/webhooks';
 import { OutboxDispatcher } from './activities/platform/dispatcher';
@@ -24,6 +25,7 @@ export interface WorkerDeps {
 /** Every activity the worker serves, wired once over its dependencies. */
 export function createActivities(deps: WorkerDeps) {
   return {
+    ...createEventActivities(deps),
     ...createOrderActivities(deps),
     ...createWebhookActivities(deps),
   };

@@ -1,4 +1,5 @@
 import type { Mailer } from '../integrations/mail/mailer';
+import { eventTriggers } from './events/triggers';
 import { mailTrigger } from './platform/mail-trigger';
 import type { Trigger } from './platform/triggers';
 import { webhookTriggers } from './webhooks/triggers';
@@ -15,5 +16,6 @@ export function createTriggers(deps: TriggerDeps): Trigger[] {
   return [
     mailTrigger(deps.mailer),
     ...webhookTriggers(),
+    ...eventTriggers(),
   ];
 }

@@ -4,6 +4,8 @@ import { verifyUsherSignature } from '../../examples/webhook-receiver';
 import { DISABLE_AFTER_FAILURES } from '../../domain/webhooks/signature';
 import { createHarness, eventually, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
+import { recordHistory } from '../helpers/histories';
+import { webhookDeliveryWorkflowId } from '../../workflows/webhooks/contract';
 
 interface Received { headers: http.IncomingHttpHeaders; body: string }
 
@@ -60,6 +62,8 @@ describe('tenant webhooks', () => {
       expect(detail.body.attempts).toBe(detail.body.attempt_log.length);
       // order.placed also matched order.*; nothing else (ticket types, events) was sent.
       expect(new Set(receiver.received.map((r) => r.headers['usher-event-type']))).toEqual(new Set(['order.placed', 'order.created']));
+      const retried = all.find((a) => a.status_code === 503);
+      await recordHistory(h.temporal, webhookDeliveryWorkflowId(t.tenantId, retried.delivery_id), 'webhook-delivery-retried');
     } finally {
       await receiver.stop();
     }
