@@ -1,5 +1,6 @@
 import type { Mailer } from '../integrations/mail/mailer';
 import { eventTriggers } from './events/triggers';
+import { insightTriggers } from './insights/triggers';
 import { mailTrigger } from './platform/mail-trigger';
 import type { Trigger } from './platform/triggers';
 import { webhookTriggers } from './webhooks/triggers';
@@ -17,5 +18,6 @@ export function createTriggers(deps: TriggerDeps): Trigger[] {
     mailTrigger(deps.mailer),
     ...webhookTriggers(),
     ...eventTriggers(),
+    ...insightTriggers(),
   ];
 }
