@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Tx } from '../../db/connection';
 import { conflict, notFound } from '../../lib/errors';
+import { startIdempotent } from '../../lib/temporal';
 import { webhookRetry } from '../../activities/webhooks/triggers';
 import { webhookDeliveryWorkflowId } from '../../workflows/webhooks/contract';
 import { searchAttributes } from '../../workflows/search-attributes';
@@ -132,20 +131,15 @@ export function webhookRoutes(deps: RouterDeps): void {
       if (!row) throw notFound('Delivery');
       const endpoint = await loadEndpoint(tx, row.endpoint_id);
       if (endpoint.status !== 'active') throw conflict('endpoint_disabled', 'Re-enable the endpoint before redelivering');
-      const [updated] = await tx('webhook_deliveries').where({ id: row.id }).update({ status: 'pending', delivered_at: null }).returning('*');
+      const [updated] = await tx('webhook_deliveries').where({ id: row.id })
+        .update({ status: 'pending', delivered_at: null, redeliveries: tx.raw('redeliveries + 1') }).returning('*');
       afterCommit(async () => {
-        try {
-          await deps.temporal.workflow.start('webhookDeliveryWorkflow', {
-            taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-            workflowId: webhookDeliveryWorkflowId(auth.tenantId, row.id),
-            workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-            args: [{ tenantId: auth.tenantId, deliveryId: row.id, retry: webhookRetry(deps.config) }],
-            typedSearchAttributes: searchAttributes(auth.tenantId),
-          });
-        } catch (err) {
-          if (err instanceof WorkflowExecutionAlreadyStartedError) throw conflict('delivery_in_progress', 'This delivery is still being retried');
-          throw err;
-        }
+        await startIdempotent(deps.temporal, 'webhookDeliveryWorkflow', {
+          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+          workflowId: webhookDeliveryWorkflowId(auth.tenantId, row.id, updated.redeliveries),
+          args: [{ tenantId: auth.tenantId, deliveryId: row.id, retry: webhookRetry(deps.config) }],
+          typedSearchAttributes: searchAttributes(auth.tenantId),
+        });
       });
       return { status: 202, body: toDelivery(updated) };
     },

@@ -28,6 +28,7 @@ export async function up(knex: Knex): Promise<void> {
       payload jsonb not null,
       status text not null default 'pending' check (status in ('pending', 'succeeded', 'failed')),
       attempts integer not null default 0,
+      redeliveries integer not null default 0,
       last_status_code integer,
       last_error text,
       created_at timestamptz not null default now(),

@@ -3,8 +3,9 @@ import { workflowId } from '../ids';
 
 export const WEBHOOK_DELIVERY_KIND = 'webhook-delivery';
 
-export const webhookDeliveryWorkflowId = (tenantId: string, deliveryId: number): string =>
-  workflowId(WEBHOOK_DELIVERY_KIND, tenantId, deliveryId);
+/** A manual redelivery is its own run (`<id>-r<n>`), so it never collides with a run that is still closing. */
+export const webhookDeliveryWorkflowId = (tenantId: string, deliveryId: number, redelivery = 0): string =>
+  workflowId(WEBHOOK_DELIVERY_KIND, tenantId, redelivery ? `${deliveryId}-r${redelivery}` : deliveryId);
 
 export interface WebhookDeliveryInput {
   tenantId: string;
