@@ -1,6 +1,9 @@
 import type { Mailer } from '../integrations/mail/mailer';
+import { eventTriggers } from './events/triggers';
+import { insightTriggers } from './insights/triggers';
 import { mailTrigger } from './platform/mail-trigger';
 import type { Trigger } from './platform/triggers';
+import { webhookTriggers } from './webhooks/triggers';
 
 export interface TriggerDeps {
   mailer: Mailer;
@@ -13,5 +16,8 @@ export interface TriggerDeps {
 export function createTriggers(deps: TriggerDeps): Trigger[] {
   return [
     mailTrigger(deps.mailer),
+    ...webhookTriggers(),
+    ...eventTriggers(),
+    ...insightTriggers(),
   ];
 }

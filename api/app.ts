@@ -13,6 +13,7 @@ import { stripeWebhookRoutes } from './orders/stripe-webhook';
 import { httpDuration, systemRoutes } from './system/routes';
 import { tenancyRoutes } from './tenancy/routes';
 import { ticketRoutes } from './tickets/routes';
+import { webhookRoutes } from './webhooks/routes';
 
 export interface ApiApp {
   app: Koa;
@@ -48,6 +49,7 @@ export function createApp(services: ApiServices): ApiApp {
   stripeWebhookRoutes(deps);
   ticketRoutes(deps);
   refundRoutes(deps);
+  webhookRoutes(deps);
 
   app.use(errorMiddleware(services.logger));
   app.use(async (ctx, next) => {

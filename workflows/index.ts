@@ -1,3 +1,5 @@
 // The worker's single entry: every workflow type is exported from here.
 export { orderFulfilmentWorkflow } from './orders/fulfilment';
 export { refundRequestWorkflow } from './refunds/refund-request';
+export { webhookDeliveryWorkflow } from './webhooks/delivery';
+export { eventLifecycleWorkflow } from './events/lifecycle';

@@ -7,8 +7,11 @@ let a: TenantFixture;
 let b: TenantFixture;
 const bIds: Record<string, number> = {};
 
-const TENANT_TABLES = ['api_keys', 'events', 'ticket_types', 'customers', 'orders', 'order_items', 'tickets', 'outbox', 'idempotency_keys',
-  'refund_policies', 'refund_requests', 'refund_request_tickets', 'store_credit_entries'];
+/** Every table with a tenant_id column, read from the catalogue so a new table cannot be forgotten. */
+async function tenantTables(): Promise<string[]> {
+  const { rows } = await h.owner.raw("select table_name from information_schema.columns where table_schema = 'public' and column_name = 'tenant_id' order by 1");
+  return rows.map((r: { table_name: string }) => r.table_name);
+}
 
 beforeAll(async () => {
   h = await createHarness({ worker: true });
@@ -21,7 +24,13 @@ beforeAll(async () => {
   const key = await b.api.post<{ id: number }>('/api/keys', { name: 'second', scopes: ['read'] });
   const refund = await b.api.post<{ id: number }>('/api/refund-requests', { order_id: order.body.id, type: 'refund' });
   expect(refund.status).toBe(201);
-  Object.assign(bIds, { event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id, refundRequest: refund.body.id });
+  const endpoint = await b.api.post<{ id: number }>('/api/webhooks/endpoints', { url: 'https://hooks.tenant-b.example/usher', event_types: ['none.such'] });
+  const outbox = await h.owner('outbox').where({ tenant_id: b.tenantId }).first('id');
+  const [delivery] = await h.owner('webhook_deliveries').insert({ tenant_id: b.tenantId, endpoint_id: endpoint.body.id, outbox_id: outbox.id, event_type: 'none.such', payload: '{}' }).returning('id');
+  Object.assign(bIds, {
+    event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id,
+    webhookEndpoint: endpoint.body.id, webhookDelivery: delivery.id, refundRequest: refund.body.id,
+  });
 });
 afterAll(() => h.stop());
 
@@ -44,6 +53,8 @@ function idFor(path: string): number {
   if (path.startsWith('/api/tickets/')) return bIds.ticket;
   if (path.startsWith('/api/keys/')) return bIds.key;
   if (path.startsWith('/api/refund-requests/')) return bIds.refundRequest;
+  if (path.startsWith('/api/webhooks/endpoints/')) return bIds.webhookEndpoint;
+  if (path.startsWith('/api/webhooks/deliveries/')) return bIds.webhookDelivery;
   throw new Error(`No tenant-B id known for ${path}: extend idFor`);
 }
 
@@ -86,7 +97,11 @@ describe('tenant isolation', () => {
   });
 
   it('the application role sees no rows at all without the tenant setting, and only its tenant with it', async () => {
-    for (const table of TENANT_TABLES) {
+    const tables = await tenantTables();
+    expect(tables.length).toBeGreaterThanOrEqual(15);
+    for (const table of tables) {
+      const { rows } = await h.owner.raw('select relrowsecurity from pg_class where oid = ?::regclass', [table]);
+      expect({ table, rls: rows[0].relrowsecurity }).toEqual({ table, rls: true });
       const [{ count }] = await h.db(table).count<{ count: string }[]>({ count: '*' });
       expect({ table, count: Number(count) }).toEqual({ table, count: 0 });
     }
