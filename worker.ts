@@ -4,6 +4,8 @@ import { createDb, type Db } from './db/connection';
 import { loadConfig, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
 import { createOrderActivities } from './activities/orders';
+import { createResaleActivities } from './activities/resale';
+import { createWaitlistActivities } from './activities/waitlist';
 import { OutboxDispatcher } from './activities/platform/dispatcher';
 import { createTriggers } from './activities/registry';
 import { createMailer, type Mailer } from './integrations/mail/mailer';
@@ -24,6 +26,8 @@ export interface WorkerDeps {
 export function createActivities(deps: WorkerDeps) {
   return {
     ...createOrderActivities(deps),
+    ...createWaitlistActivities(deps),
+    ...createResaleActivities(deps),
   };
 }
 

@@ -1,9 +1,12 @@
 import type { Mailer } from '../integrations/mail/mailer';
+import type { PaymentProvider } from '../integrations/payments/provider';
 import { mailTrigger } from './platform/mail-trigger';
 import type { Trigger } from './platform/triggers';
+import { waitlistTriggers } from './waitlist/triggers';
 
 export interface TriggerDeps {
   mailer: Mailer;
+  payments: PaymentProvider;
 }
 
 /**
@@ -13,5 +16,6 @@ export interface TriggerDeps {
 export function createTriggers(deps: TriggerDeps): Trigger[] {
   return [
     mailTrigger(deps.mailer),
+    ...waitlistTriggers(deps),
   ];
 }

@@ -1,2 +1,4 @@
 // The worker's single entry: every workflow type is exported from here.
 export { orderFulfilmentWorkflow } from './orders/fulfilment';
+export { waitlistOfferWorkflow } from './waitlist/offer';
+export { resalePayoutWorkflow } from './resale/payout';
