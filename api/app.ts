@@ -8,10 +8,12 @@ import { customerRoutes } from './customers/routes';
 import { eventRoutes } from './events/routes';
 import { orderRoutes } from './orders/routes';
 import { platformRoutes } from './platform/routes';
+import { resaleRoutes } from './resale/routes';
 import { stripeWebhookRoutes } from './orders/stripe-webhook';
 import { httpDuration, systemRoutes } from './system/routes';
 import { tenancyRoutes } from './tenancy/routes';
 import { ticketRoutes } from './tickets/routes';
+import { waitlistRoutes } from './waitlist/routes';
 
 export interface ApiApp {
   app: Koa;
@@ -46,6 +48,8 @@ export function createApp(services: ApiServices): ApiApp {
   orderRoutes(deps);
   stripeWebhookRoutes(deps);
   ticketRoutes(deps);
+  waitlistRoutes(deps);
+  resaleRoutes(deps);
 
   app.use(errorMiddleware(services.logger));
   app.use(async (ctx, next) => {

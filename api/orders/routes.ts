@@ -41,9 +41,10 @@ async function loadOwnOrder(tx: Tx, auth: Auth, id: number): Promise<OrderRow> {
   return order;
 }
 
-async function resolveCustomer(tx: Tx, auth: Auth, body: CreateOrderBody): Promise<number> {
+/** The customer a call acts for: a token's own, or (for a tenant key) exactly one of `customer_id` or `customer`. */
+export async function resolveCustomer(tx: Tx, auth: Auth, body: Pick<CreateOrderBody, 'customer_id' | 'customer'>): Promise<number> {
   if (auth.kind === 'customer') {
-    if (body.customer_id !== undefined || body.customer) throw unprocessable('customer_fixed_by_token', 'A customer token orders for its own customer');
+    if (body.customer_id !== undefined || body.customer) throw unprocessable('customer_fixed_by_token', 'A customer token acts for its own customer');
     return auth.customerId;
   }
   if ((body.customer_id === undefined) === (body.customer === undefined)) {
@@ -78,37 +79,37 @@ function assertCodesMatch(body: CreateOrderBody): void {
  * After the order is committed: start its fulfilment workflow, then take payment. The workflow
  * starts first so that seats are always released if payment never completes.
  */
-async function startPaymentAndFulfilment(deps: RouterDeps, tenantId: string, order: OrderRow, body: CreateOrderBody): Promise<PaymentResult | undefined> {
+export async function startPaymentAndFulfilment(deps: RouterDeps, tenantId: string, order: OrderRow, payment: CreateOrderBody['payment']): Promise<PaymentResult | undefined> {
   const handle = await startIdempotent(deps.temporal, 'orderFulfilmentWorkflow', {
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     workflowId: orderFulfilmentWorkflowId(tenantId, order.id),
     args: [{
       tenantId, orderId: order.id, eventId: order.event_id, paymentTimeoutMs: deps.config.PAYMENT_TIMEOUT_S * 1000,
-      paymentReference: order.payment_provider === 'external' ? body.payment?.reference : undefined,
+      paymentReference: order.payment_provider === 'external' ? payment?.reference : undefined,
     } satisfies OrderFulfilmentInput],
     typedSearchAttributes: searchAttributes(tenantId, order.event_id),
   });
   if (order.payment_provider === 'external') return undefined;
 
-  let payment: PaymentResult;
+  let result: PaymentResult;
   try {
-    payment = await deps.payments.createPayment({
+    result = await deps.payments.createPayment({
       amountMinor: order.total_minor, currency: order.currency.trim(), idempotencyKey: `order-${tenantId}-${order.id}`,
       description: `Order ${order.order_number}`, metadata: { tenant_id: tenantId, order_id: String(order.id) },
-      paymentMethod: body.payment?.payment_method,
+      paymentMethod: payment?.payment_method,
     });
   } catch (err) {
     await handle.signal(failPaymentSignal, { reason: 'payment provider declined or failed' });
     deps.logger.warn({ err, orderId: order.id }, 'payment failed');
     throw new AppError(402, 'payment_failed', 'The payment could not be taken; the order was released', { order_id: order.id });
   }
-  await withTenant(deps.db, tenantId, (tx) => recordPaymentAttempt(tx, order.id, payment.reference, payment.clientSecret ?? null));
-  if (payment.status === 'succeeded') await handle.signal(confirmPaymentSignal, { reference: payment.reference });
-  if (payment.status === 'failed') await handle.signal(failPaymentSignal, { reason: 'payment failed' });
-  return payment;
+  await withTenant(deps.db, tenantId, (tx) => recordPaymentAttempt(tx, order.id, result.reference, result.clientSecret ?? null));
+  if (result.status === 'succeeded') await handle.signal(confirmPaymentSignal, { reference: result.reference });
+  if (result.status === 'failed') await handle.signal(failPaymentSignal, { reason: 'payment failed' });
+  return result;
 }
 
-async function waitForFulfilment(temporal: Client, tenantId: string, orderId: number): Promise<void> {
+export async function waitForFulfilment(temporal: Client, tenantId: string, orderId: number): Promise<void> {
   const result = temporal.workflow.getHandle(orderFulfilmentWorkflowId(tenantId, orderId)).result();
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([result, new Promise((resolve) => { timer = setTimeout(resolve, FULFIL_WAIT_MS); })]).finally(() => clearTimeout(timer));
@@ -131,7 +132,7 @@ export function orderRoutes(deps: RouterDeps): void {
       });
       let payment: PaymentResult | undefined;
       afterCommit(async () => {
-        payment = await startPaymentAndFulfilment(deps, auth.tenantId, order, body);
+        payment = await startPaymentAndFulfilment(deps, auth.tenantId, order, body.payment);
         if (!payment || payment.status === 'succeeded') await waitForFulfilment(deps.temporal, auth.tenantId, order.id);
       });
       return {
