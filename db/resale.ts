@@ -83,10 +83,11 @@ export async function createListing(tx: Tx, tenantId: string, input: { ticketId:
   const ticket = await getTicket(tx, input.ticketId, { lock: true });
   if (!ticket || ticket.customer_id !== input.sellerId) throw notFound('Ticket');
   const settings = await loadWaitlistSettings(tx);
-  const [event, seller, original, active] = await Promise.all([
-    getEvent(tx, ticket.event_id), getSeller(tx, input.sellerId), originalPrice(tx, ticket),
-    tx('resale_listings').where({ seller_customer_id: input.sellerId, status: 'active' }).count<{ count: string }[]>({ count: '*' }),
-  ]);
+  // One connection: these run one after another.
+  const event = await getEvent(tx, ticket.event_id);
+  const seller = await getSeller(tx, input.sellerId);
+  const original = await originalPrice(tx, ticket);
+  const active = await tx('resale_listings').where({ seller_customer_id: input.sellerId, status: 'active' }).count<{ count: string }[]>({ count: '*' });
   if (await tx('resale_listings').where({ ticket_id: ticket.id, status: 'active' }).first('id')) throw conflict('already_listed', 'This ticket is already listed');
   assertVerdict(checkListing({
     ticketStatus: ticket.status, ticketIssuedAt: ticket.created_at, eventStatus: event?.status ?? 'cancelled',

@@ -11,7 +11,7 @@ import type { WaitlistSettings } from '../../domain/waitlist/settings';
 import { notFound, unprocessable } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
 import { defineRoute, type Auth } from '../route';
-import { IdParams, isoOrNull, page, toPage } from '../schemas/common';
+import { IdParams, isoOrNull, mapInOrder, page, toPage } from '../schemas/common';
 import { toTicket } from '../tickets/routes';
 import { CreateListing, Listing, ListingQuery, MineQuery, Purchase, PurchaseListing, type ResaleTransaction, Seller, UpdatePrice, UpdateSeller } from './schemas';
 
@@ -75,7 +75,7 @@ export function resaleRoutes(deps: RouterDeps): void {
     handler: async ({ tx, query }) => {
       const rows = await listListings(tx, { ...query, eventId: query.event_id, ticketTypeId: query.ticket_type_id });
       const settings = await loadWaitlistSettings(tx);
-      return { body: { ...toPage(rows, query.limit), items: await Promise.all(rows.map((r) => toListing(tx, r, settings))) } };
+      return { body: { ...toPage(rows, query.limit), items: await mapInOrder(rows, (r) => toListing(tx, r, settings)) } };
     },
   });
 
@@ -135,7 +135,7 @@ export function resaleRoutes(deps: RouterDeps): void {
     handler: async ({ tx, auth, query }) => {
       const rows = await listListings(tx, { sellerId: actingCustomer(auth, query.customer_id), after: query.after, limit: query.limit });
       const settings = await loadWaitlistSettings(tx);
-      return { body: { ...toPage(rows, query.limit), items: await Promise.all(rows.map((r) => toListing(tx, r, settings))) } };
+      return { body: { ...toPage(rows, query.limit), items: await mapInOrder(rows, (r) => toListing(tx, r, settings)) } };
     },
   });
 
@@ -146,7 +146,7 @@ export function resaleRoutes(deps: RouterDeps): void {
     handler: async ({ tx, auth, query }) => {
       const rows = await listListings(tx, { buyerId: actingCustomer(auth, query.customer_id), after: query.after, limit: query.limit });
       const settings = await loadWaitlistSettings(tx);
-      return { body: { ...toPage(rows, query.limit), items: await Promise.all(rows.map((r) => toListing(tx, r, settings))) } };
+      return { body: { ...toPage(rows, query.limit), items: await mapInOrder(rows, (r) => toListing(tx, r, settings)) } };
     },
   });
 

@@ -14,7 +14,7 @@ import type { RouterDeps } from '../deps';
 import { loadOrderView, resolveCustomer, startPaymentAndFulfilment, waitForFulfilment } from '../orders/routes';
 import { Order } from '../orders/schemas';
 import { defineRoute, type Auth } from '../route';
-import { IdParams, isoOrNull, page, toPage } from '../schemas/common';
+import { IdParams, isoOrNull, mapInOrder, page, toPage } from '../schemas/common';
 import { EntryQuery, EventWaitlist, EventWaitlistSettings, JoinWaitlist, NotifyNext, Offers, PurchaseOffer, WaitlistEntry } from './schemas';
 
 const MODULE = 'waitlist' as const;
@@ -125,7 +125,7 @@ export function waitlistRoutes(deps: RouterDeps): void {
     handler: async ({ tx, params, query }) => {
       await loadEvent(tx, params.id);
       const rows = await listEntries(tx, { eventId: params.id, ...query });
-      return { body: { ...toPage(rows, query.limit), items: await Promise.all(rows.map((r) => toEntry(tx, r))) } };
+      return { body: { ...toPage(rows, query.limit), items: await mapInOrder(rows, (r) => toEntry(tx, r)) } };
     },
   });
 
