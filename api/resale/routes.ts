@@ -116,9 +116,9 @@ export function resaleRoutes(deps: RouterDeps): void {
     access: { scope: 'write', customer: true, module: MODULE }, params: IdParams, body: PurchaseListing, idempotent: true,
     responses: { 201: { description: 'Bought', schema: Purchase } },
     handler: async ({ tx, auth, params, body }) => {
-      const buyerId = actingCustomer(auth, body.customer_id);
-      if (auth.kind === 'customer' && body.customer_id !== undefined) throw unprocessable('customer_fixed_by_token', 'A customer token buys for its own customer');
       if (!(await getListing(tx, params.id))) throw notFound('Listing');
+      if (auth.kind === 'customer' && body.customer_id !== undefined) throw unprocessable('customer_fixed_by_token', 'A customer token buys for its own customer');
+      const buyerId = actingCustomer(auth, body.customer_id);
       if (!(await getCustomer(tx, buyerId))) throw unprocessable('unknown_customer', 'The customer does not exist');
       const purchase = await purchaseListing(tx, auth.tenantId, { listingId: params.id, buyerId, payments: deps.payments, paymentMethod: body.payment_method });
       return {

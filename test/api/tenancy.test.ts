@@ -7,7 +7,10 @@ let a: TenantFixture;
 let b: TenantFixture;
 const bIds: Record<string, number> = {};
 
-const TENANT_TABLES = ['api_keys', 'events', 'ticket_types', 'customers', 'orders', 'order_items', 'tickets', 'outbox', 'idempotency_keys'];
+const TENANT_TABLES = [
+  'api_keys', 'events', 'ticket_types', 'customers', 'orders', 'order_items', 'tickets', 'outbox', 'idempotency_keys',
+  'waitlist_settings', 'waitlist_entries', 'resale_sellers', 'resale_listings', 'resale_transactions',
+];
 
 beforeAll(async () => {
   h = await createHarness({ worker: true });
@@ -18,13 +21,22 @@ beforeAll(async () => {
   const order = await b.api.post<{ id: number; tickets: { id: number }[] }>('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] }, { 'idempotency-key': 'b-order' });
   expect(order.status).toBe(201);
   const key = await b.api.post<{ id: number }>('/api/keys', { name: 'second', scopes: ['read'] });
-  Object.assign(bIds, { event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id });
+  await b.api.put(`/api/waitlist/events/${f.eventId}`, { open: true });
+  const entry = await b.api.post<{ id: number }>('/api/waitlist/join', { event_id: f.eventId, ticket_type_id: f.ticketTypeId, customer_id: f.customerId });
+  await b.api.put('/api/modules/waitlist', { settings: { min_listing_age_s: 0, require_verified_seller: false } });
+  const listing = await b.api.post<{ id: number }>('/api/resale/list', { ticket_id: order.body.tickets[0].id, asking_price_minor: 100 });
+  expect([entry.status, listing.status]).toEqual([201, 201]);
+  Object.assign(bIds, {
+    event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id,
+    waitlistEntry: entry.body.id, listing: listing.body.id,
+  });
 });
 afterAll(() => h.stop());
 
 /** Bodies that pass validation, so that only ownership decides the answer. */
 const VALID_BODIES: Record<string, unknown> = {
   'post /api/events/{id}/ticket-types': { name: 'Probe', price_minor: 100, currency: 'EUR', inventory: 1 },
+  'put /api/resale/listings/{id}/price': { asking_price_minor: 100 },
 };
 
 /** Path parameters that name something of the caller's own (a module name), not another tenant's row. */
@@ -38,6 +50,10 @@ function idFor(path: string): number {
   if (path.startsWith('/api/orders/')) return bIds.order;
   if (path.startsWith('/api/tickets/')) return bIds.ticket;
   if (path.startsWith('/api/keys/')) return bIds.key;
+  if (path.startsWith('/api/waitlist/events/')) return bIds.event;
+  if (path.startsWith('/api/waitlist/')) return bIds.waitlistEntry;
+  if (path.startsWith('/api/resale/listings/')) return bIds.listing;
+  if (path.startsWith('/api/resale/sellers/')) return bIds.customer;
   throw new Error(`No tenant-B id known for ${path}: extend idFor`);
 }
 
