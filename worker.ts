@@ -60,6 +60,7 @@ export async function startWorkerProcess(opts: { connection: NativeConnection; d
     worker, dispatcher, running,
     async shutdown() {
       await dispatcher.stop();
+      opts.deps.mailer.close();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     },

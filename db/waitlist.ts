@@ -101,8 +101,8 @@ export interface Offer { entryId: number; eventId: number; ticketTypeId: number;
 
 /**
  * Offers whatever is free of each ticket type to the next waiting entries in queue order: the
- * seats are held (counted in `sold`, so nobody else can buy them), each entry is e-mailed, and one
- * `waitlist.offers_made` event asks the worker to start the purchase-window workflows. The ticket
+ * seats are held (counted in `sold`, so nobody else can buy them), each entry is e-mailed, and a
+ * `waitlist.offers_made` event per ticket type asks the worker to start the purchase-window workflows. The ticket
  * type row is locked, so concurrent releases never offer the same seat twice. An entry wanting
  * more than is free keeps its place and waits for more.
  */
@@ -137,6 +137,11 @@ export async function offerAvailable(tx: Tx, tenantId: string, input: { eventId:
     await tx('waitlist_entries').whereIn('id', chosen.map((c) => c.id)).update({
       status: 'notified', held_quantity: tx.raw('quantity'), notified_at: now, expires_at: expiresAt, updated_at: now,
     });
+    // Announced before the e-mails are queued, so the dispatcher starts the windows first.
+    await emit(tx, tenantId, {
+      type: 'waitlist.offers_made', aggregateType: 'event', aggregateId: input.eventId,
+      payload: { event_id: input.eventId, ticket_type_id: tt.id, entry_ids: chosen.map((c) => c.id), window_ms: settings.offerWindowS * 1000 },
+    });
     for (const c of chosen) {
       offers.push({ entryId: c.id, eventId: input.eventId, ticketTypeId: tt.id, quantity: c.quantity, expiresAt });
       await queueEmail(tx, tenantId, {
@@ -147,13 +152,7 @@ export async function offerAvailable(tx: Tx, tenantId: string, input: { eventId:
       });
     }
   }
-  if (offers.length) {
-    await syncSoldOutStatus(tx, tenantId, input.eventId);
-    await emit(tx, tenantId, {
-      type: 'waitlist.offers_made', aggregateType: 'event', aggregateId: input.eventId,
-      payload: { event_id: input.eventId, entry_ids: offers.map((o) => o.entryId), window_ms: settings.offerWindowS * 1000 },
-    });
-  }
+  if (offers.length) await syncSoldOutStatus(tx, tenantId, input.eventId);
   return offers;
 }
 
