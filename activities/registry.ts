@@ -1,8 +1,11 @@
 import type { Mailer } from '../integrations/mail/mailer';
 import type { PaymentProvider } from '../integrations/payments/provider';
+import { eventTriggers } from './events/triggers';
+import { insightTriggers } from './insights/triggers';
 import { mailTrigger } from './platform/mail-trigger';
 import type { Trigger } from './platform/triggers';
 import { waitlistTriggers } from './waitlist/triggers';
+import { webhookTriggers } from './webhooks/triggers';
 
 export interface TriggerDeps {
   mailer: Mailer;
@@ -17,5 +20,8 @@ export function createTriggers(deps: TriggerDeps): Trigger[] {
   return [
     mailTrigger(deps.mailer),
     ...waitlistTriggers(deps),
+    ...webhookTriggers(),
+    ...eventTriggers(),
+    ...insightTriggers(),
   ];
 }

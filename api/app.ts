@@ -14,6 +14,7 @@ import { httpDuration, systemRoutes } from './system/routes';
 import { tenancyRoutes } from './tenancy/routes';
 import { ticketRoutes } from './tickets/routes';
 import { waitlistRoutes } from './waitlist/routes';
+import { webhookRoutes } from './webhooks/routes';
 
 export interface ApiApp {
   app: Koa;
@@ -50,6 +51,7 @@ export function createApp(services: ApiServices): ApiApp {
   ticketRoutes(deps);
   waitlistRoutes(deps);
   resaleRoutes(deps);
+  webhookRoutes(deps);
 
   app.use(errorMiddleware(services.logger));
   app.use(async (ctx, next) => {

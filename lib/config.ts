@@ -23,6 +23,10 @@ const schema = z.object({
   PAYMENT_TIMEOUT_S: z.coerce.number().int().min(1).default(1800),
   SMTP_URL: z.string().url().optional().meta({ description: 'smtp://user:pass@host:port; unset logs e-mails instead of sending' }),
   MAIL_FROM: z.string().default('Usher <no-reply@usher.local>'),
+  WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).default(10_000),
+  WEBHOOK_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(10).default(3_600_000),
+  WEBHOOK_GIVE_UP_AFTER_MS: z.coerce.number().int().min(100).default(25 * 3_600_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -2,3 +2,5 @@
 export { orderFulfilmentWorkflow } from './orders/fulfilment';
 export { waitlistOfferWorkflow } from './waitlist/offer';
 export { resalePayoutWorkflow } from './resale/payout';
+export { webhookDeliveryWorkflow } from './webhooks/delivery';
+export { eventLifecycleWorkflow } from './events/lifecycle';

@@ -7,10 +7,11 @@ let a: TenantFixture;
 let b: TenantFixture;
 const bIds: Record<string, number> = {};
 
-const TENANT_TABLES = [
-  'api_keys', 'events', 'ticket_types', 'customers', 'orders', 'order_items', 'tickets', 'outbox', 'idempotency_keys',
-  'waitlist_settings', 'waitlist_entries', 'resale_sellers', 'resale_listings', 'resale_transactions',
-];
+/** Every table with a tenant_id column, read from the catalogue so a new table cannot be forgotten. */
+async function tenantTables(): Promise<string[]> {
+  const { rows } = await h.owner.raw("select table_name from information_schema.columns where table_schema = 'public' and column_name = 'tenant_id' order by 1");
+  return rows.map((r: { table_name: string }) => r.table_name);
+}
 
 beforeAll(async () => {
   h = await createHarness({ worker: true });
@@ -26,9 +27,12 @@ beforeAll(async () => {
   await b.api.put('/api/modules/waitlist', { settings: { min_listing_age_s: 0, require_verified_seller: false } });
   const listing = await b.api.post<{ id: number }>('/api/resale/list', { ticket_id: order.body.tickets[0].id, asking_price_minor: 100 });
   expect([entry.status, listing.status]).toEqual([201, 201]);
+  const endpoint = await b.api.post<{ id: number }>('/api/webhooks/endpoints', { url: 'https://hooks.tenant-b.example/usher', event_types: ['none.such'] });
+  const outbox = await h.owner('outbox').where({ tenant_id: b.tenantId }).first('id');
+  const [delivery] = await h.owner('webhook_deliveries').insert({ tenant_id: b.tenantId, endpoint_id: endpoint.body.id, outbox_id: outbox.id, event_type: 'none.such', payload: '{}' }).returning('id');
   Object.assign(bIds, {
     event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id,
-    waitlistEntry: entry.body.id, listing: listing.body.id,
+    waitlistEntry: entry.body.id, listing: listing.body.id, webhookEndpoint: endpoint.body.id, webhookDelivery: delivery.id,
   });
 });
 afterAll(() => h.stop());
@@ -54,6 +58,8 @@ function idFor(path: string): number {
   if (path.startsWith('/api/waitlist/')) return bIds.waitlistEntry;
   if (path.startsWith('/api/resale/listings/')) return bIds.listing;
   if (path.startsWith('/api/resale/sellers/')) return bIds.customer;
+  if (path.startsWith('/api/webhooks/endpoints/')) return bIds.webhookEndpoint;
+  if (path.startsWith('/api/webhooks/deliveries/')) return bIds.webhookDelivery;
   throw new Error(`No tenant-B id known for ${path}: extend idFor`);
 }
 
@@ -96,7 +102,11 @@ describe('tenant isolation', () => {
   });
 
   it('the application role sees no rows at all without the tenant setting, and only its tenant with it', async () => {
-    for (const table of TENANT_TABLES) {
+    const tables = await tenantTables();
+    expect(tables.length).toBeGreaterThanOrEqual(15);
+    for (const table of tables) {
+      const { rows } = await h.owner.raw('select relrowsecurity from pg_class where oid = ?::regclass', [table]);
+      expect({ table, rls: rows[0].relrowsecurity }).toEqual({ table, rls: true });
       const [{ count }] = await h.db(table).count<{ count: string }[]>({ count: '*' });
       expect({ table, count: Number(count) }).toEqual({ table, count: 0 });
     }
