@@ -119,6 +119,17 @@ export async function cancelListing(tx: Tx, tenantId: string, listing: ListingRo
   return row;
 }
 
+/** A listed ticket that was cancelled or refunded can no longer be sold: its listing is withdrawn. */
+export async function withdrawListingsOfInvalidTickets(tx: Tx, tenantId: string, eventId: number): Promise<number[]> {
+  const withdrawn = await tx('resale_listings').where({ event_id: eventId, status: 'active' })
+    .whereIn('ticket_id', tx('tickets').select('id').where({ event_id: eventId }).whereNot({ status: 'valid' }))
+    .update({ status: 'cancelled', updated_at: tx.fn.now() }).returning('id') as { id: number }[];
+  await emit(tx, tenantId, withdrawn.map(({ id }) => ({
+    type: 'resale.cancelled', aggregateType: 'resale_listing', aggregateId: id, payload: { listing_id: id, event_id: eventId, reason: 'ticket no longer valid' },
+  })));
+  return withdrawn.map((w) => w.id);
+}
+
 export interface ResalePurchase { listing: ListingRow; transaction: ResaleTransactionRow; order: OrderRow; ticket: TicketRow }
 
 /**

@@ -61,7 +61,8 @@ export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): 
   const tt = await tx<TicketTypeRow>('ticket_types').where({ id: input.ticketTypeId, event_id: input.eventId }).first('id');
   if (!tt) throw unprocessable('unknown_ticket_type', `Ticket type ${input.ticketTypeId} does not belong to this event`);
   const waitlist = await getEventWaitlist(tx, input.eventId);
-  if (!waitlist?.open && event.status !== 'sold_out') throw unprocessable('waitlist_closed', 'The waitlist for this event is not open');
+  // The organiser's choice wins; without one, a sold-out event takes joins (its trigger may still be on the way).
+  if (!(waitlist ? waitlist.open : event.status === 'sold_out')) throw unprocessable('waitlist_closed', 'The waitlist for this event is not open');
   const settings = waitlist ?? await configureEventWaitlist(tx, tenantId, input.eventId, { open: true });
   const [{ id }] = (await tx.raw("select nextval(pg_get_serial_sequence('waitlist_entries', 'id'))::bigint as id")).rows as { id: number }[];
   const [row] = await tx('waitlist_entries').insert({

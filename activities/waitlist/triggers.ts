@@ -1,5 +1,5 @@
 import { isModuleEnabled } from '../../db/platform';
-import { matchWaitlistToListing } from '../../db/resale';
+import { matchWaitlistToListing, withdrawListingsOfInvalidTickets } from '../../db/resale';
 import { configureEventWaitlist, loadWaitlistSettings, offerAvailable } from '../../db/waitlist';
 import type { PaymentProvider } from '../../integrations/payments/provider';
 import { startIdempotent } from '../../lib/temporal';
@@ -51,6 +51,13 @@ export function waitlistTriggers(deps: { payments: PaymentProvider }): Trigger[]
           args: [{ tenantId: event.tenantId, entryId, eventId, windowMs } satisfies WaitlistOfferInput],
           typedSearchAttributes: searchAttributes(event.tenantId, eventId),
         }));
+      },
+    },
+    {
+      name: 'resale.withdraw-invalid-listings',
+      on: ['order.cancelled', 'ticket.cancelled'],
+      async run(event, ctx) {
+        if (await enabled(ctx)) await withdrawListingsOfInvalidTickets(ctx.tx, event.tenantId, Number(event.payload.event_id));
       },
     },
     {

@@ -71,6 +71,13 @@ describe('resale listing rules', () => {
     const buy = await stranger.api.post<{ code: string }>(`/api/resale/listings/${listing.body.id}/purchase`, {});
     expect([buy.status, buy.body.code]).toEqual([409, 'listing_not_available']);
   });
+
+  it('withdraws the listing of a ticket that is cancelled', async () => {
+    const s = await sellerWithTicket();
+    const listing = await s.sellerApi.post<Listing>('/api/resale/list', { ticket_id: s.ticketId, asking_price_minor: 10_000 });
+    expect((await t.api.post(`/api/tickets/${s.ticketId}/cancel`, {})).status).toBe(200);
+    await eventually(async () => (await t.api.get<Listing>(`/api/resale/listings/${listing.body.id}`)).body.status === 'cancelled', { what: 'listing withdrawn' });
+  });
 });
 
 describe('resale purchase', () => {

@@ -30,6 +30,10 @@ describe('joining and leaving', () => {
     const left = await fan.api.delete<Entry>(`/api/waitlist/${entry.id}`);
     expect([left.status, left.body.status, left.body.position]).toEqual([200, 'cancelled', null]);
     expect((await join(fan.api, f)).position).toBe(1);
+
+    expect((await t.api.put(`/api/waitlist/events/${f.eventId}`, { open: false })).status).toBe(200);
+    const late = await (await newCustomer(h, t)).api.post<{ code: string }>('/api/waitlist/join', { event_id: f.eventId, ticket_type_id: f.ticketTypeId });
+    expect([late.status, late.body.code]).toEqual([422, 'waitlist_closed']);
   });
 
   it("hides another customer's entry and needs the waitlist module", async () => {
