@@ -7,6 +7,7 @@ import { createEventActivities } from './activities/events';
 import { createOrderActivities } from './activities/orders';
 import { createResaleActivities } from './activities/resale';
 import { createWaitlistActivities } from './activities/waitlist';
+import { createRefundActivities } from './activities/refunds';
 import { createWebhookActivities } from './activities/webhooks';
 import { OutboxDispatcher } from './activities/platform/dispatcher';
 import { createTriggers } from './activities/registry';
@@ -31,6 +32,7 @@ export function createActivities(deps: WorkerDeps) {
     ...createOrderActivities(deps),
     ...createWaitlistActivities(deps),
     ...createResaleActivities(deps),
+    ...createRefundActivities(deps),
     ...createWebhookActivities(deps),
   };
 }

@@ -9,6 +9,7 @@ import { eventRoutes } from './events/routes';
 import { orderRoutes } from './orders/routes';
 import { platformRoutes } from './platform/routes';
 import { resaleRoutes } from './resale/routes';
+import { refundRoutes } from './refunds/routes';
 import { stripeWebhookRoutes } from './orders/stripe-webhook';
 import { httpDuration, systemRoutes } from './system/routes';
 import { tenancyRoutes } from './tenancy/routes';
@@ -51,6 +52,7 @@ export function createApp(services: ApiServices): ApiApp {
   ticketRoutes(deps);
   waitlistRoutes(deps);
   resaleRoutes(deps);
+  refundRoutes(deps);
   webhookRoutes(deps);
 
   app.use(errorMiddleware(services.logger));

@@ -173,7 +173,7 @@ export async function purchaseListing(tx: Tx, tenantId: string, input: { listing
     idempotencyKey: `resale-fee-${listing.id}`, metadata: { listing_id: listing.id, transaction_id: transaction.id },
   });
   await emit(tx, tenantId, [
-    { type: 'ticket.voided', aggregateType: 'ticket', aggregateId: old.id, payload: { ticket_id: old.id, event_id: old.event_id, replaced_by_ticket_id: ticket.id, reason: 'resold' } },
+    { type: 'ticket.voided', aggregateType: 'ticket', aggregateId: old.id, payload: { ticket_id: old.id, event_id: old.event_id, ticket_type_id: old.ticket_type_id, old_ticket_id: old.id, new_ticket_id: ticket.id, reason: 'resold' } },
     { type: 'resale.sold', aggregateType: 'resale_listing', aggregateId: listing.id, payload: { listing_id: listing.id, event_id: listing.event_id, transaction_id: transaction.id, order_id: order.id } },
   ]);
   return { listing: sold, transaction, order, ticket };

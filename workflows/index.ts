@@ -2,5 +2,6 @@
 export { orderFulfilmentWorkflow } from './orders/fulfilment';
 export { waitlistOfferWorkflow } from './waitlist/offer';
 export { resalePayoutWorkflow } from './resale/payout';
+export { refundRequestWorkflow } from './refunds/refund-request';
 export { webhookDeliveryWorkflow } from './webhooks/delivery';
 export { eventLifecycleWorkflow } from './events/lifecycle';

@@ -55,7 +55,7 @@ export function waitlistTriggers(deps: { payments: PaymentProvider }): Trigger[]
     },
     {
       name: 'resale.withdraw-invalid-listings',
-      on: ['order.cancelled', 'ticket.cancelled'],
+      on: ['order.cancelled', 'ticket.cancelled', 'ticket.transferred'],
       async run(event, ctx) {
         if (await enabled(ctx)) await withdrawListingsOfInvalidTickets(ctx.tx, event.tenantId, Number(event.payload.event_id));
       },

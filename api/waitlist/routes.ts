@@ -107,7 +107,7 @@ export function waitlistRoutes(deps: RouterDeps): void {
       let note: string | undefined;
       afterCommit(signalOffer(auth.tenantId, entry.id, 'purchased'));
       afterCommit(async () => {
-        const payment = await startPaymentAndFulfilment(deps, auth.tenantId, order, { payment_method: body.payment_method });
+        const payment = await startPaymentAndFulfilment(deps, auth.tenantId, order, { payment: { payment_method: body.payment_method } });
         note = payment?.note;
         if (payment?.status === 'succeeded') await waitForFulfilment(deps.temporal, auth.tenantId, order.id);
       });

@@ -27,12 +27,14 @@ beforeAll(async () => {
   await b.api.put('/api/modules/waitlist', { settings: { min_listing_age_s: 0, require_verified_seller: false } });
   const listing = await b.api.post<{ id: number }>('/api/resale/list', { ticket_id: order.body.tickets[0].id, asking_price_minor: 100 });
   expect([entry.status, listing.status]).toEqual([201, 201]);
+  const refund = await b.api.post<{ id: number }>('/api/refund-requests', { order_id: order.body.id, type: 'refund' });
+  expect(refund.status).toBe(201);
   const endpoint = await b.api.post<{ id: number }>('/api/webhooks/endpoints', { url: 'https://hooks.tenant-b.example/usher', event_types: ['none.such'] });
   const outbox = await h.owner('outbox').where({ tenant_id: b.tenantId }).first('id');
   const [delivery] = await h.owner('webhook_deliveries').insert({ tenant_id: b.tenantId, endpoint_id: endpoint.body.id, outbox_id: outbox.id, event_type: 'none.such', payload: '{}' }).returning('id');
   Object.assign(bIds, {
     event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id,
-    waitlistEntry: entry.body.id, listing: listing.body.id, webhookEndpoint: endpoint.body.id, webhookDelivery: delivery.id,
+    waitlistEntry: entry.body.id, listing: listing.body.id, webhookEndpoint: endpoint.body.id, webhookDelivery: delivery.id, refundRequest: refund.body.id,
   });
 });
 afterAll(() => h.stop());
@@ -41,6 +43,8 @@ afterAll(() => h.stop());
 const VALID_BODIES: Record<string, unknown> = {
   'post /api/events/{id}/ticket-types': { name: 'Probe', price_minor: 100, currency: 'EUR', inventory: 1 },
   'put /api/resale/listings/{id}/price': { asking_price_minor: 100 },
+  'put /api/events/{id}/refund-policy': { rules: { windows: [] } },
+  'post /api/customers/{id}/store-credit': { amount_minor: 100, currency: 'EUR' },
 };
 
 /** Path parameters that name something of the caller's own (a module name), not another tenant's row. */
@@ -58,6 +62,7 @@ function idFor(path: string): number {
   if (path.startsWith('/api/waitlist/')) return bIds.waitlistEntry;
   if (path.startsWith('/api/resale/listings/')) return bIds.listing;
   if (path.startsWith('/api/resale/sellers/')) return bIds.customer;
+  if (path.startsWith('/api/refund-requests/')) return bIds.refundRequest;
   if (path.startsWith('/api/webhooks/endpoints/')) return bIds.webhookEndpoint;
   if (path.startsWith('/api/webhooks/deliveries/')) return bIds.webhookDelivery;
   throw new Error(`No tenant-B id known for ${path}: extend idFor`);
