@@ -5,6 +5,8 @@ import { loadConfig, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
 import { createEventActivities } from './activities/events';
 import { createOrderActivities } from './activities/orders';
+import { createResaleActivities } from './activities/resale';
+import { createWaitlistActivities } from './activities/waitlist';
 import { createRefundActivities } from './activities/refunds';
 import { createWebhookActivities } from './activities/webhooks';
 import { OutboxDispatcher } from './activities/platform/dispatcher';
@@ -28,6 +30,8 @@ export function createActivities(deps: WorkerDeps) {
   return {
     ...createEventActivities(deps),
     ...createOrderActivities(deps),
+    ...createWaitlistActivities(deps),
+    ...createResaleActivities(deps),
     ...createRefundActivities(deps),
     ...createWebhookActivities(deps),
   };
@@ -62,6 +66,7 @@ export async function startWorkerProcess(opts: { connection: NativeConnection; d
     worker, dispatcher, running,
     async shutdown() {
       await dispatcher.stop();
+      opts.deps.mailer.close();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     },

@@ -1,12 +1,15 @@
 import type { Mailer } from '../integrations/mail/mailer';
+import type { PaymentProvider } from '../integrations/payments/provider';
 import { eventTriggers } from './events/triggers';
 import { insightTriggers } from './insights/triggers';
 import { mailTrigger } from './platform/mail-trigger';
 import type { Trigger } from './platform/triggers';
+import { waitlistTriggers } from './waitlist/triggers';
 import { webhookTriggers } from './webhooks/triggers';
 
 export interface TriggerDeps {
   mailer: Mailer;
+  payments: PaymentProvider;
 }
 
 /**
@@ -16,6 +19,7 @@ export interface TriggerDeps {
 export function createTriggers(deps: TriggerDeps): Trigger[] {
   return [
     mailTrigger(deps.mailer),
+    ...waitlistTriggers(deps),
     ...webhookTriggers(),
     ...eventTriggers(),
     ...insightTriggers(),

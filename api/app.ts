@@ -8,11 +8,13 @@ import { customerRoutes } from './customers/routes';
 import { eventRoutes } from './events/routes';
 import { orderRoutes } from './orders/routes';
 import { platformRoutes } from './platform/routes';
+import { resaleRoutes } from './resale/routes';
 import { refundRoutes } from './refunds/routes';
 import { stripeWebhookRoutes } from './orders/stripe-webhook';
 import { httpDuration, systemRoutes } from './system/routes';
 import { tenancyRoutes } from './tenancy/routes';
 import { ticketRoutes } from './tickets/routes';
+import { waitlistRoutes } from './waitlist/routes';
 import { webhookRoutes } from './webhooks/routes';
 
 export interface ApiApp {
@@ -48,6 +50,8 @@ export function createApp(services: ApiServices): ApiApp {
   orderRoutes(deps);
   stripeWebhookRoutes(deps);
   ticketRoutes(deps);
+  waitlistRoutes(deps);
+  resaleRoutes(deps);
   refundRoutes(deps);
   webhookRoutes(deps);
 

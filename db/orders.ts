@@ -20,7 +20,13 @@ export interface OrderItemRow {
   id: number; order_id: number; ticket_type_id: number; quantity: number; unit_price_minor: number; ticket_codes: string[] | null;
 }
 
-export interface OrderLineInput { ticketTypeId: number; quantity: number; codes?: string[] }
+export interface OrderLineInput {
+  ticketTypeId: number;
+  quantity: number;
+  codes?: string[];
+  /** A price other than the ticket type's list price: a resale sells at the listing's price plus fee. */
+  unitPriceMinor?: number;
+}
 
 export interface PlaceOrderInput {
   eventId: number;
@@ -29,6 +35,11 @@ export interface PlaceOrderInput {
   provider: PaymentProviderName;
   externalRef?: string;
   now?: Date;
+  /**
+   * The seats are already counted in `sold`: a waitlist hold or a resold ticket changes hands. Such
+   * an order skips the sale-window and sold-out checks (the hold is why the event is sold out).
+   */
+  reserved?: boolean;
 }
 
 async function loadTicketTypes(tx: Tx, eventId: number, ids: number[]): Promise<Map<number, TicketTypeRow>> {
@@ -51,7 +62,7 @@ export async function placeOrder(tx: Tx, tenantId: string, input: PlaceOrderInpu
   const now = input.now ?? new Date();
   const event = await getEvent(tx, input.eventId);
   if (!event) throw notFound('Event');
-  if (!isSellable(event.status)) {
+  if (input.reserved ? ['ended', 'cancelled'].includes(event.status) : !isSellable(event.status)) {
     const code = event.status === 'sold_out' ? 'sold_out' : 'event_not_on_sale';
     throw new AppError(event.status === 'sold_out' ? 409 : 422, code, `The event is ${event.status.replace('_', ' ')}`);
   }
@@ -59,14 +70,14 @@ export async function placeOrder(tx: Tx, tenantId: string, input: PlaceOrderInpu
   const lines = input.lines.map((l) => {
     const tt = types.get(l.ticketTypeId);
     if (!tt) throw new AppError(422, 'unknown_ticket_type', `Ticket type ${l.ticketTypeId} does not belong to this event`, { ticket_type_id: l.ticketTypeId });
-    assertOnSaleWindow(tt, now);
-    return { ...l, unitPriceMinor: tt.price_minor, currency: tt.currency.trim() };
+    if (!input.reserved) assertOnSaleWindow(tt, now);
+    return { ...l, unitPriceMinor: l.unitPriceMinor ?? tt.price_minor, currency: tt.currency.trim() };
   });
   const priced = priceOrder(lines);
   if (!priced.ok) throw new AppError(422, priced.code, `The order cannot be priced: ${priced.code.replace(/_/g, ' ')}`);
 
   const soldOutTypes: number[] = [];
-  for (const line of [...lines].sort((a, b) => a.ticketTypeId - b.ticketTypeId)) {
+  for (const line of input.reserved ? [] : [...lines].sort((a, b) => a.ticketTypeId - b.ticketTypeId)) {
     const [row] = await tx('ticket_types')
       .where({ id: line.ticketTypeId })
       .andWhereRaw('sold + ? <= inventory', [line.quantity])
@@ -98,7 +109,7 @@ export async function placeOrder(tx: Tx, tenantId: string, input: PlaceOrderInpu
   await emit(tx, tenantId, soldOutTypes.map((id) => ({
     type: 'ticket_type.sold_out', aggregateType: 'ticket_type', aggregateId: id, payload: { ticket_type_id: id, event_id: input.eventId },
   })));
-  await syncSoldOutStatus(tx, tenantId, input.eventId);
+  if (!input.reserved) await syncSoldOutStatus(tx, tenantId, input.eventId);
   await emit(tx, tenantId, { type: 'order.placed', aggregateType: 'order', aggregateId: order.id, payload: { order_id: order.id, event_id: input.eventId, total_minor: order.total_minor, currency: order.currency } });
   return { order, items };
 }

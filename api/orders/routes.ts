@@ -42,9 +42,10 @@ async function loadOwnOrder(tx: Tx, auth: Auth, id: number): Promise<OrderRow> {
   return order;
 }
 
-async function resolveCustomer(tx: Tx, auth: Auth, body: CreateOrderBody): Promise<number> {
+/** The customer a call acts for: a token's own, or (for a tenant key) exactly one of `customer_id` or `customer`. */
+export async function resolveCustomer(tx: Tx, auth: Auth, body: Pick<CreateOrderBody, 'customer_id' | 'customer'>): Promise<number> {
   if (auth.kind === 'customer') {
-    if (body.customer_id !== undefined || body.customer) throw unprocessable('customer_fixed_by_token', 'A customer token orders for its own customer');
+    if (body.customer_id !== undefined || body.customer) throw unprocessable('customer_fixed_by_token', 'A customer token acts for its own customer');
     return auth.customerId;
   }
   if ((body.customer_id === undefined) === (body.customer === undefined)) {
@@ -93,7 +94,7 @@ async function payWithCredit(tx: Tx, tenantId: string, order: OrderRow): Promise
  * After the order is committed: start its fulfilment workflow, then take payment. The workflow
  * starts first so that seats are always released if payment never completes.
  */
-async function startPaymentAndFulfilment(deps: RouterDeps, tenantId: string, order: OrderRow, body: CreateOrderBody, paidReference?: string): Promise<PaymentResult | undefined> {
+export async function startPaymentAndFulfilment(deps: RouterDeps, tenantId: string, order: OrderRow, body: Pick<CreateOrderBody, 'payment'>, paidReference?: string): Promise<PaymentResult | undefined> {
   const handle = await startIdempotent(deps.temporal, 'orderFulfilmentWorkflow', {
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     workflowId: orderFulfilmentWorkflowId(tenantId, order.id),
@@ -123,7 +124,7 @@ async function startPaymentAndFulfilment(deps: RouterDeps, tenantId: string, ord
   return payment;
 }
 
-async function waitForFulfilment(temporal: Client, tenantId: string, orderId: number): Promise<void> {
+export async function waitForFulfilment(temporal: Client, tenantId: string, orderId: number): Promise<void> {
   const result = temporal.workflow.getHandle(orderFulfilmentWorkflowId(tenantId, orderId)).result();
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([result, new Promise((resolve) => { timer = setTimeout(resolve, FULFIL_WAIT_MS); })]).finally(() => clearTimeout(timer));

@@ -33,3 +33,10 @@ export function toPage<T extends { id: number }>(rows: T[], limit: number): { it
 
 export const isoOrNull = (d: Date | string | null | undefined): string | null =>
   d === null || d === undefined ? null : new Date(d).toISOString();
+
+/** Maps rows one at a time: queries on one transaction's connection cannot run concurrently. */
+export async function mapInOrder<T, R>(rows: T[], fn: (row: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const row of rows) out.push(await fn(row));
+  return out;
+}

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as core from './0001_core';
 import * as platform from './0002_platform';
+import * as waitlistResale from './0004_waitlist_resale';
 import * as refunds from './0006_refunds';
 import * as webhooks from './0007_webhooks';
 import * as insights from './0008_insights';
@@ -11,6 +12,7 @@ interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<v
 const migrations: Record<string, Migration> = {
   '0001_core': core,
   '0002_platform': platform,
+  '0004_waitlist_resale': waitlistResale,
   '0006_refunds': refunds,
   '0007_webhooks': webhooks,
   '0008_insights': insights,

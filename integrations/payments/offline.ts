@@ -1,4 +1,4 @@
-import type { PaymentProvider, PaymentRequest, PaymentResult, RefundRequest, RefundResult } from './provider';
+import type { PaymentProvider, PaymentRequest, PaymentResult, RefundRequest, RefundResult, TransferRequest, TransferResult } from './provider';
 
 /**
  * For box offices and the embedded default: records that payment was taken outside Usher
@@ -22,5 +22,9 @@ export class OfflinePaymentProvider implements PaymentProvider {
 
   async refund(request: RefundRequest): Promise<RefundResult> {
     return { reference: `offline_refund_${request.idempotencyKey}`, status: 'succeeded' };
+  }
+
+  async transfer(request: TransferRequest): Promise<TransferResult> {
+    return { reference: `offline_payout_${request.idempotencyKey}`, note: 'Recorded as a manual payout to be made outside Usher; no money was sent.' };
   }
 }

@@ -32,10 +32,27 @@ export interface RefundResult {
   status: 'succeeded' | 'pending' | 'failed';
 }
 
+export interface TransferRequest {
+  amountMinor: number;
+  currency: string;
+  /** The recipient's connected account (Stripe `acct_...`). */
+  destination: string | null;
+  /** Stable per payout, so a retried transfer never pays twice. */
+  idempotencyKey: string;
+  metadata: Record<string, string>;
+}
+
+export interface TransferResult {
+  reference: string;
+  note?: string;
+}
+
 /** Where money moves. Activities call it with idempotency keys; the API calls it to start a payment. */
 export interface PaymentProvider {
   readonly name: 'offline' | 'stripe';
   createPayment(request: PaymentRequest): Promise<PaymentResult>;
   getPaymentStatus(reference: string): Promise<PaymentStatus>;
   refund(request: RefundRequest): Promise<RefundResult>;
+  /** Pays money out to a seller (resale payouts). */
+  transfer(request: TransferRequest): Promise<TransferResult>;
 }

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import type { PaymentProvider, PaymentRequest, PaymentResult, PaymentStatus, RefundRequest, RefundResult } from './provider';
+import type { PaymentProvider, PaymentRequest, PaymentResult, PaymentStatus, RefundRequest, RefundResult, TransferRequest, TransferResult } from './provider';
 
 export interface StripeOptions {
   secretKey: string;
@@ -56,5 +56,16 @@ export class StripePaymentProvider implements PaymentProvider {
       ...(request.reason ? { metadata: { reason: request.reason } } : {}),
     }, { idempotencyKey: request.idempotencyKey });
     return { reference: refund.id, status: refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' ? 'failed' : 'pending' };
+  }
+
+  async transfer(request: TransferRequest): Promise<TransferResult> {
+    if (!request.destination) throw new Error('A Stripe transfer needs the seller\'s connected account');
+    const transfer = await this.stripe.transfers.create({
+      amount: request.amountMinor,
+      currency: request.currency.toLowerCase(),
+      destination: request.destination,
+      metadata: request.metadata,
+    }, { idempotencyKey: request.idempotencyKey });
+    return { reference: transfer.id };
   }
 }

@@ -22,6 +22,11 @@ beforeAll(async () => {
   const order = await b.api.post<{ id: number; tickets: { id: number }[] }>('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] }, { 'idempotency-key': 'b-order' });
   expect(order.status).toBe(201);
   const key = await b.api.post<{ id: number }>('/api/keys', { name: 'second', scopes: ['read'] });
+  await b.api.put(`/api/waitlist/events/${f.eventId}`, { open: true });
+  const entry = await b.api.post<{ id: number }>('/api/waitlist/join', { event_id: f.eventId, ticket_type_id: f.ticketTypeId, customer_id: f.customerId });
+  await b.api.put('/api/modules/waitlist', { settings: { min_listing_age_s: 0, require_verified_seller: false } });
+  const listing = await b.api.post<{ id: number }>('/api/resale/list', { ticket_id: order.body.tickets[0].id, asking_price_minor: 100 });
+  expect([entry.status, listing.status]).toEqual([201, 201]);
   const refund = await b.api.post<{ id: number }>('/api/refund-requests', { order_id: order.body.id, type: 'refund' });
   expect(refund.status).toBe(201);
   const endpoint = await b.api.post<{ id: number }>('/api/webhooks/endpoints', { url: 'https://hooks.tenant-b.example/usher', event_types: ['none.such'] });
@@ -29,7 +34,7 @@ beforeAll(async () => {
   const [delivery] = await h.owner('webhook_deliveries').insert({ tenant_id: b.tenantId, endpoint_id: endpoint.body.id, outbox_id: outbox.id, event_type: 'none.such', payload: '{}' }).returning('id');
   Object.assign(bIds, {
     event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id,
-    webhookEndpoint: endpoint.body.id, webhookDelivery: delivery.id, refundRequest: refund.body.id,
+    waitlistEntry: entry.body.id, listing: listing.body.id, webhookEndpoint: endpoint.body.id, webhookDelivery: delivery.id, refundRequest: refund.body.id,
   });
 });
 afterAll(() => h.stop());
@@ -37,6 +42,7 @@ afterAll(() => h.stop());
 /** Bodies that pass validation, so that only ownership decides the answer. */
 const VALID_BODIES: Record<string, unknown> = {
   'post /api/events/{id}/ticket-types': { name: 'Probe', price_minor: 100, currency: 'EUR', inventory: 1 },
+  'put /api/resale/listings/{id}/price': { asking_price_minor: 100 },
   'put /api/events/{id}/refund-policy': { rules: { windows: [] } },
   'post /api/customers/{id}/store-credit': { amount_minor: 100, currency: 'EUR' },
 };
@@ -52,6 +58,10 @@ function idFor(path: string): number {
   if (path.startsWith('/api/orders/')) return bIds.order;
   if (path.startsWith('/api/tickets/')) return bIds.ticket;
   if (path.startsWith('/api/keys/')) return bIds.key;
+  if (path.startsWith('/api/waitlist/events/')) return bIds.event;
+  if (path.startsWith('/api/waitlist/')) return bIds.waitlistEntry;
+  if (path.startsWith('/api/resale/listings/')) return bIds.listing;
+  if (path.startsWith('/api/resale/sellers/')) return bIds.customer;
   if (path.startsWith('/api/refund-requests/')) return bIds.refundRequest;
   if (path.startsWith('/api/webhooks/endpoints/')) return bIds.webhookEndpoint;
   if (path.startsWith('/api/webhooks/deliveries/')) return bIds.webhookDelivery;

@@ -16,6 +16,8 @@ export async function startSmtpReceiver(): Promise<{ url: string; messages: Rece
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    // No DNS on loopback: a reverse lookup per connection costs more than the message.
+    disableReverseLookup: true,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));

@@ -7,7 +7,7 @@ import { testEnv } from '../stack-env';
 import { upsertModule } from '../../db/platform';
 import { createPaymentProvider } from '../../integrations/payments';
 import { createMailer } from '../../integrations/mail/mailer';
-import type { PaymentProvider, PaymentRequest, PaymentResult, PaymentStatus, RefundRequest, RefundResult } from '../../integrations/payments/provider';
+import type { PaymentProvider, PaymentRequest, PaymentResult, PaymentStatus, RefundRequest, RefundResult, TransferRequest, TransferResult } from '../../integrations/payments/provider';
 import { createLogger } from '../../lib/logger';
 import { startWorkerProcess, type WorkerProcess } from '../../worker';
 import { confirmPaymentSignal, orderFulfilmentWorkflowId } from '../../workflows/orders/contract';
@@ -26,6 +26,7 @@ class FlakyRefunds implements PaymentProvider {
 
   createPayment(request: PaymentRequest): Promise<PaymentResult> { return this.inner.createPayment(request); }
   getPaymentStatus(reference: string): Promise<PaymentStatus> { return this.inner.getPaymentStatus(reference); }
+  transfer(request: TransferRequest): Promise<TransferResult> { return this.inner.transfer(request); }
 
   async refund(request: RefundRequest): Promise<RefundResult> {
     this.attempts.push(request);

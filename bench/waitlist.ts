@@ -1,0 +1,136 @@
+/**
+ * `npm run bench:waitlist`: joins per second through the API for 10,000 entries on one event, and
+ * the time from releasing 1,000 tickets (inventory raised) to all 1,000 offers running as
+ * workflows and e-mailed. Starts its own Postgres, Temporal and SMTP receiver on 127.0.0.1 and
+ * stops them; prints one JSON object.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { createDb } from '../db/connection';
+import { migrate } from '../db/migrate';
+import { upsertModule } from '../db/platform';
+import { createApiKey, createTenant } from '../db/tenants';
+import { createMailer } from '../integrations/mail/mailer';
+import { OfflinePaymentProvider } from '../integrations/payments/offline';
+import { loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { startPostgres } from '../scripts/stack/postgres';
+import { startTemporal } from '../scripts/stack/temporal';
+import { freePort, waitFor } from '../scripts/stack/toolchain';
+import { startSmtpReceiver } from '../test/helpers/smtp';
+import { startWorkerProcess } from '../worker';
+
+const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 10_000);
+const RELEASED = Number(process.env.BENCH_RELEASED ?? 1_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+
+async function main(): Promise<void> {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-bench-waitlist-'));
+  fs.chmodSync(workDir, 0o755);
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const [pg, temporal] = await Promise.all([
+      startPostgres({ dataDir: path.join(workDir, 'pg'), port: await freePort() }),
+      startTemporal({ port: await freePort() }),
+    ]);
+    stops.push(pg.stop, temporal.stop);
+    const smtp = await startSmtpReceiver();
+    stops.push(smtp.stop);
+    const config = loadConfig({
+      ...process.env, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, SMTP_URL: smtp.url, LOG_LEVEL: 'silent',
+      PAYMENT_PROVIDER: 'offline', TEMPORAL_TASK_QUEUE: 'bench-waitlist', DATABASE_POOL_MAX: '40',
+    });
+    await migrate(config.DATABASE_URL, config.APP_DATABASE_PASSWORD);
+    const owner = createDb(config.DATABASE_URL, 2);
+    const db = createDb(config.appDatabaseUrl, config.DATABASE_POOL_MAX);
+    stops.push(() => owner.destroy(), () => db.destroy());
+    const logger = createLogger('bench', 'silent');
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: temporal.namespace });
+    stops.push(() => temporalClient.connection.close());
+    const payments = new OfflinePaymentProvider();
+
+    const api = createApp({ config, db, temporal: temporalClient, payments, logger });
+    const server = await new Promise<Server>((resolve) => { const s = api.app.listen(0, '127.0.0.1', () => resolve(s)); });
+    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+    const worker = await startWorkerProcess({
+      connection: nativeConnection,
+      deps: { db, config, logger, temporal: temporalClient, payments, mailer: createMailer({ smtpUrl: smtp.url, from: config.MAIL_FROM, logger }) },
+    });
+    stops.push(async () => { await worker.shutdown(); await nativeConnection.close(); });
+
+    const tenant = await createTenant(owner, { name: 'Bench' });
+    await upsertModule(owner, tenant.id, 'waitlist', { enabled: true, settings: { offer_window_s: 3600 } });
+    const { key } = await createApiKey(owner, tenant.id, 'bench', ['admin']);
+    const call = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
+      const res = await fetch(baseUrl + url, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+      return (await res.json()) as T;
+    };
+
+    const starts = new Date(Date.now() + 30 * 86_400_000);
+    const event = await call<{ id: number }>('POST', '/api/events', {
+      name: 'Bench sell-out', venue: { name: 'Arena' }, timezone: 'UTC', status: 'on_sale',
+      starts_at: starts.toISOString(), ends_at: new Date(starts.getTime() + 3_600_000).toISOString(), capacity: 2 * RELEASED,
+    });
+    const tt = await call<{ id: number }>('POST', `/api/events/${event.id}/ticket-types`, { name: 'GA', price_minor: 5000, currency: 'EUR', inventory: RELEASED });
+    // Sold out without 1,000 orders: the benchmark is about the waitlist, not checkout.
+    await owner('ticket_types').where({ id: tt.id }).update({ sold: RELEASED });
+    await owner('events').where({ id: event.id }).update({ status: 'sold_out' });
+    await call('PUT', `/api/waitlist/events/${event.id}`, { open: true });
+
+    let next = 0;
+    const joinStarted = Date.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      for (let i = next++; i < ENTRIES; i = next++) {
+        await call('POST', '/api/waitlist/join', { event_id: event.id, ticket_type_id: tt.id, customer: { email: `fan${i}@bench.example`, name: `Fan ${i}` } });
+      }
+    }));
+    const joinSeconds = (Date.now() - joinStarted) / 1000;
+
+    const released = Date.now();
+    await call('PATCH', `/api/ticket-types/${tt.id}`, { inventory: 2 * RELEASED });
+    let workflowsRunningAt = 0;
+    let mailedAt = 0;
+    await waitFor(async () => {
+      if (!workflowsRunningAt) {
+        const { count } = await temporalClient.workflow.count(`WorkflowType = 'waitlistOfferWorkflow' AND ExecutionStatus = 'Running'`);
+        if (count >= RELEASED) workflowsRunningAt = Date.now();
+      }
+      if (!mailedAt && smtp.messages.length >= RELEASED) mailedAt = Date.now();
+      return Boolean(workflowsRunningAt && mailedAt);
+    }, { timeoutMs: 300_000, intervalMs: 200, what: 'all offers running and e-mailed' });
+    const offered = await owner('waitlist_entries').where({ event_id: event.id, status: 'notified' }).count<{ count: string }[]>({ count: '*' });
+
+    console.log(JSON.stringify({
+      benchmark: 'waitlist',
+      entries: ENTRIES,
+      join_concurrency: CONCURRENCY,
+      joins_per_s: Math.round(ENTRIES / joinSeconds),
+      join_seconds: Number(joinSeconds.toFixed(2)),
+      released: RELEASED,
+      offers_1000_s: Number((Math.max(workflowsRunningAt, mailedAt) - released) / 1000),
+      workflows_running_s: Number((workflowsRunningAt - released) / 1000),
+      emails_sent_s: Number((mailedAt - released) / 1000),
+      entries_notified: Number(offered[0].count),
+      targets: { joins_per_s: 1000, offers_1000_s: 20 },
+    }));
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import type { Tx } from './connection';
+import { AppError, conflict, notFound, unprocessable } from '../lib/errors';
+import { queuePriority, type WaitlistMode } from '../domain/waitlist/ordering';
+import { parseWaitlistSettings, type WaitlistSettings } from '../domain/waitlist/settings';
+import { getEvent, syncSoldOutStatus, type TicketTypeRow } from './events';
+import { queueEmail } from './mail';
+import { emit } from './outbox';
+import { getModule } from './platform';
+
+export const WAITLIST_STATUSES = ['waiting', 'notified', 'purchased', 'expired', 'cancelled'] as const;
+export type WaitlistStatus = (typeof WAITLIST_STATUSES)[number];
+
+export interface WaitlistEntryRow {
+  id: number; tenant_id: string; event_id: number; ticket_type_id: number; customer_id: number; email: string;
+  quantity: number; priority: number; status: WaitlistStatus; held_quantity: number; notified_at: Date | null;
+  expires_at: Date | null; order_id: number | null; auto_purchase_max_minor: number | null;
+  auto_purchase_payment_method: string | null; created_at: Date; updated_at: Date;
+}
+
+export interface WaitlistSettingsRow {
+  event_id: number; tenant_id: string; mode: WaitlistMode; seed: string; open: boolean; opened_at: Date | null; updated_at: Date;
+}
+
+/** The tenant's waitlist and resale rules from the `waitlist` module settings. */
+export async function loadWaitlistSettings(tx: Tx): Promise<WaitlistSettings> {
+  return parseWaitlistSettings((await getModule(tx, 'waitlist'))?.settings);
+}
+
+export async function getEventWaitlist(tx: Tx, eventId: number): Promise<WaitlistSettingsRow | undefined> {
+  return tx<WaitlistSettingsRow>('waitlist_settings').where({ event_id: eventId }).first();
+}
+
+/**
+ * Creates or changes an event's waitlist. The lottery seed is drawn once, when the waitlist is
+ * created, and never changes: entries' priorities are derived from it at join time.
+ */
+export async function configureEventWaitlist(tx: Tx, tenantId: string, eventId: number, patch: { mode?: WaitlistMode; open?: boolean }): Promise<WaitlistSettingsRow> {
+  const existing = await getEventWaitlist(tx, eventId);
+  if (existing && patch.mode && patch.mode !== existing.mode && await tx('waitlist_entries').where({ event_id: eventId }).first('id')) {
+    throw conflict('waitlist_mode_locked', 'The queue order cannot change once people have joined');
+  }
+  const openedAt = patch.open && !existing?.open ? tx.fn.now() : undefined;
+  const [row] = await tx('waitlist_settings')
+    .insert({ tenant_id: tenantId, event_id: eventId, seed: randomBytes(16).toString('hex'), mode: patch.mode ?? 'first_come', open: patch.open ?? false, opened_at: openedAt ?? null })
+    .onConflict('event_id')
+    .merge({ ...(patch.mode ? { mode: patch.mode } : {}), ...(patch.open !== undefined ? { open: patch.open } : {}), ...(openedAt ? { opened_at: openedAt } : {}), updated_at: tx.fn.now() })
+    .returning('*');
+  return row;
+}
+
+export interface JoinInput {
+  eventId: number; ticketTypeId: number; customerId: number; email: string; quantity: number;
+  autoPurchase?: { maxPriceMinor: number; paymentMethod: string };
+}
+
+/** Adds an entry at the back of the queue (first-come) or at its drawn place (random). */
+export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): Promise<WaitlistEntryRow> {
+  const event = await getEvent(tx, input.eventId);
+  if (!event) throw notFound('Event');
+  const tt = await tx<TicketTypeRow>('ticket_types').where({ id: input.ticketTypeId, event_id: input.eventId }).first('id');
+  if (!tt) throw unprocessable('unknown_ticket_type', `Ticket type ${input.ticketTypeId} does not belong to this event`);
+  const waitlist = await getEventWaitlist(tx, input.eventId);
+  // The organiser's choice wins; without one, a sold-out event takes joins (its trigger may still be on the way).
+  if (!(waitlist ? waitlist.open : event.status === 'sold_out')) throw unprocessable('waitlist_closed', 'The waitlist for this event is not open');
+  const settings = waitlist ?? await configureEventWaitlist(tx, tenantId, input.eventId, { open: true });
+  const [{ id }] = (await tx.raw("select nextval(pg_get_serial_sequence('waitlist_entries', 'id'))::bigint as id")).rows as { id: number }[];
+  const [row] = await tx('waitlist_entries').insert({
+    id, tenant_id: tenantId, event_id: input.eventId, ticket_type_id: input.ticketTypeId, customer_id: input.customerId,
+    email: input.email, quantity: input.quantity, priority: queuePriority(settings.mode, settings.seed, Number(id)),
+    auto_purchase_max_minor: input.autoPurchase?.maxPriceMinor ?? null, auto_purchase_payment_method: input.autoPurchase?.paymentMethod ?? null,
+  }).onConflict(tx.raw("(tenant_id, ticket_type_id, customer_id) where status in ('waiting', 'notified')")).ignore().returning('*');
+  if (!row) throw conflict('already_on_waitlist', 'This customer is already on the waitlist for this ticket type');
+  return row;
+}
+
+export async function getEntry(tx: Tx, id: number, opts: { lock?: boolean } = {}): Promise<WaitlistEntryRow | undefined> {
+  const q = tx<WaitlistEntryRow>('waitlist_entries').where({ id }).first();
+  return opts.lock ? q.forUpdate() : q;
+}
+
+/** 1-based place among the waiting entries of the same ticket type; null once the entry is no longer waiting. */
+export async function entryPosition(tx: Tx, entry: WaitlistEntryRow): Promise<{ position: number | null; waiting: number }> {
+  const [row] = await tx('waitlist_entries')
+    .where({ event_id: entry.event_id, ticket_type_id: entry.ticket_type_id, status: 'waiting' })
+    .select(
+      tx.raw('count(*)::int as waiting'),
+      tx.raw('(count(*) filter (where (priority, id) < (?::bigint, ?::bigint)))::int as ahead', [entry.priority, entry.id]),
+    ) as unknown as { waiting: number; ahead: number }[];
+  return { position: entry.status === 'waiting' ? row.ahead + 1 : null, waiting: row.waiting };
+}
+
+export async function listEntries(tx: Tx, filter: { eventId: number; status?: WaitlistStatus; after?: number; limit: number }): Promise<WaitlistEntryRow[]> {
+  const q = tx<WaitlistEntryRow>('waitlist_entries').where({ event_id: filter.eventId }).orderBy([{ column: 'priority' }, { column: 'id' }]).limit(filter.limit);
+  if (filter.status) q.where('status', filter.status);
+  // The cursor is the last entry's id; queue order continues after that entry's (priority, id).
+  if (filter.after) q.whereRaw('(priority, id) > (select priority, id from waitlist_entries where id = ?)', [filter.after]);
+  return q;
+}
+
+export interface Offer { entryId: number; eventId: number; ticketTypeId: number; quantity: number; expiresAt: Date }
+
+/**
+ * Offers whatever is free of each ticket type to the next waiting entries in queue order: the
+ * seats are held (counted in `sold`, so nobody else can buy them), each entry is e-mailed, and a
+ * `waitlist.offers_made` event per ticket type asks the worker to start the purchase-window workflows. The ticket
+ * type row is locked, so concurrent releases never offer the same seat twice. An entry wanting
+ * more than is free keeps its place and waits for more.
+ */
+export async function offerAvailable(tx: Tx, tenantId: string, input: { eventId: number; ticketTypeId?: number; maxEntries?: number; now?: Date }): Promise<Offer[]> {
+  const event = await getEvent(tx, input.eventId);
+  if (!event || !['on_sale', 'sold_out'].includes(event.status)) return [];
+  const settings = await loadWaitlistSettings(tx);
+  const now = input.now ?? new Date();
+  const expiresAt = new Date(now.getTime() + settings.offerWindowS * 1000);
+  const types = await tx<TicketTypeRow>('ticket_types').where({ event_id: input.eventId })
+    .modify((q) => { if (input.ticketTypeId) q.where({ id: input.ticketTypeId }); })
+    .orderBy('id').forUpdate();
+  let budget = input.maxEntries ?? Number.MAX_SAFE_INTEGER;
+  const offers: Offer[] = [];
+  for (const tt of types) {
+    let available = tt.inventory - tt.sold;
+    if (available <= 0 || budget <= 0) continue;
+    const candidates = await tx<WaitlistEntryRow>('waitlist_entries')
+      .where({ event_id: input.eventId, ticket_type_id: tt.id, status: 'waiting' })
+      .orderBy([{ column: 'priority' }, { column: 'id' }]).limit(Math.min(available, budget) + 20)
+      .forUpdate().skipLocked();
+    const chosen: WaitlistEntryRow[] = [];
+    for (const c of candidates) {
+      if (available <= 0 || chosen.length >= budget) break;
+      if (c.quantity > available) continue;
+      chosen.push(c);
+      available -= c.quantity;
+    }
+    if (!chosen.length) continue;
+    budget -= chosen.length;
+    await tx('ticket_types').where({ id: tt.id }).increment('sold', chosen.reduce((s, c) => s + c.quantity, 0));
+    await tx('waitlist_entries').whereIn('id', chosen.map((c) => c.id)).update({
+      status: 'notified', held_quantity: tx.raw('quantity'), notified_at: now, expires_at: expiresAt, updated_at: now,
+    });
+    // Announced before the e-mails are queued, so the dispatcher starts the windows first.
+    await emit(tx, tenantId, {
+      type: 'waitlist.offers_made', aggregateType: 'event', aggregateId: input.eventId,
+      payload: { event_id: input.eventId, ticket_type_id: tt.id, entry_ids: chosen.map((c) => c.id), window_ms: settings.offerWindowS * 1000 },
+    });
+    for (const c of chosen) {
+      offers.push({ entryId: c.id, eventId: input.eventId, ticketTypeId: tt.id, quantity: c.quantity, expiresAt });
+      await queueEmail(tx, tenantId, {
+        idempotencyKey: `waitlist-offer-${c.id}`, to: c.email,
+        subject: `Tickets for ${event.name} are waiting for you`,
+        text: `Good news: ${c.quantity} x ${tt.name} for ${event.name} are held for you until ${expiresAt.toISOString()}. `
+          + `Complete your purchase before then (waitlist entry ${c.id}); afterwards they go to the next person in line.`,
+      });
+    }
+  }
+  if (offers.length) await syncSoldOutStatus(tx, tenantId, input.eventId);
+  return offers;
+}
+
+/**
+ * Ends an open offer without a purchase (it expired, or the entry left): the held seats go back
+ * and straight to the next entries in line. Returns the offers that made.
+ */
+export async function closeOffer(tx: Tx, tenantId: string, entry: WaitlistEntryRow, status: 'expired' | 'cancelled'): Promise<Offer[]> {
+  if (entry.status !== 'notified') throw new AppError(409, 'offer_not_active', `Waitlist entry ${entry.id} is ${entry.status}`);
+  await tx('ticket_types').where({ id: entry.ticket_type_id }).decrement('sold', entry.held_quantity);
+  await tx('waitlist_entries').where({ id: entry.id }).update({ status, held_quantity: 0, updated_at: tx.fn.now() });
+  await emit(tx, tenantId, { type: `waitlist.offer_${status}`, aggregateType: 'waitlist_entry', aggregateId: entry.id, payload: { entry_id: entry.id, event_id: entry.event_id } });
+  const offers = await offerAvailable(tx, tenantId, { eventId: entry.event_id, ticketTypeId: entry.ticket_type_id });
+  if (!offers.length) await syncSoldOutStatus(tx, tenantId, entry.event_id);
+  return offers;
+}
+
+/** The hold becomes an order: the entry is done and its seats now belong to `orderId`. */
+export async function markEntryPurchased(tx: Tx, tenantId: string, entry: WaitlistEntryRow, orderId: number): Promise<WaitlistEntryRow> {
+  const [row] = await tx('waitlist_entries').where({ id: entry.id })
+    .update({ status: 'purchased', held_quantity: 0, order_id: orderId, updated_at: tx.fn.now() }).returning('*');
+  await emit(tx, tenantId, { type: 'waitlist.purchased', aggregateType: 'waitlist_entry', aggregateId: entry.id, payload: { entry_id: entry.id, event_id: entry.event_id, order_id: orderId } });
+  return row;
+}
+
+export async function cancelWaitingEntry(tx: Tx, entry: WaitlistEntryRow): Promise<void> {
+  await tx('waitlist_entries').where({ id: entry.id }).update({ status: 'cancelled', updated_at: tx.fn.now() });
+}
