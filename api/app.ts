@@ -12,6 +12,7 @@ import { stripeWebhookRoutes } from './orders/stripe-webhook';
 import { httpDuration, systemRoutes } from './system/routes';
 import { tenancyRoutes } from './tenancy/routes';
 import { ticketRoutes } from './tickets/routes';
+import { walletRoutes } from './wallet/routes';
 
 export interface ApiApp {
   app: Koa;
@@ -46,6 +47,7 @@ export function createApp(services: ApiServices): ApiApp {
   orderRoutes(deps);
   stripeWebhookRoutes(deps);
   ticketRoutes(deps);
+  walletRoutes(deps);
 
   app.use(errorMiddleware(services.logger));
   app.use(async (ctx, next) => {
