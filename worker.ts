@@ -4,6 +4,7 @@ import { createDb, type Db } from './db/connection';
 import { loadConfig, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
 import { createOrderActivities } from './activities/orders';
+import { createWalletActivities } from './activities/wallet';
 import { OutboxDispatcher } from './activities/platform/dispatcher';
 import { createTriggers } from './activities/registry';
 import { createMailer, type Mailer } from './integrations/mail/mailer';
@@ -24,6 +25,7 @@ export interface WorkerDeps {
 export function createActivities(deps: WorkerDeps) {
   return {
     ...createOrderActivities(deps),
+    ...createWalletActivities(deps),
   };
 }
 

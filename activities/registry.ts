@@ -1,6 +1,7 @@
 import type { Mailer } from '../integrations/mail/mailer';
 import { mailTrigger } from './platform/mail-trigger';
 import type { Trigger } from './platform/triggers';
+import { walletTriggers } from './wallet/triggers';
 
 export interface TriggerDeps {
   mailer: Mailer;
@@ -13,5 +14,6 @@ export interface TriggerDeps {
 export function createTriggers(deps: TriggerDeps): Trigger[] {
   return [
     mailTrigger(deps.mailer),
+    ...walletTriggers(),
   ];
 }

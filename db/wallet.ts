@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Tx } from './connection';
 import { brandingFromSettings, type PassSubject } from '../domain/wallet/design';
+import type { IdRange, PassScope } from '../domain/wallet/scope';
 
 export const WALLET_PLATFORMS = ['apple', 'google'] as const;
 export type WalletPlatform = (typeof WALLET_PLATFORMS)[number];
@@ -12,8 +13,6 @@ export interface WalletPassRow {
 
 export interface PushRegistration { id: number; push_token: string }
 
-/** Which passes an update reaches: every ticket of an event, or some of its tickets. */
-export interface PassScope { eventId: number; ticketIds?: number[] }
 
 function newPassRow(tenantId: string, ticket: { id: number; order_id: number }, platform: WalletPlatform) {
   // Apple's serial is unguessable on its own; Google's object id is derived from the ticket, so it is stable.
@@ -90,9 +89,9 @@ function scoped(tx: Tx, scope: PassScope) {
 /**
  * Marks passes changed: a new update sequence and a Last-Modified a whole second later than before
  * (HTTP dates have one-second precision), and voids those whose ticket or event no longer stands.
- * Returns the ids of the Google passes touched, which the REST update then rewrites.
+ * Returns how many passes changed.
  */
-export async function touchPasses(tx: Tx, scope: PassScope): Promise<{ apple: number; google: number[] }> {
+export async function touchPasses(tx: Tx, scope: PassScope): Promise<number> {
   const rows = await tx('wallet_passes as p')
     .whereIn('p.ticket_id', scoped(tx, scope))
     .update({
@@ -102,8 +101,8 @@ export async function touchPasses(tx: Tx, scope: PassScope): Promise<{ apple: nu
         when exists (select 1 from tickets t join events e on e.id = t.event_id
           where t.id = p.ticket_id and (t.status <> 'valid' or e.status = 'cancelled')) then now() end`),
     })
-    .returning(['p.id', 'p.platform']) as { id: number; platform: WalletPlatform }[];
-  return { apple: rows.filter((r) => r.platform === 'apple').length, google: rows.filter((r) => r.platform === 'google').map((r) => r.id) };
+    .returning('p.id');
+  return rows.length;
 }
 
 /** Registers a device for a pass's updates; true when the registration is new (Apple's 201). */
@@ -125,9 +124,13 @@ const scopedRegistrations = (tx: Tx, scope: PassScope) => tx('wallet_push_regist
   .where('p.platform', 'apple')
   .whereIn('p.ticket_id', scoped(tx, scope));
 
-/** Splits the registrations in scope into id ranges of at most `size`, so each batch is one activity. */
-export async function pushBatches(tx: Tx, scope: PassScope, size: number): Promise<{ afterId: number; untilId: number }[]> {
-  const bounds = await tx.with('ranked', scopedRegistrations(tx, scope).select('r.id', tx.raw('row_number() over (order by r.id) as n')))
+const scopedGooglePasses = (tx: Tx, scope: PassScope) => tx('wallet_passes as p')
+  .where('p.platform', 'google')
+  .whereIn('p.ticket_id', scoped(tx, scope));
+
+/** Splits ids into ranges of at most `size`, so each batch is one activity whatever the total. */
+async function idRanges(tx: Tx, rows: ReturnType<Tx['select']>, column: string, size: number): Promise<IdRange[]> {
+  const bounds = await tx.with('ranked', rows.select(`${column} as id`, tx.raw('row_number() over (order by ??) as n', [column])))
     .from('ranked')
     .select(tx.raw('min(id)::bigint as first'), tx.raw('max(id)::bigint as last'))
     .groupByRaw('(n - 1) / ?', [size])
@@ -135,9 +138,21 @@ export async function pushBatches(tx: Tx, scope: PassScope, size: number): Promi
   return bounds.map((b) => ({ afterId: Number(b.first) - 1, untilId: Number(b.last) }));
 }
 
-export async function registrationsInRange(tx: Tx, scope: PassScope, afterId: number, untilId: number): Promise<PushRegistration[]> {
-  return scopedRegistrations(tx, scope).where('r.id', '>', afterId).andWhere('r.id', '<=', untilId)
-    .select('r.id', 'r.push_token').orderBy('r.id');
+export const pushBatches = (tx: Tx, scope: PassScope, size: number): Promise<IdRange[]> =>
+  idRanges(tx, scopedRegistrations(tx, scope), 'r.id', size);
+
+export const googlePassBatches = (tx: Tx, scope: PassScope, size: number): Promise<IdRange[]> =>
+  idRanges(tx, scopedGooglePasses(tx, scope), 'p.id', size);
+
+export async function googlePassesInRange(tx: Tx, scope: PassScope, range: IdRange): Promise<WalletPassRow[]> {
+  return scopedGooglePasses(tx, scope).where('p.id', '>', range.afterId).andWhere('p.id', '<=', range.untilId).select('p.*').orderBy('p.id');
+}
+
+/** The registrations in a range, or exactly the ones named (a retry of those APNs could not take). */
+export async function registrationsFor(tx: Tx, scope: PassScope, which: IdRange | { ids: number[] }): Promise<PushRegistration[]> {
+  const q = scopedRegistrations(tx, scope).select('r.id', 'r.push_token').orderBy('r.id');
+  if ('ids' in which) return q.whereIn('r.id', which.ids);
+  return q.where('r.id', '>', which.afterId).andWhere('r.id', '<=', which.untilId);
 }
 
 /** Drops registrations APNs said are gone (410 Unregistered, bad token). */

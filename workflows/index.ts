@@ -1,2 +1,3 @@
 // The worker's single entry: every workflow type is exported from here.
 export { orderFulfilmentWorkflow } from './orders/fulfilment';
+export { walletPushWorkflow } from './wallet/push';

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { importSPKI, jwtVerify } from 'jose';
 import { createHarness, client, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
-import { makeWalletTestKeys, readStoredZip, verifyPassSignature, walletEnv, type WalletTestKeys } from '../helpers/wallet';
+import { makeWalletTestKeys, readStoredZip, startGoogleStandIn, verifyPassSignature, walletEnv, type GoogleStandIn, type WalletTestKeys } from '../helpers/wallet';
 
 let h: Harness;
 let t: TenantFixture;
 let keys: WalletTestKeys;
+let google: GoogleStandIn;
 let ticket: { id: number; code: string };
 let eventId: number;
 
@@ -28,7 +29,9 @@ async function downloadPass(ticketId = ticket.id): Promise<{ files: Record<strin
 
 beforeAll(async () => {
   keys = makeWalletTestKeys();
-  h = await createHarness({ worker: true, env: walletEnv(keys, { PUBLIC_API_URL: 'https://tickets.example.com' }) });
+  // Ticket changes here also rewrite Google objects; the stand-in takes them.
+  google = await startGoogleStandIn(keys, 'wallet@usher-test.iam.gserviceaccount.com');
+  h = await createHarness({ worker: true, env: walletEnv(keys, { PUBLIC_API_URL: 'https://tickets.example.com', GOOGLE_WALLET_API_URL: google.apiUrl, GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl }) });
   t = await createTenantWithKey(h, 'Rock Hall');
   await t.api.put('/api/modules/wallet', { enabled: true, settings: { branding: { organization_name: 'Rock Hall Live', background_color: '#102030', foreground_color: '#ffffff', label_color: '#aabbcc' } } });
   const f = await createOnSaleEvent(t);
@@ -40,6 +43,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h.stop();
+  await google.stop();
   keys.cleanup();
 });
 

@@ -3,6 +3,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import http, { type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { importSPKI, jwtVerify } from 'jose';
 
 export interface WalletTestKeys {
   dir: string;
@@ -59,6 +62,8 @@ export function walletEnv(keys: WalletTestKeys, extra: Record<string, string> = 
     APNS_KEY: keys.apnsKeyPem, APNS_KEY_ID: 'KEY1234567', APNS_CA_CERT: keys.tlsCertPem,
     GOOGLE_WALLET_ISSUER_ID: '3388000000012345', GOOGLE_WALLET_SERVICE_ACCOUNT_EMAIL: 'wallet@usher-test.iam.gserviceaccount.com',
     GOOGLE_WALLET_PRIVATE_KEY: keys.googleKeyPem,
+    // Nothing leaves the machine: a test that wants APNs or Google points these at its stand-ins.
+    APNS_URL: 'https://127.0.0.1:9', GOOGLE_WALLET_API_URL: 'http://127.0.0.1:9/walletobjects/v1', GOOGLE_OAUTH_TOKEN_URL: 'http://127.0.0.1:9/token',
     ...extra,
   };
 }
@@ -97,4 +102,66 @@ export function verifyPassSignature(keys: WalletTestKeys, files: Record<string, 
     fs.rmSync(sig, { force: true });
     fs.rmSync(manifest, { force: true });
   }
+}
+
+export interface GoogleStandIn {
+  apiUrl: string;
+  tokenUrl: string;
+  /** Token exchanges that passed: the assertion verified against the service account's public key. */
+  tokensIssued: number;
+  patches: { resource: string; id: string; body: Record<string, unknown> }[];
+  rejected: string[];
+  stop(): Promise<void>;
+}
+
+/** A local stand-in for Google's OAuth token endpoint and the Wallet REST API, checking what Google checks. */
+export async function startGoogleStandIn(keys: WalletTestKeys, serviceAccountEmail: string): Promise<GoogleStandIn> {
+  const publicKey = await importSPKI(keys.googlePublicKeyPem, 'RS256');
+  const accessToken = 'ya29.test-access-token';
+  let base = '';
+  const state: GoogleStandIn = {
+    apiUrl: '', tokenUrl: '', tokensIssued: 0, patches: [], rejected: [],
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+  const server: Server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => { raw += c.toString('utf8'); });
+    req.on('end', () => {
+      void (async () => {
+        const reply = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+        if (req.method === 'POST' && req.url === '/token') {
+          const form = new URLSearchParams(raw);
+          try {
+            if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') throw new Error('grant_type');
+            const { payload } = await jwtVerify(form.get('assertion') ?? '', publicKey, { issuer: serviceAccountEmail, audience: `${base}/token` });
+            if (payload.scope !== 'https://www.googleapis.com/auth/wallet_object.issuer') throw new Error('scope');
+          } catch (err) {
+            state.rejected.push(`token: ${(err as Error).message}`);
+            return reply(400, { error: 'invalid_grant' });
+          }
+          state.tokensIssued++;
+          return reply(200, { access_token: accessToken, expires_in: 3600, token_type: 'Bearer' });
+        }
+        const match = /^\/walletobjects\/v1\/(eventTicketClass|eventTicketObject)\/([^/]+)$/.exec(req.url ?? '');
+        if (req.method !== 'PATCH' || !match) return reply(404, { error: { code: 404 } });
+        if (req.headers.authorization !== `Bearer ${accessToken}`) {
+          state.rejected.push(`${match[1]}: bad token`);
+          return reply(401, { error: { code: 401 } });
+        }
+        const body = JSON.parse(raw) as Record<string, unknown>;
+        const id = decodeURIComponent(match[2]);
+        if (body.id !== id) {
+          state.rejected.push(`${match[1]}: body id ${String(body.id)} for ${id}`);
+          return reply(400, { error: { code: 400 } });
+        }
+        state.patches.push({ resource: match[1], id, body });
+        return reply(200, body);
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.apiUrl = `${base}/walletobjects/v1`;
+  state.tokenUrl = `${base}/token`;
+  return state;
 }
