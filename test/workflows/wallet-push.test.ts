@@ -14,7 +14,6 @@ let keys: WalletTestKeys;
 let apns: ApnsStandIn;
 let google: GoogleStandIn;
 let eventId: number;
-let tickets: { id: number; code: string }[];
 const devices: { device: string; token: string; serial: string; authToken: string; ticketId: number }[] = [];
 
 const pushToken = (n: number) => n.toString(16).padStart(64, '0');
@@ -46,8 +45,8 @@ beforeAll(async () => {
   t = await createTenantWithKey(h, 'Jazz Club');
   const f = await createOnSaleEvent(t);
   eventId = f.eventId;
-  const order = await t.api.post<{ id: number; tickets: { id: number; code: string }[] }>('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 3 }] });
-  tickets = order.body.tickets;
+  const order = await t.api.post('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 3 }] });
+  expect(order.status).toBe(201);
 });
 afterAll(async () => {
   await h.stop();
