@@ -14,12 +14,14 @@ export interface PushResult<T> {
 
 // APNs refuses provider tokens older than an hour and throttles refreshing more often than every 20 minutes.
 const TOKEN_TTL_MS = 40 * 60_000;
+const IDLE_MS = 60_000;
 
 /** APNs over one multiplexed HTTP/2 session with token-based (ES256 JWT) auth; a pass push is an empty payload. */
 export class ApnsClient {
   private session?: ClientHttp2Session;
   private key?: Promise<CryptoKey>;
   private jwt?: { value: string; at: number };
+  private idle?: NodeJS.Timeout;
 
   constructor(private readonly settings: ApnsSettings) {}
 
@@ -40,9 +42,8 @@ export class ApnsClient {
     const session = http2.connect(this.settings.url, this.settings.ca ? { ca: this.settings.ca } : {});
     session.on('error', () => { if (this.session === session) this.session = undefined; });
     session.on('close', () => { if (this.session === session) this.session = undefined; });
-    // An idle session should neither keep the process alive nor linger for ever.
+    // An idle session should neither keep the process alive nor linger for ever (see push()).
     session.unref();
-    session.setTimeout(60_000, () => session.close());
     this.session = session;
     return session;
   }
@@ -89,6 +90,8 @@ export class ApnsClient {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, items.length) }, runner));
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.close(), IDLE_MS).unref();
     return result;
   }
 

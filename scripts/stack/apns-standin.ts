@@ -9,8 +9,10 @@ export interface ApnsStandIn {
   pushes: ApnsPush[];
   /** Requests refused, with the reason APNs would give. */
   rejected: { path: string; reason: string }[];
-  /** Answers for particular device tokens, e.g. 410 for a device that deleted the pass. */
-  respond: Map<string, { status: number; reason: string }>;
+  /** Answers for particular device tokens, e.g. 410 for a device that deleted the pass; `times` limits how often. */
+  respond: Map<string, { status: number; reason: string; times?: number }>;
+  /** Pushes answered from `respond`. */
+  refused: { token: string; status: number }[];
   stop(): Promise<void>;
 }
 
@@ -23,7 +25,15 @@ export async function startApnsStandIn(opts: { tlsKey: string; tlsCert: string; 
   const verified = new Set<string>();
   const pushes: ApnsPush[] = [];
   const rejected: { path: string; reason: string }[] = [];
-  const respond = new Map<string, { status: number; reason: string }>();
+  const respond = new Map<string, { status: number; reason: string; times?: number }>();
+  const refused: { token: string; status: number }[] = [];
+
+  function scripted(token: string): { status: number; reason: string } | undefined {
+    const answer = respond.get(token);
+    if (answer?.times !== undefined && --answer.times <= 0) respond.delete(token);
+    if (answer) refused.push({ token, status: answer.status });
+    return answer;
+  }
 
   async function check(headers: http2.IncomingHttpHeaders): Promise<string | undefined> {
     const path = String(headers[':path']);
@@ -53,7 +63,7 @@ export async function startApnsStandIn(opts: { tlsKey: string; tlsCert: string; 
       void check(headers).then((reason) => {
         const path = String(headers[':path']);
         const token = path.split('/').pop() as string;
-        const answer = reason ? { status: reason === 'BadPath' ? 400 : 403, reason } : respond.get(token);
+        const answer = reason ? { status: reason === 'BadPath' ? 400 : 403, reason } : scripted(token);
         if (reason) rejected.push({ path, reason });
         else if (!answer) pushes.push({ token, topic: String(headers['apns-topic']), pushType: headers['apns-push-type'] as string | undefined, body });
         if (stream.closed) return;
@@ -67,7 +77,7 @@ export async function startApnsStandIn(opts: { tlsKey: string; tlsCert: string; 
   server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)); });
   return {
     url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    pushes, rejected, respond,
+    pushes, rejected, respond, refused,
     stop: () => new Promise<void>((resolve) => {
       for (const s of sessions) s.destroy();
       server.close(() => resolve());

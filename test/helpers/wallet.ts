@@ -121,7 +121,10 @@ export async function startGoogleStandIn(keys: WalletTestKeys, serviceAccountEma
   let base = '';
   const state: GoogleStandIn = {
     apiUrl: '', tokenUrl: '', tokensIssued: 0, patches: [], rejected: [],
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
   };
   const server: Server = http.createServer((req, res) => {
     let raw = '';

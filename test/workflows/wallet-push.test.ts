@@ -116,11 +116,11 @@ describe('wallet push fan-out', () => {
   it('voids the pass of a cancelled ticket on its device and in Google Wallet, and re-sends after APNs throttles', async () => {
     apns.pushes.length = 0;
     google.patches.length = 0;
-    apns.respond.set(devices[0].token, { status: 429, reason: 'TooManyRequests' });
-    setTimeout(() => apns.respond.delete(devices[0].token), 100);
+    apns.respond.set(devices[0].token, { status: 429, reason: 'TooManyRequests', times: 1 });
     await t.api.post(`/api/tickets/${devices[0].ticketId}/cancel`);
     const { workflowId, state } = await pushWorkflowResult('ticket.cancelled');
     expect(state).toMatchObject({ status: 'done', sent: 1, failed: 0, googleUpdated: 1 });
+    expect(apns.refused).toContainEqual({ token: devices[0].token, status: 429 });
     expect(apns.pushes.map((p) => p.token)).toEqual([devices[0].token]);
     expect((await fetchPass(devices[0])).voided).toBe(true);
     expect((await fetchPass(devices[1])).voided).toBe(false);
