@@ -13,8 +13,11 @@ import type { OutboxEvent, Trigger, TriggerContext } from '../platform/triggers'
 
 const OrderCreated = z.object({ order_id: z.number().int(), ticket_ids: z.array(z.number().int()) });
 const EventChange = z.object({ event_id: z.number().int() });
-/** Ticket events from check-in, resale and refunds: a transfer may name the ticket that replaces it. */
-const TicketChange = z.object({ ticket_id: z.number().int(), event_id: z.number().int().optional(), new_ticket_id: z.number().int().optional() });
+/** Ticket events from tickets, resale and refunds: a transfer, exchange or resale names the ticket that replaces it. */
+const TicketChange = z.object({
+  ticket_id: z.number().int(), event_id: z.number().int().optional(),
+  new_ticket_id: z.number().int().optional(), replaced_by_ticket_id: z.number().int().optional(),
+});
 
 const EVENT_CHANGES = ['event.updated', 'event.cancelled'] as const;
 const TICKET_CHANGES = ['ticket.updated', 'ticket.cancelled', 'ticket.voided', 'ticket.transferred', 'ticket.refunded', 'ticket.resold'] as const;
@@ -69,9 +72,10 @@ async function scopeOf(tx: Tx, event: OutboxEvent): Promise<{ scope: PassScope; 
   if (!p.success) return undefined;
   const ticket = await tx('tickets').where({ id: p.data.ticket_id }).first('event_id');
   if (!ticket) return undefined;
-  if (p.data.new_ticket_id) {
+  const replacement = p.data.new_ticket_id ?? p.data.replaced_by_ticket_id;
+  if (replacement) {
     // The new holder's ticket gets passes of its own; the old ones are voided below.
-    await ensurePasses(tx, event.tenantId, await tx('tickets').where({ id: p.data.new_ticket_id }).select('id', 'order_id'));
+    await ensurePasses(tx, event.tenantId, await tx('tickets').where({ id: replacement }).select('id', 'order_id'));
   }
   return { scope: { eventId: p.data.event_id ?? ticket.event_id, ticketIds: [p.data.ticket_id] }, eventChanged: false };
 }

@@ -1,3 +1,6 @@
+import { withTenant } from '../../db/connection';
+import { emit } from '../../db/outbox';
+import { insertTickets, updateTicket } from '../../db/tickets';
 import { createHarness, client, eventually, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { recordHistory } from '../helpers/histories';
@@ -127,5 +130,22 @@ describe('wallet push fan-out', () => {
     expect(google.patches).toEqual([expect.objectContaining({ resource: 'eventTicketObject', id: `3388000000012345.${t.tenantId}-ticket-${devices[0].ticketId}`, body: expect.objectContaining({ state: 'INACTIVE' }) })]);
     expect(await h.owner('wallet_passes').where({ ticket_id: devices[0].ticketId }).whereNotNull('voided_at')).toHaveLength(2);
     await recordHistory(h.temporal, workflowId, 'wallet-push-ticket-cancelled');
+  });
+
+  it('voids the pass of a ticket transferred by resale or refunds and gives the new ticket passes of its own', async () => {
+    apns.pushes.length = 0;
+    // What the resale and refund modules do in their own transaction when a ticket changes hands.
+    const newTicketId = await withTenant(h.db, t.tenantId, async (tx) => {
+      const old = await tx('tickets').where({ id: devices[1].ticketId }).first();
+      const [fresh] = await insertTickets(tx, t.tenantId, [{ event_id: old.event_id, order_id: old.order_id, ticket_type_id: old.ticket_type_id, customer_id: old.customer_id }]);
+      await updateTicket(tx, old.id, { status: 'transferred', replaced_by_ticket_id: fresh.id });
+      await emit(tx, t.tenantId, { type: 'ticket.transferred', aggregateType: 'ticket', aggregateId: old.id, payload: { ticket_id: old.id, new_ticket_id: fresh.id, event_id: old.event_id } });
+      return fresh.id;
+    });
+    const { state } = await pushWorkflowResult('ticket.transferred');
+    expect(state).toMatchObject({ status: 'done', sent: 1, failed: 0 });
+    expect(apns.pushes.map((p) => p.token)).toEqual([devices[1].token]);
+    expect((await fetchPass(devices[1])).voided).toBe(true);
+    expect((await h.owner('wallet_passes').where({ ticket_id: newTicketId }).pluck('platform')).sort()).toEqual(['apple', 'google']);
   });
 });
