@@ -3,8 +3,11 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } 
 import { createDb, type Db } from './db/connection';
 import { loadConfig, type Config } from './lib/config';
 import { createLogger, type Logger } from './lib/logger';
+import { createEventActivities } from './activities/events';
 import { createOrderActivities } from './activities/orders';
 import { createWalletActivities } from './activities/wallet';
+import { createRefundActivities } from './activities/refunds';
+import { createWebhookActivities } from './activities/webhooks';
 import { OutboxDispatcher } from './activities/platform/dispatcher';
 import { createTriggers } from './activities/registry';
 import { createMailer, type Mailer } from './integrations/mail/mailer';
@@ -24,8 +27,11 @@ export interface WorkerDeps {
 /** Every activity the worker serves, wired once over its dependencies. */
 export function createActivities(deps: WorkerDeps) {
   return {
+    ...createEventActivities(deps),
     ...createOrderActivities(deps),
     ...createWalletActivities(deps),
+    ...createRefundActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

@@ -1,7 +1,10 @@
 import type { Mailer } from '../integrations/mail/mailer';
+import { eventTriggers } from './events/triggers';
+import { insightTriggers } from './insights/triggers';
 import { mailTrigger } from './platform/mail-trigger';
 import type { Trigger } from './platform/triggers';
 import { walletTriggers } from './wallet/triggers';
+import { webhookTriggers } from './webhooks/triggers';
 
 export interface TriggerDeps {
   mailer: Mailer;
@@ -15,5 +18,8 @@ export function createTriggers(deps: TriggerDeps): Trigger[] {
   return [
     mailTrigger(deps.mailer),
     ...walletTriggers(),
+    ...webhookTriggers(),
+    ...eventTriggers(),
+    ...insightTriggers(),
   ];
 }

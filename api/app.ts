@@ -8,11 +8,13 @@ import { customerRoutes } from './customers/routes';
 import { eventRoutes } from './events/routes';
 import { orderRoutes } from './orders/routes';
 import { platformRoutes } from './platform/routes';
+import { refundRoutes } from './refunds/routes';
 import { stripeWebhookRoutes } from './orders/stripe-webhook';
 import { httpDuration, systemRoutes } from './system/routes';
 import { tenancyRoutes } from './tenancy/routes';
 import { ticketRoutes } from './tickets/routes';
 import { walletRoutes } from './wallet/routes';
+import { webhookRoutes } from './webhooks/routes';
 
 export interface ApiApp {
   app: Koa;
@@ -48,6 +50,8 @@ export function createApp(services: ApiServices): ApiApp {
   stripeWebhookRoutes(deps);
   ticketRoutes(deps);
   walletRoutes(deps);
+  refundRoutes(deps);
+  webhookRoutes(deps);
 
   app.use(errorMiddleware(services.logger));
   app.use(async (ctx, next) => {

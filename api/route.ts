@@ -148,6 +148,15 @@ async function claimIdempotencyKey(tx: Tx, ctx: Koa.Context, auth: Auth, key: st
   return { status: row.status_code, body: row.response };
 }
 
+/** The event a request is about, for modules rolled out to a share of a tenant's events. */
+function eventIdOf(path: string, input: { params: unknown; query: unknown; body: unknown }): number | undefined {
+  const fromBody = (input.body as { event_id?: unknown } | undefined)?.event_id;
+  const fromQuery = (input.query as { event_id?: unknown } | undefined)?.event_id;
+  const fromPath = /\/events\/\{id\}/.test(path) ? (input.params as { id?: unknown }).id : undefined;
+  const id = [fromBody, fromQuery, fromPath].find((v) => typeof v === 'number');
+  return id as number | undefined;
+}
+
 /** Every mutating call leaves a trace: who, which route, on what, with what input. */
 async function auditCall(tx: Tx, auth: Auth, spec: { method: Method; path: string; tags: string[] }, params: unknown, body: unknown, result: HandlerResult): Promise<void> {
   const p = params as { id?: number } | undefined;
@@ -217,8 +226,13 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
     const idempotencyKey = spec.idempotent ? ctx.get('idempotency-key') : '';
 
     const outcome = await withTenant(deps.db, auth.tenantId, async (tx) => {
-      if (spec.access.module && !(await isModuleEnabled(tx, spec.access.module))) {
-        throw new AppError(403, 'module_not_enabled', `The ${spec.access.module} module is not enabled for this tenant`);
+      if (spec.access.module) {
+        const eventId = eventIdOf(spec.path, input);
+        if (!(await isModuleEnabled(tx, spec.access.module, eventId))) {
+          throw new AppError(403, 'module_not_enabled', eventId === undefined
+            ? `The ${spec.access.module} module is not enabled for this tenant`
+            : `The ${spec.access.module} module is not enabled for event ${eventId}`);
+        }
       }
       if (idempotencyKey) {
         const replay = await claimIdempotencyKey(tx, ctx, auth, idempotencyKey);

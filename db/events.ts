@@ -74,9 +74,9 @@ export async function allocatedInventory(tx: Tx, eventId: number, exceptTicketTy
  */
 export async function syncSoldOutStatus(tx: Tx, tenantId: string, eventId: number): Promise<void> {
   const [event] = await tx<EventRow>('events').where({ id: eventId }).forUpdate().select('status');
-  const [{ remaining }] = await tx('ticket_types').where({ event_id: eventId })
-    .select(tx.raw('coalesce(sum(inventory - sold), 0)::int as remaining')) as unknown as { remaining: number }[];
-  const next = statusAfterInventoryChange(event.status, remaining);
+  const [{ remaining, inventory }] = await tx('ticket_types').where({ event_id: eventId })
+    .select(tx.raw('coalesce(sum(inventory - sold), 0)::int as remaining'), tx.raw('coalesce(sum(inventory), 0)::int as inventory')) as unknown as { remaining: number; inventory: number }[];
+  const next = statusAfterInventoryChange(event.status, remaining, inventory);
   if (next === event.status) return;
   await tx('events').where({ id: eventId }).update({ status: next, updated_at: tx.fn.now() });
   if (next === 'sold_out') {

@@ -8,7 +8,7 @@ import { insertTickets, type TicketRow } from './tickets';
 
 export const ORDER_STATUSES = ['pending', 'paid', 'cancelled', 'expired', 'failed'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-export type PaymentProviderName = 'offline' | 'stripe' | 'external';
+export type PaymentProviderName = 'offline' | 'stripe' | 'external' | 'credit';
 
 export interface OrderRow {
   id: number; tenant_id: string; event_id: number; customer_id: number; order_number: string; status: OrderStatus;

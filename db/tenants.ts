@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db, Tx } from './connection';
 import { generateApiKey, type Scope } from '../lib/credentials';
 
-export interface TenantRow { id: string; name: string; settings: Record<string, unknown>; created_at: Date }
+export interface TenantRow { id: string; name: string; contact_email: string | null; settings: Record<string, unknown>; created_at: Date }
 export interface ApiKeyRow { id: number; tenant_id: string; name: string; prefix: string; scopes: Scope[]; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }
 
 const KEY_COLUMNS = ['id', 'tenant_id', 'name', 'prefix', 'scopes', 'created_at', 'last_used_at', 'revoked_at'];

@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { withTenant, type Db } from '../../db/connection';
 import { closeOrder, fulfilOrder } from '../../db/orders';
 import { AppError } from '../../lib/errors';
+import { appendAudit } from '../../db/platform';
+import { orderFulfilmentWorkflowId } from '../../workflows/orders/contract';
 
 export interface OrderActivityDeps {
   db: Db;
@@ -26,7 +28,17 @@ export function createOrderActivities({ db }: OrderActivityDeps) {
 
     async closeOrder(input: { tenantId: string; orderId: number; status: 'expired' | 'failed'; reason: string }): Promise<void> {
       try {
-        await withTenant(db, input.tenantId, (tx) => closeOrder(tx, input.tenantId, input.orderId, input.status, input.reason));
+        await withTenant(db, input.tenantId, async (tx) => {
+          const before = await tx('orders').where({ id: input.orderId }).first('status');
+          const order = await closeOrder(tx, input.tenantId, input.orderId, input.status, input.reason);
+          if (before?.status !== order.status) {
+            await appendAudit(tx, input.tenantId, {
+              actor: { type: 'workflow', id: orderFulfilmentWorkflowId(input.tenantId, input.orderId) },
+              action: `order.${input.status}`, entityType: 'orders', entityId: input.orderId,
+              before: { status: before?.status }, after: { status: order.status, reason: input.reason },
+            });
+          }
+        });
       } catch (err) {
         throw asFailure(err);
       }

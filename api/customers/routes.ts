@@ -4,8 +4,8 @@ import { signCustomerToken } from '../../lib/credentials';
 import { conflict, notFound } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
 import { defineRoute, type Auth } from '../route';
-import { IdParams, page, toPage } from '../schemas/common';
-import { CreateCustomerToken, Customer, CustomerInput, CustomerQuery, CustomerToken, UpdateCustomer } from './schemas';
+import { IdParams, isoOrNull, page, toPage } from '../schemas/common';
+import { CreateCustomerToken, Customer, CustomerInput, CustomerMetrics, CustomerQuery, CustomerToken, UpdateCustomer } from './schemas';
 
 export const toCustomer = (c: CustomerRow): z.infer<typeof Customer> => ({
   id: c.id, external_ref: c.external_ref, email: c.email, name: c.name, phone: c.phone, created_at: c.created_at.toISOString(),
@@ -73,6 +73,23 @@ export function customerRoutes(deps: RouterDeps): void {
       const { token, expiresAt } = await signCustomerToken(deps.config.TOKEN_SECRET, { tenantId: auth.tenantId, customerId: params.id },
         body.ttl_seconds ?? deps.config.CUSTOMER_TOKEN_TTL_S);
       return { status: 201, body: { token, customer_id: params.id, expires_at: expiresAt.toISOString() } };
+    },
+  });
+
+  defineRoute(deps, {
+    method: 'get', path: '/api/customers/{id}/metrics', summary: "A customer's purchase metrics: orders, spend, average order, first and last purchase", tags,
+    access: { scope: 'read' }, params: IdParams,
+    responses: { 200: { description: 'Metrics', schema: CustomerMetrics } },
+    handler: async ({ tx, params }) => {
+      if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
+      const m = await tx('customer_metrics').where({ customer_id: params.id }).first();
+      return {
+        body: {
+          customer_id: params.id, total_orders: m?.total_orders ?? 0, total_spent_minor: Number(m?.total_spent_minor ?? 0),
+          currency: m?.currency?.trim() ?? null, avg_order_value_minor: m?.avg_order_value_minor ?? 0,
+          first_purchase_at: isoOrNull(m?.first_purchase_at), last_purchase_at: isoOrNull(m?.last_purchase_at),
+        },
+      };
     },
   });
 

@@ -38,3 +38,13 @@ export const CustomerToken = z.object({
   customer_id: z.number().int(),
   expires_at: z.string(),
 }).meta({ id: 'CustomerToken' });
+
+export const CustomerMetrics = z.object({
+  customer_id: z.number().int(),
+  total_orders: z.number().int(),
+  total_spent_minor: z.number().int(),
+  currency: z.string().nullable(),
+  avg_order_value_minor: z.number().int(),
+  first_purchase_at: z.string().nullable(),
+  last_purchase_at: z.string().nullable(),
+}).meta({ id: 'CustomerMetrics' });

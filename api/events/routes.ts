@@ -10,7 +10,7 @@ import type { Tx } from '../../db/connection';
 import type { RouterDeps } from '../deps';
 import { defineRoute } from '../route';
 import { IdParams, isoOrNull, page, toPage } from '../schemas/common';
-import { CreateEvent, CreateTicketType, Event, EventQuery, TicketType, UpdateEvent, UpdateTicketType } from './schemas';
+import { CreateEvent, CreateTicketType, Event, EventQuery, EventSummary, TicketType, UpdateEvent, UpdateTicketType } from './schemas';
 
 export const toEvent = (e: EventRow): z.infer<typeof Event> => ({
   id: e.id, external_ref: e.external_ref, name: e.name, description: e.description,
@@ -117,6 +117,23 @@ export function eventRoutes(deps: RouterDeps): void {
       }
       if (updated.status === 'on_sale') await syncSoldOutStatus(tx, auth.tenantId, event.id);
       return { body: toEvent((await getEvent(tx, event.id)) ?? updated) };
+    },
+  });
+
+  defineRoute(deps, {
+    method: 'get', path: '/api/events/{id}/summary', summary: 'Figures computed when the event ended: tickets, cancellations, revenue, orders', tags,
+    access: { scope: 'read' }, params: IdParams,
+    responses: { 200: { description: 'Summary', schema: EventSummary } },
+    handler: async ({ tx, params }) => {
+      await loadEvent(tx, params.id);
+      const s = await tx('event_summaries').where({ event_id: params.id }).first();
+      if (!s) throw new AppError(404, 'summary_not_ready', 'The summary is computed when the event ends');
+      return {
+        body: {
+          event_id: params.id, tickets_sold: s.tickets_sold, tickets_cancelled: s.tickets_cancelled, revenue_minor: Number(s.revenue_minor),
+          currency: s.currency?.trim() ?? null, orders: s.orders, computed_at: s.computed_at.toISOString(),
+        },
+      };
     },
   });
 

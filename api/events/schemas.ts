@@ -95,3 +95,13 @@ export const TicketType = z.object({
   sales_start_at: z.string().nullable(),
   sales_end_at: z.string().nullable(),
 }).meta({ id: 'TicketType' });
+
+export const EventSummary = z.object({
+  event_id: z.number().int(),
+  tickets_sold: z.number().int(),
+  tickets_cancelled: z.number().int(),
+  revenue_minor: z.number().int(),
+  currency: z.string().nullable(),
+  orders: z.number().int(),
+  computed_at: z.string(),
+}).meta({ id: 'EventSummary' });

@@ -4,6 +4,7 @@ import type { Tx } from '../../db/connection';
 import { withTenant } from '../../db/connection';
 import { getCustomer, upsertCustomer } from '../../db/customers';
 import { closeOrder, getOrder, getOrderItems, listOrders, placeOrder, recordPaymentAttempt, type OrderRow, type PaymentProviderName } from '../../db/orders';
+import { bookCredit } from '../../db/store-credit';
 import { listTickets } from '../../db/tickets';
 import { AppError, notFound, unprocessable } from '../../lib/errors';
 import { startIdempotent } from '../../lib/temporal';
@@ -56,6 +57,10 @@ async function resolveCustomer(tx: Tx, auth: Auth, body: CreateOrderBody): Promi
 
 function resolveProvider(deps: RouterDeps, auth: Auth, body: CreateOrderBody): PaymentProviderName {
   const requested = body.payment?.provider ?? deps.payments.name;
+  if (requested === 'credit') {
+    if (body.items.some((i) => i.codes)) throw unprocessable('codes_only_for_external', 'Ticket codes can only be given for externally paid orders');
+    return requested;
+  }
   if (requested === 'external') {
     if (auth.kind === 'customer') throw unprocessable('provider_not_allowed', 'Customers cannot record externally paid orders');
     if (!body.payment?.reference) throw unprocessable('payment_reference_required', 'An externally paid order needs payment.reference');
@@ -74,21 +79,31 @@ function assertCodesMatch(body: CreateOrderBody): void {
   }
 }
 
+/** Spends the order's total from the customer's store credit; the ledger entry is the payment reference. */
+async function payWithCredit(tx: Tx, tenantId: string, order: OrderRow): Promise<string> {
+  if (order.total_minor === 0) return 'credit_free';
+  const entry = await bookCredit(tx, tenantId, {
+    customerId: order.customer_id, currency: order.currency.trim(), amountMinor: -order.total_minor, kind: 'order_payment',
+    orderId: order.id, idempotencyKey: `order-payment-${order.id}`,
+  });
+  return `credit_${entry.id}`;
+}
+
 /**
  * After the order is committed: start its fulfilment workflow, then take payment. The workflow
  * starts first so that seats are always released if payment never completes.
  */
-async function startPaymentAndFulfilment(deps: RouterDeps, tenantId: string, order: OrderRow, body: CreateOrderBody): Promise<PaymentResult | undefined> {
+async function startPaymentAndFulfilment(deps: RouterDeps, tenantId: string, order: OrderRow, body: CreateOrderBody, paidReference?: string): Promise<PaymentResult | undefined> {
   const handle = await startIdempotent(deps.temporal, 'orderFulfilmentWorkflow', {
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     workflowId: orderFulfilmentWorkflowId(tenantId, order.id),
     args: [{
       tenantId, orderId: order.id, eventId: order.event_id, paymentTimeoutMs: deps.config.PAYMENT_TIMEOUT_S * 1000,
-      paymentReference: order.payment_provider === 'external' ? body.payment?.reference : undefined,
+      paymentReference: paidReference,
     } satisfies OrderFulfilmentInput],
     typedSearchAttributes: searchAttributes(tenantId, order.event_id),
   });
-  if (order.payment_provider === 'external') return undefined;
+  if (paidReference !== undefined) return undefined;
 
   let payment: PaymentResult;
   try {
@@ -129,9 +144,12 @@ export function orderRoutes(deps: RouterDeps): void {
         eventId: body.event_id, customerId, provider, externalRef: body.external_ref,
         lines: body.items.map((i) => ({ ticketTypeId: i.ticket_type_id, quantity: i.quantity, codes: i.codes })),
       });
+      // Store credit is spent in the order's own transaction: without enough of it, nothing is reserved.
+      const paidReference = provider === 'credit' ? await payWithCredit(tx, auth.tenantId, order)
+        : provider === 'external' ? body.payment?.reference : undefined;
       let payment: PaymentResult | undefined;
       afterCommit(async () => {
-        payment = await startPaymentAndFulfilment(deps, auth.tenantId, order, body);
+        payment = await startPaymentAndFulfilment(deps, auth.tenantId, order, body, paidReference);
         if (!payment || payment.status === 'succeeded') await waitForFulfilment(deps.temporal, auth.tenantId, order.id);
       });
       return {

@@ -16,7 +16,7 @@ export const CreateOrder = z.strictObject({
     codes: z.array(TicketCode).max(50).optional().meta({ description: 'Existing ticket codes, when syncing an order paid on the tenant platform' }),
   })).min(1).max(20),
   payment: z.strictObject({
-    provider: z.enum(['offline', 'stripe', 'external']).optional().meta({ description: 'Defaults to the configured provider; `external` records an order paid on the tenant platform' }),
+    provider: z.enum(['offline', 'stripe', 'external', 'credit']).optional().meta({ description: 'Defaults to the configured provider; `external` records an order paid on the tenant platform; `credit` pays from the customer\'s store credit (422 `insufficient_credit` when it does not cover the total)' }),
     payment_method: z.string().regex(/^pm_\w{1,100}$/).optional(),
     reference: z.string().trim().min(1).max(200).optional(),
   }).optional(),
@@ -42,7 +42,7 @@ export const Order = z.object({
   total_minor: z.number().int(),
   external_ref: z.string().nullable(),
   payment: z.object({
-    provider: z.enum(['offline', 'stripe', 'external']),
+    provider: z.enum(['offline', 'stripe', 'external', 'credit']),
     reference: z.string().nullable(),
     client_secret: z.string().nullable().meta({ description: 'For completing a card payment in the browser' }),
     note: z.string().optional(),

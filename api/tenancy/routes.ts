@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { createApiKey, getTenant, listApiKeys, revokeApiKey, type ApiKeyRow } from '../../db/tenants';
+import { createApiKey, getTenant, listApiKeys, revokeApiKey, type ApiKeyRow, type TenantRow } from '../../db/tenants';
 import { notFound } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
 import { defineRoute } from '../route';
 import { IdParams, isoOrNull } from '../schemas/common';
-import { ApiKey, CreateApiKey, CreatedApiKey, Tenant } from './schemas';
+import { ApiKey, CreateApiKey, CreatedApiKey, Tenant, UpdateTenant } from './schemas';
+
+const toTenant = (t: TenantRow): z.infer<typeof Tenant> => ({ id: t.id, name: t.name, contact_email: t.contact_email, created_at: t.created_at.toISOString() });
 
 const toApiKey = (k: ApiKeyRow): z.infer<typeof ApiKey> => ({
   id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes,
@@ -21,7 +23,19 @@ export function tenancyRoutes(deps: RouterDeps): void {
     handler: async ({ tx, auth }) => {
       const t = await getTenant(tx, auth.tenantId);
       if (!t) throw notFound('Tenant');
-      return { body: { id: t.id, name: t.name, created_at: t.created_at.toISOString() } };
+      return { body: toTenant(t) };
+    },
+  });
+
+  defineRoute(deps, {
+    method: 'patch', path: '/api/tenant', summary: "Update the tenant's name or contact e-mail", tags,
+    access: { scope: 'admin' }, body: UpdateTenant,
+    responses: { 200: { description: 'Tenant', schema: Tenant } },
+    handler: async ({ tx, auth, body }) => {
+      if (Object.keys(body).length) await tx('tenants').where({ id: auth.tenantId }).update(body);
+      const t = await getTenant(tx, auth.tenantId);
+      if (!t) throw notFound('Tenant');
+      return { body: toTenant(t) };
     },
   });
 

@@ -19,4 +19,14 @@ export const CreateApiKey = z.strictObject({
 
 export const CreatedApiKey = ApiKey.extend({ key: z.string().meta({ description: 'Shown once; store it now' }) });
 
-export const Tenant = z.object({ id: z.string(), name: z.string(), created_at: z.string() }).meta({ id: 'Tenant' });
+export const Tenant = z.object({
+  id: z.string(),
+  name: z.string(),
+  contact_email: z.string().nullable().meta({ description: 'Where Usher sends operational notices (e.g. a disabled webhook)' }),
+  created_at: z.string(),
+}).meta({ id: 'Tenant' });
+
+export const UpdateTenant = z.strictObject({
+  name: text(200).optional(),
+  contact_email: z.email().max(254).nullable().optional(),
+});

@@ -2,6 +2,9 @@ import type { Knex } from 'knex';
 import * as core from './0001_core';
 import * as platform from './0002_platform';
 import * as wallet from './0005_wallet';
+import * as refunds from './0006_refunds';
+import * as webhooks from './0007_webhooks';
+import * as insights from './0008_insights';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -10,6 +13,9 @@ const migrations: Record<string, Migration> = {
   '0001_core': core,
   '0002_platform': platform,
   '0005_wallet': wallet,
+  '0006_refunds': refunds,
+  '0007_webhooks': webhooks,
+  '0008_insights': insights,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -16,9 +16,12 @@ export function canTransition(from: EventStatus, to: EventStatus): boolean {
 
 export const isSellable = (status: EventStatus): boolean => status === 'on_sale';
 
-/** After inventory moves, an on-sale event with nothing left is sold out, and a sold-out one with stock is on sale again. */
-export function statusAfterInventoryChange(status: EventStatus, remaining: number): EventStatus {
-  if (status === 'on_sale' && remaining <= 0) return 'sold_out';
+/**
+ * After inventory moves, an on-sale event with nothing left is sold out, and a sold-out one with
+ * stock is on sale again. An event with no inventory at all has not sold out: it has nothing on sale yet.
+ */
+export function statusAfterInventoryChange(status: EventStatus, remaining: number, inventory: number): EventStatus {
+  if (status === 'on_sale' && inventory > 0 && remaining <= 0) return 'sold_out';
   if (status === 'sold_out' && remaining > 0) return 'on_sale';
   return status;
 }

@@ -7,7 +7,11 @@ let a: TenantFixture;
 let b: TenantFixture;
 const bIds: Record<string, number> = {};
 
-const TENANT_TABLES = ['api_keys', 'events', 'ticket_types', 'customers', 'orders', 'order_items', 'tickets', 'outbox', 'idempotency_keys'];
+/** Every table with a tenant_id column, read from the catalogue so a new table cannot be forgotten. */
+async function tenantTables(): Promise<string[]> {
+  const { rows } = await h.owner.raw("select table_name from information_schema.columns where table_schema = 'public' and column_name = 'tenant_id' order by 1");
+  return rows.map((r: { table_name: string }) => r.table_name);
+}
 
 beforeAll(async () => {
   h = await createHarness({ worker: true });
@@ -18,13 +22,23 @@ beforeAll(async () => {
   const order = await b.api.post<{ id: number; tickets: { id: number }[] }>('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] }, { 'idempotency-key': 'b-order' });
   expect(order.status).toBe(201);
   const key = await b.api.post<{ id: number }>('/api/keys', { name: 'second', scopes: ['read'] });
-  Object.assign(bIds, { event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id });
+  const refund = await b.api.post<{ id: number }>('/api/refund-requests', { order_id: order.body.id, type: 'refund' });
+  expect(refund.status).toBe(201);
+  const endpoint = await b.api.post<{ id: number }>('/api/webhooks/endpoints', { url: 'https://hooks.tenant-b.example/usher', event_types: ['none.such'] });
+  const outbox = await h.owner('outbox').where({ tenant_id: b.tenantId }).first('id');
+  const [delivery] = await h.owner('webhook_deliveries').insert({ tenant_id: b.tenantId, endpoint_id: endpoint.body.id, outbox_id: outbox.id, event_type: 'none.such', payload: '{}' }).returning('id');
+  Object.assign(bIds, {
+    event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id,
+    webhookEndpoint: endpoint.body.id, webhookDelivery: delivery.id, refundRequest: refund.body.id,
+  });
 });
 afterAll(() => h.stop());
 
 /** Bodies that pass validation, so that only ownership decides the answer. */
 const VALID_BODIES: Record<string, unknown> = {
   'post /api/events/{id}/ticket-types': { name: 'Probe', price_minor: 100, currency: 'EUR', inventory: 1 },
+  'put /api/events/{id}/refund-policy': { rules: { windows: [] } },
+  'post /api/customers/{id}/store-credit': { amount_minor: 100, currency: 'EUR' },
 };
 
 /** Path parameters that name something of the caller's own (a module name), not another tenant's row. */
@@ -38,6 +52,9 @@ function idFor(path: string): number {
   if (path.startsWith('/api/orders/')) return bIds.order;
   if (path.startsWith('/api/tickets/') || path.startsWith('/api/wallet/ticket/')) return bIds.ticket;
   if (path.startsWith('/api/keys/')) return bIds.key;
+  if (path.startsWith('/api/refund-requests/')) return bIds.refundRequest;
+  if (path.startsWith('/api/webhooks/endpoints/')) return bIds.webhookEndpoint;
+  if (path.startsWith('/api/webhooks/deliveries/')) return bIds.webhookDelivery;
   throw new Error(`No tenant-B id known for ${path}: extend idFor`);
 }
 
@@ -80,7 +97,11 @@ describe('tenant isolation', () => {
   });
 
   it('the application role sees no rows at all without the tenant setting, and only its tenant with it', async () => {
-    for (const table of TENANT_TABLES) {
+    const tables = await tenantTables();
+    expect(tables.length).toBeGreaterThanOrEqual(15);
+    for (const table of tables) {
+      const { rows } = await h.owner.raw('select relrowsecurity from pg_class where oid = ?::regclass', [table]);
+      expect({ table, rls: rows[0].relrowsecurity }).toEqual({ table, rls: true });
       const [{ count }] = await h.db(table).count<{ count: string }[]>({ count: '*' });
       expect({ table, count: Number(count) }).toEqual({ table, count: 0 });
     }

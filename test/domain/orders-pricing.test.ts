@@ -43,9 +43,13 @@ describe('event lifecycle', () => {
   });
 
   it('follows inventory between on_sale and sold_out only', () => {
-    expect(statusAfterInventoryChange('on_sale', 0)).toBe('sold_out');
-    expect(statusAfterInventoryChange('sold_out', 3)).toBe('on_sale');
-    expect(statusAfterInventoryChange('draft', 0)).toBe('draft');
-    expect(statusAfterInventoryChange('cancelled', 5)).toBe('cancelled');
+    expect(statusAfterInventoryChange('on_sale', 0, 50)).toBe('sold_out');
+    expect(statusAfterInventoryChange('sold_out', 3, 50)).toBe('on_sale');
+    expect(statusAfterInventoryChange('draft', 0, 50)).toBe('draft');
+    expect(statusAfterInventoryChange('cancelled', 5, 50)).toBe('cancelled');
+  });
+
+  it('does not call an event with no tickets yet sold out', () => {
+    expect(statusAfterInventoryChange('on_sale', 0, 0)).toBe('on_sale');
   });
 });

@@ -18,11 +18,11 @@ import { TEST_APP_PASSWORD } from '../global-setup';
 import { testEnv } from '../stack-env';
 
 let runtimeInstalled = false;
-/** Temporal's runtime logs every worker state change at INFO; tests only want warnings. */
+/** Temporal's runtime logs every worker state change and retried activity; tests only want errors. */
 export function quietTemporalRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
 }
 
 export interface Harness {

@@ -29,6 +29,8 @@ describe('order fulfilment workflow', () => {
     expect(order.body).toMatchObject({ status: 'expired', tickets: [] });
     expect((await h.owner('ticket_types').where({ id: f.ticketTypeId }).first()).sold).toBe(0);
     expect((await t.api.get<{ status: string }>(`/api/events/${f.eventId}`)).body.status).toBe('on_sale');
+    const audit = await t.api.get<{ items: { actor: { type: string; id: string }; action: string; after: { reason: string } }[] }>(`/api/audit?entity_type=orders&entity_id=${res.body.id}`);
+    expect(audit.body.items.find((a) => a.action === 'order.expired')).toMatchObject({ actor: { type: 'workflow', id: handle.workflowId }, after: { reason: 'payment window closed' } });
     await recordHistory(h.temporal, handle.workflowId, 'order-fulfilment-expired');
   });
 

@@ -1,0 +1,23 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { workflowId } from '../ids';
+
+export const EVENT_LIFECYCLE_KIND = 'event-lifecycle';
+
+export const eventLifecycleWorkflowId = (tenantId: string, eventId: number): string =>
+  workflowId(EVENT_LIFECYCLE_KIND, tenantId, eventId);
+
+export interface EventLifecycleInput {
+  tenantId: string;
+  eventId: number;
+  /** ISO time the event ends; a durable timer fires then. */
+  endsAt: string;
+}
+
+export interface EventLifecycleState {
+  status: 'scheduled' | 'ended' | 'cancelled';
+  endsAt: string;
+}
+
+export const rescheduleEventSignal = defineSignal<[{ endsAt: string }]>('rescheduleEvent');
+export const cancelEventSignal = defineSignal('cancelEvent');
+export const getEventLifecycleQuery = defineQuery<EventLifecycleState>('getEventLifecycle');

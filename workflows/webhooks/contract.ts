@@ -1,0 +1,22 @@
+import { defineQuery } from '@temporalio/workflow';
+import { workflowId } from '../ids';
+
+export const WEBHOOK_DELIVERY_KIND = 'webhook-delivery';
+
+/** A manual redelivery is its own run (`<id>-r<n>`), so it never collides with a run that is still closing. */
+export const webhookDeliveryWorkflowId = (tenantId: string, deliveryId: number, redelivery = 0): string =>
+  workflowId(WEBHOOK_DELIVERY_KIND, tenantId, redelivery ? `${deliveryId}-r${redelivery}` : deliveryId);
+
+export interface WebhookDeliveryInput {
+  tenantId: string;
+  deliveryId: number;
+  /** Exponential backoff: first retry after initialIntervalMs, doubling up to maximumIntervalMs, for giveUpAfterMs in all. */
+  retry: { initialIntervalMs: number; maximumIntervalMs: number; giveUpAfterMs: number };
+}
+
+export interface WebhookDeliveryState {
+  status: 'delivering' | 'succeeded' | 'failed' | 'skipped';
+  error?: string;
+}
+
+export const getDeliveryStateQuery = defineQuery<WebhookDeliveryState>('getDeliveryState');
