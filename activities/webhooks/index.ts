@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { withTenant, type Db } from '../../db/connection';
 import { queueEmail } from '../../db/mail';
 import { emit } from '../../db/outbox';
-import { DISABLE_AFTER_FAILURES, signWebhook } from '../../domain/webhooks/signature';
+import { signWebhook } from '../../domain/webhooks/signature';
 import type { Config } from '../../lib/config';
 
 export interface WebhookActivityDeps {
@@ -61,7 +61,7 @@ export function createWebhookActivities({ db, config }: WebhookActivityDeps) {
         }
         const [{ consecutive_failures: failures }] = await tx('webhook_endpoints').where({ id: endpoint.id })
           .update({ consecutive_failures: tx.raw('consecutive_failures + 1') }).returning('consecutive_failures');
-        if (failures >= DISABLE_AFTER_FAILURES) await disableEndpoint(tx, input.tenantId, endpoint.id, endpoint.url, failures);
+        if (failures >= config.WEBHOOK_DISABLE_AFTER_FAILURES) await disableEndpoint(tx, input.tenantId, endpoint.id, endpoint.url, failures);
       });
       if (!ok) throw new Error(`Webhook endpoint answered ${result.status ?? result.error}`);
     },

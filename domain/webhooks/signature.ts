@@ -19,9 +19,6 @@ export function verifyWebhook(secret: string, body: string, header: string, nowS
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** Consecutive failed deliveries after which an endpoint is disabled and the tenant told. */
-export const DISABLE_AFTER_FAILURES = 20;
-
 /** Internal bookkeeping events are not offered to tenants. */
 export const isDeliverable = (type: string): boolean => !type.startsWith('email.') && !type.startsWith('test.');
 

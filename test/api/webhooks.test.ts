@@ -1,7 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyUsherSignature } from '../../examples/webhook-receiver';
-import { DISABLE_AFTER_FAILURES } from '../../domain/webhooks/signature';
 import { createHarness, eventually, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { recordHistory } from '../helpers/histories';
@@ -28,7 +27,7 @@ let h: Harness;
 let t: TenantFixture;
 
 beforeAll(async () => {
-  h = await createHarness({ worker: true, env: { WEBHOOK_RETRY_INITIAL_MS: '20', WEBHOOK_RETRY_MAX_INTERVAL_MS: '40' } });
+  h = await createHarness({ worker: true, env: { WEBHOOK_RETRY_INITIAL_MS: '20', WEBHOOK_RETRY_MAX_INTERVAL_MS: '40', WEBHOOK_DISABLE_AFTER_FAILURES: '5' } });
   t = await createTenantWithKey(h);
 });
 afterAll(() => h.stop());
@@ -95,7 +94,7 @@ describe('tenant webhooks', () => {
         const e = await t.api.get<{ status: string; consecutive_failures: number; disabled_reason: string }>(`/api/webhooks/endpoints/${endpoint.body.id}`);
         return e.body.status === 'disabled' && e.body;
       }, { what: 'endpoint disabled', timeoutMs: 30_000 });
-      expect(disabled.consecutive_failures).toBe(DISABLE_AFTER_FAILURES);
+      expect(disabled.consecutive_failures).toBe(5);
       const mail = await eventually(async () => h.mail.find((m) => m.subject.includes('disabled your webhook endpoint')), { what: 'notice e-mail' });
       expect(mail.to).toEqual(['ops@tenant.example']);
       const failed = await eventually(async () => (await t.api.get<{ items: { status: string }[] }>(`/api/webhooks/deliveries?endpoint_id=${endpoint.body.id}&status=failed`)).body.items[0], { what: 'failed delivery' });
