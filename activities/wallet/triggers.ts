@@ -6,7 +6,7 @@ import { ensurePasses, touchPasses, type WalletPassRow } from '../../db/wallet';
 import type { PassScope } from '../../domain/wallet/scope';
 import type { Config } from '../../lib/config';
 import { startIdempotent } from '../../lib/temporal';
-import { appleWalletSettings, googleWalletSettings } from '../../integrations/wallet/settings';
+import { apnsSettings, appleWalletSettings, googleWalletSettings } from '../../integrations/wallet/settings';
 import { walletPushWorkflowId, type WalletPushInput } from '../../workflows/wallet/contract';
 import { searchAttributes } from '../../workflows/search-attributes';
 import type { OutboxEvent, Trigger, TriggerContext } from '../platform/triggers';
@@ -85,6 +85,8 @@ async function updatePasses(event: OutboxEvent, { tx, config, temporal }: Trigge
   if (!(await isModuleEnabled(tx, 'wallet'))) return;
   const target = await scopeOf(tx, event);
   if (!target || !(await touchPasses(tx, target.scope))) return;
+  // Devices still see the change when they next ask; there is just no one to tell now.
+  if (!apnsSettings(config) && !googleWalletSettings(config)) return;
   const input: WalletPushInput = {
     tenantId: event.tenantId, scope: target.scope, eventChanged: target.eventChanged,
     batchSize: config.WALLET_PUSH_BATCH_SIZE, parallelBatches: config.WALLET_PUSH_PARALLEL_BATCHES,
