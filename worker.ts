@@ -7,6 +7,7 @@ import { createEventActivities } from './activities/events';
 import { createOrderActivities } from './activities/orders';
 import { createResaleActivities } from './activities/resale';
 import { createWaitlistActivities } from './activities/waitlist';
+import { createWalletActivities } from './activities/wallet';
 import { createRefundActivities } from './activities/refunds';
 import { createWebhookActivities } from './activities/webhooks';
 import { OutboxDispatcher } from './activities/platform/dispatcher';
@@ -32,6 +33,7 @@ export function createActivities(deps: WorkerDeps) {
     ...createOrderActivities(deps),
     ...createWaitlistActivities(deps),
     ...createResaleActivities(deps),
+    ...createWalletActivities(deps),
     ...createRefundActivities(deps),
     ...createWebhookActivities(deps),
   };

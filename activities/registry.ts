@@ -5,6 +5,7 @@ import { insightTriggers } from './insights/triggers';
 import { mailTrigger } from './platform/mail-trigger';
 import type { Trigger } from './platform/triggers';
 import { waitlistTriggers } from './waitlist/triggers';
+import { walletTriggers } from './wallet/triggers';
 import { webhookTriggers } from './webhooks/triggers';
 
 export interface TriggerDeps {
@@ -20,6 +21,7 @@ export function createTriggers(deps: TriggerDeps): Trigger[] {
   return [
     mailTrigger(deps.mailer),
     ...waitlistTriggers(deps),
+    ...walletTriggers(),
     ...webhookTriggers(),
     ...eventTriggers(),
     ...insightTriggers(),

@@ -15,6 +15,7 @@ import { httpDuration, systemRoutes } from './system/routes';
 import { tenancyRoutes } from './tenancy/routes';
 import { ticketRoutes } from './tickets/routes';
 import { waitlistRoutes } from './waitlist/routes';
+import { walletRoutes } from './wallet/routes';
 import { webhookRoutes } from './webhooks/routes';
 
 export interface ApiApp {
@@ -52,6 +53,7 @@ export function createApp(services: ApiServices): ApiApp {
   ticketRoutes(deps);
   waitlistRoutes(deps);
   resaleRoutes(deps);
+  walletRoutes(deps);
   refundRoutes(deps);
   webhookRoutes(deps);
 

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as core from './0001_core';
 import * as platform from './0002_platform';
 import * as waitlistResale from './0004_waitlist_resale';
+import * as wallet from './0005_wallet';
 import * as refunds from './0006_refunds';
 import * as webhooks from './0007_webhooks';
 import * as insights from './0008_insights';
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0001_core': core,
   '0002_platform': platform,
   '0004_waitlist_resale': waitlistResale,
+  '0005_wallet': wallet,
   '0006_refunds': refunds,
   '0007_webhooks': webhooks,
   '0008_insights': insights,

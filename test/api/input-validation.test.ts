@@ -22,7 +22,7 @@ afterAll(() => h.stop());
 function concrete(path: string): string {
   return path.replace(/\{\w+\}/g, () => String(
     path.startsWith('/api/events/') ? ids.event : path.startsWith('/api/customers/') ? ids.customer : path.startsWith('/api/orders/') ? ids.order
-      : path.startsWith('/api/tickets/') ? ids.ticket : path.startsWith('/api/ticket-types/') ? ids.ticketType : 1,
+      : path.startsWith('/api/tickets/') || path.startsWith('/api/wallet/ticket/') ? ids.ticket : path.startsWith('/api/ticket-types/') ? ids.ticketType : 1,
   ));
 }
 

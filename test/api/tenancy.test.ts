@@ -56,7 +56,7 @@ function idFor(path: string): number {
   if (path.startsWith('/api/ticket-types/')) return bIds.ticketType;
   if (path.startsWith('/api/customers/')) return bIds.customer;
   if (path.startsWith('/api/orders/')) return bIds.order;
-  if (path.startsWith('/api/tickets/')) return bIds.ticket;
+  if (path.startsWith('/api/tickets/') || path.startsWith('/api/wallet/ticket/')) return bIds.ticket;
   if (path.startsWith('/api/keys/')) return bIds.key;
   if (path.startsWith('/api/waitlist/events/')) return bIds.event;
   if (path.startsWith('/api/waitlist/')) return bIds.waitlistEntry;

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import type { Tx } from '../../db/connection';
+import { queueEmail } from '../../db/mail';
+import { isModuleEnabled } from '../../db/platform';
+import { ensurePasses, touchPasses, type WalletPassRow } from '../../db/wallet';
+import type { PassScope } from '../../domain/wallet/scope';
+import type { Config } from '../../lib/config';
+import { startIdempotent } from '../../lib/temporal';
+import { apnsSettings, appleWalletSettings, googleWalletSettings } from '../../integrations/wallet/settings';
+import { walletPushWorkflowId, type WalletPushInput } from '../../workflows/wallet/contract';
+import { searchAttributes } from '../../workflows/search-attributes';
+import type { OutboxEvent, Trigger, TriggerContext } from '../platform/triggers';
+
+const OrderCreated = z.object({ order_id: z.number().int(), ticket_ids: z.array(z.number().int()) });
+const EventChange = z.object({ event_id: z.number().int() });
+/** Ticket events from tickets, resale and refunds: a transfer, exchange or resale names the ticket that replaces it. */
+const TicketChange = z.object({
+  ticket_id: z.number().int(), event_id: z.number().int().optional(),
+  new_ticket_id: z.number().int().optional(), replaced_by_ticket_id: z.number().int().optional(),
+});
+
+const EVENT_CHANGES = ['event.updated', 'event.cancelled'] as const;
+const TICKET_CHANGES = ['ticket.updated', 'ticket.cancelled', 'ticket.voided', 'ticket.transferred', 'ticket.refunded', 'ticket.resold'] as const;
+
+function walletLinks(config: Config, passes: WalletPassRow[]): { apple?: string; google?: string }[] {
+  const base = config.publicApiUrl.replace(/\/$/, '');
+  const apple = appleWalletSettings(config);
+  const google = googleWalletSettings(config);
+  const byTicket = new Map<number, { apple?: string; google?: string }>();
+  for (const p of passes) {
+    const links = byTicket.get(p.ticket_id) ?? {};
+    if (p.platform === 'apple' && apple) links.apple = `${base}/api/wallet/apple/download/${p.serial_number}?token=${p.auth_token}`;
+    if (p.platform === 'google' && google) links.google = `${base}/api/wallet/google/save/${p.serial_number}?token=${p.auth_token}`;
+    byTicket.set(p.ticket_id, links);
+  }
+  return [...byTicket.values()];
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** After purchase: a pass record per ticket and platform, and the e-mail with the "Add to Wallet" links. */
+async function createPassesForOrder(event: OutboxEvent, { tx, config }: TriggerContext): Promise<void> {
+  const payload = OrderCreated.safeParse(event.payload);
+  if (!payload.success || !payload.data.ticket_ids.length || !(await isModuleEnabled(tx, 'wallet'))) return;
+  const tickets = await tx('tickets').whereIn('id', payload.data.ticket_ids).select('id', 'order_id');
+  await ensurePasses(tx, event.tenantId, tickets);
+  const order = await tx('orders as o').join('customers as c', 'c.id', 'o.customer_id').join('events as e', 'e.id', 'o.event_id')
+    .where('o.id', payload.data.order_id).first('o.order_number', 'c.email', 'c.name', 'e.name as event_name');
+  const links = walletLinks(config, await tx<WalletPassRow>('wallet_passes').whereIn('ticket_id', payload.data.ticket_ids).orderBy('ticket_id'))
+    .filter((l) => l.apple || l.google);
+  if (!order || !links.length) return;
+  const lines = links.map((l, i) => [`Ticket ${i + 1}:`, l.apple && `  Add to Apple Wallet: ${l.apple}`, l.google && `  Add to Google Wallet: ${l.google}`].filter(Boolean).join('\n'));
+  const html = links.map((l, i) => `<p>Ticket ${i + 1}: ${[
+    l.apple && `<a href="${escapeHtml(l.apple)}">Add to Apple Wallet</a>`,
+    l.google && `<a href="${escapeHtml(l.google)}">Add to Google Wallet</a>`,
+  ].filter(Boolean).join(' · ')}</p>`).join('');
+  await queueEmail(tx, event.tenantId, {
+    idempotencyKey: `wallet-order-${payload.data.order_id}`,
+    to: order.email,
+    subject: `Your tickets for ${order.event_name} (order ${order.order_number})`,
+    text: `Hello ${order.name},\n\nyour tickets for ${order.event_name} are ready. Keep them on your phone:\n\n${lines.join('\n\n')}\n`,
+    html: `<p>Hello ${escapeHtml(order.name)},</p><p>your tickets for ${escapeHtml(order.event_name)} are ready. Keep them on your phone:</p>${html}`,
+  });
+}
+
+async function scopeOf(tx: Tx, event: OutboxEvent): Promise<{ scope: PassScope; eventChanged: boolean } | undefined> {
+  if (event.type.startsWith('event.')) {
+    const p = EventChange.safeParse(event.payload);
+    return p.success ? { scope: { eventId: p.data.event_id }, eventChanged: true } : undefined;
+  }
+  const p = TicketChange.safeParse(event.payload);
+  if (!p.success) return undefined;
+  const ticket = await tx('tickets').where({ id: p.data.ticket_id }).first('event_id');
+  if (!ticket) return undefined;
+  const replacement = p.data.new_ticket_id ?? p.data.replaced_by_ticket_id;
+  if (replacement) {
+    // The new holder's ticket gets passes of its own; the old ones are voided below.
+    await ensurePasses(tx, event.tenantId, await tx('tickets').where({ id: replacement }).select('id', 'order_id'));
+  }
+  return { scope: { eventId: p.data.event_id ?? ticket.event_id, ticketIds: [p.data.ticket_id] }, eventChanged: false };
+}
+
+/** A change holders see: mark the passes changed (voiding dead tickets' passes) and fan the push out. */
+async function updatePasses(event: OutboxEvent, { tx, config, temporal }: TriggerContext): Promise<void> {
+  if (!(await isModuleEnabled(tx, 'wallet'))) return;
+  const target = await scopeOf(tx, event);
+  if (!target || !(await touchPasses(tx, target.scope))) return;
+  // Devices still see the change when they next ask; there is just no one to tell now.
+  if (!apnsSettings(config) && !googleWalletSettings(config)) return;
+  const input: WalletPushInput = {
+    tenantId: event.tenantId, scope: target.scope, eventChanged: target.eventChanged,
+    batchSize: config.WALLET_PUSH_BATCH_SIZE, parallelBatches: config.WALLET_PUSH_PARALLEL_BATCHES,
+    retryRounds: config.WALLET_PUSH_RETRY_ROUNDS, retryDelayMs: config.WALLET_PUSH_RETRY_DELAY_S * 1000,
+  };
+  await startIdempotent(temporal, 'walletPushWorkflow', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: walletPushWorkflowId(event.tenantId, target.scope.eventId, event.id), args: [input],
+    typedSearchAttributes: searchAttributes(event.tenantId, target.scope.eventId),
+  });
+}
+
+export function walletTriggers(): Trigger[] {
+  return [
+    { name: 'wallet.passes', on: ['order.created'], run: createPassesForOrder },
+    { name: 'wallet.update', on: [...EVENT_CHANGES, ...TICKET_CHANGES], run: updatePasses },
+  ];
+}
