@@ -120,6 +120,18 @@ describe('refund requests', () => {
     expect(again.headers.get('idempotent-replayed')).toBe('true');
   });
 
+  it('takes many concurrent refunds of the same ticket type, racing new orders, without a deadlock', async () => {
+    const f = await paidOrderForEvent(t, { daysOut: 40, quantity: 1, inventory: 30 });
+    const order = (i: number) => t.api.post<{ id: number }>('/api/orders', { event_id: f.eventId, customer: { email: `race${i}-${f.eventId}@example.com`, name: 'Racer' }, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] });
+    const orders = await Promise.all(Array.from({ length: 12 }, (_, i) => order(i)));
+    const results = await Promise.all([
+      ...[f.orderId, ...orders.map((o) => o.body.id)].map((id) => t.api.post('/api/refund-requests', { order_id: id, type: 'refund' })),
+      ...Array.from({ length: 5 }, (_, i) => order(100 + i)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(Array(18).fill(201));
+    expect((await h.owner('ticket_types').where({ id: f.ticketTypeId }).first()).sold).toBe(5);
+  });
+
   it('leaves a request outside the policy pending for staff, who grant an exception amount', async () => {
     const f = await paidOrderForEvent(t, { daysOut: 3, quantity: 1, price: 4500 });
     const res = await t.api.post<RequestBody>('/api/refund-requests', { order_id: f.orderId, type: 'refund', reason: 'ill' });
