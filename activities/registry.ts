@@ -2,6 +2,7 @@ import type { Mailer } from '../integrations/mail/mailer';
 import { eventTriggers } from './events/triggers';
 import { insightTriggers } from './insights/triggers';
 import { mailTrigger } from './platform/mail-trigger';
+import { refundTriggers } from './refunds/triggers';
 import type { Trigger } from './platform/triggers';
 import { webhookTriggers } from './webhooks/triggers';
 
@@ -19,5 +20,6 @@ export function createTriggers(deps: TriggerDeps): Trigger[] {
     ...webhookTriggers(),
     ...eventTriggers(),
     ...insightTriggers(),
+    ...refundTriggers(),
   ];
 }

@@ -1,6 +1,9 @@
 import { createHarness, client, eventually, type Harness } from '../helpers/harness';
 import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { paidOrderForEvent, PROPOSAL_POLICY } from '../helpers/refunds';
+import { withTenant } from '../../db/connection';
+import { getOrder, type OrderRow } from '../../db/orders';
+import { createRefundRequest } from '../../db/refunds';
 
 interface RequestBody {
   id: number; type: string; status: string; within_policy: boolean; refund_amount_minor: number; fee_amount_minor: number;
@@ -102,6 +105,16 @@ describe('refund requests', () => {
     const events = await h.owner('outbox').where({ tenant_id: t.tenantId }).whereIn('aggregate_id', [String(res.body.id), String(f.tickets[0].id)]).orderBy('id');
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['refund.requested', 'ticket.cancelled', 'refund.approved', 'refund.processed']));
     expect(events.find((e) => e.type === 'ticket.cancelled').payload).toEqual({ ticket_id: f.tickets[0].id, event_id: f.eventId, ticket_type_id: f.ticketTypeId });
+  });
+
+  it('still processes a request whose API process died before starting its workflow', async () => {
+    const f = await paidOrderForEvent(t, { daysOut: 40, quantity: 1 });
+    // What the API commits before its after-commit step: the request, approved, and its outbox event.
+    const request = await withTenant(h.db, t.tenantId, async (tx) => createRefundRequest(tx, t.tenantId, {
+      order: (await getOrder(tx, f.orderId)) as OrderRow, type: 'refund', actor: { type: 'system', id: 'test' },
+    }));
+    expect(request.status).toBe('approved');
+    expect((await processed(request.id)).payment_refund_id).toMatch(/^offline_refund_/);
   });
 
   it('turns a double submission into one request, racing or repeated', async () => {
