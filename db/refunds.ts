@@ -101,10 +101,11 @@ const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).
 /**
  * Locks the ticket types whose stock a request moves, in id order, before anything references the
  * event: order placement takes ticket types first and the event last, so taking them in the same
- * order here means concurrent refunds and orders queue instead of deadlocking.
+ * order here means concurrent refunds and orders queue instead of deadlocking. The lock is the one
+ * an UPDATE takes (no key update), so it does not block ticket inserts that reference the type.
  */
 async function lockTicketTypes(tx: Tx, ids: number[]): Promise<void> {
-  await tx('ticket_types').whereIn('id', [...new Set(ids)]).orderBy('id').forUpdate().select('id');
+  await tx('ticket_types').whereIn('id', [...new Set(ids)]).orderBy('id').forNoKeyUpdate().select('id');
 }
 
 /**
