@@ -3,6 +3,7 @@ import type { PaymentProvider } from '../integrations/payments/provider';
 import { eventTriggers } from './events/triggers';
 import { insightTriggers } from './insights/triggers';
 import { mailTrigger } from './platform/mail-trigger';
+import { refundTriggers } from './refunds/triggers';
 import type { Trigger } from './platform/triggers';
 import { waitlistTriggers } from './waitlist/triggers';
 import { walletTriggers } from './wallet/triggers';
@@ -25,5 +26,6 @@ export function createTriggers(deps: TriggerDeps): Trigger[] {
     ...webhookTriggers(),
     ...eventTriggers(),
     ...insightTriggers(),
+    ...refundTriggers(),
   ];
 }

@@ -99,6 +99,16 @@ async function resolveExchangeTarget(tx: Tx, order: OrderRow, lines: TicketLine[
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).code === '23505';
 
 /**
+ * Locks the ticket types whose stock a request moves, in id order, before anything references the
+ * event: order placement takes ticket types first and the event last, so taking them in the same
+ * order here means concurrent refunds and orders queue instead of deadlocking. The lock is the one
+ * an UPDATE takes (no key update), so it does not block ticket inserts that reference the type.
+ */
+async function lockTicketTypes(tx: Tx, ids: number[]): Promise<void> {
+  await tx('ticket_types').whereIn('id', [...new Set(ids)]).orderBy('id').forNoKeyUpdate().select('id');
+}
+
+/**
  * Records a request for tickets that are in no other live request; one inside the policy is
  * approved in the same transaction, so its effects (tickets cancelled, seats released) are
  * visible as soon as the caller gets its answer.
@@ -112,6 +122,7 @@ export async function createRefundRequest(tx: Tx, tenantId: string, input: NewRe
   if (input.type === 'exchange' && !input.exchangeTo) throw unprocessable('exchange_target_required', 'An exchange needs exchange_to with the new ticket type');
   const exchangeTo = input.exchangeTo && await resolveExchangeTarget(tx, input.order, lines, input.exchangeTo.ticketTypeId);
 
+  await lockTicketTypes(tx, [...lines.map((l) => l.ticket.ticket_type_id), ...(exchangeTo ? [exchangeTo.ticket_type_id] : [])]);
   const { quote: q, policySource } = await quoteTickets(tx, input.order, lines);
   const within = isWithinPolicy(q, input.type);
   const proposed = input.type === 'refund' ? { refund: q.refund.amountMinor, fee: q.refund.feeMinor }
@@ -249,6 +260,7 @@ export async function approveRefundRequest(tx: Tx, tenantId: string, id: number,
     if (refundAmount > before.original_amount_minor) throw unprocessable('amount_exceeds_paid', `At most ${before.original_amount_minor} can be refunded`);
   }
   const tickets = await tx<TicketRow>('tickets').whereIn('id', (await getRequestTickets(tx, id)).map((l) => l.ticket_id)).forUpdate();
+  await lockTicketTypes(tx, [...tickets.map((t) => t.ticket_type_id), ...(before.details.exchange_to ? [before.details.exchange_to.ticket_type_id] : [])]);
   const notValid = tickets.find((t) => t.status !== 'valid');
   if (notValid) throw conflict('ticket_not_valid', `Ticket ${notValid.id} is ${notValid.status}`);
   if (before.type === 'transfer') await transferTickets(tx, tenantId, id, tickets, before.details.transfer_to as TransferTarget);

@@ -4,7 +4,6 @@ import { withTenant } from '../../db/connection';
 import { getCustomer } from '../../db/customers';
 import { getEvent } from '../../db/events';
 import { getOrder, type OrderRow } from '../../db/orders';
-import { getModule } from '../../db/platform';
 import {
   createRefundRequest, getEffectivePolicy, getRefundRequest, getRequestTickets, listRefundRequests, loadTicketLines, quoteTickets, savePolicy,
   type RefundRequestRow,
@@ -12,11 +11,8 @@ import {
 import { bookCredit, creditBalances, listCreditEntries } from '../../db/store-credit';
 import { NO_POLICY, quoteToJson } from '../../domain/refunds/policy';
 import { conflict, notFound, unprocessable } from '../../lib/errors';
-import { startIdempotent } from '../../lib/temporal';
-import {
-  approveRefundUpdate, refundRequestWorkflowId, rejectRefundUpdate, type RefundRequestInput,
-} from '../../workflows/refunds/contract';
-import { searchAttributes } from '../../workflows/search-attributes';
+import { startRefundWorkflow } from '../../activities/refunds/triggers';
+import { approveRefundUpdate, refundRequestWorkflowId, rejectRefundUpdate } from '../../workflows/refunds/contract';
 import type { RouterDeps } from '../deps';
 import { assertSelf } from '../customers/routes';
 import { defineRoute, type Auth } from '../route';
@@ -25,9 +21,6 @@ import {
   ApproveRequest, CreateRefundRequest, CreditAdjustment, Policy, QuoteQuery, RefundQuote, RefundRequest, RefundRequestQuery,
   RejectRequest, SavePolicy, StoreCredit,
 } from './schemas';
-
-/** How long a request waits for staff before they are reminded, unless the tenant sets `approval_reminder_after_s`. */
-const DEFAULT_REMINDER_S = 24 * 3600;
 
 async function toRequest(tx: Tx, r: RefundRequestRow): Promise<z.infer<typeof RefundRequest>> {
   const tickets = await getRequestTickets(tx, r.id);
@@ -131,19 +124,8 @@ export function refundRoutes(deps: RouterDeps): void {
         exchangeTo: body.exchange_to && { ticketTypeId: body.exchange_to.ticket_type_id },
         actor: auth.kind === 'key' ? { type: 'api_key', id: String(auth.keyId) } : { type: 'customer', id: String(auth.customerId) },
       });
-      const reminderS = Number((await getModule(tx, module))?.settings.approval_reminder_after_s ?? DEFAULT_REMINDER_S);
-      afterCommit(async () => {
-        await startIdempotent(deps.temporal, 'refundRequestWorkflow', {
-          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-          workflowId: refundRequestWorkflowId(auth.tenantId, request.id),
-          args: [{
-            tenantId: auth.tenantId, requestId: request.id, eventId: request.event_id,
-            initialStatus: request.status === 'approved' ? 'approved' : 'pending',
-            reminderAfterMs: (Number.isFinite(reminderS) && reminderS > 0 ? reminderS : DEFAULT_REMINDER_S) * 1000,
-          } satisfies RefundRequestInput],
-          typedSearchAttributes: searchAttributes(auth.tenantId, request.event_id),
-        });
-      });
+      // Started again by the `refunds.start-workflow` trigger should this process die before it.
+      afterCommit(() => withTenant(deps.db, auth.tenantId, (t) => startRefundWorkflow(t, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, request)));
       return { status: 201, headers: { Location: `/api/refund-requests/${request.id}` }, body: await toRequest(tx, request) };
     },
   });

@@ -5,6 +5,7 @@
 
 const DAY_MS = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();
+const dayStarts = new Map<string, number>();
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
@@ -33,6 +34,9 @@ export function localDayNumber(instant: Date, timeZone: string): number {
  * between bounds no zone's offset (at most ±14 h) can leave, so it is exact to the millisecond.
  */
 export function startOfLocalDay(dayNumber: number, timeZone: string): Date {
+  const key = `${timeZone}|${dayNumber}`;
+  const cached = dayStarts.get(key);
+  if (cached !== undefined) return new Date(cached);
   let lo = dayNumber * DAY_MS - 15 * 3_600_000; // on an earlier local date in every zone
   let hi = dayNumber * DAY_MS + 15 * 3_600_000; // on this or a later local date in every zone
   while (hi - lo > 1) {
@@ -40,5 +44,8 @@ export function startOfLocalDay(dayNumber: number, timeZone: string): Date {
     if (localDayNumber(new Date(mid), timeZone) >= dayNumber) hi = mid;
     else lo = mid;
   }
+  // Bisection costs ~30 zone conversions; a day's start never changes, so remember it (bounded).
+  if (dayStarts.size >= 10_000) dayStarts.clear();
+  dayStarts.set(key, hi);
   return new Date(hi);
 }

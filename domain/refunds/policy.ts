@@ -27,9 +27,16 @@ export const NO_POLICY: PolicyRules = { windows: [], processing_fee: 0, allow_cr
 export const REQUEST_TYPES = ['refund', 'exchange', 'transfer', 'credit'] as const;
 export type RequestType = (typeof REQUEST_TYPES)[number];
 
+const minorUnits = new Map<string, number>();
+
 /** Minor units per major unit of an ISO currency (EUR 100, JPY 1). */
 export function minorPerMajor(currency: string): number {
-  return 10 ** new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits!;
+  let n = minorUnits.get(currency);
+  if (n === undefined) {
+    n = 10 ** new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits!;
+    minorUnits.set(currency, n);
+  }
+  return n;
 }
 
 export interface QuoteContext {

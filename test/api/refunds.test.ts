@@ -1,6 +1,9 @@
 import { createHarness, client, eventually, type Harness } from '../helpers/harness';
 import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { paidOrderForEvent, PROPOSAL_POLICY } from '../helpers/refunds';
+import { withTenant } from '../../db/connection';
+import { getOrder, type OrderRow } from '../../db/orders';
+import { createRefundRequest } from '../../db/refunds';
 
 interface RequestBody {
   id: number; type: string; status: string; within_policy: boolean; refund_amount_minor: number; fee_amount_minor: number;
@@ -104,6 +107,16 @@ describe('refund requests', () => {
     expect(events.find((e) => e.type === 'ticket.cancelled').payload).toEqual({ ticket_id: f.tickets[0].id, event_id: f.eventId, ticket_type_id: f.ticketTypeId });
   });
 
+  it('still processes a request whose API process died before starting its workflow', async () => {
+    const f = await paidOrderForEvent(t, { daysOut: 40, quantity: 1 });
+    // What the API commits before its after-commit step: the request, approved, and its outbox event.
+    const request = await withTenant(h.db, t.tenantId, async (tx) => createRefundRequest(tx, t.tenantId, {
+      order: (await getOrder(tx, f.orderId)) as OrderRow, type: 'refund', actor: { type: 'system', id: 'test' },
+    }));
+    expect(request.status).toBe('approved');
+    expect((await processed(request.id)).payment_refund_id).toMatch(/^offline_refund_/);
+  });
+
   it('turns a double submission into one request, racing or repeated', async () => {
     const f = await paidOrderForEvent(t, { daysOut: 3 });
     const body = { order_id: f.orderId, type: 'refund' };
@@ -118,6 +131,18 @@ describe('refund requests', () => {
     const again = await t.api.post<RequestBody>('/api/refund-requests', { order_id: g.orderId, type: 'refund' }, { 'idempotency-key': `req-${g.orderId}` });
     expect([first.status, again.status, again.body.id]).toEqual([201, 201, first.body.id]);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('takes many concurrent refunds of the same ticket type, racing new orders, without a deadlock', async () => {
+    const f = await paidOrderForEvent(t, { daysOut: 40, quantity: 1, inventory: 30 });
+    const order = (i: number) => t.api.post<{ id: number }>('/api/orders', { event_id: f.eventId, customer: { email: `race${i}-${f.eventId}@example.com`, name: 'Racer' }, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] });
+    const orders = await Promise.all(Array.from({ length: 12 }, (_, i) => order(i)));
+    const results = await Promise.all([
+      ...[f.orderId, ...orders.map((o) => o.body.id)].map((id) => t.api.post('/api/refund-requests', { order_id: id, type: 'refund' })),
+      ...Array.from({ length: 5 }, (_, i) => order(100 + i)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(Array(18).fill(201));
+    expect((await h.owner('ticket_types').where({ id: f.ticketTypeId }).first()).sold).toBe(5);
   });
 
   it('leaves a request outside the policy pending for staff, who grant an exception amount', async () => {
