@@ -4,6 +4,7 @@ import { bodyParser } from '@koa/bodyparser';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { ApiServices, RouterDeps } from './deps';
 import { errorMiddleware } from './middleware/errors';
+import { checkinRoutes } from './checkin/routes';
 import { customerRoutes } from './customers/routes';
 import { eventRoutes } from './events/routes';
 import { orderRoutes } from './orders/routes';
@@ -12,6 +13,7 @@ import { stripeWebhookRoutes } from './orders/stripe-webhook';
 import { httpDuration, systemRoutes } from './system/routes';
 import { tenancyRoutes } from './tenancy/routes';
 import { ticketRoutes } from './tickets/routes';
+import { registerRealtimeDocs } from '../realtime/openapi';
 
 export interface ApiApp {
   app: Koa;
@@ -46,6 +48,8 @@ export function createApp(services: ApiServices): ApiApp {
   orderRoutes(deps);
   stripeWebhookRoutes(deps);
   ticketRoutes(deps);
+  checkinRoutes(deps);
+  registerRealtimeDocs(registry);
 
   app.use(errorMiddleware(services.logger));
   app.use(async (ctx, next) => {
