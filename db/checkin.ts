@@ -164,7 +164,7 @@ export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[]): 
   const toInsert = fresh.sort((a, b) => (a.scanId < b.scanId ? -1 : 1));
   const inserted = new Set((await rows<{ scan_id: string }>(tx, `
     insert into checkin_scans (tenant_id, event_id, scan_id, code, ticket_id, gate_id, device_id, direction, verdict, reason, source, suspicious, scanned_at)
-    select ?, u.* from unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::timestamptz[])
+    select ?, u.* from unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::timestamptz[]) as u
     on conflict (tenant_id, scan_id) do nothing returning scan_id`, [
     tenantId, toInsert.map((s) => s.eventId), toInsert.map((s) => s.scanId), toInsert.map((s) => s.code),
     toInsert.map((s) => tickets.get(s.code)?.id ?? null), toInsert.map((s) => (gates.has(s.gateId) ? s.gateId : null)),
