@@ -193,24 +193,20 @@ export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[]): 
     [tenantId, now.toISOString().slice(0, 7), meterAmount('checkin.scan', 1), now.toISOString(), billable.map((s) => `checkin.scan:${s.scanId}`)]);
   }
 
-  const alerts: AlertRow[] = [];
-  for (const [ticketId, s] of suspiciousTickets) {
-    if (!inserted.has(s.scanId)) continue;
-    const a = await raiseAlert(tx, tenantId, {
+  const alerts = await raiseAlerts(tx, tenantId, [
+    ...[...suspiciousTickets].filter(([, s]) => inserted.has(s.scanId)).map(([ticketId, s]): NewAlert => ({
       eventId: s.eventId, gateId: gates.has(s.gateId) ? s.gateId : null, kind: 'suspicious', dedupeKey: `suspicious:${ticketId}`,
       message: `Ticket ${ticketId} was scanned again after its admission`, payload: { ticket_id: ticketId, scan_id: s.scanId, source: s.source },
-    });
-    if (a) alerts.push(a);
-  }
-  for (const s of vipArrivals) {
-    const ticket = tickets.get(s.code) as TicketLookup;
-    const a = await raiseAlert(tx, tenantId, {
-      eventId: s.eventId, gateId: s.gateId, kind: 'vip_arrival', dedupeKey: `vip:${ticket.id}:${s.scanId}`,
-      message: `VIP ${ticket.holder_name ?? ''} (${ticket.ticket_type}) arrived at ${gates.get(s.gateId)?.name ?? 'a VIP gate'}`,
-      payload: { ticket_id: ticket.id, holder_name: ticket.holder_name, ticket_type: ticket.ticket_type },
-    });
-    if (a) alerts.push(a);
-  }
+    })),
+    ...vipArrivals.map((s): NewAlert => {
+      const ticket = tickets.get(s.code) as TicketLookup;
+      return {
+        eventId: s.eventId, gateId: s.gateId, kind: 'vip_arrival', dedupeKey: `vip:${ticket.id}:${s.scanId}`,
+        message: `VIP ${ticket.holder_name ?? ''} (${ticket.ticket_type}) arrived at ${gates.get(s.gateId)?.name ?? 'a VIP gate'}`,
+        payload: { ticket_id: ticket.id, holder_name: ticket.holder_name, ticket_type: ticket.ticket_type },
+      };
+    }),
+  ]);
 
   const result = (s: ScanInput): ScanOutcome => {
     const prior = stored.get(s.scanId);
@@ -233,22 +229,24 @@ export interface NewAlert {
 }
 
 /**
- * Records an alert once per dedupe key and hands it on: a `checkin.alert` domain event (tenant
- * webhooks) and an e-mail to the check-in module's `alert_email` setting when there is one.
+ * Records alerts once per dedupe key and hands each new one on: a `checkin.alert` domain event
+ * (tenant webhooks) and an e-mail to the check-in module's `alert_email` setting when there is one.
  */
-export async function raiseAlert(tx: Tx, tenantId: string, alert: NewAlert): Promise<AlertRow | undefined> {
-  const [row]: AlertRow[] = await tx('checkin_alerts').insert({
-    tenant_id: tenantId, event_id: alert.eventId, gate_id: alert.gateId, kind: alert.kind, dedupe_key: alert.dedupeKey,
-    message: alert.message, payload: JSON.stringify(alert.payload),
-  }).onConflict(['tenant_id', 'dedupe_key']).ignore().returning('*');
-  if (!row) return undefined;
-  await emit(tx, tenantId, { type: 'checkin.alert', aggregateType: 'event', aggregateId: alert.eventId, payload: toAlertPayload(row) });
+export async function raiseAlerts(tx: Tx, tenantId: string, alerts: NewAlert[]): Promise<AlertRow[]> {
+  if (!alerts.length) return [];
+  const created: AlertRow[] = await tx('checkin_alerts').insert(alerts.map((a) => ({
+    tenant_id: tenantId, event_id: a.eventId, gate_id: a.gateId, kind: a.kind, dedupe_key: a.dedupeKey, message: a.message, payload: JSON.stringify(a.payload),
+  }))).onConflict(['tenant_id', 'dedupe_key']).ignore().returning('*');
+  if (!created.length) return [];
+  await emit(tx, tenantId, created.map((row) => ({ type: 'checkin.alert', aggregateType: 'event', aggregateId: row.event_id, payload: toAlertPayload(row) })));
   const settings = (await getModule(tx, 'checkin'))?.settings;
   const to = typeof settings?.alert_email === 'string' ? settings.alert_email : undefined;
   if (to) {
-    await queueEmail(tx, tenantId, { idempotencyKey: `checkin-alert-${row.id}`, to, subject: `Check-in alert: ${row.kind.replace('_', ' ')}`, text: row.message });
+    for (const row of created) {
+      await queueEmail(tx, tenantId, { idempotencyKey: `checkin-alert-${row.id}`, to, subject: `Check-in alert: ${row.kind.replace('_', ' ')}`, text: row.message });
+    }
   }
-  return row;
+  return created;
 }
 
 export function toAlertPayload(a: AlertRow): Record<string, unknown> {
@@ -280,7 +278,7 @@ export async function eventCounts(tx: Tx, eventId: number): Promise<EventCounts 
 export async function checkCapacity(tx: Tx, tenantId: string, counts: EventCounts): Promise<AlertRow[]> {
   const scopes = [{ gateId: 0, count: counts.inside, capacity: counts.capacity, name: 'the event' },
     ...counts.gates.map((g) => ({ gateId: g.gate_id, count: g.inside, capacity: g.capacity_limit, name: `gate ${g.name}` }))];
-  const alerts: AlertRow[] = [];
+  const newAlerts: NewAlert[] = [];
   for (const scope of scopes) {
     const reached = levelsReached(scope.count, scope.capacity);
     await tx.raw('update checkin_alert_levels set above = false where event_id = ? and gate_id = ? and above and not (level = any(?))', [counts.event_id, scope.gateId, reached]);
@@ -290,16 +288,15 @@ export async function checkCapacity(tx: Tx, tenantId: string, counts: EventCount
         on conflict (tenant_id, event_id, gate_id, level) do update set above = true where not l.above returning level`,
       [tenantId, counts.event_id, scope.gateId, level]);
       if (!flipped.length) continue;
-      const a = await raiseAlert(tx, tenantId, {
+      newAlerts.push({
         eventId: counts.event_id, gateId: scope.gateId || null, kind: 'capacity',
         dedupeKey: `capacity:${counts.event_id}:${scope.gateId}:${level}:${randomBytes(6).toString('hex')}`,
         message: `${scope.name} is at ${level}% of capacity (${scope.count}/${scope.capacity})`,
         payload: { level, count: scope.count, capacity: scope.capacity },
       });
-      if (a) alerts.push(a);
     }
   }
-  return alerts;
+  return raiseAlerts(tx, tenantId, newAlerts);
 }
 
 // ---- devices --------------------------------------------------------------------------------

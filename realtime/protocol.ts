@@ -5,12 +5,14 @@
 import { z } from 'zod';
 import { REASONS, VERDICTS } from '../domain/checkin/verdict';
 import type { ScanOutcome } from '../db/checkin';
+import { TicketCode } from '../api/orders/schemas';
+
+export { TicketCode };
 
 /** Larger frames are refused by uWebSockets.js itself (the connection is closed). */
 export const MAX_MESSAGE_BYTES = 4096;
 
 export const ScanId = z.string().min(1).max(100).regex(/^[\w.:-]+$/, 'letters, digits and . : _ -');
-export const TicketCode = z.string().trim().min(1).max(100);
 
 export const ScanMessage = z.strictObject({
   type: z.literal('scan'),

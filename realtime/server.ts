@@ -1,6 +1,6 @@
 import uWS from 'uWebSockets.js';
 import { withTenant, type Db } from '../db/connection';
-import { deviceByToken, raiseAlert, tenantOfDeviceToken, type DeviceRow } from '../db/checkin';
+import { deviceByToken, raiseAlerts, tenantOfDeviceToken, type DeviceRow } from '../db/checkin';
 import { isModuleEnabled } from '../db/platform';
 import { hashApiKey, isApiKey, type Scope } from '../lib/credentials';
 import type { Logger } from '../lib/logger';
@@ -111,11 +111,10 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
           .where('last_seen_at', '<', tx.raw("now() - make_interval(secs => ?)", [opts.heartbeatTimeoutS - 0.5]))
           .update({ offline_alerted_at: tx.fn.now() }).returning(['id', 'last_seen_at']);
         if (!stale) return [];
-        const alert = await raiseAlert(tx, tenantId, {
+        return raiseAlerts(tx, tenantId, [{
           eventId: device.event_id, gateId: device.gate_id, kind: 'device_offline', dedupeKey: `offline:${device.id}:${new Date(stale.last_seen_at).toISOString()}`,
           message: `Scanner ${device.device_name} went offline`, payload: { device_id: device.id, device_name: device.device_name, last_seen_at: stale.last_seen_at },
-        });
-        return alert ? [alert] : [];
+        }]);
       }).then((alerts) => live.publishAlerts(tenantId, alerts), (err: unknown) => logger.error({ err }, 'offline check failed'));
     }, opts.heartbeatTimeoutS * 1000));
   };

@@ -52,7 +52,7 @@ describe('scanner socket', () => {
     expect(usage).toHaveLength(2);
     expect(usage[0].amount_minor).toBe(1);
 
-    const unknown = await sock.scan({ scan_id: 'a-3', code: 'NOPE' });
+    const unknown = await sock.scan({ scan_id: 'a-3', code: 'NOPE-NOPE' });
     expect(unknown).toMatchObject({ verdict: 'invalid', reason: 'unknown_code', ticket: null });
     await sock.close();
   });
