@@ -61,6 +61,7 @@ export class ScanBatcher {
     const byTenant = new Map<string, Pending[]>();
     for (const p of batch) byTenant.set(p.tenantId, [...(byTenant.get(p.tenantId) ?? []), p]);
     for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
       try {
         const results = await this.db.transaction(async (trx) => {
           const out: CommittedBatch[] = [];
@@ -72,6 +73,7 @@ export class ScanBatcher {
           }
           return out;
         });
+        this.logger.debug({ size: batch.length, ms: Date.now() - started, queued: this.queue.length }, 'scan batch committed');
         for (const [i, items] of [...byTenant.values()].entries()) {
           items.forEach((p, j) => p.resolve(results[i].outcomes[j]));
           this.onCommit(results[i]);

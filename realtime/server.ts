@@ -9,6 +9,9 @@ import { LiveHub, liveTopic } from './live';
 import { MAX_MESSAGE_BYTES, parseClientMessage, toVerdictMessage, type ErrorMessage, type ScannerServerMessage } from './protocol';
 import { dashboardHtml } from './dashboard';
 
+/** The package silently falls back to a JS implementation when its binary does not load; say which runs. */
+export const UWS_NATIVE = uWS.App.toString().includes('[native code]');
+
 export interface RealtimeOptions {
   maxBatch: number;
   maxInFlight: number;
@@ -207,7 +210,7 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
     res.writeHeader('content-type', 'text/html; charset=utf-8').end(dashboardHtml);
   });
   app.get('/healthz', (res) => {
-    res.writeHeader('content-type', 'application/json').end('{"status":"ok"}');
+    res.writeHeader('content-type', 'application/json').end(JSON.stringify({ status: 'ok', uws: UWS_NATIVE ? 'native' : 'fallback' }));
   });
   app.any('/*', (res) => problem(res, '404 Not Found', 'route_not_found', 'No such route'));
 
@@ -215,7 +218,7 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
     app.listen('0.0.0.0', port, (s) => (s ? resolve(s) : reject(new Error(`realtime: cannot listen on port ${port}`))));
   });
   const bound = uWS.us_socket_local_port(socket);
-  deps.logger.info({ port: bound }, 'realtime listening');
+  deps.logger.info({ port: bound, uws: UWS_NATIVE ? 'native' : 'fallback' }, 'realtime listening');
   return {
     port: bound,
     async stop() {

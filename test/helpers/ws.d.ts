@@ -6,6 +6,7 @@ declare module 'ws' {
     send(data: string | Buffer, cb?: (err?: Error) => void): void;
     close(code?: number, reason?: string): void;
     terminate(): void;
+    removeAllListeners(event: 'message'): this;
     on(event: 'open', listener: () => void): this;
     on(event: 'message', listener: (data: Buffer) => void): this;
     on(event: 'close', listener: (code: number, reason: Buffer) => void): this;
