@@ -21,7 +21,7 @@ export interface GateFacts {
   eventId: number;
   status: 'open' | 'closed';
   /** Null admits every ticket type. */
-  ticketTypeIds: number[] | null;
+  ticketTypeIds: readonly number[] | null;
 }
 
 export type Precheck = { verdict: Exclude<Verdict, 'success' | 'already_checked_in'>; reason?: Reason } | { verdict: 'admissible' };
