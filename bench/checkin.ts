@@ -21,10 +21,10 @@ const CONNECTIONS = 32;
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 64);
 const APP_PASSWORD = 'usher_bench_app_password';
 const root = path.resolve(__dirname, '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 
 function startChild(script: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
-  const child = spawn(tsx, [path.join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Node itself with tsx's loader, so the child's pid is the server's and SIGKILL really kills it.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer) => {
