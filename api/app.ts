@@ -4,6 +4,7 @@ import { bodyParser } from '@koa/bodyparser';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { ApiServices, RouterDeps } from './deps';
 import { errorMiddleware } from './middleware/errors';
+import { checkinRoutes } from './checkin/routes';
 import { customerRoutes } from './customers/routes';
 import { eventRoutes } from './events/routes';
 import { orderRoutes } from './orders/routes';
@@ -17,6 +18,7 @@ import { ticketRoutes } from './tickets/routes';
 import { waitlistRoutes } from './waitlist/routes';
 import { walletRoutes } from './wallet/routes';
 import { webhookRoutes } from './webhooks/routes';
+import { registerRealtimeDocs } from '../realtime/openapi';
 
 export interface ApiApp {
   app: Koa;
@@ -56,6 +58,8 @@ export function createApp(services: ApiServices): ApiApp {
   walletRoutes(deps);
   refundRoutes(deps);
   webhookRoutes(deps);
+  checkinRoutes(deps);
+  registerRealtimeDocs(registry);
 
   app.use(errorMiddleware(services.logger));
   app.use(async (ctx, next) => {

@@ -4,7 +4,7 @@ import { CustomerInput } from '../customers/schemas';
 import { ExternalRef, Id } from '../schemas/common';
 import { Ticket } from '../tickets/schemas';
 
-const TicketCode = z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, '6-64 letters, digits, _ or -');
+export const TicketCode = z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, '6-64 letters, digits, _ or -');
 
 export const CreateOrder = z.strictObject({
   event_id: Id,

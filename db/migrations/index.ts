@@ -6,6 +6,7 @@ import * as wallet from './0005_wallet';
 import * as refunds from './0006_refunds';
 import * as webhooks from './0007_webhooks';
 import * as insights from './0008_insights';
+import * as checkin from './0003_checkin';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006_refunds': refunds,
   '0007_webhooks': webhooks,
   '0008_insights': insights,
+  '0003_checkin': checkin,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -6,6 +6,7 @@ let h: Harness;
 let a: TenantFixture;
 let b: TenantFixture;
 const bIds: Record<string, number> = {};
+let bCode: string;
 
 /** Every table with a tenant_id column, read from the catalogue so a new table cannot be forgotten. */
 async function tenantTables(): Promise<string[]> {
@@ -19,7 +20,7 @@ beforeAll(async () => {
   b = await createTenantWithKey(h, 'Tenant B');
   await createOnSaleEvent(a);
   const f = await createOnSaleEvent(b);
-  const order = await b.api.post<{ id: number; tickets: { id: number }[] }>('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] }, { 'idempotency-key': 'b-order' });
+  const order = await b.api.post<{ id: number; tickets: { id: number; code: string }[] }>('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] }, { 'idempotency-key': 'b-order' });
   expect(order.status).toBe(201);
   const key = await b.api.post<{ id: number }>('/api/keys', { name: 'second', scopes: ['read'] });
   await b.api.put(`/api/waitlist/events/${f.eventId}`, { open: true });
@@ -36,6 +37,10 @@ beforeAll(async () => {
     event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id,
     waitlistEntry: entry.body.id, listing: listing.body.id, webhookEndpoint: endpoint.body.id, webhookDelivery: delivery.id, refundRequest: refund.body.id,
   });
+  const gate = await b.api.post<{ id: number }>('/api/checkin/gates', { event_id: f.eventId, name: 'B gate' });
+  const device = await b.api.post<{ id: number }>('/api/checkin/devices/register', { event_id: f.eventId, device_name: 'B scanner', device_uuid: 'b-1', gate_id: gate.body.id });
+  bCode = order.body.tickets[0].code;
+  Object.assign(bIds, { gate: gate.body.id, device: device.body.id, event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id });
 });
 afterAll(() => h.stop());
 
@@ -45,13 +50,18 @@ const VALID_BODIES: Record<string, unknown> = {
   'put /api/resale/listings/{id}/price': { asking_price_minor: 100 },
   'put /api/events/{id}/refund-policy': { rules: { windows: [] } },
   'post /api/customers/{id}/store-credit': { amount_minor: 100, currency: 'EUR' },
+  'post /api/checkin/gates/{id}/staff': { staff_ref: 'probe', name: 'Probe' },
 };
 
 /** Path parameters that name something of the caller's own (a module name), not another tenant's row. */
 const NOT_A_RESOURCE_ID = new Set(['/api/modules/{module}']);
 
 /** Which of tenant B's ids a path parameter of each route names. */
-function idFor(path: string): number {
+function idFor(path: string): number | string {
+  if (path.startsWith('/api/checkin/events/')) return bIds.event;
+  if (path.startsWith('/api/checkin/gates/')) return bIds.gate;
+  if (path.startsWith('/api/checkin/devices/')) return bIds.device;
+  if (path.startsWith('/api/checkin/ticket/')) return bCode;
   if (path.startsWith('/api/events/')) return bIds.event;
   if (path.startsWith('/api/ticket-types/')) return bIds.ticketType;
   if (path.startsWith('/api/customers/')) return bIds.customer;

@@ -1,0 +1,91 @@
+import type { Db } from '../db/connection';
+import { applyScans, type AlertRow, type ScanInput, type ScanOutcome } from '../db/checkin';
+import type { Logger } from '../lib/logger';
+
+export interface BatcherOptions {
+  /** Most scans committed in one transaction. */
+  maxBatch: number;
+  /** Transactions in flight at once (each holds one pooled connection). */
+  maxInFlight: number;
+}
+
+interface Pending { tenantId: string; scan: ScanInput; resolve(o: ScanOutcome): void; reject(e: unknown): void }
+
+export interface CommittedBatch { tenantId: string; outcomes: ScanOutcome[]; alerts: AlertRow[] }
+
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/**
+ * Group commit: scans queue while transactions are in flight and the next free slot commits all
+ * that have queued, so a lone scan goes straight to Postgres and a flood costs one commit per
+ * batch. A promise resolves only after its batch committed.
+ */
+export class ScanBatcher {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
+
+  constructor(private readonly db: Db, private readonly logger: Logger, private readonly opts: BatcherOptions,
+    private readonly onCommit: (batch: CommittedBatch) => void) {}
+
+  submit(tenantId: string, scan: ScanInput): Promise<ScanOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ tenantId, scan, resolve, reject });
+      this.pump();
+    });
+  }
+
+  get pending(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  /** Resolves once everything submitted so far has committed or failed. */
+  async drain(): Promise<void> {
+    if (!this.pending) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  private pump(): void {
+    while (this.queue.length && this.inFlight < this.opts.maxInFlight) {
+      const batch = this.queue.splice(0, this.opts.maxBatch);
+      this.inFlight++;
+      void this.commit(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+        if (!this.pending) for (const resolve of this.idle.splice(0)) resolve();
+      });
+    }
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    const byTenant = new Map<string, Pending[]>();
+    for (const p of batch) byTenant.set(p.tenantId, [...(byTenant.get(p.tenantId) ?? []), p]);
+    for (let attempt = 1; ; attempt++) {
+      const started = Date.now();
+      try {
+        const results = await this.db.transaction(async (trx) => {
+          const out: CommittedBatch[] = [];
+          for (const [tenantId, items] of byTenant) {
+            // One transaction serves several tenants: row-level security follows the setting per statement.
+            await trx.raw("select set_config('app.tenant_id', ?, true)", [tenantId]);
+            const r = await applyScans(trx, tenantId, items.map((i) => i.scan));
+            out.push({ tenantId, ...r });
+          }
+          return out;
+        });
+        this.logger.debug({ size: batch.length, ms: Date.now() - started, queued: this.queue.length }, 'scan batch committed');
+        for (const [i, items] of [...byTenant.values()].entries()) {
+          items.forEach((p, j) => p.resolve(results[i].outcomes[j]));
+          this.onCommit(results[i]);
+        }
+        return;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code && RETRYABLE.has(code) && attempt < 5) continue;
+        this.logger.error({ err, size: batch.length }, 'scan batch failed');
+        for (const p of batch) p.reject(err);
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { createHarness, type Harness } from '../helpers/harness';
+import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
+import { createGate, registerDevice, ScannerSocket, seedTickets, startTestRealtime } from '../helpers/checkin';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+let h: Harness;
+let t: TenantFixture;
+let rt: Awaited<ReturnType<typeof startTestRealtime>>;
+let browser: BrowserContext;
+let profile: string;
+
+beforeAll(async () => {
+  // A machine without Chromium fails here, loudly: the dashboard is only proven in a real browser.
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is required for the dashboard test and was not found at ${CHROMIUM}`);
+  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-chromium-'));
+  // A fresh profile directory per run.
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  h = await createHarness();
+  t = await createTenantWithKey(h);
+  rt = await startTestRealtime(h.db);
+});
+afterAll(async () => {
+  await browser?.close();
+  await rt?.stop();
+  await h?.stop();
+  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+});
+
+it('shows a scan made by a scanner client on the organiser dashboard within a second', async () => {
+  const f = await createOnSaleEvent(t, { inventory: 10, capacity: 10 });
+  const gate = await createGate(t, f.eventId, { name: 'Front door' });
+  const device = await registerDevice(t, f.eventId, gate.id);
+  const [ticket] = await seedTickets(h.owner, t.tenantId, f, 1);
+
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${rt.port}/checkin/dashboard?event=${f.eventId}&key=${encodeURIComponent(t.key)}`);
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'live' && document.getElementById('inside')?.textContent === '0');
+  await page.waitForSelector('#gates td');
+
+  const sock = await ScannerSocket.connect(`${rt.url}/api/checkin/scanner?token=${device.token}`);
+  const started = Date.now();
+  expect((await sock.scan({ scan_id: 'dash-1', code: ticket.code })).verdict).toBe('success');
+  await page.waitForFunction(() => document.getElementById('inside')?.textContent === '1', undefined, { timeout: 1000 });
+  await page.waitForSelector('#scans li[data-scan-id="dash-1"]', { timeout: 1000 });
+  expect(Date.now() - started).toBeLessThan(1000);
+  expect(await page.textContent('#scans')).toContain('Holder 1');
+  expect(await page.textContent('#capacity')).toBe('10%');
+  expect(await page.textContent('#gates')).toContain('Front door');
+  await sock.close();
+  await page.close();
+});
