@@ -257,9 +257,11 @@ describe('transfers', () => {
     expect(old.body).toMatchObject({ status: 'transferred', replaced_by_ticket_id: newId });
     expect(fresh.body).toMatchObject({ status: 'valid', holder_email: 'friend@example.com', replaced_by_ticket_id: null });
     expect(fresh.body.code).not.toBe(old.body.code);
-    // What a scanner looks up: the old code resolves to a ticket that is no longer valid, the new one to a valid ticket.
-    const byCode = async (code: string) => (await h.owner('tickets').where({ code, tenant_id: t.tenantId }).first()).status;
-    expect([await byCode(old.body.code), await byCode(fresh.body.code)]).toEqual(['transferred', 'valid']);
+    // At the gate: the old code is refused, the new holder's code admits.
+    const gate = await t.api.post<{ id: number }>('/api/checkin/gates', { event_id: f.eventId, name: 'Main entrance' });
+    const scan = (code: string, scanId: string) => t.api.post<{ verdict: string; reason?: string }>('/api/checkin/scan', { scan_id: scanId, code, gate_id: gate.body.id });
+    expect((await scan(old.body.code, `transfer-old-${newId}`)).body).toMatchObject({ verdict: 'invalid', reason: 'transferred' });
+    expect((await scan(fresh.body.code, `transfer-new-${newId}`)).body).toMatchObject({ verdict: 'success' });
     expect((await h.owner('ticket_types').where({ id: f.ticketTypeId }).first()).sold).toBe(2);
     const event = await h.owner('outbox').where({ type: 'ticket.transferred', aggregate_id: String(f.tickets[0].id) }).first();
     expect(event.payload).toMatchObject({ old_ticket_id: f.tickets[0].id, new_ticket_id: newId, event_id: f.eventId });

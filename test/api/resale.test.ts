@@ -96,10 +96,13 @@ describe('resale purchase', () => {
 
     const order = await buyer.api.get<{ status: string; total_minor: number }>(`/api/orders/${res.body.transaction.order_id}`);
     expect(order.body).toMatchObject({ status: 'paid', total_minor: 11_330 });
-    // What the scanner decides on: the old code now names a voided ticket, the new one a valid ticket.
-    const byCode = async (code: string) => h.owner('tickets').where({ code }).first();
-    expect(await byCode(oldCode)).toMatchObject({ status: 'voided', replaced_by_ticket_id: res.body.ticket.id });
-    expect(await byCode(res.body.ticket.code)).toMatchObject({ status: 'valid', customer_id: buyer.id });
+    expect(await h.owner('tickets').where({ code: oldCode }).first()).toMatchObject({ status: 'voided', replaced_by_ticket_id: res.body.ticket.id });
+    // At the gate: the old code is refused, the buyer's new code admits.
+    const event = await h.owner('tickets').where({ code: oldCode }).first('event_id');
+    const gate = await t.api.post<{ id: number }>('/api/checkin/gates', { event_id: event.event_id, name: 'Main entrance' });
+    const scan = (code: string, scanId: string) => t.api.post<{ verdict: string; reason?: string }>('/api/checkin/scan', { scan_id: scanId, code, gate_id: gate.body.id });
+    expect((await scan(oldCode, `resale-old-${listing.body.id}`)).body).toMatchObject({ verdict: 'invalid', reason: 'voided' });
+    expect((await scan(res.body.ticket.code, `resale-new-${listing.body.id}`)).body).toMatchObject({ verdict: 'success' });
     expect((await h.owner('ticket_types').where({ id: s.ticketTypeId }).first()).sold).toBe(1);
 
     const usage = await h.owner('usage_records').where({ tenant_id: t.tenantId, meter: 'resale.fee', idempotency_key: `resale-fee-${listing.body.id}` });
