@@ -23,6 +23,8 @@ export async function seedDemo(ownerUrl: string, previous?: Partial<DemoTenant>)
   const db = createDb(ownerUrl, 2);
   try {
     const existing = await db.transaction((tx) => getTenant(tx, DEMO_TENANT_ID));
+    // The demo shows every module, including ones added since its data was first seeded.
+    if (existing) for (const module of MODULES) await upsertModule(db, DEMO_TENANT_ID, module, { enabled: true });
     if (existing && previous?.apiKey && previous.eventId) {
       const key = await db('api_keys').where({ key_hash: hashApiKey(previous.apiKey), tenant_id: DEMO_TENANT_ID }).whereNull('revoked_at').first();
       if (key) return { tenantId: DEMO_TENANT_ID, apiKey: previous.apiKey, eventId: previous.eventId };
