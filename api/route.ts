@@ -1,7 +1,7 @@
 import type Koa from 'koa';
 import type Router from '@koa/router';
 import { createHash } from 'node:crypto';
-import { type OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { withTenant, type Db, type Tx } from '../db/connection';
 import { isApiKey, hashApiKey, verifyCustomerToken, type Scope } from '../lib/credentials';
@@ -184,10 +184,6 @@ export function toKoaPath(path: string): string {
 const securityFor = (access: Access): Record<string, string[]>[] =>
   access.customer ? [{ apiKey: [] }, { customerToken: [] }] : [{ apiKey: [] }];
 
-export function registerOpenApi(registry: OpenAPIRegistry, config: RouteConfig): void {
-  registry.registerPath(config);
-}
-
 export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodType>(
   deps: RouteDeps,
   spec: RouteSpec<P, Q, B>,
@@ -197,7 +193,7 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
       .filter(([status]) => !(status in spec.responses))
       .map(([status, description]) => [status, { description, content: { 'application/problem+json': { schema: ProblemSchema } } }]),
   );
-  registerOpenApi(deps.registry, {
+  deps.registry.registerPath({
     method: spec.method,
     path: spec.path,
     summary: spec.summary,
@@ -278,7 +274,7 @@ export interface PublicRouteSpec {
 
 /** A route outside tenant credentials (health, docs, signed provider callbacks), still documented. */
 export function definePublicRoute(deps: Pick<RouteDeps, 'router' | 'registry'>, spec: PublicRouteSpec): void {
-  registerOpenApi(deps.registry, {
+  deps.registry.registerPath({
     method: spec.method, path: spec.path, summary: spec.summary, tags: spec.tags, description: spec.description,
     request: spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : undefined,
     responses: Object.fromEntries(Object.entries(spec.responses).map(([status, r]) => [status, {

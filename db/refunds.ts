@@ -8,7 +8,7 @@ import { fulfilOrder, getOrder, getOrderItems, placeOrder, type OrderRow } from 
 import { emit } from './outbox';
 import { appendAudit, recordUsage, type AuditActor } from './platform';
 import { bookCredit } from './store-credit';
-import { insertTickets, type TicketRow } from './tickets';
+import { cancelTickets, insertTickets, type TicketRow } from './tickets';
 
 export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'processed'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
@@ -167,18 +167,6 @@ const payloadOf = (r: RefundRequestRow): Record<string, unknown> => ({
   request_id: r.id, type: r.type, status: r.status, order_id: r.order_id, event_id: r.event_id, customer_id: r.customer_id,
   currency: r.currency.trim(), refund_amount_minor: r.refund_amount_minor, fee_amount_minor: r.fee_amount_minor,
 });
-
-/** A cancelled ticket stops scanning and gives its seat back; the waitlist hears of it through `ticket.cancelled`. */
-async function cancelTickets(tx: Tx, tenantId: string, tickets: TicketRow[]): Promise<void> {
-  for (const t of [...tickets].sort((a, b) => a.ticket_type_id - b.ticket_type_id)) {
-    await tx('tickets').where({ id: t.id }).update({ status: 'cancelled', updated_at: tx.fn.now() });
-    await tx('ticket_types').where({ id: t.ticket_type_id }).decrement('sold', 1);
-  }
-  for (const eventId of new Set(tickets.map((t) => t.event_id))) await syncSoldOutStatus(tx, tenantId, eventId);
-  await emit(tx, tenantId, tickets.map((t) => ({
-    type: 'ticket.cancelled', aggregateType: 'ticket', aggregateId: t.id, payload: { ticket_id: t.id, event_id: t.event_id, ticket_type_id: t.ticket_type_id },
-  })));
-}
 
 /** The old code stops scanning (status `transferred`); the new holder gets a new code for the same seat. */
 async function transferTickets(tx: Tx, tenantId: string, requestId: number, tickets: TicketRow[], to: TransferTarget): Promise<void> {

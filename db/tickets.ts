@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Tx } from './connection';
+import { syncSoldOutStatus } from './events';
+import { emit } from './outbox';
 
 export const TICKET_STATUSES = ['valid', 'cancelled', 'voided', 'transferred'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
@@ -52,4 +54,16 @@ export async function listTickets(tx: Tx, filter: { orderId?: number; eventId?: 
 export async function updateTicket(tx: Tx, id: number, patch: Partial<TicketRow>): Promise<TicketRow> {
   const [row] = await tx('tickets').where({ id }).update({ ...patch, updated_at: tx.fn.now() }).returning('*');
   return row;
+}
+
+/** A cancelled ticket stops scanning and gives its seat back; the waitlist hears of it through `ticket.cancelled`. */
+export async function cancelTickets(tx: Tx, tenantId: string, tickets: TicketRow[]): Promise<void> {
+  for (const t of [...tickets].sort((a, b) => a.ticket_type_id - b.ticket_type_id)) {
+    await tx('tickets').where({ id: t.id }).update({ status: 'cancelled', updated_at: tx.fn.now() });
+    await tx('ticket_types').where({ id: t.ticket_type_id }).decrement('sold', 1);
+  }
+  for (const eventId of new Set(tickets.map((t) => t.event_id))) await syncSoldOutStatus(tx, tenantId, eventId);
+  await emit(tx, tenantId, tickets.map((t) => ({
+    type: 'ticket.cancelled', aggregateType: 'ticket', aggregateId: t.id, payload: { ticket_id: t.id, event_id: t.event_id, ticket_type_id: t.ticket_type_id },
+  })));
 }

@@ -1,8 +1,7 @@
 import { type z } from 'zod';
 import type { Tx } from '../../db/connection';
-import { syncSoldOutStatus } from '../../db/events';
 import { emit } from '../../db/outbox';
-import { getTicket, listTickets, updateTicket, type TicketRow } from '../../db/tickets';
+import { cancelTickets, getTicket, listTickets, updateTicket, type TicketRow } from '../../db/tickets';
 import { conflict, notFound } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
 import { defineRoute, type Auth } from '../route';
@@ -63,11 +62,8 @@ export function ticketRoutes(deps: RouterDeps): void {
       const ticket = await loadTicket(tx, auth, params.id, true);
       if (ticket.status === 'cancelled') return { body: toTicket(ticket) };
       if (ticket.status !== 'valid') throw conflict('ticket_not_valid', `The ticket is ${ticket.status}`);
-      const updated = await updateTicket(tx, ticket.id, { status: 'cancelled' });
-      await tx('ticket_types').where({ id: ticket.ticket_type_id }).decrement('sold', 1);
-      await syncSoldOutStatus(tx, auth.tenantId, ticket.event_id);
-      await emit(tx, auth.tenantId, { type: 'ticket.cancelled', aggregateType: 'ticket', aggregateId: ticket.id, payload: { ticket_id: ticket.id, event_id: ticket.event_id, ticket_type_id: ticket.ticket_type_id } });
-      return { body: toTicket(updated) };
+      await cancelTickets(tx, auth.tenantId, [ticket]);
+      return { body: toTicket(await loadTicket(tx, auth, ticket.id)) };
     },
   });
 }

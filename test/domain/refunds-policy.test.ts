@@ -1,17 +1,8 @@
 import { localDayNumber, startOfLocalDay } from '../../domain/refunds/calendar';
+import { PROPOSAL_POLICY } from '../helpers/refunds';
 import { activeWindow, isWithinPolicy, minorPerMajor, NO_POLICY, PolicyRules, quote, type QuoteContext } from '../../domain/refunds/policy';
 
-/** The design proposal's example, verbatim. */
-const PROPOSAL = {
-  windows: [
-    { until_days_before: 30, refund_percentage: 100, exchange_allowed: true, transfer_allowed: true },
-    { until_days_before: 7, refund_percentage: 50, exchange_allowed: true, transfer_allowed: true },
-    { until_days_before: 1, refund_percentage: 0, exchange_allowed: true, transfer_allowed: false },
-  ],
-  processing_fee: 5.00,
-  allow_credit_conversion: true,
-};
-const rules = PolicyRules.parse(PROPOSAL);
+const rules = PolicyRules.parse(PROPOSAL_POLICY);
 
 const ctx = (now: string, over: Partial<QuoteContext> = {}): QuoteContext => ({
   // 20:00 in Berlin on New Year's Eve.
@@ -26,14 +17,14 @@ describe('refund policy rules', () => {
   });
 
   it.each([
-    ['a duplicated threshold', { windows: [PROPOSAL.windows[0], PROPOSAL.windows[0]] }, 'windows'],
-    ['a percentage above 100', { windows: [{ ...PROPOSAL.windows[0], refund_percentage: 101 }] }, 'windows.0.refund_percentage'],
-    ['a negative percentage', { windows: [{ ...PROPOSAL.windows[0], refund_percentage: -5 }] }, 'windows.0.refund_percentage'],
-    ['fractional days', { windows: [{ ...PROPOSAL.windows[0], until_days_before: 1.5 }] }, 'windows.0.until_days_before'],
-    ['a fee with fractions of a cent', { ...PROPOSAL, processing_fee: 5.001 }, 'processing_fee'],
-    ['a negative fee', { ...PROPOSAL, processing_fee: -1 }, 'processing_fee'],
-    ['a fee given as a string', { ...PROPOSAL, processing_fee: '5.00' }, 'processing_fee'],
-    ['an unknown field', { ...PROPOSAL, refund_everything: true }, ''],
+    ['a duplicated threshold', { windows: [PROPOSAL_POLICY.windows[0], PROPOSAL_POLICY.windows[0]] }, 'windows'],
+    ['a percentage above 100', { windows: [{ ...PROPOSAL_POLICY.windows[0], refund_percentage: 101 }] }, 'windows.0.refund_percentage'],
+    ['a negative percentage', { windows: [{ ...PROPOSAL_POLICY.windows[0], refund_percentage: -5 }] }, 'windows.0.refund_percentage'],
+    ['fractional days', { windows: [{ ...PROPOSAL_POLICY.windows[0], until_days_before: 1.5 }] }, 'windows.0.until_days_before'],
+    ['a fee with fractions of a cent', { ...PROPOSAL_POLICY, processing_fee: 5.001 }, 'processing_fee'],
+    ['a negative fee', { ...PROPOSAL_POLICY, processing_fee: -1 }, 'processing_fee'],
+    ['a fee given as a string', { ...PROPOSAL_POLICY, processing_fee: '5.00' }, 'processing_fee'],
+    ['an unknown field', { ...PROPOSAL_POLICY, refund_everything: true }, ''],
     ['a window without its flags', { windows: [{ until_days_before: 3, refund_percentage: 10 }] }, 'windows.0.exchange_allowed'],
   ])('rejects %s with a field error', (_label, input, path) => {
     const r = PolicyRules.safeParse(input);
@@ -42,8 +33,8 @@ describe('refund policy rules', () => {
   });
 
   it('accepts fees with cents that binary floating point cannot represent exactly', () => {
-    expect(PolicyRules.safeParse({ ...PROPOSAL, processing_fee: 0.07 }).success).toBe(true);
-    expect(PolicyRules.safeParse({ ...PROPOSAL, processing_fee: 19.99 }).success).toBe(true);
+    expect(PolicyRules.safeParse({ ...PROPOSAL_POLICY, processing_fee: 0.07 }).success).toBe(true);
+    expect(PolicyRules.safeParse({ ...PROPOSAL_POLICY, processing_fee: 19.99 }).success).toBe(true);
   });
 
   it('picks the window with the largest threshold that the days left reach, whatever the order given', () => {
