@@ -24,7 +24,9 @@ const root = path.resolve(__dirname, '..');
 
 function startChild(script: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
   // Node itself with tsx's loader, so the child's pid is the server's and SIGKILL really kills it.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the realtime server there when it stops.
+  const profile = process.env.BENCH_CPU_PROF && script.startsWith('realtime') ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(root, script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer) => {

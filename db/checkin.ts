@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import type { ClientBase, QueryResultRow } from 'pg';
 import type { Tx } from './connection';
 import { emit } from './outbox';
 import { queueEmail } from './mail';
@@ -60,163 +61,248 @@ async function rows<T>(tx: Tx, sql: string, bindings: unknown[]): Promise<T[]> {
   return (await tx.raw<{ rows: T[] }>(sql, bindings as never)).rows;
 }
 
+/** How a fresh scan takes part in the write statement of a batch. */
+type Role = 'final' | 'entry' | 'later' | 'exit';
+
+interface WriteRow {
+  scan: ScanInput;
+  role: Role;
+  ticket: TicketLookup | undefined;
+  /** Set when the verdict was decided before touching presence (role `final`). */
+  verdict?: Verdict;
+  reason?: Reason | null;
+}
+
+interface WrittenScan {
+  scan_id: string; verdict: Verdict; reason: Reason | null; suspicious: boolean; inserted: boolean;
+  first_at: string | null; first_gate_id: number | null; first_known: boolean;
+}
+
+interface BatchRead { stored: StoredScan[]; tickets: TicketLookup[]; gates: GateLookup[] }
+
+/** Shards of the live counters; each in-flight batch of a process writes its own. */
+export const COUNTER_SHARDS = 8;
+
+/** What a batch's scans refer to: scans already stored, tickets (share-locked) and gates. */
+const READ_BATCH = `
+  select
+    (select coalesce(json_agg(s), '[]') from (
+      select scan_id, verdict, reason, direction, suspicious from checkin_scans where tenant_id = $1 and scan_id = any($2::text[])) s) as stored,
+    -- Shared row locks keep a ticket from being voided, transferred or cancelled until this batch commits.
+    (select coalesce(json_agg(t), '[]') from (
+      select t.id::int, t.code, t.event_id::int, t.ticket_type_id::int, t.status, coalesce(t.holder_name, c.name) as holder_name, tt.name as ticket_type
+      from tickets t join ticket_types tt on tt.id = t.ticket_type_id join customers c on c.id = t.customer_id
+      where t.tenant_id = $1 and t.code = any($3::text[]) for share of t) t) as tickets,
+    (select coalesce(json_agg(g), '[]') from (
+      select id::int, event_id::int, status, ticket_type_ids, is_vip, name from checkin_gates where tenant_id = $1 and id = any($4::bigint[])) g) as gates`;
+
+/**
+ * One statement: admissions and exits change presence, every scan is stored with its verdict
+ * (sorted by scan id, so concurrent batches take index locks in one order), the first scan of a
+ * ticket scanned again is flagged, the counters move and the batch is metered once.
+ */
+const WRITE_BATCH = `
+    with input as (
+      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::timestamptz[])
+        as u (scan_id, role, verdict, reason, code, ticket_id, ticket_type_id, event_id, gate_id, device_id, direction, source, scanned_at)
+    ),
+    prior as (
+      select ticket_id, inside, first_admitted_at, first_gate_id, first_scan_id from checkin_presence
+      where ticket_id in (select ticket_id from input where role in ('entry', 'later'))
+    ),
+    admitted as (
+      insert into checkin_presence as p (ticket_id, tenant_id, event_id, ticket_type_id, gate_id, first_scan_id, first_gate_id, first_admitted_at)
+      select ticket_id, $14::text, event_id, ticket_type_id, gate_id, scan_id, gate_id, scanned_at from input where role = 'entry' order by ticket_id
+      on conflict (ticket_id) do update set inside = true, entries = p.entries + 1, gate_id = excluded.gate_id, changed_at = now()
+        where not p.inside and (select e.allow_reentry from events e where e.id = p.event_id)
+      returning ticket_id, first_scan_id
+    ),
+    exited as (
+      update checkin_presence p set inside = false, changed_at = now()
+      from input i where i.role = 'exit' and p.ticket_id = i.ticket_id and p.inside
+      returning p.ticket_id, p.gate_id
+    ),
+    decided as (
+      select i.*, a.ticket_id is not null as admitted, a.first_scan_id = i.scan_id as first_admission, x.gate_id as exit_gate_id,
+        case i.role when 'final' then i.verdict
+          when 'entry' then case when a.ticket_id is not null then 'success' else 'already_checked_in' end
+          when 'later' then 'already_checked_in'
+          else case when x.ticket_id is not null then 'success' else 'invalid' end end as final_verdict,
+        case i.role when 'final' then i.reason
+          when 'entry' then case when a.ticket_id is null and not pr.inside then 'reentry_not_allowed' end
+          when 'later' then case when not pr.inside and not exists (select 1 from admitted a2 where a2.ticket_id = i.ticket_id) then 'reentry_not_allowed' end
+          when 'exit' then case when x.ticket_id is null then 'not_inside' end end as final_reason,
+        case i.role when 'entry' then a.ticket_id is null or exists (select 1 from input l where l.role = 'later' and l.ticket_id = i.ticket_id)
+          when 'later' then true else false end as suspicious,
+        coalesce(pr.first_admitted_at, c.scanned_at) as first_at,
+        case when pr.ticket_id is not null then pr.first_gate_id else c.gate_id end as first_gate_id,
+        pr.ticket_id is not null or c.scan_id is not null as first_known
+      from input i
+      left join admitted a on i.role = 'entry' and a.ticket_id = i.ticket_id
+      left join exited x on i.role = 'exit' and x.ticket_id = i.ticket_id
+      left join prior pr on i.role in ('entry', 'later') and pr.ticket_id = i.ticket_id
+      left join input c on i.role = 'later' and c.role = 'entry' and c.ticket_id = i.ticket_id and pr.ticket_id is null
+    ),
+    inserted as (
+      insert into checkin_scans (tenant_id, event_id, scan_id, code, ticket_id, gate_id, device_id, direction, verdict, reason, source, suspicious, scanned_at)
+      select $14::text, event_id, scan_id, code, ticket_id, gate_id, device_id, direction, final_verdict, final_reason, source, suspicious, scanned_at
+      from decided order by scan_id
+      on conflict (tenant_id, scan_id) do nothing
+      returning scan_id
+    ),
+    flagged as (
+      update checkin_scans s set suspicious = true from prior pr
+      where s.tenant_id = $14::text and s.scan_id = pr.first_scan_id and not s.suspicious
+        and pr.ticket_id in (select ticket_id from decided where final_verdict = 'already_checked_in')
+    ),
+    counted as (
+      insert into checkin_counters as k (tenant_id, event_id, gate_id, minute, shard, admissions, entries, exits)
+      select $14::text, event_id, gate_id, minute, $15::smallint, sum(admissions), sum(entries), sum(exits) from (
+        select event_id, gate_id, date_trunc('minute', scanned_at) as minute, first_admission::int as admissions, 1 as entries, 0 as exits
+        from decided where role = 'entry' and admitted
+        union all
+        select event_id, coalesce(exit_gate_id, gate_id), date_trunc('minute', scanned_at), 0, 0, 1
+        from decided where role = 'exit' and final_verdict = 'success'
+      ) d group by event_id, gate_id, minute order by event_id, gate_id, minute
+      on conflict (event_id, gate_id, minute, shard) do update
+        set admissions = k.admissions + excluded.admissions, entries = k.entries + excluded.entries, exits = k.exits + excluded.exits
+    ),
+    metered as (
+      -- Billed per batch: the scans stored by this statement, each stored once per scan id.
+      insert into usage_records (tenant_id, meter, period, quantity, amount_minor, idempotency_key, occurred_at)
+      select $14::text, 'checkin.scan', $16::text, n, n * $17::int, 'checkin.scan:' || first_scan, $18::timestamptz from (select count(*)::int as n, min(scan_id) as first_scan from inserted) b
+      where n > 0
+      on conflict (tenant_id, idempotency_key) do nothing
+    )
+    select d.scan_id, d.final_verdict as verdict, d.final_reason as reason, d.suspicious, ins.scan_id is not null as inserted,
+      d.first_at, d.first_gate_id::int, d.first_known
+    from decided d left join inserted ins on ins.scan_id = d.scan_id`;
+
+/**
+ * Runs one of the hot statements as a named prepared statement on the transaction's own
+ * connection: for small batches planning them cost more than running them.
+ */
+async function prepared<T extends QueryResultRow>(tx: Tx, name: string, text: string, values: unknown[]): Promise<T[]> {
+  const connection = (await tx.client.acquireConnection()) as ClientBase;
+  return (await connection.query<T>({ name, text, values })).rows;
+}
+
 /**
  * Applies a batch of one tenant's scans in the caller's transaction. Postgres decides admissions:
  * the presence row per ticket is inserted (or re-opened for re-entry) at most once, and the scan id
  * is unique, so re-sent scans and concurrent realtime processes never admit a ticket twice. The
  * caller commits before any verdict is shown.
+ *
+ * Two statements whatever the batch size: one reads what the scans refer to, one writes presence,
+ * scans, counters and usage and returns each verdict. `shard` picks the counter rows to add to.
  */
-export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[]): Promise<BatchResult> {
+export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], shard = randomInt(COUNTER_SHARDS)): Promise<BatchResult> {
   const unique = new Map<string, ScanInput>();
   for (const s of input) if (!unique.has(s.scanId)) unique.set(s.scanId, s);
   const scans = [...unique.values()];
-  const scanIds = scans.map((s) => s.scanId);
 
-  const stored = new Map((await rows<StoredScan>(tx,
-    'select scan_id, verdict, reason, direction, suspicious, scanned_at from checkin_scans where tenant_id = ? and scan_id = any(?)',
-    [tenantId, scanIds])).map((r) => [r.scan_id, r]));
-  const fresh = scans.filter((s) => !stored.has(s.scanId));
+  const [read] = await prepared<BatchRead>(tx, 'usher_checkin_read', READ_BATCH,
+    [tenantId, scans.map((s) => s.scanId), [...new Set(scans.map((s) => s.code))], [...new Set(scans.map((s) => s.gateId))]]);
+  const stored = new Map(read.stored.map((r) => [r.scan_id, r]));
+  const tickets = new Map(read.tickets.map((t) => [t.code, t]));
+  const gates = new Map(read.gates.map((g) => [g.id, g]));
 
-  // Shared row locks keep a ticket from being voided, transferred or cancelled until this batch commits.
-  const tickets = new Map((await rows<TicketLookup>(tx, `
-    select t.id, t.code, t.event_id, t.ticket_type_id, t.status, coalesce(t.holder_name, c.name) as holder_name, tt.name as ticket_type
-    from tickets t join ticket_types tt on tt.id = t.ticket_type_id join customers c on c.id = t.customer_id
-    where t.tenant_id = ? and t.code = any(?) for share of t`, [tenantId, [...new Set(scans.map((s) => s.code))]])).map((t) => [t.code, t]));
-  const gates = new Map((await rows<GateLookup>(tx,
-    'select id, event_id, status, ticket_type_ids, is_vip, name from checkin_gates where tenant_id = ? and id = any(?)',
-    [tenantId, [...new Set(fresh.map((s) => s.gateId))]])).map((g) => [g.id, g]));
-
-  const outcomes = new Map<string, ScanOutcome>();
-  const candidates = new Map<number, ScanInput>();
-  const exits = new Map<number, ScanInput>();
-  const laterEntries: ScanInput[] = [];
-  for (const s of fresh) {
+  // One statement cannot change a presence row twice: a ticket's entry and exit in one batch go into
+  // successive statements, in the order they were scanned; a repeated entry is decided with the first.
+  const parts: WriteRow[][] = [[]];
+  const lastTouch = new Map<number, { part: number; role: 'entry' | 'exit' }>();
+  for (const s of scans) {
+    if (stored.has(s.scanId)) continue;
     const ticket = tickets.get(s.code);
     const gate = gates.get(s.gateId);
-    const base = { scanId: s.scanId, direction: s.direction, eventId: s.eventId, gateId: s.gateId, ticket: ticketView(ticket), firstAdmission: null, suspicious: false, replayed: false };
-    if (!gate || gate.event_id !== s.eventId) {
-      outcomes.set(s.scanId, { ...base, verdict: 'invalid', reason: 'wrong_event' });
-      continue;
-    }
-    const check = precheck(ticket && { eventId: ticket.event_id, ticketTypeId: ticket.ticket_type_id, status: ticket.status },
-      { eventId: gate.event_id, status: gate.status, ticketTypeIds: gate.ticket_type_ids?.map(Number) ?? null }, s.direction);
+    const check = !gate || gate.event_id !== s.eventId
+      ? { verdict: 'invalid' as const, reason: 'wrong_event' as const }
+      : precheck(ticket && { eventId: ticket.event_id, ticketTypeId: ticket.ticket_type_id, status: ticket.status },
+        { eventId: gate.event_id, status: gate.status, ticketTypeIds: gate.ticket_type_ids?.map(Number) ?? null }, s.direction);
     if (check.verdict !== 'admissible') {
-      outcomes.set(s.scanId, { ...base, verdict: check.verdict, reason: check.reason ?? null });
+      parts[0].push({ scan: s, role: 'final', ticket, verdict: check.verdict, reason: check.reason ?? null });
       continue;
     }
-    const ticketId = (ticket as TicketLookup).id;
-    if (s.direction === 'exit') exits.set(ticketId, s);
-    else if (candidates.has(ticketId)) laterEntries.push(s);
-    else candidates.set(ticketId, s);
-  }
-
-  // Sorted by ticket so concurrent batches take row locks in the same order and cannot deadlock.
-  const entryList = [...candidates.entries()].sort((a, b) => a[0] - b[0]);
-  const admitted = new Set((await rows<{ ticket_id: number }>(tx, `
-    insert into checkin_presence as p (ticket_id, tenant_id, event_id, ticket_type_id, gate_id, first_scan_id, first_gate_id, first_admitted_at)
-    select u.ticket_id, ?, u.event_id, u.ticket_type_id, u.gate_id, u.scan_id, u.gate_id, u.scanned_at
-    from unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::timestamptz[])
-      as u (ticket_id, event_id, ticket_type_id, gate_id, scan_id, scanned_at)
-    on conflict (ticket_id) do update set inside = true, entries = p.entries + 1, gate_id = excluded.gate_id, changed_at = now()
-      where not p.inside and (select e.allow_reentry from events e where e.id = p.event_id)
-    returning ticket_id`, [
-    tenantId, entryList.map(([id]) => id), entryList.map(([, s]) => s.eventId),
-    entryList.map(([, s]) => (tickets.get(s.code) as TicketLookup).ticket_type_id), entryList.map(([, s]) => s.gateId),
-    entryList.map(([, s]) => s.scanId), entryList.map(([, s]) => s.scannedAt.toISOString()),
-  ])).map((r) => r.ticket_id));
-
-  const exitIds = [...exits.keys()].sort((a, b) => a - b);
-  const exited = new Set(exitIds.length ? (await rows<{ ticket_id: number }>(tx,
-    'update checkin_presence set inside = false, changed_at = now() where ticket_id = any(?) and inside returning ticket_id', [exitIds])).map((r) => r.ticket_id) : []);
-
-  const refusedIds = [...entryList.filter(([id]) => !admitted.has(id)).map(([id]) => id), ...laterEntries.map((s) => (tickets.get(s.code) as TicketLookup).id)];
-  const presence = new Map(refusedIds.length ? (await rows<PresenceLookup>(tx,
-    'select ticket_id, inside, first_admitted_at, first_gate_id, first_scan_id from checkin_presence where ticket_id = any(?)', [refusedIds])).map((p) => [p.ticket_id, p]) : []);
-
-  const firstScansToFlag: string[] = [];
-  const suspiciousTickets = new Map<number, ScanInput>();
-  const vipArrivals: ScanInput[] = [];
-  const entryOutcome = (s: ScanInput, success: boolean): ScanOutcome => {
-    const ticket = tickets.get(s.code) as TicketLookup;
-    const base = { scanId: s.scanId, direction: s.direction, eventId: s.eventId, gateId: s.gateId, ticket: ticketView(ticket), replayed: false };
-    if (success) {
-      if (gates.get(s.gateId)?.is_vip) vipArrivals.push(s);
-      return { ...base, verdict: 'success', reason: null, firstAdmission: null, suspicious: false };
+    const id = (ticket as TicketLookup).id;
+    const last = lastTouch.get(id);
+    if (s.direction === 'entry' && last?.role === 'entry') {
+      parts[last.part].push({ scan: s, role: 'later', ticket });
+      continue;
     }
-    const first = presence.get(ticket.id);
-    const firstInBatch = candidates.get(ticket.id);
-    const firstAdmission = first
-      ? { at: first.first_admitted_at.toISOString(), gate_id: first.first_gate_id === null ? null : Number(first.first_gate_id) }
-      : { at: (firstInBatch as ScanInput).scannedAt.toISOString(), gate_id: (firstInBatch as ScanInput).gateId };
-    firstScansToFlag.push(first?.first_scan_id ?? (firstInBatch as ScanInput).scanId);
-    suspiciousTickets.set(ticket.id, s);
-    const reason: Reason | null = first && !first.inside ? 'reentry_not_allowed' : null;
-    return { ...base, verdict: 'already_checked_in', reason, firstAdmission, suspicious: true };
-  };
-  for (const [id, s] of entryList) outcomes.set(s.scanId, entryOutcome(s, admitted.has(id)));
-  for (const s of laterEntries) outcomes.set(s.scanId, entryOutcome(s, false));
-  for (const [id, s] of exits) {
-    const ok = exited.has(id);
-    outcomes.set(s.scanId, { scanId: s.scanId, direction: 'exit', eventId: s.eventId, gateId: s.gateId, ticket: ticketView(tickets.get(s.code)),
-      verdict: ok ? 'success' : 'invalid', reason: ok ? null : 'not_inside', firstAdmission: null, suspicious: false, replayed: false });
+    const part = last ? last.part + 1 : 0;
+    (parts[part] ??= []).push({ scan: s, role: s.direction, ticket });
+    lastTouch.set(id, { part, role: s.direction });
   }
 
-  const toInsert = fresh.sort((a, b) => (a.scanId < b.scanId ? -1 : 1));
-  const inserted = new Set((await rows<{ scan_id: string }>(tx, `
-    insert into checkin_scans (tenant_id, event_id, scan_id, code, ticket_id, gate_id, device_id, direction, verdict, reason, source, suspicious, scanned_at)
-    select ?, u.* from unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[], ?::timestamptz[]) as u
-    on conflict (tenant_id, scan_id) do nothing returning scan_id`, [
-    tenantId, toInsert.map((s) => s.eventId), toInsert.map((s) => s.scanId), toInsert.map((s) => s.code),
-    toInsert.map((s) => tickets.get(s.code)?.id ?? null), toInsert.map((s) => (gates.has(s.gateId) ? s.gateId : null)),
-    toInsert.map((s) => s.deviceId), toInsert.map((s) => s.direction),
-    toInsert.map((s) => (outcomes.get(s.scanId) as ScanOutcome).verdict), toInsert.map((s) => (outcomes.get(s.scanId) as ScanOutcome).reason),
-    toInsert.map((s) => s.source), toInsert.map((s) => (outcomes.get(s.scanId) as ScanOutcome).suspicious), toInsert.map((s) => s.scannedAt.toISOString()),
-  ])).map((r) => r.scan_id));
-
+  const written = new Map<string, WrittenScan>();
+  for (const part of parts) {
+    if (part.length) for (const w of await writeScans(tx, tenantId, part, shard)) written.set(w.scan_id, w);
+  }
+  await fillFirstAdmissions(tx, tenantId, written);
   // A twin with the same scan id committed first (another process): its verdict stands.
-  const raced = toInsert.filter((s) => !inserted.has(s.scanId)).map((s) => s.scanId);
+  const raced = [...written.values()].filter((w) => !w.inserted).map((w) => w.scan_id);
   if (raced.length) {
-    for (const r of await rows<StoredScan>(tx, 'select scan_id, verdict, reason, direction, suspicious, scanned_at from checkin_scans where tenant_id = ? and scan_id = any(?)', [tenantId, raced])) stored.set(r.scan_id, r);
-  }
-  if (firstScansToFlag.length) {
-    await tx.raw('update checkin_scans set suspicious = true where tenant_id = ? and scan_id = any(?) and not suspicious', [tenantId, [...new Set(firstScansToFlag)]]);
+    for (const r of await rows<StoredScan>(tx, 'select scan_id, verdict, reason, direction, suspicious from checkin_scans where tenant_id = ? and scan_id = any(?)', [tenantId, raced])) stored.set(r.scan_id, r);
   }
 
-  const billable = toInsert.filter((s) => inserted.has(s.scanId));
-  if (billable.length) {
-    // Each scan is billed once, keyed by its scan id, in the same commit as the scan itself.
-    const now = new Date();
-    await tx.raw(`
-      insert into usage_records (tenant_id, meter, period, quantity, amount_minor, idempotency_key, occurred_at)
-      select ?, 'checkin.scan', ?, 1, ?, k, ? from unnest(?::text[]) as k
-      on conflict (tenant_id, idempotency_key) do nothing`,
-    [tenantId, now.toISOString().slice(0, 7), meterAmount('checkin.scan', 1), now.toISOString(), billable.map((s) => `checkin.scan:${s.scanId}`)]);
-  }
-
-  const alerts = await raiseAlerts(tx, tenantId, [
-    ...[...suspiciousTickets].filter(([, s]) => inserted.has(s.scanId)).map(([ticketId, s]): NewAlert => ({
-      eventId: s.eventId, gateId: gates.has(s.gateId) ? s.gateId : null, kind: 'suspicious', dedupeKey: `suspicious:${ticketId}`,
-      message: `Ticket ${ticketId} was scanned again after its admission`, payload: { ticket_id: ticketId, scan_id: s.scanId, source: s.source },
-    })),
-    ...vipArrivals.map((s): NewAlert => {
-      const ticket = tickets.get(s.code) as TicketLookup;
-      return {
-        eventId: s.eventId, gateId: s.gateId, kind: 'vip_arrival', dedupeKey: `vip:${ticket.id}:${s.scanId}`,
-        message: `VIP ${ticket.holder_name ?? ''} (${ticket.ticket_type}) arrived at ${gates.get(s.gateId)?.name ?? 'a VIP gate'}`,
-        payload: { ticket_id: ticket.id, holder_name: ticket.holder_name, ticket_type: ticket.ticket_type },
-      };
-    }),
-  ]);
-
-  const result = (s: ScanInput): ScanOutcome => {
-    const prior = stored.get(s.scanId);
-    if (prior && !inserted.has(s.scanId)) {
-      return { scanId: s.scanId, verdict: prior.verdict, reason: prior.reason, direction: prior.direction, eventId: s.eventId, gateId: s.gateId,
-        ticket: ticketView(tickets.get(s.code)), firstAdmission: null, suspicious: prior.suspicious, replayed: true };
+  const outcomes = new Map<string, ScanOutcome>();
+  const alerts: NewAlert[] = [];
+  const suspiciousTickets = new Set<number>();
+  for (const s of scans) {
+    const ticket = tickets.get(s.code);
+    const base = { scanId: s.scanId, direction: s.direction, eventId: s.eventId, gateId: s.gateId, ticket: ticketView(ticket) };
+    const w = written.get(s.scanId);
+    if (!w?.inserted) {
+      const prior = stored.get(s.scanId) as StoredScan;
+      outcomes.set(s.scanId, { ...base, verdict: prior.verdict, reason: prior.reason, direction: prior.direction, firstAdmission: null, suspicious: prior.suspicious, replayed: true });
+      continue;
     }
-    return outcomes.get(s.scanId) as ScanOutcome;
-  };
-  return { outcomes: input.map(result), alerts };
+    const firstAdmission = w.verdict === 'already_checked_in' && w.first_at ? { at: new Date(w.first_at).toISOString(), gate_id: w.first_gate_id } : null;
+    outcomes.set(s.scanId, { ...base, verdict: w.verdict, reason: w.reason, firstAdmission, suspicious: w.suspicious, replayed: false });
+    const t = ticket as TicketLookup;
+    if (w.verdict === 'already_checked_in' && !suspiciousTickets.has(t.id)) {
+      suspiciousTickets.add(t.id);
+      alerts.push({
+        eventId: s.eventId, gateId: gates.has(s.gateId) ? s.gateId : null, kind: 'suspicious', dedupeKey: `suspicious:${t.id}`,
+        message: `Ticket ${t.id} was scanned again after its admission`, payload: { ticket_id: t.id, scan_id: s.scanId, source: s.source },
+      });
+    }
+    if (w.verdict === 'success' && s.direction === 'entry' && gates.get(s.gateId)?.is_vip) {
+      alerts.push({
+        eventId: s.eventId, gateId: s.gateId, kind: 'vip_arrival', dedupeKey: `vip:${t.id}:${s.scanId}`,
+        message: `VIP ${t.holder_name ?? ''} (${t.ticket_type}) arrived at ${gates.get(s.gateId)?.name ?? 'a VIP gate'}`,
+        payload: { ticket_id: t.id, holder_name: t.holder_name, ticket_type: t.ticket_type },
+      });
+    }
+  }
+  return { outcomes: input.map((s) => outcomes.get(s.scanId) as ScanOutcome), alerts: await raiseAlerts(tx, tenantId, alerts) };
+}
+
+/** Writes one part of a batch (WRITE_BATCH) and returns each scan's verdict. */
+async function writeScans(tx: Tx, tenantId: string, part: WriteRow[], shard: number): Promise<WrittenScan[]> {
+  const sorted = [...part].sort((a, b) => (a.scan.scanId < b.scan.scanId ? -1 : 1));
+  const col = <T>(f: (w: WriteRow) => T): T[] => sorted.map(f);
+  const now = new Date();
+  return prepared<WrittenScan>(tx, 'usher_checkin_write', WRITE_BATCH, [
+    col((w) => w.scan.scanId), col((w) => w.role), col((w) => w.verdict ?? null), col((w) => w.reason ?? null), col((w) => w.scan.code),
+    col((w) => w.ticket?.id ?? null), col((w) => w.ticket?.ticket_type_id ?? null), col((w) => w.scan.eventId),
+    col((w) => w.scan.gateId), col((w) => w.scan.deviceId), col((w) => w.scan.direction), col((w) => w.scan.source),
+    col((w) => w.scan.scannedAt.toISOString()),
+    tenantId, shard, now.toISOString().slice(0, 7), meterAmount('checkin.scan', 1), now.toISOString(),
+  ]);
+}
+
+/** A refused entry whose first admission committed after this statement's snapshot: read it now. */
+async function fillFirstAdmissions(tx: Tx, tenantId: string, written: Map<string, WrittenScan>): Promise<void> {
+  const missing = [...written.values()].filter((w) => w.verdict === 'already_checked_in' && !w.first_known);
+  if (!missing.length) return;
+  const found = new Map((await rows<PresenceLookup & { scan_id: string }>(tx, `
+    select s.scan_id, p.first_admitted_at, p.first_gate_id::int from checkin_scans s join checkin_presence p on p.ticket_id = s.ticket_id
+    where s.tenant_id = ? and s.scan_id = any(?)`, [tenantId, missing.map((w) => w.scan_id)])).map((p) => [p.scan_id, p]));
+  for (const w of missing) {
+    const p = found.get(w.scan_id);
+    if (p) Object.assign(w, { first_at: p.first_admitted_at.toISOString(), first_gate_id: p.first_gate_id, first_known: true });
+  }
 }
 
 export interface NewAlert {
@@ -259,18 +345,22 @@ export interface EventCounts {
   gates: GateCount[];
 }
 
-/** Who is in: totals and per gate (by the gate of the latest entry), with the event's capacity and tickets sold. */
-export async function eventCounts(tx: Tx, eventId: number): Promise<EventCounts | undefined> {
+/**
+ * Who is in: totals and per gate (by the gate of the latest entry), with the event's capacity and
+ * tickets sold, from the counters the scan batches keep. `sold` may come from the caller's cache:
+ * it changes with sales, not with scans.
+ */
+export async function eventCounts(tx: Tx, eventId: number, known: { sold?: number } = {}): Promise<EventCounts | undefined> {
   const event = await tx('events').where({ id: eventId }).first('id', 'capacity');
   if (!event) return undefined;
-  const [{ sold }] = await rows<{ sold: number }>(tx, "select count(*)::int as sold from tickets where event_id = ? and status = 'valid'", [eventId]);
+  const sold = known.sold ?? (await rows<{ sold: number }>(tx, "select count(*)::int as sold from tickets where event_id = ? and status = 'valid'", [eventId]))[0].sold;
   const [totals] = await rows<{ inside: number; admitted: number }>(tx,
-    'select count(*) filter (where inside)::int as inside, count(*)::int as admitted from checkin_presence where event_id = ?', [eventId]);
+    'select coalesce(sum(entries) - sum(exits), 0)::int as inside, coalesce(sum(admissions), 0)::int as admitted from checkin_counters where event_id = ?', [eventId]);
   const gates = await rows<GateCount>(tx, `
     select g.id::int as gate_id, g.name, g.capacity_limit, g.status, g.is_vip,
-      (select count(*) from checkin_presence p where p.gate_id = g.id and p.inside)::int as inside,
-      (select count(*) from checkin_presence p where p.first_gate_id = g.id)::int as admitted
-    from checkin_gates g where g.event_id = ? order by g.id`, [eventId]);
+      coalesce(sum(c.entries) - sum(c.exits), 0)::int as inside, coalesce(sum(c.admissions), 0)::int as admitted
+    from checkin_gates g left join checkin_counters c on c.event_id = g.event_id and c.gate_id = g.id
+    where g.event_id = ? group by g.id order by g.id`, [eventId]);
   return { event_id: eventId, capacity: event.capacity, sold, inside: totals.inside, admitted: totals.admitted, gates };
 }
 
@@ -328,8 +418,8 @@ export async function deviceByToken(tx: Tx, token: string): Promise<DeviceRow | 
 /** Entry admissions per minute of scan time, for the rate graph and the rate. */
 export async function admissionsPerMinute(tx: Tx, eventId: number, sinceMinutes: number): Promise<{ minute: Date; count: number }[]> {
   return rows<{ minute: Date; count: number }>(tx, `
-    select date_trunc('minute', scanned_at) as minute, count(*)::int as count from checkin_scans
-    where event_id = ? and verdict = 'success' and direction = 'entry' and scanned_at > now() - make_interval(mins => ?)
+    select minute, sum(entries)::int as count from checkin_counters
+    where event_id = ? and minute > now() - make_interval(mins => ?) and entries > 0
     group by 1 order by 1`, [eventId, sinceMinutes]);
 }
 

@@ -1,11 +1,11 @@
 import type { Db } from '../db/connection';
-import { applyScans, type AlertRow, type ScanInput, type ScanOutcome } from '../db/checkin';
+import { applyScans, COUNTER_SHARDS, type AlertRow, type ScanInput, type ScanOutcome } from '../db/checkin';
 import type { Logger } from '../lib/logger';
 
 export interface BatcherOptions {
   /** Most scans committed in one transaction. */
   maxBatch: number;
-  /** Transactions in flight at once (each holds one pooled connection). */
+  /** Transactions in flight at once (each holds one pooled connection and one counter shard; at most COUNTER_SHARDS). */
   maxInFlight: number;
 }
 
@@ -23,10 +23,14 @@ const RETRYABLE = new Set(['40P01', '40001']);
 export class ScanBatcher {
   private queue: Pending[] = [];
   private inFlight = 0;
+  /** Counter shards not used by a batch in flight: concurrent batches never wait on each other's counter rows. */
+  private freeShards: number[];
   private idle: (() => void)[] = [];
 
   constructor(private readonly db: Db, private readonly logger: Logger, private readonly opts: BatcherOptions,
-    private readonly onCommit: (batch: CommittedBatch) => void) {}
+    private readonly onCommit: (batch: CommittedBatch) => void) {
+    this.freeShards = Array.from({ length: Math.min(opts.maxInFlight, COUNTER_SHARDS) }, (_, i) => i);
+  }
 
   submit(tenantId: string, scan: ScanInput): Promise<ScanOutcome> {
     return new Promise((resolve, reject) => {
@@ -46,18 +50,20 @@ export class ScanBatcher {
   }
 
   private pump(): void {
-    while (this.queue.length && this.inFlight < this.opts.maxInFlight) {
+    while (this.queue.length && this.freeShards.length) {
       const batch = this.queue.splice(0, this.opts.maxBatch);
+      const shard = this.freeShards.pop() as number;
       this.inFlight++;
-      void this.commit(batch).finally(() => {
+      void this.commit(batch, shard).finally(() => {
         this.inFlight--;
+        this.freeShards.push(shard);
         this.pump();
         if (!this.pending) for (const resolve of this.idle.splice(0)) resolve();
       });
     }
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
+  private async commit(batch: Pending[], shard: number): Promise<void> {
     const byTenant = new Map<string, Pending[]>();
     for (const p of batch) byTenant.set(p.tenantId, [...(byTenant.get(p.tenantId) ?? []), p]);
     for (let attempt = 1; ; attempt++) {
@@ -68,7 +74,7 @@ export class ScanBatcher {
           for (const [tenantId, items] of byTenant) {
             // One transaction serves several tenants: row-level security follows the setting per statement.
             await trx.raw("select set_config('app.tenant_id', ?, true)", [tenantId]);
-            const r = await applyScans(trx, tenantId, items.map((i) => i.scan));
+            const r = await applyScans(trx, tenantId, items.map((i) => i.scan), shard);
             out.push({ tenantId, ...r });
           }
           return out;

@@ -9,7 +9,13 @@ import type { LiveAlert, LiveCounts, LiveScan } from './protocol';
 
 export const liveTopic = (tenantId: string, eventId: number): string => `live/${tenantId}/${eventId}`;
 
-interface Tracked { tenantId: string; eventId: number; dirty: boolean; lastRefresh: number; refreshing: boolean; touchedAt: number; snapshotMinute: number }
+interface Tracked {
+  tenantId: string; eventId: number; dirty: boolean; lastRefresh: number; refreshing: boolean; touchedAt: number; snapshotMinute: number;
+  /** Tickets sold, re-counted every SOLD_TTL_MS: sales change it, scans do not. */
+  sold?: { count: number; at: number };
+}
+
+const SOLD_TTL_MS = 10_000;
 
 export interface LiveOptions {
   /** A change is pushed at most this long after it happened under light load. */
@@ -115,13 +121,15 @@ export class LiveHub {
     try {
       const minute = Math.floor(started / 60_000);
       const { counts, perMinute, alerts } = await withTenant(this.db, t.tenantId, async (tx) => {
-        const c = await eventCounts(tx, t.eventId);
+        const cached = t.sold && started - t.sold.at < SOLD_TTL_MS ? t.sold.count : undefined;
+        const c = await eventCounts(tx, t.eventId, { sold: cached });
         if (!c) return { counts: undefined, perMinute: [], alerts: [] };
         const fired = await checkCapacity(tx, t.tenantId, c);
         if (t.snapshotMinute !== minute) await snapshotCapacity(tx, t.tenantId, c, new Date(started));
         return { counts: c, perMinute: await admissionsPerMinute(tx, t.eventId, 30), alerts: fired };
       });
       t.snapshotMinute = minute;
+      if (counts && (!t.sold || started - t.sold.at >= SOLD_TTL_MS)) t.sold = { count: counts.sold, at: started };
       if (counts) this.app.publish(liveTopic(t.tenantId, t.eventId), JSON.stringify(toLiveCounts(counts, perMinute, new Date())));
       this.publishAlerts(t.tenantId, alerts);
     } catch (err) {

@@ -1,0 +1,111 @@
+import { withTenant } from '../../db/connection';
+import { applyScans, eventCounts, admissionsPerMinute, type ScanInput } from '../../db/checkin';
+import { createHarness, type Harness } from '../helpers/harness';
+import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
+import { createGate, seedTickets } from '../helpers/checkin';
+
+let h: Harness;
+let t: TenantFixture;
+
+beforeAll(async () => {
+  h = await createHarness();
+  t = await createTenantWithKey(h);
+});
+afterAll(async () => {
+  await h.stop();
+});
+
+/** Who is inside and admitted, per gate, straight from the presence rows. */
+async function presenceTruth(eventId: number): Promise<{ inside: number; admitted: number; gates: Record<number, { inside: number; admitted: number }> }> {
+  const rows = await h.owner('checkin_presence').where({ event_id: eventId }).select('gate_id', 'first_gate_id', 'inside');
+  const gates: Record<number, { inside: number; admitted: number }> = {};
+  const gate = (id: number) => (gates[id] ??= { inside: 0, admitted: 0 });
+  for (const r of rows) {
+    if (r.inside) gate(Number(r.gate_id)).inside++;
+    gate(Number(r.first_gate_id)).admitted++;
+  }
+  return { inside: rows.filter((r) => r.inside).length, admitted: rows.length, gates };
+}
+
+describe('a batch of scans', () => {
+  it('decides entries, repeats, exits and re-entries of the same tickets in scan order within one batch', async () => {
+    const f = await createOnSaleEvent(t, { inventory: 10 });
+    await t.api.patch(`/api/events/${f.eventId}`, { allow_reentry: true });
+    const north = await createGate(t, f.eventId, { name: 'North' });
+    const south = await createGate(t, f.eventId, { name: 'South' });
+    const [a, b, c] = await seedTickets(h.owner, t.tenantId, f, 3);
+    const at = (s: number) => new Date(Date.UTC(2026, 10, 24, 18, 0, s));
+    const scan = (scanId: string, code: string, gateId: number, direction: 'entry' | 'exit', s: number): ScanInput =>
+      ({ scanId, code, gateId, deviceId: null, eventId: f.eventId, direction, scannedAt: at(s), source: 'offline' });
+
+    const { outcomes, alerts } = await withTenant(h.db, t.tenantId, (tx) => applyScans(tx, t.tenantId, [
+      scan('b1', a.code, north.id, 'entry', 1),
+      scan('b2', a.code, south.id, 'entry', 2),
+      scan('b3', a.code, north.id, 'exit', 3),
+      scan('b4', a.code, south.id, 'entry', 4),
+      scan('b5', b.code, south.id, 'entry', 5),
+      scan('b6', c.code, north.id, 'exit', 6),
+      scan('b7', 'NO-SUCH-CODE', north.id, 'entry', 7),
+      scan('b1', a.code, north.id, 'entry', 1),
+    ]));
+
+    expect(outcomes.map((o) => [o.scanId, o.verdict, o.reason, o.suspicious])).toEqual([
+      ['b1', 'success', null, true],
+      ['b2', 'already_checked_in', null, true],
+      ['b3', 'success', null, false],
+      ['b4', 'success', null, false],
+      ['b5', 'success', null, false],
+      ['b6', 'invalid', 'not_inside', false],
+      ['b7', 'invalid', 'unknown_code', false],
+      ['b1', 'success', null, true],
+    ]);
+    expect(outcomes[1].firstAdmission).toEqual({ at: at(1).toISOString(), gate_id: north.id });
+    expect(alerts.map((x) => x.kind)).toEqual(['suspicious']);
+
+    // Stored once per scan id, with the verdicts shown; billed once per stored scan.
+    const stored = await h.owner('checkin_scans').where({ tenant_id: t.tenantId, event_id: f.eventId }).orderBy('scan_id').select('scan_id', 'verdict', 'suspicious');
+    expect(stored.map((s) => [s.scan_id, s.verdict, s.suspicious])).toEqual([
+      ['b1', 'success', true], ['b2', 'already_checked_in', true], ['b3', 'success', false], ['b4', 'success', false],
+      ['b5', 'success', false], ['b6', 'invalid', false], ['b7', 'invalid', false],
+    ]);
+    const [billed] = await h.owner('usage_records').where({ tenant_id: t.tenantId, meter: 'checkin.scan' }).select(h.owner.raw('sum(quantity)::int as n'));
+    expect(billed.n).toBe(7);
+
+    // a re-entered at South, b entered at South; first admissions: a at North, b at South.
+    const counts = await withTenant(h.db, t.tenantId, (tx) => eventCounts(tx, f.eventId));
+    expect(counts).toMatchObject({ inside: 2, admitted: 2, sold: 3 });
+    expect(counts?.gates.map((g) => [g.gate_id, g.inside, g.admitted])).toEqual([[north.id, 0, 1], [south.id, 2, 1]]);
+    expect(await presenceTruth(f.eventId)).toEqual({ inside: 2, admitted: 2, gates: { [north.id]: { inside: 0, admitted: 1 }, [south.id]: { inside: 2, admitted: 1 } } });
+  });
+
+  it('keeps the live counters equal to the presence rows under concurrent batches from many shards', async () => {
+    const f = await createOnSaleEvent(t, { inventory: 400 });
+    await t.api.patch(`/api/events/${f.eventId}`, { allow_reentry: true });
+    const gates = [await createGate(t, f.eventId), await createGate(t, f.eventId), await createGate(t, f.eventId)];
+    const tickets = await seedTickets(h.owner, t.tenantId, f, 400);
+    const now = Date.now();
+    // Every ticket entered twice (two gates racing), half of them leave, a quarter come back in.
+    const scans: ScanInput[] = tickets.flatMap((tk, i) => [
+      { scanId: `c-${tk.id}-1`, code: tk.code, gateId: gates[i % 3].id, deviceId: null, eventId: f.eventId, direction: 'entry' as const, scannedAt: new Date(now - 90_000), source: 'online' as const },
+      { scanId: `c-${tk.id}-2`, code: tk.code, gateId: gates[(i + 1) % 3].id, deviceId: null, eventId: f.eventId, direction: 'entry' as const, scannedAt: new Date(now - 90_000), source: 'online' as const },
+    ]);
+    const exits: ScanInput[] = tickets.filter((_, i) => i % 2 === 0).map((tk, i) =>
+      ({ scanId: `c-${tk.id}-3`, code: tk.code, gateId: gates[i % 3].id, deviceId: null, eventId: f.eventId, direction: 'exit' as const, scannedAt: new Date(now - 30_000), source: 'online' as const }));
+    const reentries: ScanInput[] = tickets.filter((_, i) => i % 4 === 0).map((tk, i) =>
+      ({ scanId: `c-${tk.id}-4`, code: tk.code, gateId: gates[(i + 2) % 3].id, deviceId: null, eventId: f.eventId, direction: 'entry' as const, scannedAt: new Date(now), source: 'online' as const }));
+    const run = async (all: ScanInput[]) => {
+      const chunks = Array.from({ length: 16 }, (_, c) => all.filter((_, i) => i % 16 === c));
+      await Promise.all(chunks.map((chunk, c) => withTenant(h.db, t.tenantId, (tx) => applyScans(tx, t.tenantId, chunk, c % 8))));
+    };
+    for (const wave of [scans, exits, reentries]) await run(wave);
+
+    const truth = await presenceTruth(f.eventId);
+    expect(truth).toMatchObject({ admitted: 400, inside: 300 });
+    const counts = await withTenant(h.db, t.tenantId, (tx) => eventCounts(tx, f.eventId));
+    expect({ inside: counts?.inside, admitted: counts?.admitted }).toEqual({ inside: truth.inside, admitted: truth.admitted });
+    for (const g of counts?.gates ?? []) expect({ inside: g.inside, admitted: g.admitted }).toEqual(truth.gates[g.gate_id]);
+    // The rate graph counts every successful entry, re-entries included, by the minute it was scanned.
+    const perMinute = await withTenant(h.db, t.tenantId, (tx) => admissionsPerMinute(tx, f.eventId, 30));
+    expect(perMinute.reduce((n, m) => n + m.count, 0)).toBe(400 + 100);
+  });
+});
