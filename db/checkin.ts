@@ -184,8 +184,17 @@ const WRITE_BATCH = `
  */
 async function prepared<T extends QueryResultRow>(tx: Tx, name: string, text: string, values: unknown[]): Promise<T[]> {
   const connection = (await tx.client.acquireConnection()) as ClientBase;
+  // A connection keeps its generic plans, made when the tables may have been small: re-plan now and then.
+  const plannedAt = plansMadeAt.get(connection);
+  if (plannedAt === undefined) plansMadeAt.set(connection, Date.now());
+  else if (Date.now() - plannedAt > REPLAN_AFTER_MS) {
+    await connection.query('discard plans');
+    plansMadeAt.set(connection, Date.now());
+  }
   return (await connection.query<T>({ name, text, values })).rows;
 }
+const REPLAN_AFTER_MS = 2000;
+const plansMadeAt = new WeakMap<ClientBase, number>();
 
 /**
  * Applies a batch of one tenant's scans in the caller's transaction. Postgres decides admissions:
