@@ -28,6 +28,9 @@ export async function up(knex: Knex): Promise<void> {
     drop index checkin_scans_event_time;
     create index checkin_scans_event_time on checkin_scans (event_id, scanned_at);
 
+    -- Who is inside is read from the counters now; without this index exits and re-entries are HOT updates.
+    drop index checkin_presence_event;
+
     create table checkin_counters (
       tenant_id text not null,
       event_id bigint not null,
@@ -68,6 +71,7 @@ export async function down(knex: Knex): Promise<void> {
     drop table if exists checkin_counters;
     drop index checkin_scans_event_time;
     create index checkin_scans_event_time on checkin_scans (tenant_id, event_id, scanned_at);
+    create index checkin_presence_event on checkin_presence (tenant_id, event_id, gate_id) where inside;
     alter table checkin_scans
       add foreign key (tenant_id) references tenants(id), add foreign key (event_id) references events(id),
       add foreign key (ticket_id) references tickets(id), add foreign key (gate_id) references checkin_gates(id),
