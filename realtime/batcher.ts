@@ -1,3 +1,4 @@
+import type { ClientBase } from 'pg';
 import type { Db } from '../db/connection';
 import { applyScans, COUNTER_SHARDS, type AlertRow, type ScanInput, type ScanOutcome } from '../db/checkin';
 import type { Logger } from '../lib/logger';
@@ -26,6 +27,11 @@ export class ScanBatcher {
   /** Counter shards not used by a batch in flight: concurrent batches never wait on each other's counter rows. */
   private freeShards: number[];
   private idle: (() => void)[] = [];
+  /**
+   * A connection of its own per shard, bound to the tenant of its last batch at session level: the
+   * batch transaction then needs no `set_config` round trip. Nothing else ever runs on these.
+   */
+  private connections = new Map<number, { client: ClientBase; tenantId?: string }>();
 
   constructor(private readonly db: Db, private readonly logger: Logger, private readonly opts: BatcherOptions,
     private readonly onCommit: (batch: CommittedBatch) => void) {
@@ -68,17 +74,23 @@ export class ScanBatcher {
     for (const p of batch) byTenant.set(p.tenantId, [...(byTenant.get(p.tenantId) ?? []), p]);
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
+      let connection: { client: ClientBase; tenantId?: string } | undefined;
       try {
+        connection = await this.connection(shard);
+        const own = connection;
         const results = await this.db.transaction(async (trx) => {
           const out: CommittedBatch[] = [];
           for (const [tenantId, items] of byTenant) {
-            // One transaction serves several tenants: row-level security follows the setting per statement.
-            await trx.raw("select set_config('app.tenant_id', ?, true)", [tenantId]);
+            // Row-level security reads the setting; a rolled-back transaction reverts it, hence the reset below.
+            if (own.tenantId !== tenantId) {
+              await trx.raw("select set_config('app.tenant_id', ?, false)", [tenantId]);
+              own.tenantId = tenantId;
+            }
             const r = await applyScans(trx, tenantId, items.map((i) => i.scan), shard);
             out.push({ tenantId, ...r });
           }
           return out;
-        });
+        }, { connection: own.client });
         this.logger.debug({ size: batch.length, ms: Date.now() - started, queued: this.queue.length }, 'scan batch committed');
         for (const [i, items] of [...byTenant.values()].entries()) {
           items.forEach((p, j) => p.resolve(results[i].outcomes[j]));
@@ -87,11 +99,39 @@ export class ScanBatcher {
         return;
       } catch (err) {
         const code = (err as { code?: string }).code;
+        if (connection) connection.tenantId = undefined;
         if (code && RETRYABLE.has(code) && attempt < 5) continue;
+        // Anything else may have broken the connection: the next batch of this shard opens a new one.
+        await this.dropConnection(shard);
         this.logger.error({ err, size: batch.length }, 'scan batch failed');
         for (const p of batch) p.reject(err);
         return;
       }
     }
+  }
+
+  private async connection(shard: number): Promise<{ client: ClientBase; tenantId?: string }> {
+    let c = this.connections.get(shard);
+    if (!c) {
+      const client = (await this.db.client.acquireRawConnection()) as ClientBase;
+      client.on('error', (err: Error) => {
+        this.logger.warn({ err, shard }, 'scan connection lost');
+        void this.dropConnection(shard);
+      });
+      c = { client };
+      this.connections.set(shard, c);
+    }
+    return c;
+  }
+
+  private async dropConnection(shard: number): Promise<void> {
+    const c = this.connections.get(shard);
+    this.connections.delete(shard);
+    if (c) await this.db.client.destroyRawConnection(c.client).catch(() => undefined);
+  }
+
+  /** Closes the batcher's own connections; call after `drain`. */
+  async close(): Promise<void> {
+    await Promise.all([...this.connections.keys()].map((shard) => this.dropConnection(shard)));
   }
 }

@@ -240,6 +240,7 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
     async stop() {
       uWS.us_listen_socket_close(socket);
       await batcher.drain();
+      await batcher.close();
       live.stop();
       for (const t of offlineTimers.values()) clearTimeout(t);
       for (const ws of [...sockets]) ws.end(1001, 'server shutting down');

@@ -73,6 +73,33 @@ describe('scanner socket', () => {
     await Promise.all(socks.map((x) => x.close()));
   });
 
+  it('batches mixing tenants keep each tenant to its own tickets', async () => {
+    const s = await setup(200);
+    const other = await createTenantWithKey(h);
+    const of = await createOnSaleEvent(other, { inventory: 200, capacity: 400 });
+    const otherGate = await createGate(other, of.eventId);
+    const otherDevice = await registerDevice(other, of.eventId, otherGate.id);
+    const otherTickets = await seedTickets(h.owner, other.tenantId, of, 200);
+    const mine = await ScannerSocket.connect(scannerUrl(s.device.token));
+    const theirs = await ScannerSocket.connect(scannerUrl(otherDevice.token));
+    // Interleaved, so batches hold both tenants; each side also tries the other's codes.
+    const verdicts = await Promise.all(s.tickets.flatMap((tk, i) => [
+      mine.scan({ scan_id: `mix-a-${i}`, code: tk.code }),
+      theirs.scan({ scan_id: `mix-b-${i}`, code: otherTickets[i].code }),
+      theirs.scan({ scan_id: `mix-bx-${i}`, code: tk.code }),
+      mine.scan({ scan_id: `mix-ax-${i}`, code: otherTickets[i].code }),
+    ]));
+    const byPrefix = (p: string) => verdicts.filter((v) => v.scan_id.startsWith(p)).map((v) => `${v.verdict}/${v.reason}`);
+    expect(new Set(byPrefix('mix-a-'))).toEqual(new Set(['success/null']));
+    expect(new Set(byPrefix('mix-b-'))).toEqual(new Set(['success/null']));
+    expect(new Set(byPrefix('mix-bx-'))).toEqual(new Set(['invalid/unknown_code']));
+    expect(new Set(byPrefix('mix-ax-'))).toEqual(new Set(['invalid/unknown_code']));
+    const [{ n }] = await h.owner('checkin_scans').where({ tenant_id: other.tenantId }).count<{ n: string }[]>('* as n');
+    expect(Number(n)).toBe(400);
+    await mine.close();
+    await theirs.close();
+  });
+
   it('two realtime processes on one Postgres admit a ticket once', async () => {
     const s = await setup(300);
     const otherDb: Db = createDb(h.config.appDatabaseUrl, 10);
