@@ -8,6 +8,11 @@ export interface BatcherOptions {
   maxBatch: number;
   /** Transactions in flight at once (each holds one pooled connection and one counter shard; at most COUNTER_SHARDS). */
   maxInFlight: number;
+  /**
+   * A second transaction starts while one is in flight only when this many scans wait: under light
+   * load scans gather behind the running commit instead of each paying for a commit of its own.
+   */
+  minParallelBatch: number;
 }
 
 interface Pending { tenantId: string; scan: ScanInput; resolve(o: ScanOutcome): void; reject(e: unknown): void }
@@ -56,7 +61,7 @@ export class ScanBatcher {
   }
 
   private pump(): void {
-    while (this.queue.length && this.freeShards.length) {
+    while (this.queue.length && this.freeShards.length && (this.inFlight === 0 || this.queue.length >= this.opts.minParallelBatch)) {
       const batch = this.queue.splice(0, this.opts.maxBatch);
       const shard = this.freeShards.pop() as number;
       this.inFlight++;
