@@ -11,6 +11,10 @@ export const liveTopic = (tenantId: string, eventId: number): string => `live/${
 
 interface Tracked {
   tenantId: string; eventId: number; dirty: boolean; lastRefresh: number; refreshing: boolean; touchedAt: number; snapshotMinute: number;
+  /** The one pending refresh: however many batches commit meanwhile, they share it. */
+  timer?: NodeJS.Timeout;
+  /** No refresh before this: a multiple of the last one's cost, so a busy database is not flooded. */
+  notBefore: number;
   /** Tickets sold, re-counted every SOLD_TTL_MS: sales change it, scans do not. */
   sold?: { count: number; at: number };
 }
@@ -70,7 +74,7 @@ export class LiveHub {
         const msg: LiveScan = { type: 'scan', scan_id: o.scanId, verdict: o.verdict, gate_id: o.gateId, holder_name: o.ticket?.holder_name ?? null, at: new Date().toISOString() };
         this.app.publish(topic, JSON.stringify(msg));
       }
-      if (o.verdict === 'success' && !t.dirty) {
+      if (o.verdict === 'success') {
         t.dirty = true;
         this.schedule(t, this.opts.coalesceMs);
       }
@@ -89,14 +93,18 @@ export class LiveHub {
     const key = liveTopic(tenantId, eventId);
     let t = this.events.get(key);
     if (!t) {
-      t = { tenantId, eventId, dirty: false, lastRefresh: 0, refreshing: false, touchedAt: Date.now(), snapshotMinute: 0 };
+      t = { tenantId, eventId, dirty: false, lastRefresh: 0, refreshing: false, touchedAt: Date.now(), snapshotMinute: 0, notBefore: 0 };
       this.events.set(key, t);
     }
     return t;
   }
 
   private schedule(t: Tracked, delayMs: number): void {
-    setTimeout(() => void this.refresh(t), delayMs).unref();
+    if (t.timer) return;
+    t.timer = setTimeout(() => {
+      t.timer = undefined;
+      void this.refresh(t);
+    }, Math.max(delayMs, t.notBefore - Date.now())).unref();
   }
 
   private tick(): void {
@@ -137,8 +145,9 @@ export class LiveHub {
     } finally {
       t.refreshing = false;
       t.lastRefresh = Date.now();
-      // Changes that arrived during the refresh wait a multiple of its cost, so a busy database is not flooded.
-      if (t.dirty) this.schedule(t, Math.min(1000, Math.max(this.opts.coalesceMs, (t.lastRefresh - started) * 4)));
+      t.notBefore = t.lastRefresh + Math.min(1000, Math.max(this.opts.coalesceMs, (t.lastRefresh - started) * 4));
+      this.logger.debug({ eventId: t.eventId, ms: t.lastRefresh - started }, 'live counts refreshed');
+      if (t.dirty) this.schedule(t, 0);
     }
   }
 }
