@@ -7,6 +7,7 @@ import * as refunds from './0006_refunds';
 import * as webhooks from './0007_webhooks';
 import * as insights from './0008_insights';
 import * as checkin from './0003_checkin';
+import * as joinHotPath from './0010_join_hot_path';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007_webhooks': webhooks,
   '0008_insights': insights,
   '0003_checkin': checkin,
+  '0010_join_hot_path': joinHotPath,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
