@@ -12,6 +12,7 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('usher'),
   API_PORT: port.default(3000),
+  API_WORKERS: z.coerce.number().int().min(1).max(64).default(1).meta({ description: 'API processes sharing API_PORT (node:cluster)' }),
   REALTIME_PORT: port.default(3001),
   PUBLIC_API_URL: z.string().url().optional(),
   TOKEN_SECRET: z.string().min(32).default('usher-local-development-token-secret-change-me'),
