@@ -22,6 +22,7 @@ const schema = z.object({
   STRIPE_API_URL: z.string().url().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   PAYMENT_TIMEOUT_S: z.coerce.number().int().min(1).default(1800),
+  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16).meta({ description: 'Outbox rows each worker dispatches at once' }),
   SMTP_URL: z.string().url().optional().meta({ description: 'smtp://user:pass@host:port; unset logs e-mails instead of sending' }),
   MAIL_FROM: z.string().default('Usher <no-reply@usher.local>'),
   // Wallet passes. PEM values are a file path or the PEM text itself; unset means the wallet endpoints answer 503.

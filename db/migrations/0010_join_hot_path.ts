@@ -85,11 +85,29 @@ export async function up(knex: Knex): Promise<void> {
       return query select k.id, k.tenant_id, k.scopes from api_keys k
         where k.key_hash = p_hash and k.revoked_at is null;
     end $$;
+
+    -- The dispatcher runs rows about different entities concurrently and needs to know which.
+    drop function usher_due_outbox(integer);
+    create function usher_due_outbox(p_limit integer)
+      returns table (id bigint, tenant_id text, aggregate_type text, aggregate_id text)
+      language sql stable security definer set search_path = public as $$
+        select o.id, o.tenant_id, o.aggregate_type, o.aggregate_id from outbox o
+        where o.dispatched_at is null and o.next_attempt_at <= now()
+        order by o.id limit p_limit
+    $$;
   `);
 }
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
+    drop function usher_due_outbox(integer);
+    create function usher_due_outbox(p_limit integer)
+      returns table (id bigint, tenant_id text)
+      language sql stable security definer set search_path = public as $$
+        select o.id, o.tenant_id from outbox o
+        where o.dispatched_at is null and o.next_attempt_at <= now()
+        order by o.id limit p_limit
+    $$;
     create or replace function usher_authenticate_key(p_hash text)
       returns table (key_id bigint, tenant_id text, scopes text[])
       language plpgsql security definer set search_path = public as $$
