@@ -4,7 +4,7 @@ import { AppError, conflict, notFound, unprocessable } from '../lib/errors';
 import { queuePriority, type WaitlistMode } from '../domain/waitlist/ordering';
 import { parseWaitlistSettings, type WaitlistSettings } from '../domain/waitlist/settings';
 import { getEvent, syncSoldOutStatus, type EventRow, type TicketTypeRow } from './events';
-import { queueEmail } from './mail';
+import { queueEmails } from './mail';
 import { emit } from './outbox';
 import { getModule } from './platform';
 
@@ -167,15 +167,13 @@ export async function offerAvailable(tx: Tx, tenantId: string, input: { eventId:
       type: 'waitlist.offers_made', aggregateType: 'event', aggregateId: input.eventId,
       payload: { event_id: input.eventId, ticket_type_id: tt.id, entry_ids: chosen.map((c) => c.id), window_ms: settings.offerWindowS * 1000 },
     });
-    for (const c of chosen) {
-      offers.push({ entryId: c.id, eventId: input.eventId, ticketTypeId: tt.id, quantity: c.quantity, expiresAt });
-      await queueEmail(tx, tenantId, {
-        idempotencyKey: `waitlist-offer-${c.id}`, to: c.email,
-        subject: `Tickets for ${event.name} are waiting for you`,
-        text: `Good news: ${c.quantity} x ${tt.name} for ${event.name} are held for you until ${expiresAt.toISOString()}. `
-          + `Complete your purchase before then (waitlist entry ${c.id}); afterwards they go to the next person in line.`,
-      });
-    }
+    offers.push(...chosen.map((c) => ({ entryId: c.id, eventId: input.eventId, ticketTypeId: tt.id, quantity: c.quantity, expiresAt })));
+    await queueEmails(tx, tenantId, chosen.map((c) => ({
+      idempotencyKey: `waitlist-offer-${c.id}`, to: c.email,
+      subject: `Tickets for ${event.name} are waiting for you`,
+      text: `Good news: ${c.quantity} x ${tt.name} for ${event.name} are held for you until ${expiresAt.toISOString()}. `
+        + `Complete your purchase before then (waitlist entry ${c.id}); afterwards they go to the next person in line.`,
+    })));
   }
   if (offers.length) await syncSoldOutStatus(tx, tenantId, input.eventId);
   return offers;
