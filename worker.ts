@@ -61,7 +61,7 @@ export async function startWorkerProcess(opts: { connection: NativeConnection; d
     activities: createActivities(opts.deps),
     ...(opts.workflows ?? defaultWorkflowSource()),
   });
-  const dispatcher = new OutboxDispatcher({ ...opts.deps, triggers: createTriggers(opts.deps) });
+  const dispatcher = new OutboxDispatcher({ ...opts.deps, triggers: createTriggers(opts.deps), concurrency: config.OUTBOX_CONCURRENCY });
   await dispatcher.start();
   const running = worker.run();
   return {
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
   const deps: WorkerDeps = {
     db, config, logger, temporal,
-    mailer: createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger }),
+    mailer: createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger, maxConnections: config.OUTBOX_CONCURRENCY }),
     payments: createPaymentProvider(config),
   };
   const proc = await startWorkerProcess({ connection, deps });

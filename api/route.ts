@@ -3,7 +3,7 @@ import type Router from '@koa/router';
 import { createHash } from 'node:crypto';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { withTenant, type Db, type Tx } from '../db/connection';
+import { enterTenant, withTenant, type Db, type Tx } from '../db/connection';
 import { isApiKey, hashApiKey, verifyCustomerToken, type Scope } from '../lib/credentials';
 import { AppError, type FieldError } from '../lib/errors';
 import { ProblemSchema } from './schemas/common';
@@ -88,17 +88,21 @@ function bearer(ctx: Koa.Context): string {
   return match[1];
 }
 
-async function authenticate(ctx: Koa.Context, deps: RouteDeps): Promise<Auth> {
-  const token = bearer(ctx);
+/**
+ * Authenticates inside the request's transaction and binds it to the caller's tenant: for an API
+ * key the lookup and the tenant setting are one statement, a round trip saved on every call.
+ */
+async function authenticate(tx: Tx, token: string, tokenSecret: string): Promise<Auth> {
   if (isApiKey(token)) {
-    const { rows } = await deps.db.raw<{ rows: { key_id: number; tenant_id: string; scopes: Scope[] }[] }>(
-      'select * from usher_authenticate_key(?)', [hashApiKey(token)],
+    const { rows } = await tx.raw<{ rows: { key_id: number; tenant_id: string; scopes: Scope[] }[] }>(
+      "select k.key_id, k.tenant_id, k.scopes, set_config('app.tenant_id', k.tenant_id, true) from usher_authenticate_key(?) k", [hashApiKey(token)],
     );
     if (!rows.length) throw new AppError(401, 'invalid_credentials', 'The API key is unknown or revoked');
     return { kind: 'key', tenantId: rows[0].tenant_id, keyId: Number(rows[0].key_id), scopes: rows[0].scopes };
   }
-  const claims = await verifyCustomerToken(deps.tokenSecret, token);
+  const claims = await verifyCustomerToken(tokenSecret, token);
   if (!claims) throw new AppError(401, 'invalid_credentials', 'The customer token is invalid or expired');
+  await enterTenant(tx, claims.tenantId);
   return { kind: 'customer', ...claims };
 }
 
@@ -147,6 +151,12 @@ async function claimIdempotencyKey(tx: Tx, ctx: Koa.Context, auth: Auth, key: st
   if (row.status_code === null) throw new AppError(409, 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still being processed');
   return { status: row.status_code, body: row.response };
 }
+
+async function storeIdempotentResponse(tx: Tx, auth: Auth, key: string, status: number, body: unknown): Promise<void> {
+  await tx('idempotency_keys').where({ tenant_id: auth.tenantId, key }).update({ status_code: status, response: JSON.stringify(body ?? null) });
+}
+
+const responseStatus = (result: HandlerResult, body: unknown): number => result.status ?? (body === undefined ? 204 : 200);
 
 /** The event a request is about, for modules rolled out to a share of a tenant's events. */
 function eventIdOf(path: string, input: { params: unknown; query: unknown; body: unknown }): number | undefined {
@@ -215,13 +225,14 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
   });
 
   deps.router[spec.method](toKoaPath(spec.path), async (ctx) => {
-    const auth = await authenticate(ctx, deps);
-    authorise(auth, spec.access);
-    const input = parseInput(ctx, spec);
+    const token = bearer(ctx);
     const after: (() => Promise<void>)[] = [];
     const idempotencyKey = spec.idempotent ? ctx.get('idempotency-key') : '';
 
-    const outcome = await withTenant(deps.db, auth.tenantId, async (tx) => {
+    const outcome = await deps.db.transaction(async (tx) => {
+      const auth = await authenticate(tx, token, deps.tokenSecret);
+      authorise(auth, spec.access);
+      const input = parseInput(ctx, spec);
       if (spec.access.module) {
         const eventId = eventIdOf(spec.path, input);
         if (!(await isModuleEnabled(tx, spec.access.module, eventId))) {
@@ -232,12 +243,16 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
       }
       if (idempotencyKey) {
         const replay = await claimIdempotencyKey(tx, ctx, auth, idempotencyKey);
-        if (replay) return { replay };
+        if (replay) return { auth, replay };
       }
       const result = await spec.handler({ ...input, auth, tx, ctx, afterCommit: (fn) => { after.push(fn); } });
       if (spec.method !== 'get') await auditCall(tx, auth, spec, input.params, input.body, result);
-      return { result };
+      // An answer known before commit is stored with the change itself: no second transaction.
+      const settled = idempotencyKey && !after.length && typeof result.body !== 'function';
+      if (settled) await storeIdempotentResponse(tx, auth, idempotencyKey, responseStatus(result, result.body), result.body);
+      return { auth, result, settled };
     });
+    const { auth } = outcome;
 
     if ('replay' in outcome && outcome.replay) {
       ctx.set('Idempotent-Replayed', 'true');
@@ -248,11 +263,9 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
     const result = outcome.result as HandlerResult;
     for (const fn of after) await fn();
     const body = typeof result.body === 'function' ? await (result.body as () => Promise<unknown>)() : result.body;
-    const status = result.status ?? (body === undefined ? 204 : 200);
-    if (idempotencyKey) {
-      await withTenant(deps.db, auth.tenantId, (tx) =>
-        tx('idempotency_keys').where({ tenant_id: auth.tenantId, key: idempotencyKey })
-          .update({ status_code: status, response: JSON.stringify(body ?? null) }));
+    const status = responseStatus(result, body);
+    if (idempotencyKey && !outcome.settled) {
+      await withTenant(deps.db, auth.tenantId, (tx) => storeIdempotentResponse(tx, auth, idempotencyKey, status, body));
     }
     for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
     ctx.status = status;

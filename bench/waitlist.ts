@@ -7,28 +7,34 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { createApp } from '../api/app';
 import { createDb } from '../db/connection';
 import { migrate } from '../db/migrate';
 import { upsertModule } from '../db/platform';
 import { createApiKey, createTenant } from '../db/tenants';
-import { createMailer } from '../integrations/mail/mailer';
-import { OfflinePaymentProvider } from '../integrations/payments/offline';
 import { loadConfig } from '../lib/config';
-import { createLogger } from '../lib/logger';
 import { startPostgres } from '../scripts/stack/postgres';
 import { startTemporal } from '../scripts/stack/temporal';
-import { freePort, waitFor } from '../scripts/stack/toolchain';
+import { describeExit, freePort, spawnManaged, waitFor, WaitAborted, type ManagedProcess } from '../scripts/stack/toolchain';
 import { startSmtpReceiver } from '../test/helpers/smtp';
-import { startWorkerProcess } from '../worker';
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 10_000);
 const RELEASED = Number(process.env.BENCH_RELEASED ?? 1_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+/** One API process per core of the machine the figures are measured on. */
+const API_WORKERS = Number(process.env.BENCH_API_WORKERS ?? 2);
+const root = path.resolve(__dirname, '..');
+
+function startProcess(entry: string, env: NodeJS.ProcessEnv): ManagedProcess {
+  return spawnManaged(process.execPath, ['--import', 'tsx', path.join(root, entry)], { env });
+}
+
+/** Stops a wait at once when the process it waits for has died, with what it printed. */
+function alive(proc: ManagedProcess): boolean {
+  const exit = proc.exitInfo();
+  if (exit) throw new WaitAborted(`${proc.child.spawnargs.at(-1)} ${describeExit(exit)}\n${proc.tail.text()}`);
+  return true;
+}
 
 async function main(): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-bench-waitlist-'));
@@ -42,31 +48,28 @@ async function main(): Promise<void> {
     stops.push(pg.stop, temporal.stop);
     const smtp = await startSmtpReceiver();
     stops.push(smtp.stop);
-    const config = loadConfig({
-      ...process.env, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, SMTP_URL: smtp.url, LOG_LEVEL: 'silent',
-      PAYMENT_PROVIDER: 'offline', TEMPORAL_TASK_QUEUE: 'bench-waitlist', DATABASE_POOL_MAX: '40',
-    });
+    const env: NodeJS.ProcessEnv = {
+      ...process.env, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address, SMTP_URL: smtp.url, LOG_LEVEL: 'info',
+      PAYMENT_PROVIDER: 'offline', TEMPORAL_TASK_QUEUE: 'bench-waitlist', API_PORT: String(await freePort()), API_WORKERS: String(API_WORKERS),
+    };
+    const config = loadConfig(env);
     await migrate(config.DATABASE_URL, config.APP_DATABASE_PASSWORD);
     const owner = createDb(config.DATABASE_URL, 2);
-    const db = createDb(config.appDatabaseUrl, config.DATABASE_POOL_MAX);
-    stops.push(() => owner.destroy(), () => db.destroy());
-    const logger = createLogger('bench', 'silent');
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    stops.push(() => owner.destroy());
     const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace: temporal.namespace });
     stops.push(() => temporalClient.connection.close());
-    const payments = new OfflinePaymentProvider();
 
-    const api = createApp({ config, db, temporal: temporalClient, payments, logger });
-    const server = await new Promise<Server>((resolve) => { const s = api.app.listen(0, '127.0.0.1', () => resolve(s)); });
-    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-    const worker = await startWorkerProcess({
-      connection: nativeConnection,
-      deps: { db, config, logger, temporal: temporalClient, payments, mailer: createMailer({ smtpUrl: smtp.url, from: config.MAIL_FROM, logger }) },
-    });
-    stops.push(async () => { await worker.shutdown(); await nativeConnection.close(); });
+    // The processes production runs, each on its own: the worker (Temporal worker and outbox
+    // dispatcher) and the API with API_WORKERS processes.
+    const worker = startProcess('worker.ts', env);
+    stops.push(() => worker.stop());
+    const api = startProcess('api/main.ts', env);
+    stops.push(() => api.stop());
+    const baseUrl = `http://127.0.0.1:${config.API_PORT}`;
+    await Promise.all([
+      waitFor(async () => alive(worker) && worker.tail.text().includes('"worker running"'), { timeoutMs: 120_000, intervalMs: 100, what: 'the worker to run' }),
+      waitFor(async () => alive(api) && (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.ok === true, { timeoutMs: 60_000, intervalMs: 100, what: 'the API to be ready' }),
+    ]);
 
     const tenant = await createTenant(owner, { name: 'Bench' });
     await upsertModule(owner, tenant.id, 'waitlist', { enabled: true, settings: { offer_window_s: 3600 } });

@@ -22,7 +22,12 @@ export function createDb(url: string, poolMax = 10): Db {
  */
 export async function withTenant<T>(db: Db, tenantId: string, fn: (trx: Tx) => Promise<T>): Promise<T> {
   return db.transaction(async (trx) => {
-    await trx.raw("select set_config('app.tenant_id', ?, true)", [tenantId]);
+    await enterTenant(trx, tenantId);
     return fn(trx);
   });
+}
+
+/** Binds an open transaction to one tenant, for callers that learn the tenant inside it. */
+export async function enterTenant(trx: Tx, tenantId: string): Promise<void> {
+  await trx.raw("select set_config('app.tenant_id', ?, true)", [tenantId]);
 }

@@ -3,8 +3,8 @@ import type { Tx } from './connection';
 import { AppError, conflict, notFound, unprocessable } from '../lib/errors';
 import { queuePriority, type WaitlistMode } from '../domain/waitlist/ordering';
 import { parseWaitlistSettings, type WaitlistSettings } from '../domain/waitlist/settings';
-import { getEvent, syncSoldOutStatus, type TicketTypeRow } from './events';
-import { queueEmail } from './mail';
+import { getEvent, syncSoldOutStatus, type EventRow, type TicketTypeRow } from './events';
+import { queueEmails } from './mail';
 import { emit } from './outbox';
 import { getModule } from './platform';
 
@@ -50,24 +50,35 @@ export async function configureEventWaitlist(tx: Tx, tenantId: string, eventId: 
 }
 
 export interface JoinInput {
-  eventId: number; ticketTypeId: number; customerId: number; email: string; quantity: number;
+  eventId: number; ticketTypeId: number; customerId: number; quantity: number;
   autoPurchase?: { maxPriceMinor: number; paymentMethod: string };
 }
 
-/** Adds an entry at the back of the queue (first-come) or at its drawn place (random). */
+/** What a join checks, read in one statement; the waitlist columns are null while the event has none. */
+interface JoinContext {
+  id: number; event_status: EventRow['status']; type_ok: boolean;
+  open: boolean | null; mode: WaitlistMode | null; seed: string | null;
+}
+
+/**
+ * Adds an entry at the back of the queue (first-come) or at its drawn place (random). A join is
+ * the hot path of a sell-out, so it is two statements: the checks with the new id, then the insert.
+ */
 export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): Promise<WaitlistEntryRow> {
-  const event = await getEvent(tx, input.eventId);
-  if (!event) throw notFound('Event');
-  const tt = await tx<TicketTypeRow>('ticket_types').where({ id: input.ticketTypeId, event_id: input.eventId }).first('id');
-  if (!tt) throw unprocessable('unknown_ticket_type', `Ticket type ${input.ticketTypeId} does not belong to this event`);
-  const waitlist = await getEventWaitlist(tx, input.eventId);
+  // The id is drawn up front because a random draw's priority is derived from it.
+  const { rows: [found] } = await tx.raw<{ rows: JoinContext[] }>(`
+    select nextval(pg_get_serial_sequence('waitlist_entries', 'id'))::bigint as id, e.status as event_status,
+      exists (select 1 from ticket_types t where t.id = :ticketTypeId and t.event_id = e.id) as type_ok, w.open, w.mode, w.seed
+    from events e left join waitlist_settings w on w.event_id = e.id where e.id = :eventId`, { eventId: input.eventId, ticketTypeId: input.ticketTypeId });
+  if (!found) throw notFound('Event');
+  if (!found.type_ok) throw unprocessable('unknown_ticket_type', `Ticket type ${input.ticketTypeId} does not belong to this event`);
   // The organiser's choice wins; without one, a sold-out event takes joins (its trigger may still be on the way).
-  if (!(waitlist ? waitlist.open : event.status === 'sold_out')) throw unprocessable('waitlist_closed', 'The waitlist for this event is not open');
-  const settings = waitlist ?? await configureEventWaitlist(tx, tenantId, input.eventId, { open: true });
-  const [{ id }] = (await tx.raw("select nextval(pg_get_serial_sequence('waitlist_entries', 'id'))::bigint as id")).rows as { id: number }[];
+  if (!(found.open ?? found.event_status === 'sold_out')) throw unprocessable('waitlist_closed', 'The waitlist for this event is not open');
+  const settings = found.mode && found.seed ? { mode: found.mode, seed: found.seed } : await configureEventWaitlist(tx, tenantId, input.eventId, { open: true });
   const [row] = await tx('waitlist_entries').insert({
-    id, tenant_id: tenantId, event_id: input.eventId, ticket_type_id: input.ticketTypeId, customer_id: input.customerId,
-    email: input.email, quantity: input.quantity, priority: queuePriority(settings.mode, settings.seed, Number(id)),
+    id: found.id, tenant_id: tenantId, event_id: input.eventId, ticket_type_id: input.ticketTypeId, customer_id: input.customerId,
+    email: tx('customers').where({ id: input.customerId }).select('email'), quantity: input.quantity,
+    priority: queuePriority(settings.mode, settings.seed, found.id),
     auto_purchase_max_minor: input.autoPurchase?.maxPriceMinor ?? null, auto_purchase_payment_method: input.autoPurchase?.paymentMethod ?? null,
   }).onConflict(tx.raw("(tenant_id, ticket_type_id, customer_id) where status in ('waiting', 'notified')")).ignore().returning('*');
   if (!row) throw conflict('already_on_waitlist', 'This customer is already on the waitlist for this ticket type');
@@ -79,15 +90,28 @@ export async function getEntry(tx: Tx, id: number, opts: { lock?: boolean } = {}
   return opts.lock ? q.forUpdate() : q;
 }
 
-/** 1-based place among the waiting entries of the same ticket type; null once the entry is no longer waiting. */
+/** Past this many entries on one side of an entry, its place is counted from the other side. */
+const POSITION_SCAN_LIMIT = 1000;
+
+/**
+ * 1-based place among the waiting entries of the same ticket type; null once the entry is no
+ * longer waiting. The total comes from `waitlist_counts`, so only the entries behind the entry
+ * are counted (a handful for a fresh join), or those ahead of it when that side is shorter.
+ */
 export async function entryPosition(tx: Tx, entry: WaitlistEntryRow): Promise<{ position: number | null; waiting: number }> {
-  const [row] = await tx('waitlist_entries')
+  const queue = (side: '<' | '>') => tx('waitlist_entries')
     .where({ event_id: entry.event_id, ticket_type_id: entry.ticket_type_id, status: 'waiting' })
-    .select(
-      tx.raw('count(*)::int as waiting'),
-      tx.raw('(count(*) filter (where (priority, id) < (?::bigint, ?::bigint)))::int as ahead', [entry.priority, entry.id]),
-    ) as unknown as { waiting: number; ahead: number }[];
-  return { position: entry.status === 'waiting' ? row.ahead + 1 : null, waiting: row.waiting };
+    .whereRaw(`(priority, id) ${side} (?::bigint, ?::bigint)`, [entry.priority, entry.id]);
+  const [{ waiting, behind }] = await tx.queryBuilder().select({
+    waiting: tx('waitlist_counts').where({ ticket_type_id: entry.ticket_type_id }).select(tx.raw('coalesce(sum(waiting), 0)::int')),
+    behind: entry.status === 'waiting'
+      ? tx.queryBuilder().from(queue('>').select(tx.raw('1')).limit(POSITION_SCAN_LIMIT).as('b')).select(tx.raw('count(*)::int'))
+      : tx.raw('0'),
+  }) as { waiting: number; behind: number }[];
+  if (entry.status !== 'waiting') return { position: null, waiting };
+  if (behind < POSITION_SCAN_LIMIT) return { position: waiting - behind, waiting };
+  const [{ ahead }] = await queue('<').select(tx.raw('count(*)::int as ahead')) as { ahead: number }[];
+  return { position: ahead + 1, waiting };
 }
 
 export async function listEntries(tx: Tx, filter: { eventId: number; status?: WaitlistStatus; after?: number; limit: number }): Promise<WaitlistEntryRow[]> {
@@ -143,15 +167,13 @@ export async function offerAvailable(tx: Tx, tenantId: string, input: { eventId:
       type: 'waitlist.offers_made', aggregateType: 'event', aggregateId: input.eventId,
       payload: { event_id: input.eventId, ticket_type_id: tt.id, entry_ids: chosen.map((c) => c.id), window_ms: settings.offerWindowS * 1000 },
     });
-    for (const c of chosen) {
-      offers.push({ entryId: c.id, eventId: input.eventId, ticketTypeId: tt.id, quantity: c.quantity, expiresAt });
-      await queueEmail(tx, tenantId, {
-        idempotencyKey: `waitlist-offer-${c.id}`, to: c.email,
-        subject: `Tickets for ${event.name} are waiting for you`,
-        text: `Good news: ${c.quantity} x ${tt.name} for ${event.name} are held for you until ${expiresAt.toISOString()}. `
-          + `Complete your purchase before then (waitlist entry ${c.id}); afterwards they go to the next person in line.`,
-      });
-    }
+    offers.push(...chosen.map((c) => ({ entryId: c.id, eventId: input.eventId, ticketTypeId: tt.id, quantity: c.quantity, expiresAt })));
+    await queueEmails(tx, tenantId, chosen.map((c) => ({
+      idempotencyKey: `waitlist-offer-${c.id}`, to: c.email,
+      subject: `Tickets for ${event.name} are waiting for you`,
+      text: `Good news: ${c.quantity} x ${tt.name} for ${event.name} are held for you until ${expiresAt.toISOString()}. `
+        + `Complete your purchase before then (waitlist entry ${c.id}); afterwards they go to the next person in line.`,
+    })));
   }
   if (offers.length) await syncSoldOutStatus(tx, tenantId, input.eventId);
   return offers;

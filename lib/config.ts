@@ -12,6 +12,7 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('usher'),
   API_PORT: port.default(3000),
+  API_WORKERS: z.coerce.number().int().min(1).max(64).default(1).meta({ description: 'API processes sharing API_PORT (node:cluster)' }),
   REALTIME_PORT: port.default(3001),
   PUBLIC_API_URL: z.string().url().optional(),
   TOKEN_SECRET: z.string().min(32).default('usher-local-development-token-secret-change-me'),
@@ -21,6 +22,7 @@ const schema = z.object({
   STRIPE_API_URL: z.string().url().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   PAYMENT_TIMEOUT_S: z.coerce.number().int().min(1).default(1800),
+  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16).meta({ description: 'Outbox rows each worker dispatches at once' }),
   SMTP_URL: z.string().url().optional().meta({ description: 'smtp://user:pass@host:port; unset logs e-mails instead of sending' }),
   MAIL_FROM: z.string().default('Usher <no-reply@usher.local>'),
   // Wallet passes. PEM values are a file path or the PEM text itself; unset means the wallet endpoints answer 503.

@@ -14,7 +14,13 @@ export interface DispatcherDeps {
   /** Fallback poll when no notification arrives (and for retries that come due). */
   pollIntervalMs?: number;
   batchSize?: number;
+  /** Rows dispatched at once, each in its own transaction (OUTBOX_CONCURRENCY). */
+  concurrency?: number;
 }
+
+interface DueRow { id: number; tenant_id: string; aggregate_type: string; aggregate_id: string }
+
+const laneOf = (row: DueRow): string => `${row.tenant_id}/${row.aggregate_type}/${row.aggregate_id}`;
 
 const MAX_BACKOFF_MS = 10 * 60_000;
 
@@ -22,7 +28,9 @@ const MAX_BACKOFF_MS = 10 * 60_000;
  * Delivers each outbox row to every matching trigger, once. Rows are claimed with
  * `for update skip locked`, so several dispatchers (one per worker process) share the work;
  * `trigger_runs` remembers completed triggers, so a row retried after a failure or a crash
- * only re-runs the triggers that had not finished.
+ * only re-runs the triggers that had not finished. Rows about different entities run
+ * concurrently (a burst of 1,000 offer e-mails must not wait for one SMTP answer at a time);
+ * rows about one entity keep their order.
  */
 export class OutboxDispatcher {
   private running = false;
@@ -52,17 +60,45 @@ export class OutboxDispatcher {
   /** Processes everything due now; returns how many rows were completed. Exposed for tests and benchmarks. */
   async drain(): Promise<number> {
     let done = 0;
-    for (;;) {
-      const { rows } = await this.deps.db.raw<{ rows: { id: number; tenant_id: string }[] }>('select * from usher_due_outbox(?)', [this.deps.batchSize ?? 100]);
-      if (!rows.length) return done;
-      let progressed = false;
+    const lanes = new Map<string, DueRow[]>();
+    const running = new Set<string>();
+    // Rows another dispatcher holds, or that were handled in this drain: not taken again here.
+    const seen = new Set<number>();
+    let fetching: Promise<void> | undefined;
+    const fetchDue = async (): Promise<void> => {
+      const { rows } = await this.deps.db.raw<{ rows: DueRow[] }>('select * from usher_due_outbox(?)', [this.deps.batchSize ?? 100]);
       for (const row of rows) {
-        const outcome = await this.dispatch(row.tenant_id, Number(row.id));
-        if (outcome === 'done') done++;
-        if (outcome !== 'busy') progressed = true;
+        const lane = laneOf(row);
+        // A row whose entity is in flight waits for the next fetch, so one entity's rows keep their order.
+        if (seen.has(Number(row.id)) || running.has(lane)) continue;
+        seen.add(Number(row.id));
+        const queued = lanes.get(lane);
+        if (queued) queued.push(row);
+        else lanes.set(lane, [row]);
       }
-      if (!progressed) return done;
-    }
+    };
+    // Each runner takes a whole lane, so a slow row (a thousand workflow starts) holds up only its own entity.
+    const runner = async (): Promise<void> => {
+      for (;;) {
+        if (!lanes.size) {
+          fetching ??= fetchDue().finally(() => { fetching = undefined; });
+          await fetching;
+          if (!lanes.size) return;
+        }
+        const next = lanes.entries().next();
+        if (next.done) continue;
+        const [key, rows] = next.value;
+        lanes.delete(key);
+        running.add(key);
+        try {
+          for (const row of rows) if (await this.dispatch(row.tenant_id, Number(row.id)) === 'done') done++;
+        } finally {
+          running.delete(key);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: this.deps.concurrency ?? 1 }, runner));
+    return done;
   }
 
   private async run(): Promise<void> {

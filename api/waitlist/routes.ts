@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { Tx } from '../../db/connection';
 import { withTenant } from '../../db/connection';
-import { getCustomer } from '../../db/customers';
 import { getEvent } from '../../db/events';
 import { getOrder, placeOrder, type OrderRow } from '../../db/orders';
 import {
@@ -60,9 +59,8 @@ export function waitlistRoutes(deps: RouterDeps): void {
     responses: { 201: { description: 'Joined, with the place in line', schema: WaitlistEntry } },
     handler: async ({ tx, auth, body }) => {
       const customerId = await resolveCustomer(tx, auth, body);
-      const customer = await getCustomer(tx, customerId);
       const row = await joinWaitlist(tx, auth.tenantId, {
-        eventId: body.event_id, ticketTypeId: body.ticket_type_id, customerId, email: customer?.email ?? '', quantity: body.quantity,
+        eventId: body.event_id, ticketTypeId: body.ticket_type_id, customerId, quantity: body.quantity,
         autoPurchase: body.auto_purchase && { maxPriceMinor: body.auto_purchase.max_price_minor, paymentMethod: body.auto_purchase.payment_method },
       });
       return { status: 201, headers: { Location: `/api/waitlist/position/${row.id}` }, body: await toEntry(tx, row) };

@@ -8,6 +8,7 @@ import * as webhooks from './0007_webhooks';
 import * as insights from './0008_insights';
 import * as checkin from './0003_checkin';
 import * as checkinHotPath from './0009_checkin_hot_path';
+import * as joinHotPath from './0010_join_hot_path';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0008_insights': insights,
   '0003_checkin': checkin,
   '0009_checkin_hot_path': checkinHotPath,
+  '0010_join_hot_path': joinHotPath,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

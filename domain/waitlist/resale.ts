@@ -22,6 +22,8 @@ export function quoteResale(askingMinor: number, settings: Pick<WaitlistSettings
 
 export interface ListingCandidate {
   ticketStatus: string;
+  /** Scanned in at a gate: the holder is inside, so the ticket has been used. */
+  ticketAdmitted: boolean;
   ticketIssuedAt: Date;
   eventStatus: string;
   originalMinor: number;
@@ -36,6 +38,7 @@ export type ListingVerdict = { ok: true; maxAllowedMinor: number } | { ok: false
 /** The proposal's anti-scalping rules, in the order a seller would want to hear about them. */
 export function checkListing(c: ListingCandidate, s: WaitlistSettings): ListingVerdict {
   if (c.ticketStatus !== 'valid') return { ok: false, status: 422, code: 'ticket_not_resellable', message: 'Only valid tickets that have not been scanned in can be resold' };
+  if (c.ticketAdmitted) return { ok: false, status: 422, code: 'ticket_admitted', message: 'A ticket that has been scanned in at a gate cannot be resold' };
   if (c.eventStatus === 'ended' || c.eventStatus === 'cancelled') return { ok: false, status: 422, code: 'event_not_resellable', message: `The event is ${c.eventStatus}` };
   if (s.requireVerifiedSeller && !c.sellerVerified) return { ok: false, status: 422, code: 'seller_not_verified', message: 'Only verified sellers may list tickets' };
   const earliest = c.ticketIssuedAt.getTime() + s.minListingAgeS * 1000;

@@ -11,7 +11,7 @@ export interface Mailer {
   close(): void;
 }
 
-export function createMailer(opts: { smtpUrl?: string; from: string; logger: Logger }): Mailer {
+export function createMailer(opts: { smtpUrl?: string; from: string; logger: Logger; maxConnections?: number }): Mailer {
   if (!opts.smtpUrl) {
     return {
       transport: 'log',
@@ -22,7 +22,8 @@ export function createMailer(opts: { smtpUrl?: string; from: string; logger: Log
     };
   }
   // Pooled: a new SMTP connection per message costs ~100 ms, which a burst of 1,000 waitlist offers cannot afford.
-  const transporter = nodemailer.createTransport({ url: opts.smtpUrl, pool: true, maxConnections: 5 });
+  // One connection per concurrent sender, so the dispatcher's parallel rows do not queue for one.
+  const transporter = nodemailer.createTransport({ url: opts.smtpUrl, pool: true, maxConnections: opts.maxConnections ?? 5 });
   return {
     transport: 'smtp',
     async send(mail) {

@@ -72,6 +72,31 @@ describe('resale listing rules', () => {
     expect([buy.status, buy.body.code]).toEqual([409, 'listing_not_available']);
   });
 
+  it('refuses to list a ticket admitted at the gate, and to sell a listed ticket admitted since', async () => {
+    const admit = async (seller: { eventId: number; ticketId: number }) => {
+      const gate = await t.api.post<{ id: number }>('/api/checkin/gates', { event_id: seller.eventId, name: 'Resale gate' });
+      const { code } = await h.owner('tickets').where({ id: seller.ticketId }).first('code');
+      const scan = await t.api.post<{ verdict: string }>('/api/checkin/scan', { scan_id: `resale-admit-${seller.ticketId}`, code, gate_id: gate.body.id });
+      expect(scan.body).toMatchObject({ verdict: 'success' });
+    };
+
+    const s = await sellerWithTicket();
+    await admit(s);
+    const listed = await s.sellerApi.post<{ code: string }>('/api/resale/list', { ticket_id: s.ticketId, asking_price_minor: 10_000 });
+    expect([listed.status, listed.body.code]).toEqual([422, 'ticket_admitted']);
+    expect(await h.owner('resale_listings').where({ ticket_id: s.ticketId })).toEqual([]);
+
+    const other = await sellerWithTicket();
+    const listing = await other.sellerApi.post<Listing>('/api/resale/list', { ticket_id: other.ticketId, asking_price_minor: 10_000 });
+    expect(listing.status).toBe(201);
+    await admit(other);
+    const buyer = await newCustomer(h, t, 'late-buyer');
+    const bought = await buyer.api.post<{ code: string }>(`/api/resale/listings/${listing.body.id}/purchase`, {});
+    expect([bought.status, bought.body.code]).toEqual([422, 'ticket_admitted']);
+    expect(await h.owner('tickets').where({ id: other.ticketId }).first('status')).toEqual({ status: 'valid' });
+    expect(await h.owner('resale_transactions').where({ listing_id: listing.body.id })).toEqual([]);
+  });
+
   it('withdraws the listing of a ticket that is cancelled', async () => {
     const s = await sellerWithTicket();
     const listing = await s.sellerApi.post<Listing>('/api/resale/list', { ticket_id: s.ticketId, asking_price_minor: 10_000 });

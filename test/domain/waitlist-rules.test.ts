@@ -58,7 +58,7 @@ describe('resale pricing', () => {
 describe('listing rules', () => {
   const now = new Date('2026-06-01T12:00:00Z');
   const ok: ListingCandidate = {
-    ticketStatus: 'valid', ticketIssuedAt: new Date(now.getTime() - 2 * 86_400_000), eventStatus: 'sold_out', originalMinor: 10_000,
+    ticketStatus: 'valid', ticketAdmitted: false, ticketIssuedAt: new Date(now.getTime() - 2 * 86_400_000), eventStatus: 'sold_out', originalMinor: 10_000,
     askingMinor: 11_000, sellerVerified: true, sellerActiveListings: 0, now,
   };
   const verdict = (patch: Partial<ListingCandidate>) => checkListing({ ...ok, ...patch }, DEFAULT_WAITLIST_SETTINGS);
@@ -70,6 +70,7 @@ describe('listing rules', () => {
   it.each([
     [{ ticketStatus: 'voided' }, 'ticket_not_resellable'],
     [{ ticketStatus: 'cancelled' }, 'ticket_not_resellable'],
+    [{ ticketAdmitted: true }, 'ticket_admitted'],
     [{ eventStatus: 'ended' }, 'event_not_resellable'],
     [{ sellerVerified: false }, 'seller_not_verified'],
     [{ ticketIssuedAt: new Date(now.getTime() - 3_600_000) }, 'listing_too_early'],
