@@ -52,6 +52,8 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
   const asRoot = process.getuid?.() === 0;
   const Server = await loadEmbeddedPostgres();
 
+  // Unix socket paths are limited to 107 bytes; a deep data directory keeps to TCP.
+  const socketDir = path.join(dataDir, `.s.PGSQL.${port}`).length < 100 ? dataDir : undefined;
   const tail = new OutputTail();
   const server = new Server({
     databaseDir: dataDir,
@@ -64,8 +66,9 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
     createPostgresUser: asRoot,
     // Without explicit settings initdb inherits the (often unset) locale and picks SQL_ASCII.
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
-    // TCP on loopback only; no unix socket in /tmp to collide with other clusters.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    // TCP on loopback, and a unix socket inside the data directory (none in /tmp to collide with
+    // other clusters) that our own clients use: a round trip over it costs about a third less CPU.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir ?? ''}`],
     onLog: (message) => tail.push(message),
     onError: (error) => tail.push(`ERROR: ${errorText(error)}\n`),
   });
@@ -116,7 +119,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
     unregisterExit();
   };
 
-  const adminUrl = connectionUrl(port, 'postgres');
+  const adminUrl = connectionUrl(port, 'postgres', socketDir);
   try {
     await createDatabase(adminUrl, DATABASE);
   } catch (err) {
@@ -124,7 +127,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresHand
     await stopServer();
     throw err;
   }
-  const url = connectionUrl(port, DATABASE);
+  const url = connectionUrl(port, DATABASE, socketDir);
   log(`postgres: ready at ${redact(url)}`);
 
   return {
@@ -167,8 +170,9 @@ export function withDatabase(url: string, name: string): string {
   return parsed.toString();
 }
 
-function connectionUrl(port: number, database: string): string {
-  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+function connectionUrl(port: number, database: string, socketDir?: string): string {
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  return socketDir ? `${url}?host=${encodeURIComponent(socketDir)}` : url;
 }
 
 function redact(url: string): string {
