@@ -104,6 +104,8 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
   const connected = new Map<number, number>();
   const sockets = new Set<uWS.WebSocket<SocketData>>();
   const offlineTimers = new Map<number, NodeJS.Timeout>();
+  const deviceUpdates = new Set<Promise<void>>();
+  let stopping = false;
 
   const markOffline = (tenantId: string, device: DeviceRow): void => {
     clearTimeout(offlineTimers.get(device.id));
@@ -196,9 +198,12 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
       const left = (connected.get(data.device.id) ?? 1) - 1;
       if (left) connected.set(data.device.id, left);
       else connected.delete(data.device.id);
-      void withTenant(db, data.tenantId, (tx) => tx('checkin_devices').where({ id: data.device.id }).update({ last_seen_at: tx.fn.now() }))
-        .catch((err: unknown) => logger.error({ err }, 'device update failed'));
-      if (!left) markOffline(data.tenantId, data.device);
+      const seen = withTenant(db, data.tenantId, (tx) => tx('checkin_devices').where({ id: data.device.id }).update({ last_seen_at: tx.fn.now() }))
+        .then(() => undefined, (err: unknown) => logger.error({ err }, 'device update failed'))
+        .finally(() => deviceUpdates.delete(seen));
+      deviceUpdates.add(seen);
+      // A device cut off by our own shutdown is not offline; another process may be serving it.
+      if (!left && !stopping) markOffline(data.tenantId, data.device);
     },
   });
 
@@ -239,12 +244,15 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
   return {
     port: bound,
     async stop() {
+      stopping = true;
       uWS.us_listen_socket_close(socket);
       await batcher.drain();
       await batcher.close();
       live.stop();
       for (const t of offlineTimers.values()) clearTimeout(t);
       for (const ws of [...sockets]) ws.end(1001, 'server shutting down');
+      // Their close handlers record when each device was last seen: done before the pool goes.
+      await Promise.all([...deviceUpdates]);
     },
   };
 }

@@ -16,7 +16,7 @@ import { approveRefundUpdate, refundRequestWorkflowId, rejectRefundUpdate } from
 import type { RouterDeps } from '../deps';
 import { assertSelf } from '../customers/routes';
 import { defineRoute, type Auth } from '../route';
-import { IdParams, isoOrNull, Pagination, page, toPage } from '../schemas/common';
+import { IdParams, isoOrNull, mapInOrder, Pagination, page, toPage } from '../schemas/common';
 import {
   ApproveRequest, CreateRefundRequest, CreditAdjustment, Policy, QuoteQuery, RefundQuote, RefundRequest, RefundRequestQuery,
   RejectRequest, SavePolicy, StoreCredit,
@@ -136,7 +136,7 @@ export function refundRoutes(deps: RouterDeps): void {
     responses: { 200: { description: 'Requests', schema: page(RefundRequest) } },
     handler: async ({ tx, auth, query }) => {
       const rows = await listRefundRequests(tx, { ...query, orderId: query.order_id, customerId: auth.kind === 'customer' ? auth.customerId : query.customer_id });
-      return { body: { ...toPage(rows, query.limit), items: await Promise.all(rows.map((r) => toRequest(tx, r))) } };
+      return { body: { ...toPage(rows, query.limit), items: await mapInOrder(rows, (r) => toRequest(tx, r)) } };
     },
   });
 
