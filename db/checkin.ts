@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { ClientBase, QueryResultRow } from 'pg';
 import type { Tx } from './connection';
 import { emit } from './outbox';
-import { queueEmail } from './mail';
+import { queueEmails } from './mail';
 import { getModule, recordUsage } from './platform';
 import { INCLUDED_SCANNER_DEVICES, meterAmount } from '../domain/platform/plans';
 import { levelsReached, precheck, type Direction, type Reason, type Verdict } from '../domain/checkin/verdict';
@@ -52,7 +52,7 @@ interface TicketLookup {
 }
 interface GateLookup { id: number; event_id: number; status: 'open' | 'closed'; ticket_type_ids: number[] | null; is_vip: boolean; name: string }
 interface PresenceLookup { ticket_id: number; inside: boolean; first_admitted_at: Date; first_gate_id: number | null; first_scan_id: string }
-interface StoredScan { scan_id: string; verdict: Verdict; reason: Reason | null; direction: Direction; suspicious: boolean; scanned_at: Date }
+interface StoredScan { scan_id: string; verdict: Verdict; reason: Reason | null; direction: Direction; suspicious: boolean }
 
 const ticketView = (t: TicketLookup | undefined): ScanOutcome['ticket'] =>
   t ? { id: t.id, holder_name: t.holder_name, ticket_type: t.ticket_type, ticket_type_id: t.ticket_type_id } : null;
@@ -337,9 +337,7 @@ export async function raiseAlerts(tx: Tx, tenantId: string, alerts: NewAlert[]):
   const settings = (await getModule(tx, 'checkin'))?.settings;
   const to = typeof settings?.alert_email === 'string' ? settings.alert_email : undefined;
   if (to) {
-    for (const row of created) {
-      await queueEmail(tx, tenantId, { idempotencyKey: `checkin-alert-${row.id}`, to, subject: `Check-in alert: ${row.kind.replace('_', ' ')}`, text: row.message });
-    }
+    await queueEmails(tx, tenantId, created.map((row) => ({ idempotencyKey: `checkin-alert-${row.id}`, to, subject: `Check-in alert: ${row.kind.replace('_', ' ')}`, text: row.message })));
   }
   return created;
 }

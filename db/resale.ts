@@ -4,6 +4,7 @@ import { AppError, conflict, notFound, unprocessable } from '../lib/errors';
 import { checkListing, checkPrice, maxAllowedPrice, quoteResale, suggestFairPrice } from '../domain/waitlist/resale';
 import { meterAmount } from '../domain/platform/plans';
 import type { WaitlistSettings } from '../domain/waitlist/settings';
+import { presenceOf } from './checkin';
 import { getEvent } from './events';
 import { emit } from './outbox';
 import { fulfilOrder, placeOrder, type OrderRow } from './orders';
@@ -79,11 +80,6 @@ function assertVerdict(verdict: ReturnType<typeof checkListing>): void {
 }
 
 /** Lists a ticket under the tenant's anti-scalping rules; the `resale.listed` event offers it to the waitlist first. */
-/** Whether the ticket has been admitted at a gate (it has a presence row, inside or since gone out). */
-async function isAdmitted(tx: Tx, ticketId: number): Promise<boolean> {
-  return Boolean(await tx('checkin_presence').where({ ticket_id: ticketId }).first('ticket_id'));
-}
-
 export async function createListing(tx: Tx, tenantId: string, input: { ticketId: number; sellerId: number; askingMinor: number; requirePayoutAccount: boolean; now?: Date }): Promise<ListingRow> {
   const ticket = await getTicket(tx, input.ticketId, { lock: true });
   if (!ticket || ticket.customer_id !== input.sellerId) throw notFound('Ticket');
@@ -95,7 +91,7 @@ export async function createListing(tx: Tx, tenantId: string, input: { ticketId:
   const active = await tx('resale_listings').where({ seller_customer_id: input.sellerId, status: 'active' }).count<{ count: string }[]>({ count: '*' });
   if (await tx('resale_listings').where({ ticket_id: ticket.id, status: 'active' }).first('id')) throw conflict('already_listed', 'This ticket is already listed');
   assertVerdict(checkListing({
-    ticketStatus: ticket.status, ticketAdmitted: await isAdmitted(tx, ticket.id), ticketIssuedAt: ticket.created_at, eventStatus: event?.status ?? 'cancelled',
+    ticketStatus: ticket.status, ticketAdmitted: Boolean(await presenceOf(tx, ticket.id)), ticketIssuedAt: ticket.created_at, eventStatus: event?.status ?? 'cancelled',
     originalMinor: original.priceMinor, askingMinor: input.askingMinor, sellerVerified: seller?.verified ?? false,
     sellerActiveListings: Number(active[0].count), now: input.now ?? new Date(),
   }, settings));
@@ -151,7 +147,7 @@ export async function purchaseListing(tx: Tx, tenantId: string, input: { listing
   const old = await getTicket(tx, listing.ticket_id, { lock: true });
   if (!old || old.status !== 'valid') throw conflict('listing_not_available', 'The listed ticket is no longer valid');
   // The ticket row is locked, and check-in reads tickets `for share`: no admission can slip in after this.
-  if (await isAdmitted(tx, old.id)) throw unprocessable('ticket_admitted', 'The listed ticket has been scanned in at a gate since it was listed');
+  if (await presenceOf(tx, old.id)) throw unprocessable('ticket_admitted', 'The listed ticket has been scanned in at a gate since it was listed');
   const settings = await loadWaitlistSettings(tx);
   const quote = quoteResale(listing.asking_price_minor, settings);
 

@@ -6,7 +6,7 @@ import type { Logger } from '../lib/logger';
 export interface BatcherOptions {
   /** Most scans committed in one transaction. */
   maxBatch: number;
-  /** Transactions in flight at once (each holds one pooled connection and one counter shard; at most COUNTER_SHARDS). */
+  /** Transactions in flight at once (each on a connection and a counter shard of its own; at most COUNTER_SHARDS). */
   maxInFlight: number;
   /**
    * A second transaction starts while one is in flight only when this many scans wait: under light
@@ -28,9 +28,9 @@ const RETRYABLE = new Set(['40P01', '40001']);
  */
 export class ScanBatcher {
   private queue: Pending[] = [];
-  private inFlight = 0;
   /** Counter shards not used by a batch in flight: concurrent batches never wait on each other's counter rows. */
   private freeShards: number[];
+  private readonly shards: number;
   private idle: (() => void)[] = [];
   /**
    * A connection of its own per shard, bound to the tenant of its last batch at session level: the
@@ -40,7 +40,12 @@ export class ScanBatcher {
 
   constructor(private readonly db: Db, private readonly logger: Logger, private readonly opts: BatcherOptions,
     private readonly onCommit: (batch: CommittedBatch) => void) {
-    this.freeShards = Array.from({ length: Math.min(opts.maxInFlight, COUNTER_SHARDS) }, (_, i) => i);
+    this.shards = Math.min(opts.maxInFlight, COUNTER_SHARDS);
+    this.freeShards = Array.from({ length: this.shards }, (_, i) => i);
+  }
+
+  private get inFlight(): number {
+    return this.shards - this.freeShards.length;
   }
 
   submit(tenantId: string, scan: ScanInput): Promise<ScanOutcome> {
@@ -64,9 +69,7 @@ export class ScanBatcher {
     while (this.queue.length && this.freeShards.length && (this.inFlight === 0 || this.queue.length >= this.opts.minParallelBatch)) {
       const batch = this.queue.splice(0, this.opts.maxBatch);
       const shard = this.freeShards.pop() as number;
-      this.inFlight++;
       void this.commit(batch, shard).finally(() => {
-        this.inFlight--;
         this.freeShards.push(shard);
         this.pump();
         if (!this.pending) for (const resolve of this.idle.splice(0)) resolve();
