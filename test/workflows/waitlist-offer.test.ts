@@ -39,6 +39,17 @@ async function offered(t: TenantFixture, id: number): Promise<Entry> {
   return e;
 }
 
+/** A sold-out event with two customers in line; an order is cancelled and its seat offered to the first. */
+async function seatOfferedToFirstOfTwo(t: TenantFixture) {
+  const f = await soldOutEvent(t);
+  const [a, b] = [await newCustomer(h, t), await newCustomer(h, t)];
+  const ea = await join(a.api, f);
+  const eb = await join(b.api, f);
+  await t.api.post(`/api/orders/${f.orderId}/cancel`, {});
+  await offered(t, ea.id);
+  return { f, a, b, ea, eb };
+}
+
 describe('waitlist offers on a real Temporal server', () => {
   it('opens the waitlist on sell-out, holds a cancelled seat for the first in line, e-mails them, and turns their purchase into an order', async () => {
     const f = await soldOutEvent(slow);
@@ -70,12 +81,7 @@ describe('waitlist offers on a real Temporal server', () => {
   });
 
   it('expires an unused offer and passes the seat down the line, then back on sale when nobody is left', async () => {
-    const f = await soldOutEvent(fast);
-    const [a, b] = [await newCustomer(h, fast), await newCustomer(h, fast)];
-    const ea = await join(a.api, f);
-    const eb = await join(b.api, f);
-    await fast.api.post(`/api/orders/${f.orderId}/cancel`, {});
-    await offered(fast, ea.id);
+    const { f, b, ea, eb } = await seatOfferedToFirstOfTwo(fast);
 
     const first = (await offerHandle(fast, ea.id).result()) as WaitlistOfferState;
     expect(first).toMatchObject({ status: 'expired', nextEntryIds: [eb.id] });
@@ -92,12 +98,7 @@ describe('waitlist offers on a real Temporal server', () => {
   });
 
   it('withdraws the offer of an entry that leaves mid-window and offers the seat to the next', async () => {
-    const f = await soldOutEvent(slow);
-    const [a, b] = [await newCustomer(h, slow), await newCustomer(h, slow)];
-    const ea = await join(a.api, f);
-    const eb = await join(b.api, f);
-    await slow.api.post(`/api/orders/${f.orderId}/cancel`, {});
-    await offered(slow, ea.id);
+    const { a, ea, eb } = await seatOfferedToFirstOfTwo(slow);
 
     const left = await a.api.delete<Entry>(`/api/waitlist/${ea.id}`);
     expect([left.status, left.body.status]).toEqual([200, 'cancelled']);
@@ -109,12 +110,7 @@ describe('waitlist offers on a real Temporal server', () => {
   });
 
   it('expires an offer whose window ran out while the worker was down, once a worker is back', async () => {
-    const f = await soldOutEvent(fast);
-    const [a, b] = [await newCustomer(h, fast), await newCustomer(h, fast)];
-    const ea = await join(a.api, f);
-    const eb = await join(b.api, f);
-    await fast.api.post(`/api/orders/${f.orderId}/cancel`, {});
-    await offered(fast, ea.id);
+    const { ea, eb } = await seatOfferedToFirstOfTwo(fast);
 
     await h.worker?.shutdown();
     const expiresAt = new Date((await entry(fast, ea.id)).expires_at as string).getTime();
