@@ -46,6 +46,16 @@ async function loadOwnRequest(tx: Tx, auth: Auth, id: number): Promise<RefundReq
   return request;
 }
 
+/** A request staff can still decide. */
+async function loadPendingRequest(tx: Tx, auth: Auth, id: number): Promise<RefundRequestRow> {
+  const request = await loadOwnRequest(tx, auth, id);
+  if (request.status !== 'pending') throw conflict('request_not_pending', `Request ${request.id} is ${request.status}`);
+  return request;
+}
+
+/** Who decided, as the workflow records it. */
+const decidedBy = (auth: Auth): string => (auth.kind === 'key' ? `api_key:${auth.keyId}` : 'unknown');
+
 async function policyView(tx: Tx, eventId: number | null): Promise<z.infer<typeof Policy>> {
   if (eventId === null) {
     const row = await tx('refund_policies').whereNull('event_id').first();
@@ -56,6 +66,10 @@ async function policyView(tx: Tx, eventId: number | null): Promise<z.infer<typeo
 }
 
 export function refundRoutes(deps: RouterDeps): void {
+  // The answer after a decision: the request as the workflow left it, read after commit.
+  const reloadRequest = (auth: Auth, id: number) => () =>
+    withTenant(deps.db, auth.tenantId, async (t) => toRequest(t, (await getRefundRequest(t, id)) as RefundRequestRow));
+
   const tags = ['Refunds'];
   const module = 'refunds' as const;
 
@@ -152,16 +166,15 @@ export function refundRoutes(deps: RouterDeps): void {
     access: { scope: 'write', module }, params: IdParams, body: ApproveRequest,
     responses: { 200: { description: 'Request', schema: RefundRequest } },
     handler: async ({ tx, auth, params, body, afterCommit }) => {
-      const request = await loadOwnRequest(tx, auth, params.id);
-      if (request.status !== 'pending') throw conflict('request_not_pending', `Request ${request.id} is ${request.status}`);
+      const request = await loadPendingRequest(tx, auth, params.id);
       if (body.amount_minor !== undefined && request.type !== 'refund' && request.type !== 'credit') throw unprocessable('amount_not_applicable', `A ${request.type} has no amount`);
       if ((body.amount_minor ?? 0) > request.original_amount_minor) throw unprocessable('amount_exceeds_paid', `At most ${request.original_amount_minor} can be refunded`);
       afterCommit(async () => {
         await deps.temporal.workflow.getHandle(refundRequestWorkflowId(auth.tenantId, request.id)).executeUpdate(approveRefundUpdate, {
-          args: [{ by: auth.kind === 'key' ? `api_key:${auth.keyId}` : 'unknown', note: body.note, amountMinor: body.amount_minor }],
+          args: [{ by: decidedBy(auth), note: body.note, amountMinor: body.amount_minor }],
         });
       });
-      return { body: () => withTenant(deps.db, auth.tenantId, async (t) => toRequest(t, (await getRefundRequest(t, request.id)) as RefundRequestRow)) };
+      return { body: reloadRequest(auth, request.id) };
     },
   });
 
@@ -170,14 +183,13 @@ export function refundRoutes(deps: RouterDeps): void {
     access: { scope: 'write', module }, params: IdParams, body: RejectRequest,
     responses: { 200: { description: 'Request', schema: RefundRequest } },
     handler: async ({ tx, auth, params, body, afterCommit }) => {
-      const request = await loadOwnRequest(tx, auth, params.id);
-      if (request.status !== 'pending') throw conflict('request_not_pending', `Request ${request.id} is ${request.status}`);
+      const request = await loadPendingRequest(tx, auth, params.id);
       afterCommit(async () => {
         await deps.temporal.workflow.getHandle(refundRequestWorkflowId(auth.tenantId, request.id)).executeUpdate(rejectRefundUpdate, {
-          args: [{ by: auth.kind === 'key' ? `api_key:${auth.keyId}` : 'unknown', note: body.note }],
+          args: [{ by: decidedBy(auth), note: body.note }],
         });
       });
-      return { body: () => withTenant(deps.db, auth.tenantId, async (t) => toRequest(t, (await getRefundRequest(t, request.id)) as RefundRequestRow)) };
+      return { body: reloadRequest(auth, request.id) };
     },
   });
 
