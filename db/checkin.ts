@@ -6,6 +6,7 @@ import { queueEmails } from './mail';
 import { getModule, recordUsage } from './platform';
 import { INCLUDED_SCANNER_DEVICES, meterAmount } from '../domain/platform/plans';
 import { levelsReached, precheck, type Direction, type Reason, type Verdict } from '../domain/checkin/verdict';
+import { SCAN_BATCH_RERUN } from './migrations/0011_scan_batch_guard';
 
 export type ScanSource = 'online' | 'offline' | 'http';
 
@@ -49,6 +50,8 @@ export interface BatchResult {
 interface TicketLookup {
   id: number; code: string; event_id: number; ticket_type_id: number; status: 'valid' | 'cancelled' | 'voided' | 'transferred';
   holder_name: string | null; ticket_type: string;
+  /** Admitted before: another entry scan would be refused and raise an alert. */
+  present: boolean;
 }
 interface GateLookup { id: number; event_id: number; status: 'open' | 'closed'; ticket_type_ids: number[] | null; is_vip: boolean; name: string }
 interface PresenceLookup { ticket_id: number; inside: boolean; first_admitted_at: Date; first_gate_id: number | null; first_scan_id: string }
@@ -83,28 +86,40 @@ interface BatchRead { stored: StoredScan[]; tickets: TicketLookup[]; gates: Gate
 /** Shards of the live counters; each in-flight batch of a process writes its own. */
 export const COUNTER_SHARDS = 8;
 
-/** What a batch's scans refer to: scans already stored, tickets (share-locked) and gates. */
-const READ_BATCH = `
+/**
+ * What a batch's scans refer to: scans already stored, tickets and gates. Inside a transaction the
+ * tickets are share-locked (\`lock\`), so none is voided, transferred or cancelled until it commits.
+ */
+const readBatchSql = (lock: boolean): string => `
   select
     (select coalesce(json_agg(s), '[]') from (
       select scan_id, verdict, reason, direction, suspicious from checkin_scans where tenant_id = $1 and scan_id = any($2::text[])) s) as stored,
-    -- Shared row locks keep a ticket from being voided, transferred or cancelled until this batch commits.
     (select coalesce(json_agg(t), '[]') from (
-      select t.id::int, t.code, t.event_id::int, t.ticket_type_id::int, t.status, coalesce(t.holder_name, c.name) as holder_name, tt.name as ticket_type
+      select t.id::int, t.code, t.event_id::int, t.ticket_type_id::int, t.status, coalesce(t.holder_name, c.name) as holder_name, tt.name as ticket_type,
+        exists (select 1 from checkin_presence p where p.ticket_id = t.id) as present
       from tickets t join ticket_types tt on tt.id = t.ticket_type_id join customers c on c.id = t.customer_id
-      where t.tenant_id = $1 and t.code = any($3::text[]) for share of t) t) as tickets,
+      where t.tenant_id = $1 and t.code = any($3::text[])${lock ? ' for share of t' : ''}) t) as tickets,
     (select coalesce(json_agg(g), '[]') from (
       select id::int, event_id::int, status, ticket_type_ids, is_vip, name from checkin_gates where tenant_id = $1 and id = any($4::bigint[])) g) as gates`;
+const READ_BATCH_LOCKED = readBatchSql(true);
+const READ_BATCH = readBatchSql(false);
 
 /**
  * One statement: admissions and exits change presence, every scan is stored with its verdict
  * (sorted by scan id, so concurrent batches take index locks in one order), the first scan of a
  * ticket scanned again is flagged, the counters move and the batch is metered once.
+ *
+ * It share-locks the tickets it admits or lets out, so it is safe as an autocommitted statement
+ * after an unlocked read: a ticket no longer valid, or (with $19, \`strict\`) any refused entry,
+ * rolls it all back (SCAN_BATCH_RERUN) and the batch is decided again in a transaction.
  */
 const WRITE_BATCH = `
     with input as (
       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::timestamptz[])
         as u (scan_id, role, verdict, reason, code, ticket_id, ticket_type_id, event_id, gate_id, device_id, direction, source, scanned_at)
+    ),
+    locked as (
+      select id from tickets where id in (select ticket_id from input where role <> 'final') and status = 'valid' order by id for share
     ),
     prior as (
       select ticket_id, inside, first_admitted_at, first_gate_id, first_scan_id from checkin_presence
@@ -112,14 +127,15 @@ const WRITE_BATCH = `
     ),
     admitted as (
       insert into checkin_presence as p (ticket_id, tenant_id, event_id, ticket_type_id, gate_id, first_scan_id, first_gate_id, first_admitted_at)
-      select ticket_id, $14::text, event_id, ticket_type_id, gate_id, scan_id, gate_id, scanned_at from input where role = 'entry' order by ticket_id
+      select ticket_id, $14::text, event_id, ticket_type_id, gate_id, scan_id, gate_id, scanned_at from input
+      where role = 'entry' and ticket_id in (select id from locked) order by ticket_id
       on conflict (ticket_id) do update set inside = true, entries = p.entries + 1, gate_id = excluded.gate_id, changed_at = now()
         where not p.inside and (select e.allow_reentry from events e where e.id = p.event_id)
       returning ticket_id, first_scan_id
     ),
     exited as (
       update checkin_presence p set inside = false, changed_at = now()
-      from input i where i.role = 'exit' and p.ticket_id = i.ticket_id and p.inside
+      from input i where i.role = 'exit' and p.ticket_id = i.ticket_id and p.inside and i.ticket_id in (select id from locked)
       returning p.ticket_id, p.gate_id
     ),
     decided as (
@@ -176,14 +192,16 @@ const WRITE_BATCH = `
     )
     select d.scan_id, d.final_verdict as verdict, d.final_reason as reason, d.suspicious, ins.scan_id is not null as inserted,
       d.first_at, d.first_gate_id::int, d.first_known
-    from decided d left join inserted ins on ins.scan_id = d.scan_id`;
+    from decided d left join inserted ins on ins.scan_id = d.scan_id
+    where usher_scan_batch_check(
+      exists (select 1 from input i where i.role <> 'final' and i.ticket_id not in (select id from locked)),
+      $19::boolean and exists (select 1 from decided where role = 'entry' and not admitted))`;
 
 /**
- * Runs one of the hot statements as a named prepared statement on the transaction's own
- * connection: for small batches planning them cost more than running them.
+ * Runs one of the hot statements as a named prepared statement: for small batches planning them
+ * cost more than running them.
  */
-async function prepared<T extends QueryResultRow>(tx: Tx, name: string, text: string, values: unknown[]): Promise<T[]> {
-  const connection = (await tx.client.acquireConnection()) as ClientBase;
+async function prepared<T extends QueryResultRow>(connection: ClientBase, name: string, text: string, values: unknown[]): Promise<T[]> {
   // A connection keeps its generic plans, made when the tables may have been small: re-plan now and then.
   const plannedAt = plansMadeAt.get(connection);
   if (plannedAt === undefined) plansMadeAt.set(connection, Date.now());
@@ -196,21 +214,23 @@ async function prepared<T extends QueryResultRow>(tx: Tx, name: string, text: st
 const REPLAN_AFTER_MS = 2000;
 const plansMadeAt = new WeakMap<ClientBase, number>();
 
-/**
- * Applies a batch of one tenant's scans in the caller's transaction. Postgres decides admissions:
- * the presence row per ticket is inserted (or re-opened for re-entry) at most once, and the scan id
- * is unique, so re-sent scans and concurrent realtime processes never admit a ticket twice. The
- * caller commits before any verdict is shown.
- *
- * Two statements whatever the batch size: one reads what the scans refer to, one writes presence,
- * scans, counters and usage and returns each verdict. `shard` picks the counter rows to add to.
- */
-export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], shard = randomInt(COUNTER_SHARDS)): Promise<BatchResult> {
+/** A batch as read and planned: what its scans refer to and the write statements it takes. */
+interface BatchPlan {
+  scans: ScanInput[];
+  stored: Map<string, StoredScan>;
+  tickets: Map<string, TicketLookup>;
+  gates: Map<number, GateLookup>;
+  parts: WriteRow[][];
+  /** No scan of it can raise an alert or touch a ticket twice: one autocommitted write will do. */
+  alertFree: boolean;
+}
+
+async function planBatch(connection: ClientBase, tenantId: string, input: ScanInput[], lock: boolean): Promise<BatchPlan> {
   const unique = new Map<string, ScanInput>();
   for (const s of input) if (!unique.has(s.scanId)) unique.set(s.scanId, s);
   const scans = [...unique.values()];
 
-  const [read] = await prepared<BatchRead>(tx, 'usher_checkin_read', READ_BATCH,
+  const [read] = await prepared<BatchRead>(connection, lock ? 'usher_checkin_read_locked' : 'usher_checkin_read', lock ? READ_BATCH_LOCKED : READ_BATCH,
     [tenantId, scans.map((s) => s.scanId), [...new Set(scans.map((s) => s.code))], [...new Set(scans.map((s) => s.gateId))]]);
   const stored = new Map(read.stored.map((r) => [r.scan_id, r]));
   const tickets = new Map(read.tickets.map((t) => [t.code, t]));
@@ -220,6 +240,7 @@ export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], s
   // successive statements, in the order they were scanned; a repeated entry is decided with the first.
   const parts: WriteRow[][] = [[]];
   const lastTouch = new Map<number, { part: number; role: 'entry' | 'exit' }>();
+  let alertFree = true;
   for (const s of scans) {
     if (stored.has(s.scanId)) continue;
     const ticket = tickets.get(s.code);
@@ -232,32 +253,37 @@ export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], s
       parts[0].push({ scan: s, role: 'final', ticket, verdict: check.verdict, reason: check.reason ?? null });
       continue;
     }
-    const id = (ticket as TicketLookup).id;
-    const last = lastTouch.get(id);
+    const t = ticket as TicketLookup;
+    if (s.direction === 'entry' && (t.present || gate?.is_vip)) alertFree = false;
+    const last = lastTouch.get(t.id);
     if (s.direction === 'entry' && last?.role === 'entry') {
       parts[last.part].push({ scan: s, role: 'later', ticket });
+      alertFree = false;
       continue;
     }
     const part = last ? last.part + 1 : 0;
     (parts[part] ??= []).push({ scan: s, role: s.direction, ticket });
-    lastTouch.set(id, { part, role: s.direction });
+    lastTouch.set(t.id, { part, role: s.direction });
   }
+  return { scans, stored, tickets, gates, parts, alertFree: alertFree && parts.length === 1 };
+}
 
-  const written = new Map<string, WrittenScan>();
-  for (const part of parts) {
-    if (part.length) for (const w of await writeScans(tx, tenantId, part, shard)) written.set(w.scan_id, w);
-  }
-  await fillFirstAdmissions(tx, tenantId, written);
-  // A twin with the same scan id committed first (another process): its verdict stands.
+/** A twin with the same scan id committed first (another process): its verdict stands. */
+async function readRaced(connection: ClientBase, tenantId: string, plan: BatchPlan, written: Map<string, WrittenScan>): Promise<void> {
   const raced = [...written.values()].filter((w) => !w.inserted).map((w) => w.scan_id);
-  if (raced.length) {
-    for (const r of await rows<StoredScan>(tx, 'select scan_id, verdict, reason, direction, suspicious from checkin_scans where tenant_id = ? and scan_id = any(?)', [tenantId, raced])) stored.set(r.scan_id, r);
-  }
+  if (!raced.length) return;
+  const { rows: found } = await connection.query<StoredScan>(
+    'select scan_id, verdict, reason, direction, suspicious from checkin_scans where tenant_id = $1 and scan_id = any($2)', [tenantId, raced]);
+  for (const r of found) plan.stored.set(r.scan_id, r);
+}
 
+/** Each scan's outcome, in input order, and the alerts the batch raises. */
+function decide(input: ScanInput[], plan: BatchPlan, written: Map<string, WrittenScan>): { outcomes: ScanOutcome[]; alerts: NewAlert[] } {
+  const { tickets, gates, stored } = plan;
   const outcomes = new Map<string, ScanOutcome>();
   const alerts: NewAlert[] = [];
   const suspiciousTickets = new Set<number>();
-  for (const s of scans) {
+  for (const s of plan.scans) {
     const ticket = tickets.get(s.code);
     const base = { scanId: s.scanId, direction: s.direction, eventId: s.eventId, gateId: s.gateId, ticket: ticketView(ticket) };
     const w = written.get(s.scanId);
@@ -284,20 +310,65 @@ export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], s
       });
     }
   }
-  return { outcomes: input.map((s) => outcomes.get(s.scanId) as ScanOutcome), alerts: await raiseAlerts(tx, tenantId, alerts) };
+  return { outcomes: input.map((s) => outcomes.get(s.scanId) as ScanOutcome), alerts };
+}
+
+/**
+ * Applies a batch of one tenant's scans in the caller's transaction. Postgres decides admissions:
+ * the presence row per ticket is inserted (or re-opened for re-entry) at most once, and the scan id
+ * is unique, so re-sent scans and concurrent realtime processes never admit a ticket twice. The
+ * caller commits before any verdict is shown.
+ *
+ * Two statements whatever the batch size: one reads what the scans refer to, one writes presence,
+ * scans, counters and usage and returns each verdict. `shard` picks the counter rows to add to.
+ */
+export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], shard = randomInt(COUNTER_SHARDS)): Promise<BatchResult> {
+  const connection = (await tx.client.acquireConnection()) as ClientBase;
+  const plan = await planBatch(connection, tenantId, input, true);
+  const written = new Map<string, WrittenScan>();
+  for (const part of plan.parts) {
+    if (part.length) for (const w of await writeScans(connection, tenantId, part, shard, false)) written.set(w.scan_id, w);
+  }
+  await fillFirstAdmissions(tx, tenantId, written);
+  await readRaced(connection, tenantId, plan, written);
+  const { outcomes, alerts } = decide(input, plan, written);
+  return { outcomes, alerts: await raiseAlerts(tx, tenantId, alerts) };
+}
+
+/**
+ * The common batch without a transaction: an unlocked read and one autocommitted write, two round
+ * trips instead of four. Only for batches that raise no alert (no ticket seen before, no repeat, no
+ * VIP gate): the write itself is atomic, and it rolls back if a ticket changed since the read or
+ * an entry turned out refused. Undefined means: run the batch through `applyScans` instead.
+ * `connection` must be bound to the tenant at session level.
+ */
+export async function applyScansAutocommit(connection: ClientBase, tenantId: string, input: ScanInput[], shard: number): Promise<BatchResult | undefined> {
+  const plan = await planBatch(connection, tenantId, input, false);
+  if (!plan.alertFree) return undefined;
+  const written = new Map<string, WrittenScan>();
+  if (plan.parts[0].length) {
+    try {
+      for (const w of await writeScans(connection, tenantId, plan.parts[0], shard, true)) written.set(w.scan_id, w);
+    } catch (err) {
+      if ((err as { code?: string }).code === SCAN_BATCH_RERUN) return undefined;
+      throw err;
+    }
+  }
+  await readRaced(connection, tenantId, plan, written);
+  return { outcomes: decide(input, plan, written).outcomes, alerts: [] };
 }
 
 /** Writes one part of a batch (WRITE_BATCH) and returns each scan's verdict. */
-async function writeScans(tx: Tx, tenantId: string, part: WriteRow[], shard: number): Promise<WrittenScan[]> {
+async function writeScans(connection: ClientBase, tenantId: string, part: WriteRow[], shard: number, strict: boolean): Promise<WrittenScan[]> {
   const sorted = [...part].sort((a, b) => (a.scan.scanId < b.scan.scanId ? -1 : 1));
   const col = <T>(f: (w: WriteRow) => T): T[] => sorted.map(f);
   const now = new Date();
-  return prepared<WrittenScan>(tx, 'usher_checkin_write', WRITE_BATCH, [
+  return prepared<WrittenScan>(connection, 'usher_checkin_write', WRITE_BATCH, [
     col((w) => w.scan.scanId), col((w) => w.role), col((w) => w.verdict ?? null), col((w) => w.reason ?? null), col((w) => w.scan.code),
     col((w) => w.ticket?.id ?? null), col((w) => w.ticket?.ticket_type_id ?? null), col((w) => w.scan.eventId),
     col((w) => w.scan.gateId), col((w) => w.scan.deviceId), col((w) => w.scan.direction), col((w) => w.scan.source),
     col((w) => w.scan.scannedAt.toISOString()),
-    tenantId, shard, now.toISOString().slice(0, 7), meterAmount('checkin.scan', 1), now.toISOString(),
+    tenantId, shard, now.toISOString().slice(0, 7), meterAmount('checkin.scan', 1), now.toISOString(), strict,
   ]);
 }
 

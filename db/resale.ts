@@ -146,7 +146,7 @@ export async function purchaseListing(tx: Tx, tenantId: string, input: { listing
   if (listing.seller_customer_id === input.buyerId) throw unprocessable('own_listing', 'Sellers cannot buy their own listing');
   const old = await getTicket(tx, listing.ticket_id, { lock: true });
   if (!old || old.status !== 'valid') throw conflict('listing_not_available', 'The listed ticket is no longer valid');
-  // The ticket row is locked, and check-in reads tickets `for share`: no admission can slip in after this.
+  // The ticket row is locked, and check-in share-locks a ticket while it admits it: no admission can slip in after this.
   if (await presenceOf(tx, old.id)) throw unprocessable('ticket_admitted', 'The listed ticket has been scanned in at a gate since it was listed');
   const settings = await loadWaitlistSettings(tx);
   const quote = quoteResale(listing.asking_price_minor, settings);

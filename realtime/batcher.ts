@@ -1,6 +1,6 @@
 import type { ClientBase } from 'pg';
 import type { Db } from '../db/connection';
-import { applyScans, COUNTER_SHARDS, type AlertRow, type ScanInput, type ScanOutcome } from '../db/checkin';
+import { applyScans, applyScansAutocommit, COUNTER_SHARDS, type AlertRow, type ScanInput, type ScanOutcome } from '../db/checkin';
 import type { Logger } from '../lib/logger';
 
 export interface BatcherOptions {
@@ -13,9 +13,11 @@ export interface BatcherOptions {
    * load scans gather behind the running commit instead of each paying for a commit of its own.
    */
   minParallelBatch: number;
+  /** ...or when the oldest has waited this long: a stalled commit does not hold up the scans behind it. */
+  maxWaitMs: number;
 }
 
-interface Pending { tenantId: string; scan: ScanInput; resolve(o: ScanOutcome): void; reject(e: unknown): void }
+interface Pending { tenantId: string; scan: ScanInput; at: number; resolve(o: ScanOutcome): void; reject(e: unknown): void }
 
 export interface CommittedBatch { tenantId: string; outcomes: ScanOutcome[]; alerts: AlertRow[] }
 
@@ -32,6 +34,7 @@ export class ScanBatcher {
   private freeShards: number[];
   private readonly shards: number;
   private idle: (() => void)[] = [];
+  private waitTimer: NodeJS.Timeout | undefined;
   /**
    * A connection of its own per shard, bound to the tenant of its last batch at session level: the
    * batch transaction then needs no `set_config` round trip. Nothing else ever runs on these.
@@ -50,7 +53,7 @@ export class ScanBatcher {
 
   submit(tenantId: string, scan: ScanInput): Promise<ScanOutcome> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ tenantId, scan, resolve, reject });
+      this.queue.push({ tenantId, scan, at: performance.now(), resolve, reject });
       this.pump();
     });
   }
@@ -66,7 +69,8 @@ export class ScanBatcher {
   }
 
   private pump(): void {
-    while (this.queue.length && this.freeShards.length && (this.inFlight === 0 || this.queue.length >= this.opts.minParallelBatch)) {
+    while (this.queue.length && this.freeShards.length && (this.inFlight === 0 || this.queue.length >= this.opts.minParallelBatch
+      || performance.now() - this.queue[0].at >= this.opts.maxWaitMs)) {
       const batch = this.queue.splice(0, this.opts.maxBatch);
       const shard = this.freeShards.pop() as number;
       void this.commit(batch, shard).finally(() => {
@@ -75,35 +79,43 @@ export class ScanBatcher {
         if (!this.pending) for (const resolve of this.idle.splice(0)) resolve();
       });
     }
+    if (this.queue.length && this.freeShards.length && !this.waitTimer) {
+      const due = this.opts.maxWaitMs - (performance.now() - this.queue[0].at);
+      this.waitTimer = setTimeout(() => {
+        this.waitTimer = undefined;
+        this.pump();
+      }, Math.max(0, Math.ceil(due)));
+    }
   }
 
   private async commit(batch: Pending[], shard: number): Promise<void> {
     const byTenant = new Map<string, Pending[]>();
     for (const p of batch) byTenant.set(p.tenantId, [...(byTenant.get(p.tenantId) ?? []), p]);
+    for (const [tenantId, items] of byTenant) await this.commitTenant(tenantId, items, shard);
+  }
+
+  /**
+   * Most batches commit as one autocommitted write after a read; one that may raise an alert (or
+   * whose tickets changed meanwhile) is decided in a transaction, where alerts commit with scans.
+   */
+  private async commitTenant(tenantId: string, items: Pending[], shard: number): Promise<void> {
+    const scans = items.map((i) => i.scan);
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       let connection: { client: ClientBase; tenantId?: string } | undefined;
       try {
         connection = await this.connection(shard);
-        const own = connection;
-        const results = await this.db.transaction(async (trx) => {
-          const out: CommittedBatch[] = [];
-          for (const [tenantId, items] of byTenant) {
-            // Row-level security reads the setting; a rolled-back transaction reverts it, hence the reset below.
-            if (own.tenantId !== tenantId) {
-              await trx.raw("select set_config('app.tenant_id', ?, false)", [tenantId]);
-              own.tenantId = tenantId;
-            }
-            const r = await applyScans(trx, tenantId, items.map((i) => i.scan), shard);
-            out.push({ tenantId, ...r });
-          }
-          return out;
-        }, { connection: own.client });
-        this.logger.debug({ size: batch.length, ms: Date.now() - started, queued: this.queue.length }, 'scan batch committed');
-        for (const [i, items] of [...byTenant.values()].entries()) {
-          items.forEach((p, j) => p.resolve(results[i].outcomes[j]));
-          this.onCommit(results[i]);
+        // Row-level security reads the setting, bound here for the session: no round trip per batch.
+        if (connection.tenantId !== tenantId) {
+          await connection.client.query("select set_config('app.tenant_id', $1, false)", [tenantId]);
+          connection.tenantId = tenantId;
         }
+        const { client } = connection;
+        const result = await applyScansAutocommit(client, tenantId, scans, shard)
+          ?? await this.db.transaction((trx) => applyScans(trx, tenantId, scans, shard), { connection: client });
+        this.logger.debug({ size: items.length, ms: Date.now() - started, queued: this.queue.length }, 'scan batch committed');
+        items.forEach((p, j) => p.resolve(result.outcomes[j]));
+        this.onCommit({ tenantId, ...result });
         return;
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -111,8 +123,8 @@ export class ScanBatcher {
         if (code && RETRYABLE.has(code) && attempt < 5) continue;
         // Anything else may have broken the connection: the next batch of this shard opens a new one.
         await this.dropConnection(shard);
-        this.logger.error({ err, size: batch.length }, 'scan batch failed');
-        for (const p of batch) p.reject(err);
+        this.logger.error({ err, size: items.length }, 'scan batch failed');
+        for (const p of items) p.reject(err);
         return;
       }
     }
@@ -140,6 +152,7 @@ export class ScanBatcher {
 
   /** Closes the batcher's own connections; call after `drain`. */
   async close(): Promise<void> {
+    clearTimeout(this.waitTimer);
     await Promise.all([...this.connections.keys()].map((shard) => this.dropConnection(shard)));
   }
 }

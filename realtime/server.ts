@@ -16,6 +16,7 @@ export interface RealtimeOptions {
   maxBatch: number;
   maxInFlight: number;
   minParallelBatch: number;
+  maxWaitMs: number;
   coalesceMs: number;
   refreshMs: number;
   /** A device silent for this long is offline; its alert fires then. */
@@ -25,7 +26,7 @@ export interface RealtimeOptions {
 }
 
 export const DEFAULT_REALTIME_OPTIONS: RealtimeOptions = {
-  maxBatch: 1000, maxInFlight: 4, minParallelBatch: 32, coalesceMs: 50, refreshMs: 1000, heartbeatTimeoutS: 60, maxPendingPerConnection: 2000,
+  maxBatch: 1000, maxInFlight: 4, minParallelBatch: 32, maxWaitMs: 4, coalesceMs: 50, refreshMs: 1000, heartbeatTimeoutS: 60, maxPendingPerConnection: 2000,
 };
 
 export interface RealtimeDeps {

@@ -9,6 +9,7 @@ import * as insights from './0008_insights';
 import * as checkin from './0003_checkin';
 import * as checkinHotPath from './0009_checkin_hot_path';
 import * as joinHotPath from './0010_join_hot_path';
+import * as scanBatchGuard from './0011_scan_batch_guard';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0003_checkin': checkin,
   '0009_checkin_hot_path': checkinHotPath,
   '0010_join_hot_path': joinHotPath,
+  '0011_scan_batch_guard': scanBatchGuard,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

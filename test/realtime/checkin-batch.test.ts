@@ -1,6 +1,9 @@
+import type { ClientBase } from 'pg';
 import { withTenant } from '../../db/connection';
-import { applyScans, eventCounts, admissionsPerMinute, type ScanInput } from '../../db/checkin';
-import { createHarness, type Harness } from '../helpers/harness';
+import { applyScans, applyScansAutocommit, eventCounts, admissionsPerMinute, type ScanInput } from '../../db/checkin';
+import { createLogger } from '../../lib/logger';
+import { ScanBatcher } from '../../realtime/batcher';
+import { createHarness, eventually, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { createGate, seedTickets } from '../helpers/checkin';
 
@@ -107,5 +110,107 @@ describe('a batch of scans', () => {
     // The rate graph counts every successful entry, re-entries included, by the minute it was scanned.
     const perMinute = await withTenant(h.db, t.tenantId, (tx) => admissionsPerMinute(tx, f.eventId, 30));
     expect(perMinute.reduce((n, m) => n + m.count, 0)).toBe(400 + 100);
+  });
+});
+
+describe('a batch written without a transaction', () => {
+  let connection: ClientBase;
+  beforeAll(async () => {
+    connection = (await h.db.client.acquireRawConnection()) as ClientBase;
+    await connection.query("select set_config('app.tenant_id', $1, false)", [t.tenantId]);
+  });
+  afterAll(async () => {
+    await h.db.client.destroyRawConnection(connection);
+  });
+
+  const entry = (f: { eventId: number }, gateId: number, code: string, scanId: string): ScanInput =>
+    ({ scanId, code, gateId, deviceId: null, eventId: f.eventId, direction: 'entry', scannedAt: new Date(), source: 'online' });
+  const storedScans = async (eventId: number) => h.owner('checkin_scans').where({ event_id: eventId }).orderBy('scan_id').select('scan_id', 'verdict', 'reason');
+  /** Resolves once the batch's write statement waits on a row another transaction holds. */
+  const writeBlocked = () => eventually(async () => {
+    const { rows } = await h.owner.raw<{ rows: unknown[] }>("select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%with input as (%'");
+    return rows.length > 0;
+  }, { what: 'the batch write to wait on a lock' });
+
+  it('admits fresh tickets in one statement and leaves batches that may raise an alert to a transaction', async () => {
+    const f = await createOnSaleEvent(t, { inventory: 10 });
+    const gate = await createGate(t, f.eventId);
+    const vip = await createGate(t, f.eventId, { is_vip: true });
+    const [a, b, c] = await seedTickets(h.owner, t.tenantId, f, 3);
+
+    const first = await applyScansAutocommit(connection, t.tenantId, [entry(f, gate.id, a.code, 'n1'), entry(f, gate.id, 'NO-SUCH', 'n2'), entry(f, gate.id, a.code, 'n1')], 0);
+    expect(first?.outcomes.map((o) => [o.scanId, o.verdict, o.replayed])).toEqual([['n1', 'success', false], ['n2', 'invalid', false], ['n1', 'success', false]]);
+    // A ticket already admitted, the same ticket twice, a VIP arrival: each comes with an alert.
+    expect(await applyScansAutocommit(connection, t.tenantId, [entry(f, gate.id, a.code, 'n3')], 0)).toBeUndefined();
+    expect(await applyScansAutocommit(connection, t.tenantId, [entry(f, gate.id, b.code, 'n4'), entry(f, gate.id, b.code, 'n5')], 0)).toBeUndefined();
+    expect(await applyScansAutocommit(connection, t.tenantId, [entry(f, vip.id, c.code, 'n6')], 0)).toBeUndefined();
+    expect(await storedScans(f.eventId)).toEqual([{ scan_id: 'n1', verdict: 'success', reason: null }, { scan_id: 'n2', verdict: 'invalid', reason: 'unknown_code' }]);
+    const replay = await applyScansAutocommit(connection, t.tenantId, [entry(f, gate.id, a.code, 'n1')], 0);
+    expect(replay?.outcomes.map((o) => [o.verdict, o.replayed])).toEqual([['success', true]]);
+  });
+
+  it('writes nothing when a ticket is cancelled between its read and its write, and the transaction then refuses it', async () => {
+    const f = await createOnSaleEvent(t, { inventory: 10 });
+    const gate = await createGate(t, f.eventId);
+    const [a, b] = await seedTickets(h.owner, t.tenantId, f, 2);
+    const cancel = await h.owner.transaction();
+    await cancel('tickets').where({ id: a.id }).update({ status: 'cancelled' });
+    const batch = [entry(f, gate.id, a.code, 's1'), entry(f, gate.id, b.code, 's2')];
+    const pending = applyScansAutocommit(connection, t.tenantId, batch, 0);
+    await writeBlocked();
+    await cancel.commit();
+    expect(await pending).toBeUndefined();
+    expect(await storedScans(f.eventId)).toEqual([]);
+    expect(await h.owner('checkin_presence').where({ event_id: f.eventId }).count({ n: '*' })).toEqual([{ n: 0 }]);
+
+    const { outcomes } = await withTenant(h.db, t.tenantId, (tx) => applyScans(tx, t.tenantId, batch, 0));
+    expect(outcomes.map((o) => [o.scanId, o.verdict])).toEqual([['s1', 'cancelled'], ['s2', 'success']]);
+  });
+
+  it('writes nothing when another process admits the ticket first, and the transaction then raises the alert', async () => {
+    const f = await createOnSaleEvent(t, { inventory: 10 });
+    const gate = await createGate(t, f.eventId);
+    const [a] = await seedTickets(h.owner, t.tenantId, f, 1);
+    const other = await h.owner.transaction();
+    await other('checkin_presence').insert({
+      ticket_id: a.id, tenant_id: t.tenantId, event_id: f.eventId, ticket_type_id: f.ticketTypeId, gate_id: gate.id,
+      first_scan_id: 'elsewhere', first_gate_id: gate.id, first_admitted_at: new Date(),
+    });
+    const pending = applyScansAutocommit(connection, t.tenantId, [entry(f, gate.id, a.code, 'r1')], 0);
+    await writeBlocked();
+    await other.commit();
+    expect(await pending).toBeUndefined();
+    expect(await storedScans(f.eventId)).toEqual([]);
+    const [usage] = await h.owner('usage_records').where({ tenant_id: t.tenantId, idempotency_key: 'checkin.scan:r1' }).select('id');
+    expect(usage).toBeUndefined();
+
+    const { outcomes, alerts } = await withTenant(h.db, t.tenantId, (tx) => applyScans(tx, t.tenantId, [entry(f, gate.id, a.code, 'r1')], 0));
+    expect(outcomes.map((o) => o.verdict)).toEqual(['already_checked_in']);
+    expect(alerts.map((x) => x.kind)).toEqual(['suspicious']);
+  });
+});
+
+describe('the group-commit batcher', () => {
+  it('starts another batch for scans that waited too long behind a stalled one', async () => {
+    const f = await createOnSaleEvent(t, { inventory: 10 });
+    const gate = await createGate(t, f.eventId);
+    const [a, b] = await seedTickets(h.owner, t.tenantId, f, 2);
+    const batcher = new ScanBatcher(h.db, createLogger('batcher-test', 'silent'), { maxBatch: 100, maxInFlight: 2, minParallelBatch: 1000, maxWaitMs: 50 }, () => undefined);
+    const scan = (code: string, scanId: string): ScanInput =>
+      ({ scanId, code, gateId: gate.id, deviceId: null, eventId: f.eventId, direction: 'entry', scannedAt: new Date(), source: 'online' });
+    // Another transaction holds ticket a's row: the batch admitting it waits on the lock.
+    const holder = await h.owner.transaction();
+    await holder('tickets').where({ id: a.id }).update({ holder_name: 'Held' });
+    let stalledDone = false;
+    const stalled = batcher.submit(t.tenantId, scan(a.code, 'w1')).finally(() => { stalledDone = true; });
+    await eventually(async () => batcher.pending === 1 && (await h.owner.raw<{ rows: unknown[] }>("select 1 from pg_stat_activity where wait_event_type = 'Lock'")).rows.length > 0, { what: 'the first batch to wait on the lock' });
+
+    const next = await batcher.submit(t.tenantId, scan(b.code, 'w2'));
+    expect(next.verdict).toBe('success');
+    expect(stalledDone).toBe(false);
+    await holder.commit();
+    expect((await stalled).verdict).toBe('success');
+    await batcher.drain();
+    await batcher.close();
   });
 });
