@@ -7,8 +7,8 @@ import { enterTenant, withTenant, type Db, type Tx } from '../db/connection';
 import { isApiKey, hashApiKey, verifyCustomerToken, type Scope } from '../lib/credentials';
 import { AppError, type FieldError } from '../lib/errors';
 import { ProblemSchema } from './schemas/common';
-import { appendAudit, isModuleEnabled } from '../db/platform';
-import type { ModuleName } from '../domain/platform/plans';
+import { appendAudit, getModule } from '../db/platform';
+import { moduleAdmits, type ModuleName } from '../domain/platform/plans';
 
 export type Auth =
   | { kind: 'key'; tenantId: string; keyId: number; scopes: Scope[] }
@@ -88,22 +88,27 @@ function bearer(ctx: Koa.Context): string {
   return match[1];
 }
 
+type ModuleRow = { enabled: boolean; rollout_percent: number } | undefined;
+
 /**
  * Authenticates inside the request's transaction and binds it to the caller's tenant: for an API
- * key the lookup and the tenant setting are one statement, a round trip saved on every call.
+ * key the lookup, the tenant setting and the route's module row are one statement, round trips
+ * saved on every call.
  */
-async function authenticate(tx: Tx, token: string, tokenSecret: string): Promise<Auth> {
+async function authenticate(tx: Tx, token: string, tokenSecret: string, module: ModuleName | undefined): Promise<{ auth: Auth; moduleRow: ModuleRow }> {
   if (isApiKey(token)) {
-    const { rows } = await tx.raw<{ rows: { key_id: number; tenant_id: string; scopes: Scope[] }[] }>(
-      "select k.key_id, k.tenant_id, k.scopes, set_config('app.tenant_id', k.tenant_id, true) from usher_authenticate_key(?) k", [hashApiKey(token)],
+    const { rows: [row] } = await tx.raw<{ rows: { key_id: number; tenant_id: string; scopes: Scope[]; module_enabled: boolean | null; module_rollout_percent: number | null }[] }>(
+      `select k.key_id, k.tenant_id, k.scopes, k.module_enabled, k.module_rollout_percent, set_config('app.tenant_id', k.tenant_id, true)
+      from usher_authenticate_key(?, ?) k`, [hashApiKey(token), module ?? ''],
     );
-    if (!rows.length) throw new AppError(401, 'invalid_credentials', 'The API key is unknown or revoked');
-    return { kind: 'key', tenantId: rows[0].tenant_id, keyId: Number(rows[0].key_id), scopes: rows[0].scopes };
+    if (!row) throw new AppError(401, 'invalid_credentials', 'The API key is unknown or revoked');
+    const moduleRow = row.module_enabled === null ? undefined : { enabled: row.module_enabled, rollout_percent: Number(row.module_rollout_percent) };
+    return { auth: { kind: 'key', tenantId: row.tenant_id, keyId: Number(row.key_id), scopes: row.scopes }, moduleRow };
   }
   const claims = await verifyCustomerToken(tokenSecret, token);
   if (!claims) throw new AppError(401, 'invalid_credentials', 'The customer token is invalid or expired');
   await enterTenant(tx, claims.tenantId);
-  return { kind: 'customer', ...claims };
+  return { auth: { kind: 'customer', ...claims }, moduleRow: module && await getModule(tx, module) };
 }
 
 function authorise(auth: Auth, access: Access): void {
@@ -230,12 +235,12 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
     const idempotencyKey = spec.idempotent ? ctx.get('idempotency-key') : '';
 
     const outcome = await deps.db.transaction(async (tx) => {
-      const auth = await authenticate(tx, token, deps.tokenSecret);
+      const { auth, moduleRow } = await authenticate(tx, token, deps.tokenSecret, spec.access.module);
       authorise(auth, spec.access);
       const input = parseInput(ctx, spec);
       if (spec.access.module) {
         const eventId = eventIdOf(spec.path, input);
-        if (!(await isModuleEnabled(tx, spec.access.module, eventId))) {
+        if (!moduleAdmits(moduleRow, spec.access.module, eventId)) {
           throw new AppError(403, 'module_not_enabled', eventId === undefined
             ? `The ${spec.access.module} module is not enabled for this tenant`
             : `The ${spec.access.module} module is not enabled for event ${eventId}`);

@@ -5,6 +5,7 @@
  * stops them; prints one JSON object.
  */
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -25,8 +26,10 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const API_WORKERS = Number(process.env.BENCH_API_WORKERS ?? 2);
 const root = path.resolve(__dirname, '..');
 
+/** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each API and worker process there when it stops. */
 function startProcess(entry: string, env: NodeJS.ProcessEnv): ManagedProcess {
-  return spawnManaged(process.execPath, ['--import', 'tsx', path.join(root, entry)], { env });
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  return spawnManaged(process.execPath, [...profile, '--import', 'tsx', path.join(root, entry)], { env });
 }
 
 /** Stops a wait at once when the process it waits for has died, with what it printed. */
@@ -74,11 +77,27 @@ async function main(): Promise<void> {
     const tenant = await createTenant(owner, { name: 'Bench' });
     await upsertModule(owner, tenant.id, 'waitlist', { enabled: true, settings: { offer_window_s: 3600 } });
     const { key } = await createApiKey(owner, tenant.id, 'bench', ['admin']);
-    const call = async <T>(method: string, url: string, body?: unknown): Promise<T> => {
-      const res = await fetch(baseUrl + url, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-      if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as T;
-    };
+    // Plain keep-alive HTTP: the load generator shares the two cores with what it measures, and
+    // fetch costs several times the CPU per request.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const call = <T>(method: string, url: string, body?: unknown): Promise<T> => new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = http.request(baseUrl + url, {
+        method, agent, headers: { authorization: `Bearer ${key}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          if ((res.statusCode ?? 0) >= 400) reject(new Error(`${method} ${url}: ${res.statusCode} ${text}`));
+          else resolve((text ? JSON.parse(text) : undefined) as T);
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+    stops.push(async () => agent.destroy());
 
     const starts = new Date(Date.now() + 30 * 86_400_000);
     const event = await call<{ id: number }>('POST', '/api/events', {

@@ -1,5 +1,5 @@
 import type { Db, Tx } from './connection';
-import { rolloutBucket, type MeterName, type ModuleName, type PlanName } from '../domain/platform/plans';
+import { moduleAdmits, type MeterName, type ModuleName, type PlanName } from '../domain/platform/plans';
 
 export interface TenantModuleRow {
   tenant_id: string; module: ModuleName; plan: PlanName; enabled: boolean; rollout_percent: number;
@@ -26,9 +26,7 @@ export async function upsertModule(tx: Tx | Db, tenantId: string, module: Module
 
 /** Whether the module is on for this tenant, and (under a gradual rollout) for this event. */
 export async function isModuleEnabled(tx: Tx, module: ModuleName, eventId?: number): Promise<boolean> {
-  const row = await getModule(tx, module);
-  if (!row?.enabled) return false;
-  return eventId === undefined || rolloutBucket(module, eventId) < row.rollout_percent;
+  return moduleAdmits(await getModule(tx, module), module, eventId);
 }
 
 export interface UsageInput {

@@ -60,11 +60,14 @@ interface JoinContext {
   open: boolean | null; mode: WaitlistMode | null; seed: string | null;
 }
 
+export interface QueuePlace { position: number | null; waiting: number }
+
 /**
  * Adds an entry at the back of the queue (first-come) or at its drawn place (random). A join is
- * the hot path of a sell-out, so it is two statements: the checks with the new id, then the insert.
+ * the hot path of a sell-out, so it is two statements: the checks with the new id, then the insert,
+ * which also counts the waiting entries and those behind the new one for its place in line.
  */
-export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): Promise<WaitlistEntryRow> {
+export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): Promise<{ entry: WaitlistEntryRow; place: QueuePlace }> {
   // The id is drawn up front because a random draw's priority is derived from it.
   const { rows: [found] } = await tx.raw<{ rows: JoinContext[] }>(`
     select nextval(pg_get_serial_sequence('waitlist_entries', 'id'))::bigint as id, e.status as event_status,
@@ -75,15 +78,29 @@ export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): 
   // The organiser's choice wins; without one, a sold-out event takes joins (its trigger may still be on the way).
   if (!(found.open ?? found.event_status === 'sold_out')) throw unprocessable('waitlist_closed', 'The waitlist for this event is not open');
   const settings = found.mode && found.seed ? { mode: found.mode, seed: found.seed } : await configureEventWaitlist(tx, tenantId, input.eventId, { open: true });
-  const [row] = await tx('waitlist_entries').insert({
+  const insert = tx('waitlist_entries').insert({
     id: found.id, tenant_id: tenantId, event_id: input.eventId, ticket_type_id: input.ticketTypeId, customer_id: input.customerId,
     email: tx('customers').where({ id: input.customerId }).select('email'), quantity: input.quantity,
     priority: queuePriority(settings.mode, settings.seed, found.id),
     auto_purchase_max_minor: input.autoPurchase?.maxPriceMinor ?? null, auto_purchase_payment_method: input.autoPurchase?.paymentMethod ?? null,
   }).onConflict(tx.raw("(tenant_id, ticket_type_id, customer_id) where status in ('waiting', 'notified')")).ignore().returning('*');
+  // The statement's snapshot holds neither the new entry nor its count: both are added here.
+  const { sql, bindings } = insert.toSQL();
+  const { rows: [row] } = await tx.raw<{ rows: (WaitlistEntryRow & { waiting_before: number; behind: number })[] }>(`
+    with entry as (${sql})
+    select entry.*,
+      (select coalesce(sum(c.waiting), 0)::int from waitlist_counts c where c.ticket_type_id = entry.ticket_type_id) as waiting_before,
+      (select count(*)::int from (select 1 from waitlist_entries e
+        where e.event_id = entry.event_id and e.ticket_type_id = entry.ticket_type_id and e.status = 'waiting' and (e.priority, e.id) > (entry.priority, entry.id)
+        limit ${POSITION_SCAN_LIMIT}) b) as behind
+    from entry`, bindings);
   if (!row) throw conflict('already_on_waitlist', 'This customer is already on the waitlist for this ticket type');
-  return row;
+  const { waiting_before: waitingBefore, behind, ...entry } = row;
+  return { entry, place: behind < POSITION_SCAN_LIMIT ? placeFrom(waitingBefore + 1, behind) : await entryPosition(tx, entry) };
 }
+
+/** 1-based place from the number waiting and the number behind. */
+const placeFrom = (waiting: number, behind: number): QueuePlace => ({ position: waiting - behind, waiting });
 
 export async function getEntry(tx: Tx, id: number, opts: { lock?: boolean } = {}): Promise<WaitlistEntryRow | undefined> {
   const q = tx<WaitlistEntryRow>('waitlist_entries').where({ id }).first();
@@ -98,7 +115,7 @@ const POSITION_SCAN_LIMIT = 1000;
  * longer waiting. The total comes from `waitlist_counts`, so only the entries behind the entry
  * are counted (a handful for a fresh join), or those ahead of it when that side is shorter.
  */
-export async function entryPosition(tx: Tx, entry: WaitlistEntryRow): Promise<{ position: number | null; waiting: number }> {
+export async function entryPosition(tx: Tx, entry: WaitlistEntryRow): Promise<QueuePlace> {
   const queue = (side: '<' | '>') => tx('waitlist_entries')
     .where({ event_id: entry.event_id, ticket_type_id: entry.ticket_type_id, status: 'waiting' })
     .whereRaw(`(priority, id) ${side} (?::bigint, ?::bigint)`, [entry.priority, entry.id]);
@@ -109,7 +126,7 @@ export async function entryPosition(tx: Tx, entry: WaitlistEntryRow): Promise<{ 
       : tx.raw('0'),
   }) as { waiting: number; behind: number }[];
   if (entry.status !== 'waiting') return { position: null, waiting };
-  if (behind < POSITION_SCAN_LIMIT) return { position: waiting - behind, waiting };
+  if (behind < POSITION_SCAN_LIMIT) return placeFrom(waiting, behind);
   const [{ ahead }] = await queue('<').select(tx.raw('count(*)::int as ahead')) as { ahead: number }[];
   return { position: ahead + 1, waiting };
 }

@@ -5,7 +5,7 @@ import { getEvent } from '../../db/events';
 import { getOrder, placeOrder, type OrderRow } from '../../db/orders';
 import {
   cancelWaitingEntry, closeOffer, configureEventWaitlist, entryPosition, getEntry, getEventWaitlist, joinWaitlist, listEntries,
-  markEntryPurchased, offerAvailable, type Offer, type WaitlistEntryRow, type WaitlistSettingsRow,
+  markEntryPurchased, offerAvailable, type Offer, type QueuePlace, type WaitlistEntryRow, type WaitlistSettingsRow,
 } from '../../db/waitlist';
 import { conflict, notFound } from '../../lib/errors';
 import { closeOfferSignal, waitlistOfferWorkflowId } from '../../workflows/waitlist/contract';
@@ -18,8 +18,8 @@ import { EntryQuery, EventWaitlist, EventWaitlistSettings, JoinWaitlist, NotifyN
 
 const MODULE = 'waitlist' as const;
 
-async function toEntry(tx: Tx, row: WaitlistEntryRow): Promise<z.infer<typeof WaitlistEntry>> {
-  const { position, waiting } = await entryPosition(tx, row);
+async function toEntry(tx: Tx, row: WaitlistEntryRow, place?: QueuePlace): Promise<z.infer<typeof WaitlistEntry>> {
+  const { position, waiting } = place ?? await entryPosition(tx, row);
   return {
     id: row.id, event_id: row.event_id, ticket_type_id: row.ticket_type_id, customer_id: row.customer_id, email: row.email,
     quantity: row.quantity, status: row.status, position, waiting, notified_at: isoOrNull(row.notified_at), expires_at: isoOrNull(row.expires_at),
@@ -59,11 +59,11 @@ export function waitlistRoutes(deps: RouterDeps): void {
     responses: { 201: { description: 'Joined, with the place in line', schema: WaitlistEntry } },
     handler: async ({ tx, auth, body }) => {
       const customerId = await resolveCustomer(tx, auth, body);
-      const row = await joinWaitlist(tx, auth.tenantId, {
+      const { entry: row, place } = await joinWaitlist(tx, auth.tenantId, {
         eventId: body.event_id, ticketTypeId: body.ticket_type_id, customerId, quantity: body.quantity,
         autoPurchase: body.auto_purchase && { maxPriceMinor: body.auto_purchase.max_price_minor, paymentMethod: body.auto_purchase.payment_method },
       });
-      return { status: 201, headers: { Location: `/api/waitlist/position/${row.id}` }, body: await toEntry(tx, row) };
+      return { status: 201, headers: { Location: `/api/waitlist/position/${row.id}` }, body: await toEntry(tx, row, place) };
     },
   });
 

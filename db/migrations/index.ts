@@ -10,6 +10,7 @@ import * as checkin from './0003_checkin';
 import * as checkinHotPath from './0009_checkin_hot_path';
 import * as joinHotPath from './0010_join_hot_path';
 import * as scanBatchGuard from './0011_scan_batch_guard';
+import * as authenticateWithModule from './0012_authenticate_with_module';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0009_checkin_hot_path': checkinHotPath,
   '0010_join_hot_path': joinHotPath,
   '0011_scan_batch_guard': scanBatchGuard,
+  '0012_authenticate_with_module': authenticateWithModule,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -87,3 +87,9 @@ export function buildInvoice(subscriptions: SubscriptionLine[], usage: UsageLine
   }
   return { lines, total_minor: lines.reduce((s, l) => s + l.amount_minor, 0), currency: 'EUR' };
 }
+
+/** Whether a tenant's module row lets a call through: on, and (under a gradual rollout) this event inside it. */
+export function moduleAdmits(row: { enabled: boolean; rollout_percent: number } | undefined, module: ModuleName, eventId?: number): boolean {
+  if (!row?.enabled) return false;
+  return eventId === undefined || rolloutBucket(module, eventId) < row.rollout_percent;
+}

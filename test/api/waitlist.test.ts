@@ -64,6 +64,9 @@ describe('queue order', () => {
     expect(listed.body.items.map((e) => e.id)).toEqual(drawn.map((e) => e.id));
     expect(listed.body.items.map((e) => e.position)).toEqual(drawn.map((_, i) => i + 1));
     expect(drawn.map((e) => e.id)).not.toEqual(entries.map((e) => e.id));
+    // Each join answered its place among those who had joined by then.
+    const rank = (prefix: Entry[], e: Entry) => prefix.filter((x) => queuePriority('random', settings.body.seed, x.id) < queuePriority('random', settings.body.seed, e.id)).length + 1;
+    expect(entries.map((e) => [e.position, e.waiting])).toEqual(entries.map((e, i) => [rank(entries.slice(0, i + 1), e), i + 1]));
     const firstPage = await t.api.get<{ items: Entry[]; next_cursor: number }>(`/api/waitlist/events/${f.eventId}/entries?limit=5`);
     const secondPage = await t.api.get<{ items: Entry[] }>(`/api/waitlist/events/${f.eventId}/entries?limit=5&after=${firstPage.body.next_cursor}`);
     expect(secondPage.body.items.map((e) => e.id)).toEqual(drawn.slice(5, 10).map((e) => e.id));
