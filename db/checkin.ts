@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
-import type { ClientBase, QueryResultRow } from 'pg';
-import type { Tx } from './connection';
+import type { ClientBase } from 'pg';
+import { prepared, type Tx } from './connection';
 import { emit } from './outbox';
 import { queueEmails } from './mail';
 import { getModule, recordUsage } from './platform';
@@ -197,22 +197,6 @@ const WRITE_BATCH = `
       exists (select 1 from input i where i.role <> 'final' and i.ticket_id not in (select id from locked)),
       $19::boolean and exists (select 1 from decided where role = 'entry' and not admitted))`;
 
-/**
- * Runs one of the hot statements as a named prepared statement: for small batches planning them
- * cost more than running them.
- */
-async function prepared<T extends QueryResultRow>(connection: ClientBase, name: string, text: string, values: unknown[]): Promise<T[]> {
-  // A connection keeps its generic plans, made when the tables may have been small: re-plan now and then.
-  const plannedAt = plansMadeAt.get(connection);
-  if (plannedAt === undefined) plansMadeAt.set(connection, Date.now());
-  else if (Date.now() - plannedAt > REPLAN_AFTER_MS) {
-    await connection.query('discard plans');
-    plansMadeAt.set(connection, Date.now());
-  }
-  return (await connection.query<T>({ name, text, values })).rows;
-}
-const REPLAN_AFTER_MS = 2000;
-const plansMadeAt = new WeakMap<ClientBase, number>();
 
 /** A batch as read and planned: what its scans refer to and the write statements it takes. */
 interface BatchPlan {

@@ -1,5 +1,5 @@
 import knex, { type Knex } from 'knex';
-import pg from 'pg';
+import pg, { type ClientBase, type QueryResultRow } from 'pg';
 
 // Identity columns are bigint; ids stay far below 2^53, so numbers are safe and simpler to use.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -31,3 +31,20 @@ export async function withTenant<T>(db: Db, tenantId: string, fn: (trx: Tx) => P
 export async function enterTenant(trx: Tx, tenantId: string): Promise<void> {
   await trx.raw("select set_config('app.tenant_id', ?, true)", [tenantId]);
 }
+
+/**
+ * Runs a hot statement as a named prepared statement on `connection` (a transaction's is
+ * `await tx.client.acquireConnection()`): for small statements planning can cost more than running.
+ */
+export async function prepared<T extends QueryResultRow>(connection: ClientBase, name: string, text: string, values: unknown[]): Promise<T[]> {
+  // A connection keeps its generic plans, made when the tables may have been small: re-plan now and then.
+  const plannedAt = plansMadeAt.get(connection);
+  if (plannedAt === undefined) plansMadeAt.set(connection, Date.now());
+  else if (Date.now() - plannedAt > REPLAN_AFTER_MS) {
+    await connection.query('discard plans');
+    plansMadeAt.set(connection, Date.now());
+  }
+  return (await connection.query<T>({ name, text, values })).rows;
+}
+const REPLAN_AFTER_MS = 2000;
+const plansMadeAt = new WeakMap<ClientBase, number>();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Tx } from './connection';
+import type { ClientBase } from 'pg';
+import { prepared, type Tx } from './connection';
 import { AppError, conflict, notFound, unprocessable } from '../lib/errors';
 import { queuePriority, type WaitlistMode } from '../domain/waitlist/ordering';
 import { parseWaitlistSettings, type WaitlistSettings } from '../domain/waitlist/settings';
@@ -54,6 +55,11 @@ export interface JoinInput {
   autoPurchase?: { maxPriceMinor: number; paymentMethod: string };
 }
 
+const JOIN_CONTEXT = `
+  select nextval(pg_get_serial_sequence('waitlist_entries', 'id'))::bigint as id, e.status as event_status,
+    exists (select 1 from ticket_types t where t.id = $2 and t.event_id = e.id) as type_ok, w.open, w.mode, w.seed
+  from events e left join waitlist_settings w on w.event_id = e.id where e.id = $1`;
+
 /** What a join checks, read in one statement; the waitlist columns are null while the event has none. */
 interface JoinContext {
   id: number; event_status: EventRow['status']; type_ok: boolean;
@@ -69,10 +75,8 @@ export interface QueuePlace { position: number | null; waiting: number }
  */
 export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): Promise<{ entry: WaitlistEntryRow; place: QueuePlace }> {
   // The id is drawn up front because a random draw's priority is derived from it.
-  const { rows: [found] } = await tx.raw<{ rows: JoinContext[] }>(`
-    select nextval(pg_get_serial_sequence('waitlist_entries', 'id'))::bigint as id, e.status as event_status,
-      exists (select 1 from ticket_types t where t.id = :ticketTypeId and t.event_id = e.id) as type_ok, w.open, w.mode, w.seed
-    from events e left join waitlist_settings w on w.event_id = e.id where e.id = :eventId`, { eventId: input.eventId, ticketTypeId: input.ticketTypeId });
+  const connection = (await tx.client.acquireConnection()) as ClientBase;
+  const [found] = await prepared<JoinContext>(connection, 'usher_waitlist_join_context', JOIN_CONTEXT, [input.eventId, input.ticketTypeId]);
   if (!found) throw notFound('Event');
   if (!found.type_ok) throw unprocessable('unknown_ticket_type', `Ticket type ${input.ticketTypeId} does not belong to this event`);
   // The organiser's choice wins; without one, a sold-out event takes joins (its trigger may still be on the way).
@@ -85,15 +89,15 @@ export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): 
     auto_purchase_max_minor: input.autoPurchase?.maxPriceMinor ?? null, auto_purchase_payment_method: input.autoPurchase?.paymentMethod ?? null,
   }).onConflict(tx.raw("(tenant_id, ticket_type_id, customer_id) where status in ('waiting', 'notified')")).ignore().returning('*');
   // The statement's snapshot holds neither the new entry nor its count: both are added here.
-  const { sql, bindings } = insert.toSQL();
-  const { rows: [row] } = await tx.raw<{ rows: (WaitlistEntryRow & { waiting_before: number; behind: number })[] }>(`
+  const { sql, bindings } = insert.toSQL().toNative();
+  const [row] = await prepared<WaitlistEntryRow & { waiting_before: number; behind: number }>(connection, 'usher_waitlist_join_insert', `
     with entry as (${sql})
     select entry.*,
       (select coalesce(sum(c.waiting), 0)::int from waitlist_counts c where c.ticket_type_id = entry.ticket_type_id) as waiting_before,
       (select count(*)::int from (select 1 from waitlist_entries e
         where e.event_id = entry.event_id and e.ticket_type_id = entry.ticket_type_id and e.status = 'waiting' and (e.priority, e.id) > (entry.priority, entry.id)
         limit ${POSITION_SCAN_LIMIT}) b) as behind
-    from entry`, bindings);
+    from entry`, [...bindings]);
   if (!row) throw conflict('already_on_waitlist', 'This customer is already on the waitlist for this ticket type');
   const { waiting_before: waitingBefore, behind, ...entry } = row;
   return { entry, place: behind < POSITION_SCAN_LIMIT ? placeFrom(waitingBefore + 1, behind) : await entryPosition(tx, entry) };
