@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import type { ClientBase } from 'pg';
-import { prepared, type Tx } from './connection';
+import { connectionOf, prepared, type Tx } from './connection';
 import { emit } from './outbox';
 import { queueEmails } from './mail';
 import { getModule, recordUsage } from './platform';
@@ -307,7 +307,7 @@ function decide(input: ScanInput[], plan: BatchPlan, written: Map<string, Writte
  * scans, counters and usage and returns each verdict. `shard` picks the counter rows to add to.
  */
 export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], shard = randomInt(COUNTER_SHARDS)): Promise<BatchResult> {
-  const connection = (await tx.client.acquireConnection()) as ClientBase;
+  const connection = await connectionOf(tx);
   const plan = await planBatch(connection, tenantId, input, true);
   const written = new Map<string, WrittenScan>();
   for (const part of plan.parts) {

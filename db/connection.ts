@@ -32,9 +32,14 @@ export async function enterTenant(trx: Tx, tenantId: string): Promise<void> {
   await trx.raw("select set_config('app.tenant_id', ?, true)", [tenantId]);
 }
 
+/** The connection a transaction runs on, for what knex cannot express (named prepared statements). */
+export async function connectionOf(tx: Tx): Promise<ClientBase> {
+  return (await tx.client.acquireConnection()) as ClientBase;
+}
+
 /**
- * Runs a hot statement as a named prepared statement on `connection` (a transaction's is
- * `await tx.client.acquireConnection()`): for small statements planning can cost more than running.
+ * Runs a hot statement as a named prepared statement on `connection` (a transaction's comes from
+ * `connectionOf`): for small statements planning can cost more than running.
  */
 export async function prepared<T extends QueryResultRow>(connection: ClientBase, name: string, text: string, values: unknown[]): Promise<T[]> {
   // A connection keeps its generic plans, made when the tables may have been small: re-plan now and then.

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ClientBase } from 'pg';
-import { prepared, type Tx } from './connection';
+import { connectionOf, prepared, type Tx } from './connection';
 import { AppError, conflict, notFound, unprocessable } from '../lib/errors';
 import { queuePriority, type WaitlistMode } from '../domain/waitlist/ordering';
 import { parseWaitlistSettings, type WaitlistSettings } from '../domain/waitlist/settings';
@@ -75,7 +74,7 @@ export interface QueuePlace { position: number | null; waiting: number }
  */
 export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): Promise<{ entry: WaitlistEntryRow; place: QueuePlace }> {
   // The id is drawn up front because a random draw's priority is derived from it.
-  const connection = (await tx.client.acquireConnection()) as ClientBase;
+  const connection = await connectionOf(tx);
   const [found] = await prepared<JoinContext>(connection, 'usher_waitlist_join_context', JOIN_CONTEXT, [input.eventId, input.ticketTypeId]);
   if (!found) throw notFound('Event');
   if (!found.type_ok) throw unprocessable('unknown_ticket_type', `Ticket type ${input.ticketTypeId} does not belong to this event`);

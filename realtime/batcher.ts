@@ -4,12 +4,12 @@ import { applyScans, applyScansAutocommit, COUNTER_SHARDS, type AlertRow, type S
 import type { Logger } from '../lib/logger';
 
 export interface BatcherOptions {
-  /** Most scans committed in one transaction. */
+  /** Most scans committed together. */
   maxBatch: number;
-  /** Transactions in flight at once (each on a connection and a counter shard of its own; at most COUNTER_SHARDS). */
+  /** Batches in flight at once (each on a connection and a counter shard of its own; at most COUNTER_SHARDS). */
   maxInFlight: number;
   /**
-   * A second transaction starts while one is in flight only when this many scans wait: under light
+   * A second batch starts while one is in flight only when this many scans wait: under light
    * load scans gather behind the running commit instead of each paying for a commit of its own.
    */
   minParallelBatch: number;
@@ -24,7 +24,7 @@ export interface CommittedBatch { tenantId: string; outcomes: ScanOutcome[]; ale
 const RETRYABLE = new Set(['40P01', '40001']);
 
 /**
- * Group commit: scans queue while transactions are in flight and the next free slot commits all
+ * Group commit: scans queue while batches are in flight and the next free slot commits all
  * that have queued, so a lone scan goes straight to Postgres and a flood costs one commit per
  * batch. A promise resolves only after its batch committed.
  */
