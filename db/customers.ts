@@ -1,4 +1,5 @@
 import type { Tx } from './connection';
+import { unprocessable, type AppError } from '../lib/errors';
 
 export interface CustomerRow {
   id: number; tenant_id: string; external_ref: string | null; email: string; name: string; phone: string | null;
@@ -6,6 +7,8 @@ export interface CustomerRow {
 }
 
 export interface CustomerInput { email: string; name: string; phone?: string | null; external_ref?: string | null }
+
+export const unknownCustomer = (): AppError => unprocessable('unknown_customer', 'The customer does not exist');
 
 /** Creates the customer, or updates the one with this e-mail: tenant systems sync customers repeatedly. */
 export async function upsertCustomer(tx: Tx, tenantId: string, input: CustomerInput): Promise<{ row: CustomerRow; created: boolean }> {

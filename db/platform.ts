@@ -69,10 +69,16 @@ export interface AuditEntry {
 
 /** Appends to the tenant's audit trail in the caller's transaction; the app role cannot change it afterwards. */
 export async function appendAudit(tx: Tx, tenantId: string, entry: AuditEntry): Promise<void> {
-  await tx('audit_log').insert({
+  await appendAudits(tx, tenantId, [entry]);
+}
+
+/** Several entries in one statement, for requests decided together. */
+export async function appendAudits(tx: Tx, tenantId: string, entries: AuditEntry[]): Promise<void> {
+  if (!entries.length) return;
+  await tx('audit_log').insert(entries.map((entry) => ({
     tenant_id: tenantId, actor_type: entry.actor.type, actor_id: entry.actor.id, action: entry.action,
     entity_type: entry.entityType, entity_id: entry.entityId === undefined ? null : String(entry.entityId),
     before: entry.before === undefined ? null : JSON.stringify(entry.before),
     after: entry.after === undefined ? null : JSON.stringify(entry.after),
-  });
+  })));
 }

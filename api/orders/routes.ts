@@ -2,7 +2,7 @@ import { type z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Tx } from '../../db/connection';
 import { withTenant } from '../../db/connection';
-import { getCustomer, upsertCustomer } from '../../db/customers';
+import { getCustomer, unknownCustomer, upsertCustomer, type CustomerInput } from '../../db/customers';
 import { closeOrder, getOrder, getOrderItems, listOrders, placeOrder, recordPaymentAttempt, type OrderRow, type PaymentProviderName } from '../../db/orders';
 import { bookCredit } from '../../db/store-credit';
 import { listTickets } from '../../db/tickets';
@@ -43,17 +43,25 @@ async function loadOwnOrder(tx: Tx, auth: Auth, id: number): Promise<OrderRow> {
 }
 
 /** The customer a call acts for: a token's own, or (for a tenant key) exactly one of `customer_id` or `customer`. */
-export async function resolveCustomer(tx: Tx, auth: Auth, body: Pick<CreateOrderBody, 'customer_id' | 'customer'>): Promise<number> {
+/** Whom a request acts for: the token's own customer, an existing customer by id, or one created or updated by e-mail. */
+export type CustomerRef = { id: number; fromToken: boolean } | { upsert: CustomerInput };
+
+export function customerRef(auth: Auth, body: Pick<CreateOrderBody, 'customer_id' | 'customer'>): CustomerRef {
   if (auth.kind === 'customer') {
     if (body.customer_id !== undefined || body.customer) throw unprocessable('customer_fixed_by_token', 'A customer token acts for its own customer');
-    return auth.customerId;
+    return { id: auth.customerId, fromToken: true };
   }
   if ((body.customer_id === undefined) === (body.customer === undefined)) {
     throw new AppError(400, 'validation_failed', 'Give exactly one of customer_id or customer', { errors: [{ path: 'body.customer_id', message: 'give exactly one of customer_id or customer', code: 'custom' }] });
   }
-  if (body.customer) return (await upsertCustomer(tx, auth.tenantId, body.customer)).row.id;
-  if (!(await getCustomer(tx, body.customer_id as number))) throw unprocessable('unknown_customer', 'The customer does not exist');
-  return body.customer_id as number;
+  return body.customer ? { upsert: body.customer } : { id: body.customer_id as number, fromToken: false };
+}
+
+export async function resolveCustomer(tx: Tx, auth: Auth, body: Pick<CreateOrderBody, 'customer_id' | 'customer'>): Promise<number> {
+  const ref = customerRef(auth, body);
+  if ('upsert' in ref) return (await upsertCustomer(tx, auth.tenantId, ref.upsert)).row.id;
+  if (!ref.fromToken && !(await getCustomer(tx, ref.id))) throw unknownCustomer();
+  return ref.id;
 }
 
 function resolveProvider(deps: RouterDeps, auth: Auth, body: CreateOrderBody): PaymentProviderName {

@@ -4,15 +4,15 @@ import { withTenant } from '../../db/connection';
 import { getEvent } from '../../db/events';
 import { getOrder, placeOrder, type OrderRow } from '../../db/orders';
 import {
-  cancelWaitingEntry, closeOffer, configureEventWaitlist, entryPosition, getEntry, getEventWaitlist, joinWaitlist, listEntries,
-  markEntryPurchased, offerAvailable, type Offer, type QueuePlace, type WaitlistEntryRow, type WaitlistSettingsRow,
+  cancelWaitingEntry, closeOffer, configureEventWaitlist, entryPosition, getEntry, getEventWaitlist, joinWaitlist, joinWaitlistBatch, listEntries,
+  markEntryPurchased, offerAvailable, type BatchJoin, type JoinInput, type Offer, type QueuePlace, type WaitlistEntryRow, type WaitlistSettingsRow,
 } from '../../db/waitlist';
-import { conflict, notFound } from '../../lib/errors';
+import { AppError, conflict, notFound } from '../../lib/errors';
 import { closeOfferSignal, waitlistOfferWorkflowId } from '../../workflows/waitlist/contract';
 import type { RouterDeps } from '../deps';
-import { loadOrderView, resolveCustomer, startPaymentAndFulfilment, waitForFulfilment } from '../orders/routes';
+import { customerRef, loadOrderView, resolveCustomer, startPaymentAndFulfilment, waitForFulfilment } from '../orders/routes';
 import { Order } from '../orders/schemas';
-import { defineRoute, type Auth } from '../route';
+import { defineRoute, RUN_ALONE, type Auth, type HandlerResult } from '../route';
 import { IdParams, isoOrNull, mapInOrder, page, toPage } from '../schemas/common';
 import { EntryQuery, EventWaitlist, EventWaitlistSettings, JoinWaitlist, NotifyNext, Offers, PurchaseOffer, WaitlistEntry } from './schemas';
 
@@ -45,6 +45,13 @@ async function loadEvent(tx: Tx, id: number): Promise<void> {
   if (!(await getEvent(tx, id))) throw notFound('Event');
 }
 
+type JoinBody = z.output<typeof JoinWaitlist>;
+
+const autoPurchaseOf = (body: JoinBody): JoinInput['autoPurchase'] =>
+  body.auto_purchase && { maxPriceMinor: body.auto_purchase.max_price_minor, paymentMethod: body.auto_purchase.payment_method };
+
+const joined = (entry: z.infer<typeof WaitlistEntry>): HandlerResult => ({ status: 201, headers: { Location: `/api/waitlist/position/${entry.id}` }, body: entry });
+
 export function waitlistRoutes(deps: RouterDeps): void {
   const tags = ['Waitlist'];
   const signalOffer = (tenantId: string, entryId: number, outcome: 'purchased' | 'cancelled') => async () => {
@@ -60,10 +67,22 @@ export function waitlistRoutes(deps: RouterDeps): void {
     handler: async ({ tx, auth, body }) => {
       const customerId = await resolveCustomer(tx, auth, body);
       const { entry: row, place } = await joinWaitlist(tx, auth.tenantId, {
-        eventId: body.event_id, ticketTypeId: body.ticket_type_id, customerId, quantity: body.quantity,
-        autoPurchase: body.auto_purchase && { maxPriceMinor: body.auto_purchase.max_price_minor, paymentMethod: body.auto_purchase.payment_method },
+        eventId: body.event_id, ticketTypeId: body.ticket_type_id, customerId, quantity: body.quantity, autoPurchase: autoPurchaseOf(body),
       });
-      return { status: 201, headers: { Location: `/api/waitlist/position/${row.id}` }, body: await toEntry(tx, row, place) };
+      return joined(await toEntry(tx, row, place));
+    },
+    // A sell-out's joins arrive together: decided in batches, they share a transaction and statements.
+    batch: {
+      maxBatch: 64, maxInFlight: 4,
+      prepare: ({ auth, body }): BatchJoin => {
+        const ref = customerRef(auth, body);
+        return {
+          eventId: body.event_id, ticketTypeId: body.ticket_type_id, quantity: body.quantity, autoPurchase: autoPurchaseOf(body),
+          customer: 'upsert' in ref ? ref : { id: ref.id, known: ref.fromToken },
+        };
+      },
+      run: async (tx, tenantId, joins) => Promise.all((await joinWaitlistBatch(tx, tenantId, joins)).map(async (o) => (
+        o === undefined ? RUN_ALONE : o instanceof AppError ? o : joined(await toEntry(tx, o.entry, o.place))))),
     },
   });
 

@@ -50,6 +50,71 @@ describe('joining and leaving', () => {
   });
 });
 
+describe('joins that arrive together', () => {
+  it('are committed in shared transactions, each with its own answer, place and audit row; a refused one writes nothing', async () => {
+    const f = await soldOutEvent(t);
+    const other = await soldOutEvent(t);
+    const listed = await newCustomer(h, t, 'listed');
+    await join(listed.api, f);
+    const fans = await Promise.all(Array.from({ length: 4 }, () => newCustomer(h, t, 'token-fan')));
+    const body = (extra: Record<string, unknown>) => ({ event_id: f.eventId, ticket_type_id: f.ticketTypeId, ...extra });
+    const email = (i: number) => `together-${f.eventId}-${i}@example.com`;
+
+    const calls = await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) => t.api.post<Entry>('/api/waitlist/join', body({ customer: { email: email(i), name: `Fan ${i}` } }), { 'idempotency-key': `together-${f.eventId}-${i}` })),
+      ...fans.map((fan) => fan.api.post<Entry>('/api/waitlist/join', body({}))),
+      // The same request twice under one key: one entry, the second answer replays the first.
+      ...[0, 1].map(() => t.api.post<Entry>('/api/waitlist/join', body({ customer: { email: email(100), name: 'Twin' } }), { 'idempotency-key': `together-${f.eventId}-twin` })),
+      // The same customer twice under different keys: one joins, the other is refused.
+      ...[0, 1].map((k) => t.api.post<Entry>('/api/waitlist/join', body({ customer: { email: email(200), name: 'Double' } }), { 'idempotency-key': `together-${f.eventId}-double-${k}` })),
+    ]);
+    const refusals = await Promise.all([
+      listed.api.post<{ code: string }>('/api/waitlist/join', body({})),
+      t.api.post<{ code: string }>('/api/waitlist/join', body({ customer: { email: listed.email, name: 'Renamed' } }), { 'idempotency-key': `together-${f.eventId}-listed` }),
+      t.api.post<{ code: string }>('/api/waitlist/join', body({ customer_id: 2 ** 31 - 1 })),
+      t.api.post<{ code: string }>('/api/waitlist/join', body({ ticket_type_id: other.ticketTypeId, customer: { email: email(300), name: 'Lost' } })),
+      t.api.post<{ code: string }>('/api/waitlist/join', body({ event_id: 2 ** 31 - 1, customer: { email: email(301), name: 'Lost' } })),
+      t.api.post<{ code: string }>('/api/waitlist/join', body({ customer_id: listed.id, customer: { email: email(302), name: 'Both' } })),
+      fans[0].api.post<{ code: string }>('/api/waitlist/join', body({ customer_id: listed.id })),
+    ]);
+    expect(refusals.map((r) => [r.status, r.body.code])).toEqual([
+      [409, 'already_on_waitlist'], [409, 'already_on_waitlist'], [422, 'unknown_customer'], [422, 'unknown_ticket_type'],
+      [404, 'not_found'], [400, 'validation_failed'], [422, 'customer_fixed_by_token'],
+    ]);
+
+    const twins = calls.slice(34, 36);
+    expect(twins.map((r) => r.status)).toEqual([201, 201]);
+    expect(twins[0].body.id).toBe(twins[1].body.id);
+    expect(twins.map((r) => r.headers.get('idempotent-replayed')).sort()).toEqual([null, 'true']);
+    const doubles = calls.slice(36);
+    expect(doubles.map((r) => r.status).sort()).toEqual([201, 409]);
+
+    const joined = [...calls.slice(0, 34), twins[0], doubles.find((r) => r.status === 201) as (typeof doubles)[number]];
+    expect(joined.map((r) => r.status)).toEqual(joined.map(() => 201));
+    // Places are exact: the answered ones are those the queue shows, 2..37 behind the first entry.
+    const queue = await t.api.get<{ items: Entry[] }>(`/api/waitlist/events/${f.eventId}/entries?limit=200`);
+    expect(queue.body.items.map((e) => e.position)).toEqual(queue.body.items.map((_, i) => i + 1));
+    const placeOf = new Map(queue.body.items.map((e) => [e.id, e.position]));
+    expect(joined.map((r) => r.body.position).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(Array.from({ length: 36 }, (_, i) => i + 2));
+    expect(joined.map((r) => r.body.position)).toEqual(joined.map((r) => placeOf.get(r.body.id)));
+    expect(joined.every((r) => (r.body.waiting ?? 0) >= (r.body.position ?? Infinity))).toBe(true);
+
+    // Group commit: the entries share transactions; every join left one audit row.
+    const [{ transactions }] = await h.owner('waitlist_entries').where({ event_id: f.eventId }).select(h.owner.raw('count(distinct xmin::text)::int as transactions'));
+    expect(transactions).toBeLessThan(20);
+    const audited = await h.owner('audit_log').where({ tenant_id: t.tenantId, action: 'POST /api/waitlist/join' })
+      .whereIn('entity_id', joined.map((r) => String(r.body.id))).count<{ count: string }[]>({ count: '*' });
+    expect(Number(audited[0].count)).toBe(36);
+    // Refused joins wrote nothing: no customer was created or renamed, no key is left claimed.
+    expect(await h.owner('customers').where({ tenant_id: t.tenantId }).whereIn('email', [email(300), email(301), email(302)]).count<{ count: number }[]>({ count: '*' }))
+      .toEqual([{ count: 0 }]);
+    expect((await h.owner('customers').where({ id: listed.id }).first()).name).toBe('listed');
+    expect(await h.owner('idempotency_keys').where({ tenant_id: t.tenantId, key: `together-${f.eventId}-listed` }).first()).toBeUndefined();
+    const retried = await t.api.post<{ code: string }>('/api/waitlist/join', body({ customer: { email: listed.email, name: 'Renamed' } }), { 'idempotency-key': `together-${f.eventId}-listed` });
+    expect([retried.status, retried.body.code]).toEqual([409, 'already_on_waitlist']);
+  });
+});
+
 describe('queue order', () => {
   it('a random draw orders entries by the recorded seed, reproducibly, and positions follow it exactly', async () => {
     const f = await createOnSaleEvent(t, { inventory: 5 });
