@@ -18,12 +18,13 @@ import { startPostgres } from '../scripts/stack/postgres';
 import { startTemporal } from '../scripts/stack/temporal';
 import { describeExit, freePort, spawnManaged, waitFor, WaitAborted, type ManagedProcess } from '../scripts/stack/toolchain';
 import { startSmtpReceiver } from '../test/helpers/smtp';
+import { treeCpuSeconds } from './cpu';
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 10_000);
 const RELEASED = Number(process.env.BENCH_RELEASED ?? 1_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 /** One API process per core of the machine the figures are measured on. */
-const API_WORKERS = Number(process.env.BENCH_API_WORKERS ?? 2);
+const API_WORKERS = Number(process.env.BENCH_API_WORKERS ?? 1);
 const root = path.resolve(__dirname, '..');
 
 /** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each API and worker process there when it stops. */
@@ -110,6 +111,17 @@ async function main(): Promise<void> {
     await owner('events').where({ id: event.id }).update({ status: 'sold_out' });
     await call('PUT', `/api/waitlist/events/${event.id}`, { open: true });
 
+    // Postgres runs embedded or not: its backends' parent is the server, whichever it is.
+    const { rows: [{ pid: backend }] } = await owner.raw<{ rows: { pid: number }[] }>('select pg_backend_pid() as pid');
+    const postgresPid = Number(fs.readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    const cpu = () => ({
+      api: treeCpuSeconds(api.child.pid as number), worker: treeCpuSeconds(worker.child.pid as number), postgres: treeCpuSeconds(postgresPid),
+      temporal: temporal.pid ? treeCpuSeconds(temporal.pid) : 0, bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+    });
+    type Cpu = ReturnType<typeof cpu>;
+    const msPer = (from: Cpu, to: Cpu, n: number) =>
+      Object.fromEntries(Object.entries(to).map(([k, v]) => [k, Number(((v - from[k as keyof Cpu]) * 1000 / n).toFixed(3))]));
+    const cpuBefore = cpu();
     let next = 0;
     const joinStarted = Date.now();
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
@@ -118,6 +130,10 @@ async function main(): Promise<void> {
       }
     }));
     const joinSeconds = (Date.now() - joinStarted) / 1000;
+    const cpuJoined = cpu();
+    // Entries inserted by one transaction share its xmin: how many joins each commit carried.
+    const [{ transactions }] = await owner('waitlist_entries').where({ event_id: event.id })
+      .select(owner.raw('count(distinct xmin::text)::int as transactions')) as { transactions: number }[];
 
     const released = Date.now();
     await call('PATCH', `/api/ticket-types/${tt.id}`, { inventory: 2 * RELEASED });
@@ -131,6 +147,7 @@ async function main(): Promise<void> {
       if (!mailedAt && smtp.messages.length >= RELEASED) mailedAt = Date.now();
       return Boolean(workflowsRunningAt && mailedAt);
     }, { timeoutMs: 300_000, intervalMs: 200, what: 'all offers running and e-mailed' });
+    const cpuOffered = cpu();
     const offered = await owner('waitlist_entries').where({ event_id: event.id, status: 'notified' }).count<{ count: string }[]>({ count: '*' });
 
     console.log(JSON.stringify({
@@ -139,11 +156,14 @@ async function main(): Promise<void> {
       join_concurrency: CONCURRENCY,
       joins_per_s: Math.round(ENTRIES / joinSeconds),
       join_seconds: Number(joinSeconds.toFixed(2)),
+      joins_per_commit: Number((ENTRIES / transactions).toFixed(1)),
+      cpu_ms_per_join: msPer(cpuBefore, cpuJoined, ENTRIES),
       released: RELEASED,
       offers_1000_s: Number((Math.max(workflowsRunningAt, mailedAt) - released) / 1000),
       workflows_running_s: Number((workflowsRunningAt - released) / 1000),
       emails_sent_s: Number((mailedAt - released) / 1000),
       entries_notified: Number(offered[0].count),
+      cpu_ms_per_offer: msPer(cpuJoined, cpuOffered, RELEASED),
       targets: { joins_per_s: 1000, offers_1000_s: 20 },
     }));
   } finally {

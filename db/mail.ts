@@ -1,5 +1,5 @@
 import type { Tx } from './connection';
-import { emit } from './outbox';
+import { emit, type DomainEvent } from './outbox';
 
 export interface EmailMessage {
   /** Names the message's purpose, e.g. `waitlist-offer-42`: queueing it twice sends it once. */
@@ -16,6 +16,12 @@ export async function queueEmail(tx: Tx, tenantId: string, message: EmailMessage
   return id;
 }
 
+/**
+ * E-mails announced per outbox event: a burst of offers costs the dispatcher one transaction per
+ * chunk instead of one per e-mail, and chunks still go out in parallel.
+ */
+const EMAILS_PER_EVENT = 25;
+
 /** Queues many e-mails in two statements (a burst of waitlist offers); returns the ids of those not queued before. */
 export async function queueEmails(tx: Tx, tenantId: string, messages: EmailMessage[]): Promise<number[]> {
   if (!messages.length) return [];
@@ -23,6 +29,12 @@ export async function queueEmails(tx: Tx, tenantId: string, messages: EmailMessa
     tenant_id: tenantId, idempotency_key: message.idempotencyKey, to_address: message.to, subject: message.subject,
     text_body: message.text, html_body: message.html ?? null,
   }))).onConflict(['tenant_id', 'idempotency_key']).ignore().returning('id');
-  await emit(tx, tenantId, rows.map((row) => ({ type: 'email.queued', aggregateType: 'email', aggregateId: row.id, payload: { email_id: row.id } })));
-  return rows.map((row) => row.id);
+  const ids = rows.map((row) => row.id);
+  await emit(tx, tenantId, Array.from({ length: Math.ceil(ids.length / EMAILS_PER_EVENT) }, (_, i) => emailsQueued(ids.slice(i * EMAILS_PER_EVENT, (i + 1) * EMAILS_PER_EVENT))));
+  return ids;
 }
+
+/** The event that has the mail trigger send these e-mails. */
+export const emailsQueued = (ids: number[], notBefore?: Date): DomainEvent => ({
+  type: 'email.queued', aggregateType: 'email', aggregateId: ids[0], payload: { email_ids: ids }, notBefore,
+});

@@ -5,6 +5,8 @@ export interface DomainEvent {
   aggregateType: string;
   aggregateId: string | number;
   payload: Record<string, unknown>;
+  /** Dispatched no earlier than this (a retry of part of an earlier event's work). */
+  notBefore?: Date;
 }
 
 /** Writes domain events in the caller's transaction, so they exist exactly when the change does. */
@@ -17,5 +19,6 @@ export async function emit(tx: Knex.Transaction, tenantId: string, events: Domai
     aggregate_type: e.aggregateType,
     aggregate_id: String(e.aggregateId),
     payload: JSON.stringify(e.payload),
+    ...(e.notBefore ? { next_attempt_at: e.notBefore } : {}),
   })));
 }

@@ -1,20 +1,43 @@
+import { emailsQueued } from '../../db/mail';
+import { emit } from '../../db/outbox';
 import type { Mailer } from '../../integrations/mail/mailer';
 import type { Trigger } from './triggers';
 
-/** Sends queued e-mails; the row is marked sent in the same transaction that records the trigger. */
+/** How long e-mails that failed next to sent ones wait before they are tried again. */
+const RESEND_AFTER_MS = 5_000;
+
+/**
+ * Sends an event's queued e-mails; each is marked sent in the transaction that records the trigger.
+ * When some fail, those sent stay sent and only the failed are queued again, so none goes out
+ * twice and one bad address does not hold up the others. When all fail, the event is retried.
+ */
 export function mailTrigger(mailer: Mailer): Trigger {
   return {
     name: 'mail.send',
     on: ['email.queued'],
     async run(event, { tx }) {
-      const email = await tx('email_outbox').where({ id: event.payload.email_id }).forUpdate().first();
-      if (!email || email.status === 'sent') return;
-      await mailer.send({
-        to: email.to_address, subject: email.subject, text: email.text_body, html: email.html_body ?? undefined,
-        // A stable Message-ID lets receivers drop the duplicate if a crash makes us send twice.
-        messageId: `<email-${event.tenantId}-${email.id}@usher>`,
-      });
-      await tx('email_outbox').where({ id: email.id }).update({ status: 'sent', sent_at: tx.fn.now(), attempts: email.attempts + 1, transport: mailer.transport });
+      const emails = await tx('email_outbox').whereIn('id', event.payload.email_ids as number[]).whereNot({ status: 'sent' }).orderBy('id').forUpdate();
+      const sent: number[] = [];
+      const failed: number[] = [];
+      let firstError: unknown;
+      for (const email of emails) {
+        try {
+          await mailer.send({
+            to: email.to_address, subject: email.subject, text: email.text_body, html: email.html_body ?? undefined,
+            // A stable Message-ID lets receivers drop the duplicate if a crash makes us send twice.
+            messageId: `<email-${event.tenantId}-${email.id}@usher>`,
+          });
+          sent.push(email.id);
+        } catch (err) {
+          failed.push(email.id);
+          firstError ??= err;
+        }
+      }
+      if (failed.length && !sent.length) throw firstError;
+      await tx('email_outbox').whereIn('id', sent).update({ status: 'sent', sent_at: tx.fn.now(), attempts: tx.raw('attempts + 1'), transport: mailer.transport });
+      if (!failed.length) return;
+      await tx('email_outbox').whereIn('id', failed).increment('attempts', 1);
+      await emit(tx, event.tenantId, emailsQueued(failed, new Date(Date.now() + RESEND_AFTER_MS)));
     },
   };
 }

@@ -73,7 +73,7 @@ export function waitlistRoutes(deps: RouterDeps): void {
     },
     // A sell-out's joins arrive together: decided in batches, they share a transaction and statements.
     batch: {
-      maxBatch: 64, maxInFlight: 4,
+      maxBatch: 64, maxInFlight: 1,
       prepare: ({ auth, body }): BatchJoin => {
         const ref = customerRef(auth, body);
         return {

@@ -47,6 +47,8 @@ export interface TemporalHandle {
   address: string;
   uiUrl?: string;
   namespace: string;
+  /** The dev server's process, when this handle started one. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -111,7 +113,7 @@ async function startDevServer(opts: TemporalOptions, log: Log): Promise<Temporal
 
   const uiUrl = opts.uiPort === undefined ? undefined : `http://127.0.0.1:${opts.uiPort}`;
   log(`temporal: dev server ready at ${address}${uiUrl ? `, UI ${uiUrl}` : ''} (${Date.now() - started} ms)`);
-  return { address, uiUrl, namespace, stop };
+  return { address, uiUrl, namespace, pid: proc.child.pid, stop };
 }
 
 async function waitUntilServing(address: string, proc: ManagedProcess): Promise<void> {

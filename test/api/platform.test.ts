@@ -1,5 +1,5 @@
 import { withTenant } from '../../db/connection';
-import { queueEmail } from '../../db/mail';
+import { queueEmail, queueEmails } from '../../db/mail';
 import { emit } from '../../db/outbox';
 import { recordUsage } from '../../db/platform';
 import { meterAmount } from '../../domain/platform/plans';
@@ -74,6 +74,18 @@ describe('outbox dispatch and e-mail', () => {
     expect(mail.to).toEqual(['fan@example.com']);
     await eventually(async () => (await h.owner('email_outbox').where({ idempotency_key: 'hello-1' }).first())?.status === 'sent', { what: 'sent status' });
     expect(h.mail.filter((m) => m.subject === 'Hello from Usher')).toHaveLength(1);
+  });
+
+  it('sends a burst of e-mails once each; an address turned away is tried again alone, without resending the rest', async () => {
+    const to = (i: number) => `burst-${i}@example.com`;
+    h.refuseMail.add(to(1));
+    await withTenant(h.db, t.tenantId, (tx) => queueEmails(tx, t.tenantId, [0, 1, 2].map((i) => ({ idempotencyKey: `burst-${i}`, to: to(i), subject: `Burst ${i}`, text: 'Hi!' }))));
+    const status = async () => (await h.owner('email_outbox').whereIn('idempotency_key', ['burst-0', 'burst-1', 'burst-2']).orderBy('idempotency_key')).map((r) => [r.status, r.attempts]);
+    await eventually(async () => JSON.stringify(await status()) === JSON.stringify([['sent', 1], ['queued', 1], ['sent', 1]]), { what: 'the others sent, the refused one waiting' });
+    h.refuseMail.delete(to(1));
+    await eventually(async () => (await status())[1][0] === 'sent', { what: 'the refused e-mail sent on its retry', timeoutMs: 20_000 });
+    expect([0, 1, 2].map((i) => h.mail.filter((m) => m.subject === `Burst ${i}`).length)).toEqual([1, 1, 1]);
+    expect(await status()).toEqual([['sent', 1], ['sent', 2], ['sent', 1]]);
   });
 
   it('marks every event dispatched once its triggers ran', async () => {

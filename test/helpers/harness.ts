@@ -38,6 +38,8 @@ export interface Harness {
   worker?: WorkerProcess;
   /** What the real SMTP receiver got. */
   mail: ReceivedMail[];
+  /** Addresses the SMTP server turns away for now. */
+  refuseMail: Set<string>;
   stop(): Promise<void>;
 }
 
@@ -92,7 +94,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   }
 
   return {
-    config, owner, db, temporal, api, baseUrl, worker, mail: smtp.messages,
+    config, owner, db, temporal, api, baseUrl, worker, mail: smtp.messages, refuseMail: smtp.refuse,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker?.shutdown();

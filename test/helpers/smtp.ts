@@ -9,15 +9,20 @@ export interface ReceivedMail {
   raw: string;
 }
 
-/** A real SMTP server on a free port that keeps what it receives. */
-export async function startSmtpReceiver(): Promise<{ url: string; messages: ReceivedMail[]; stop(): Promise<void> }> {
+/** A real SMTP server on a free port that keeps what it receives, and turns away addresses put in `refuse` (450, try later). */
+export async function startSmtpReceiver(): Promise<{ url: string; messages: ReceivedMail[]; refuse: Set<string>; stop(): Promise<void> }> {
   const messages: ReceivedMail[] = [];
+  const refuse = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     // No DNS on loopback: a reverse lookup per connection costs more than the message.
     disableReverseLookup: true,
+    onRcptTo(address, _session, callback) {
+      if (!refuse.has(address.address)) return callback();
+      return callback(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 450 }));
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
@@ -40,6 +45,7 @@ export async function startSmtpReceiver(): Promise<{ url: string; messages: Rece
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    refuse,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
