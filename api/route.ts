@@ -385,27 +385,27 @@ async function decideBatch<P extends AnyObject, Q extends AnyObject, B extends z
 ): Promise<Answer[]> {
   const answers: Answer[] = waiting.map(() => RUN_ALONE);
   const callers = await authenticateMany(deps.db, waiting.map((w) => w.token), deps.tokenSecret, spec.access.module);
-  const tenants = new Map<string, number[]>();
-  callers.forEach((caller, i) => {
-    if (caller instanceof AppError) answers[i] = caller;
-    else tenants.set(caller.auth.tenantId, [...(tenants.get(caller.auth.tenantId) ?? []), i]);
+  type Caller = Exclude<(typeof callers)[number], AppError>;
+  const tenants = new Map<string, { index: number; caller: Caller }[]>();
+  callers.forEach((caller, index) => {
+    if (caller instanceof AppError) answers[index] = caller;
+    else tenants.set(caller.auth.tenantId, [...(tenants.get(caller.auth.tenantId) ?? []), { index, caller }]);
   });
-  for (const [tenantId, indexes] of tenants) {
+  for (const [tenantId, group] of tenants) {
     try {
       const decided = await deps.db.transaction(async (tx) => {
         await enterTenant(tx, tenantId);
         const mine = new Map<number, Answer>();
-        const customerModule = spec.access.module && indexes.some((i) => callers[i] instanceof AppError ? false : callers[i].moduleRow === 'unread')
-          ? await getModule(tx, spec.access.module) : undefined;
+        const customerModule = spec.access.module && group.some(({ caller }) => caller.moduleRow === 'unread') ? await getModule(tx, spec.access.module) : undefined;
         const admitted: { index: number; input: BatchInput<z.output<P>, z.output<Q>, z.output<B>>; item: T }[] = [];
-        for (const i of indexes) {
-          const caller = callers[i] as Exclude<(typeof callers)[number], AppError>;
+        for (const { index, caller } of group) {
           try {
-            const input = { ...admit(waiting[i].ctx, spec, caller.auth, caller.moduleRow === 'unread' ? customerModule : caller.moduleRow, waiting[i].idempotencyKey), auth: caller.auth };
-            admitted.push({ index: i, input, item: batch.prepare(input) });
+            const moduleRow = caller.moduleRow === 'unread' ? customerModule : caller.moduleRow;
+            const input = { ...admit(waiting[index].ctx, spec, caller.auth, moduleRow, waiting[index].idempotencyKey), auth: caller.auth };
+            admitted.push({ index, input, item: batch.prepare(input) });
           } catch (err) {
             if (!(err instanceof AppError)) throw err;
-            mine.set(i, err);
+            mine.set(index, err);
           }
         }
         const claimed = await claimIdempotencyKeys(tx, tenantId, admitted.map((a) => a.index), waiting);
@@ -435,7 +435,7 @@ async function decideBatch<P extends AnyObject, Q extends AnyObject, B extends z
       });
       for (const [i, answer] of decided) answers[i] = answer;
     } catch (err) {
-      deps.logger.debug({ err, route: spec.path, requests: indexes.length }, 'batch rolled back: its requests run alone');
+      deps.logger.warn({ err, route: spec.path, requests: group.length }, 'batch rolled back: its requests run alone');
     }
   }
   return answers;
