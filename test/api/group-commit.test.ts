@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
@@ -78,7 +78,7 @@ describe('group commit', () => {
     const res = await together(() => [
       ...Array.from({ length: 12 }, (_, i) => post(100 + i, 'ok', `note-${100 + i}`)),
       post(200, 'refuse', 'note-200'), post(201, 'alone'), post(202, 'nonsense'),
-      api.post<{ code: string }>('/api/test/notes', { n: 203, mode: 'ok' }, { authorization: 'Bearer usk_unknown' }),
+      api.post<{ id: number; via: string; code: string }>('/api/test/notes', { n: 203, mode: 'ok' }, { authorization: 'Bearer usk_unknown' }),
     ]);
     expect(res.map((r) => [r.status, r.body.via ?? r.body.code])).toEqual([
       ...Array.from({ length: 12 }, () => [201, 'batch']), [422, 'refused'], [201, 'alone'], [400, 'validation_failed'], [401, 'invalid_credentials'],
