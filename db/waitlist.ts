@@ -189,7 +189,7 @@ const JOIN_BATCH_WRITE = `
 type BatchWritten = { n: number; duplicate: boolean; customer_known: boolean; waiting_before: number; behind: number } & (WaitlistEntryRow | { id: null });
 
 /**
- * Joins gathered from concurrent requests, in three statements whatever their number: the checks
+ * Joins gathered from concurrent requests, in two statements whatever their number: the checks
  * with new ids, the write, and nothing more unless a place needs a long count. A join that cannot
  * be told apart from another in the same batch (the same customer twice) is left to run alone.
  * Throws when a concurrent join took a place this batch counted on: the caller then runs each
