@@ -87,9 +87,9 @@ interface BatchRead { stored: StoredScan[]; tickets: TicketLookup[]; gates: Gate
 export const COUNTER_SHARDS = 8;
 
 /**
- * What a batch's scans refer to, as CTEs \`stored\`, \`ticket\` and \`gate\`: scans already stored,
- * tickets (with \`present\`: admitted before) and gates. Inside a transaction the tickets are
- * share-locked (\`lock\`), so none is voided, transferred or cancelled until it commits.
+ * What a batch's scans refer to, as CTEs `stored`, `ticket` and `gate`: scans already stored,
+ * tickets (with `present`: admitted before) and gates. Inside a transaction the tickets are
+ * share-locked (`lock`), so none is voided, transferred or cancelled until it commits.
  */
 const readSteps = (p: { tenant: string; scanIds: string; codes: string; gateIds: string }, lock: boolean): string => `
     stored as (
@@ -111,15 +111,15 @@ const READ_BATCH_LOCKED = `
     select ${READ_RESULT}`;
 
 /**
- * The write of a batch, as CTEs over \`input\` (one row per fresh scan with its role): admissions and
+ * The write of a batch, as CTEs over `input` (one row per fresh scan with its role): admissions and
  * exits change presence, every scan is stored with its verdict (sorted by scan id, so concurrent
  * batches take index locks in one order), the first scan of a ticket scanned again is flagged, the
- * counters move and the batch is metered once. Parameters from \`$first\`: tenant, counter shard,
+ * counters move and the batch is metered once. Parameters from `$first`: tenant, counter shard,
  * billing period, price per scan, now.
  *
  * It share-locks the tickets it admits or lets out, so it is safe as an autocommitted statement
- * after an unlocked read: a ticket no longer valid, or (\`strict\`) any refused entry, rolls it all
- * back (\`batchCheck\` raises SCAN_BATCH_RERUN) and the batch is decided again in a transaction.
+ * after an unlocked read: a ticket no longer valid, or (`strict`) any refused entry, rolls it all
+ * back (`batchCheck` raises SCAN_BATCH_RERUN) and the batch is decided again in a transaction.
  */
 const writeSteps = (first: number): string => {
   const [tenant, shard, period, price, now] = ['text', 'smallint', 'text', 'int', 'timestamptz'].map((type, i) => `$${first + i}::${type}`);
@@ -217,9 +217,9 @@ const WRITE_BATCH = `
 /**
  * The common batch in one round trip: the unlocked read and, when every scan is a fresh admission
  * or an exit that raises no alert, its write as well, checked against the same snapshot. That is
- * what \`planBatch\` plans as one alert-free part: a scan id not stored yet, a valid ticket of the
+ * what `planBatch` plans as one alert-free part: a scan id not stored yet, a valid ticket of the
  * gate's event, once in the batch; an entry never admitted before, at an open gate that is not VIP
- * and admits its type. Any other batch writes nothing here (\`written\` empty): it is planned in JS
+ * and admits its type. Any other batch writes nothing here (`written` empty): it is planned in JS
  * from what this read and written by WRITE_BATCH. The write is strict.
  */
 const FAST_BATCH = `
@@ -378,8 +378,8 @@ export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], s
  * no repeat, no VIP gate). Fresh admissions and exits alone take one round trip (FAST_BATCH reads
  * and writes); a batch with refusals or re-sent scans takes a second (WRITE_BATCH, after FAST_BATCH
  * only read). Each write is atomic, and it rolls back if a ticket changed since the read or an entry
- * turned out refused. Undefined means: nothing was written, run the batch through \`applyScans\`.
- * \`connection\` must be bound to the tenant at session level.
+ * turned out refused. Undefined means: nothing was written, run the batch through `applyScans`.
+ * `connection` must be bound to the tenant at session level.
  */
 export async function applyScansAutocommit(connection: ClientBase, tenantId: string, input: ScanInput[], shard: number): Promise<BatchResult | undefined> {
   const scans = uniqueScans(input);
