@@ -87,37 +87,43 @@ interface BatchRead { stored: StoredScan[]; tickets: TicketLookup[]; gates: Gate
 export const COUNTER_SHARDS = 8;
 
 /**
- * What a batch's scans refer to: scans already stored, tickets and gates. Inside a transaction the
- * tickets are share-locked (\`lock\`), so none is voided, transferred or cancelled until it commits.
+ * What a batch's scans refer to, as CTEs `stored`, `ticket` and `gate`: scans already stored,
+ * tickets (with `present`: admitted before) and gates. Inside a transaction the tickets are
+ * share-locked (`lock`), so none is voided, transferred or cancelled until it commits.
  */
-const readBatchSql = (lock: boolean): string => `
-  select
-    (select coalesce(json_agg(s), '[]') from (
-      select scan_id, verdict, reason, direction, suspicious from checkin_scans where tenant_id = $1 and scan_id = any($2::text[])) s) as stored,
-    (select coalesce(json_agg(t), '[]') from (
+const readSteps = (p: { tenant: string; scanIds: string; codes: string; gateIds: string }, lock: boolean): string => `
+    stored as (
+      select scan_id, verdict, reason, direction, suspicious from checkin_scans where tenant_id = ${p.tenant} and scan_id = any(${p.scanIds})
+    ),
+    ticket as (
       select t.id::int, t.code, t.event_id::int, t.ticket_type_id::int, t.status, coalesce(t.holder_name, c.name) as holder_name, tt.name as ticket_type,
         exists (select 1 from checkin_presence p where p.ticket_id = t.id) as present
       from tickets t join ticket_types tt on tt.id = t.ticket_type_id join customers c on c.id = t.customer_id
-      where t.tenant_id = $1 and t.code = any($3::text[])${lock ? ' for share of t' : ''}) t) as tickets,
-    (select coalesce(json_agg(g), '[]') from (
-      select id::int, event_id::int, status, ticket_type_ids, is_vip, name from checkin_gates where tenant_id = $1 and id = any($4::bigint[])) g) as gates`;
-const READ_BATCH_LOCKED = readBatchSql(true);
-const READ_BATCH = readBatchSql(false);
+      where t.tenant_id = ${p.tenant} and t.code = any(${p.codes})${lock ? ' for share of t' : ''}
+    ),
+    gate as (
+      select id::int, event_id::int, status, ticket_type_ids, is_vip, name from checkin_gates where tenant_id = ${p.tenant} and id = any(${p.gateIds})
+    )`;
+const READ_RESULT = `(select coalesce(json_agg(s), '[]') from stored s) as stored, (select coalesce(json_agg(t), '[]') from ticket t) as tickets,
+    (select coalesce(json_agg(g), '[]') from gate g) as gates`;
+const READ_BATCH_LOCKED = `
+    with ${readSteps({ tenant: '$1', scanIds: '$2::text[]', codes: '$3::text[]', gateIds: '$4::bigint[]' }, true)}
+    select ${READ_RESULT}`;
 
 /**
- * One statement: admissions and exits change presence, every scan is stored with its verdict
- * (sorted by scan id, so concurrent batches take index locks in one order), the first scan of a
- * ticket scanned again is flagged, the counters move and the batch is metered once.
+ * The write of a batch, as CTEs over `input` (one row per fresh scan with its role): admissions and
+ * exits change presence, every scan is stored with its verdict (sorted by scan id, so concurrent
+ * batches take index locks in one order), the first scan of a ticket scanned again is flagged, the
+ * counters move and the batch is metered once. Parameters from `$first`: tenant, counter shard,
+ * billing period, price per scan, now.
  *
  * It share-locks the tickets it admits or lets out, so it is safe as an autocommitted statement
- * after an unlocked read: a ticket no longer valid, or (with $19, \`strict\`) any refused entry,
- * rolls it all back (SCAN_BATCH_RERUN) and the batch is decided again in a transaction.
+ * after an unlocked read: a ticket no longer valid, or (`strict`) any refused entry, rolls it all
+ * back (`batchCheck` raises SCAN_BATCH_RERUN) and the batch is decided again in a transaction.
  */
-const WRITE_BATCH = `
-    with input as (
-      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::timestamptz[])
-        as u (scan_id, role, verdict, reason, code, ticket_id, ticket_type_id, event_id, gate_id, device_id, direction, source, scanned_at)
-    ),
+const writeSteps = (first: number): string => {
+  const [tenant, shard, period, price, now] = ['text', 'smallint', 'text', 'int', 'timestamptz'].map((type, i) => `$${first + i}::${type}`);
+  return `
     locked as (
       select id from tickets where id in (select ticket_id from input where role <> 'final') and status = 'valid' order by id for share
     ),
@@ -127,7 +133,7 @@ const WRITE_BATCH = `
     ),
     admitted as (
       insert into checkin_presence as p (ticket_id, tenant_id, event_id, ticket_type_id, gate_id, first_scan_id, first_gate_id, first_admitted_at)
-      select ticket_id, $14::text, event_id, ticket_type_id, gate_id, scan_id, gate_id, scanned_at from input
+      select ticket_id, ${tenant}, event_id, ticket_type_id, gate_id, scan_id, gate_id, scanned_at from input
       where role = 'entry' and ticket_id in (select id from locked) order by ticket_id
       on conflict (ticket_id) do update set inside = true, entries = p.entries + 1, gate_id = excluded.gate_id, changed_at = now()
         where not p.inside and (select e.allow_reentry from events e where e.id = p.event_id)
@@ -161,19 +167,19 @@ const WRITE_BATCH = `
     ),
     inserted as (
       insert into checkin_scans (tenant_id, event_id, scan_id, code, ticket_id, gate_id, device_id, direction, verdict, reason, source, suspicious, scanned_at)
-      select $14::text, event_id, scan_id, code, ticket_id, gate_id, device_id, direction, final_verdict, final_reason, source, suspicious, scanned_at
+      select ${tenant}, event_id, scan_id, code, ticket_id, gate_id, device_id, direction, final_verdict, final_reason, source, suspicious, scanned_at
       from decided order by scan_id
       on conflict (tenant_id, scan_id) do nothing
       returning scan_id
     ),
     flagged as (
       update checkin_scans s set suspicious = true from prior pr
-      where s.tenant_id = $14::text and s.scan_id = pr.first_scan_id and not s.suspicious
+      where s.tenant_id = ${tenant} and s.scan_id = pr.first_scan_id and not s.suspicious
         and pr.ticket_id in (select ticket_id from decided where final_verdict = 'already_checked_in')
     ),
     counted as (
       insert into checkin_counters as k (tenant_id, event_id, gate_id, minute, shard, admissions, entries, exits)
-      select $14::text, event_id, gate_id, minute, $15::smallint, sum(admissions), sum(entries), sum(exits) from (
+      select ${tenant}, event_id, gate_id, minute, ${shard}, sum(admissions), sum(entries), sum(exits) from (
         select event_id, gate_id, date_trunc('minute', scanned_at) as minute, first_admission::int as admissions, 1 as entries, 0 as exits
         from decided where role = 'entry' and admitted
         union all
@@ -186,17 +192,56 @@ const WRITE_BATCH = `
     metered as (
       -- Billed per batch: the scans stored by this statement, each stored once per scan id.
       insert into usage_records (tenant_id, meter, period, quantity, amount_minor, idempotency_key, occurred_at)
-      select $14::text, 'checkin.scan', $16::text, n, n * $17::int, 'checkin.scan:' || first_scan, $18::timestamptz from (select count(*)::int as n, min(scan_id) as first_scan from inserted) b
+      select ${tenant}, 'checkin.scan', ${period}, n, n * ${price}, 'checkin.scan:' || first_scan, ${now} from (select count(*)::int as n, min(scan_id) as first_scan from inserted) b
       where n > 0
       on conflict (tenant_id, idempotency_key) do nothing
-    )
+    )`;
+};
+const WRITTEN = `
     select d.scan_id, d.final_verdict as verdict, d.final_reason as reason, d.suspicious, ins.scan_id is not null as inserted,
       d.first_at, d.first_gate_id::int, d.first_known
-    from decided d left join inserted ins on ins.scan_id = d.scan_id
-    where usher_scan_batch_check(
+    from decided d left join inserted ins on ins.scan_id = d.scan_id`;
+const batchCheck = (strict: string): string => `usher_scan_batch_check(
       exists (select 1 from input i where i.role <> 'final' and i.ticket_id not in (select id from locked)),
-      $19::boolean and exists (select 1 from decided where role = 'entry' and not admitted))`;
+      ${strict}::boolean and exists (select 1 from decided where role = 'entry' and not admitted))`;
 
+/** Writes scans planned in JS (roles, refusals decided from a read before). */
+const WRITE_BATCH = `
+    with input as (
+      select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[], $12::text[], $13::timestamptz[])
+        as u (scan_id, role, verdict, reason, code, ticket_id, ticket_type_id, event_id, gate_id, device_id, direction, source, scanned_at)
+    ),${writeSteps(14)}
+    ${WRITTEN}
+    where ${batchCheck('$19')}`;
+
+/**
+ * The common batch in one round trip: the unlocked read and, when every scan is a fresh admission
+ * or an exit that raises no alert, its write as well, checked against the same snapshot. That is
+ * what `planBatch` plans as one alert-free part: a scan id not stored yet, a valid ticket of the
+ * gate's event, once in the batch; an entry never admitted before, at an open gate that is not VIP
+ * and admits its type. Any other batch writes nothing here (`written` empty): it is planned in JS
+ * from what this read and written by WRITE_BATCH. The write is strict.
+ */
+const FAST_BATCH = `
+    with scans as (
+      select u.*, count(*) over (partition by u.code) as uses
+      from unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::timestamptz[])
+        as u (scan_id, code, gate_id, event_id, device_id, direction, source, scanned_at)
+    ),${readSteps({ tenant: '$9', scanIds: '$1::text[]', codes: '$2::text[]', gateIds: '$3::bigint[]' }, false)},
+    checked as (
+      select s.*, t.id as ticket_id, t.ticket_type_id, coalesce(s.uses = 1 and t.status = 'valid' and t.event_id = s.event_id and g.event_id = s.event_id
+        and (s.direction = 'exit' or (not t.present and g.status = 'open' and not g.is_vip
+          and (g.ticket_type_ids is null or t.ticket_type_id = any(g.ticket_type_ids))))
+        and s.scan_id not in (select scan_id from stored), false) as plain
+      from scans s left join ticket t on t.code = s.code left join gate g on g.id = s.gate_id
+    ),
+    input as (
+      select scan_id, direction as role, null::text as verdict, null::text as reason, code, ticket_id::bigint, ticket_type_id::bigint,
+        event_id, gate_id, device_id, direction, source, scanned_at
+      from checked where (select bool_and(plain) from checked)
+    ),${writeSteps(9)}
+    select ${READ_RESULT}, (select coalesce(json_agg(w), '[]') from (${WRITTEN}) w) as written
+    where ${batchCheck('true')}`;
 
 /** A batch as read and planned: what its scans refer to and the write statements it takes. */
 interface BatchPlan {
@@ -209,13 +254,21 @@ interface BatchPlan {
   alertFree: boolean;
 }
 
-async function planBatch(connection: ClientBase, tenantId: string, input: ScanInput[], lock: boolean): Promise<BatchPlan> {
+/** Each scan id once: a scan re-sent within a batch is answered like its first sending. */
+function uniqueScans(input: ScanInput[]): ScanInput[] {
   const unique = new Map<string, ScanInput>();
   for (const s of input) if (!unique.has(s.scanId)) unique.set(s.scanId, s);
-  const scans = [...unique.values()];
+  return [...unique.values()];
+}
 
-  const [read] = await prepared<BatchRead>(connection, lock ? 'usher_checkin_read_locked' : 'usher_checkin_read', lock ? READ_BATCH_LOCKED : READ_BATCH,
+/** Reads what the scans refer to (READ_BATCH_LOCKED: inside a transaction, share-locking the tickets). */
+async function readLocked(connection: ClientBase, tenantId: string, scans: ScanInput[]): Promise<BatchRead> {
+  const [read] = await prepared<BatchRead>(connection, 'usher_checkin_read_locked', READ_BATCH_LOCKED,
     [tenantId, scans.map((s) => s.scanId), [...new Set(scans.map((s) => s.code))], [...new Set(scans.map((s) => s.gateId))]]);
+  return read;
+}
+
+function planBatch(scans: ScanInput[], read: BatchRead): BatchPlan {
   const stored = new Map(read.stored.map((r) => [r.scan_id, r]));
   const tickets = new Map(read.tickets.map((t) => [t.code, t]));
   const gates = new Map(read.gates.map((g) => [g.id, g]));
@@ -308,7 +361,8 @@ function decide(input: ScanInput[], plan: BatchPlan, written: Map<string, Writte
  */
 export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], shard = randomInt(COUNTER_SHARDS)): Promise<BatchResult> {
   const connection = await connectionOf(tx);
-  const plan = await planBatch(connection, tenantId, input, true);
+  const scans = uniqueScans(input);
+  const plan = planBatch(scans, await readLocked(connection, tenantId, scans));
   const written = new Map<string, WrittenScan>();
   for (const part of plan.parts) {
     if (part.length) for (const w of await writeScans(connection, tenantId, part, shard, false)) written.set(w.scan_id, w);
@@ -320,17 +374,30 @@ export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], s
 }
 
 /**
- * The common batch without a transaction: an unlocked read and one autocommitted write, two round
- * trips instead of four. Only for batches that raise no alert (no ticket seen before, no repeat, no
- * VIP gate): the write itself is atomic, and it rolls back if a ticket changed since the read or
- * an entry turned out refused. Undefined means: run the batch through `applyScans` instead.
+ * The common batch without a transaction, for batches that raise no alert (no ticket seen before,
+ * no repeat, no VIP gate). Fresh admissions and exits alone take one round trip (FAST_BATCH reads
+ * and writes); a batch with refusals or re-sent scans takes a second (WRITE_BATCH, after FAST_BATCH
+ * only read). Each write is atomic, and it rolls back if a ticket changed since the read or an entry
+ * turned out refused. Undefined means: nothing was written, run the batch through `applyScans`.
  * `connection` must be bound to the tenant at session level.
  */
 export async function applyScansAutocommit(connection: ClientBase, tenantId: string, input: ScanInput[], shard: number): Promise<BatchResult | undefined> {
-  const plan = await planBatch(connection, tenantId, input, false);
-  if (!plan.alertFree) return undefined;
-  const written = new Map<string, WrittenScan>();
-  if (plan.parts[0].length) {
+  const scans = uniqueScans(input);
+  const col = <T>(f: (s: ScanInput) => T): T[] => scans.map(f);
+  let read: BatchRead & { written: WrittenScan[] };
+  try {
+    [read] = await prepared<BatchRead & { written: WrittenScan[] }>(connection, 'usher_checkin_fast', FAST_BATCH, [
+      col((s) => s.scanId), col((s) => s.code), col((s) => s.gateId), col((s) => s.eventId), col((s) => s.deviceId),
+      col((s) => s.direction), col((s) => s.source), col((s) => s.scannedAt.toISOString()), ...batchParams(tenantId, shard),
+    ]);
+  } catch (err) {
+    if ((err as { code?: string }).code === SCAN_BATCH_RERUN) return undefined;
+    throw err;
+  }
+  const plan = planBatch(scans, read);
+  const written = new Map(read.written.map((w) => [w.scan_id, w]));
+  if (!written.size && plan.parts[0].length) {
+    if (!plan.alertFree) return undefined;
     try {
       for (const w of await writeScans(connection, tenantId, plan.parts[0], shard, true)) written.set(w.scan_id, w);
     } catch (err) {
@@ -342,17 +409,21 @@ export async function applyScansAutocommit(connection: ClientBase, tenantId: str
   return { outcomes: decide(input, plan, written).outcomes, alerts: [] };
 }
 
+/** The parameters after a batch's scans: tenant, counter shard, billing period, price per scan, now. */
+function batchParams(tenantId: string, shard: number): unknown[] {
+  const now = new Date();
+  return [tenantId, shard, now.toISOString().slice(0, 7), meterAmount('checkin.scan', 1), now.toISOString()];
+}
+
 /** Writes one part of a batch (WRITE_BATCH) and returns each scan's verdict. */
 async function writeScans(connection: ClientBase, tenantId: string, part: WriteRow[], shard: number, strict: boolean): Promise<WrittenScan[]> {
   const sorted = [...part].sort((a, b) => (a.scan.scanId < b.scan.scanId ? -1 : 1));
   const col = <T>(f: (w: WriteRow) => T): T[] => sorted.map(f);
-  const now = new Date();
   return prepared<WrittenScan>(connection, 'usher_checkin_write', WRITE_BATCH, [
     col((w) => w.scan.scanId), col((w) => w.role), col((w) => w.verdict ?? null), col((w) => w.reason ?? null), col((w) => w.scan.code),
     col((w) => w.ticket?.id ?? null), col((w) => w.ticket?.ticket_type_id ?? null), col((w) => w.scan.eventId),
     col((w) => w.scan.gateId), col((w) => w.scan.deviceId), col((w) => w.scan.direction), col((w) => w.scan.source),
-    col((w) => w.scan.scannedAt.toISOString()),
-    tenantId, shard, now.toISOString().slice(0, 7), meterAmount('checkin.scan', 1), now.toISOString(), strict,
+    col((w) => w.scan.scannedAt.toISOString()), ...batchParams(tenantId, shard), strict,
   ]);
 }
 

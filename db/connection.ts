@@ -45,11 +45,20 @@ export async function prepared<T extends QueryResultRow>(connection: ClientBase,
   // A connection keeps its generic plans, made when the tables may have been small: re-plan now and then.
   const plannedAt = plansMadeAt.get(connection);
   if (plannedAt === undefined) plansMadeAt.set(connection, Date.now());
-  else if (Date.now() - plannedAt > REPLAN_AFTER_MS) {
-    await connection.query('discard plans');
-    plansMadeAt.set(connection, Date.now());
-  }
+  else if (Date.now() - plannedAt > REPLAN_AFTER_MS) await discardPlans(connection);
   return (await connection.query<T>({ name, text, values })).rows;
+}
+
+/** Drops the plans `connection` keeps: each prepared statement is planned again when next run. */
+export async function discardPlans(connection: ClientBase): Promise<void> {
+  await connection.query('discard plans');
+  plansMadeAt.set(connection, Date.now());
+}
+
+/** How long until `prepared` drops the plans of `connection` (Infinity: it has made none). */
+export function msUntilReplan(connection: ClientBase): number {
+  const plannedAt = plansMadeAt.get(connection);
+  return plannedAt === undefined ? Infinity : plannedAt + REPLAN_AFTER_MS - Date.now();
 }
 const REPLAN_AFTER_MS = 2000;
 const plansMadeAt = new WeakMap<ClientBase, number>();

@@ -1,5 +1,5 @@
 import type { ClientBase } from 'pg';
-import type { Db } from '../db/connection';
+import { discardPlans, msUntilReplan, type Db } from '../db/connection';
 import { applyScans, applyScansAutocommit, COUNTER_SHARDS, type AlertRow, type ScanInput, type ScanOutcome } from '../db/checkin';
 import type { Logger } from '../lib/logger';
 
@@ -23,6 +23,9 @@ export interface CommittedBatch { tenantId: string; outcomes: ScanOutcome[]; ale
 
 const RETRYABLE = new Set(['40P01', '40001']);
 
+/** A free connection whose plans `prepared` would drop within this long is re-planned before its next batch. */
+const REPLAN_AHEAD_MS = 500;
+
 /**
  * Group commit: scans queue while batches are in flight and the next free slot commits all
  * that have queued, so a lone scan goes straight to Postgres and a flood costs one commit per
@@ -35,6 +38,8 @@ export class ScanBatcher {
   private readonly shards: number;
   private idle: (() => void)[] = [];
   private waitTimer: NodeJS.Timeout | undefined;
+  /** Connections out of the free list while they re-plan (see `release`). */
+  private replanning = new Set<Promise<void>>();
   /**
    * A connection of its own per shard, bound to the tenant of its last batch at session level: the
    * batch transaction then needs no `set_config` round trip. Nothing else ever runs on these.
@@ -48,7 +53,7 @@ export class ScanBatcher {
   }
 
   private get inFlight(): number {
-    return this.shards - this.freeShards.length;
+    return this.shards - this.freeShards.length - this.replanning.size;
   }
 
   submit(tenantId: string, scan: ScanInput): Promise<ScanOutcome> {
@@ -74,7 +79,7 @@ export class ScanBatcher {
       const batch = this.queue.splice(0, this.opts.maxBatch);
       const shard = this.freeShards.pop() as number;
       void this.commit(batch, shard).finally(() => {
-        this.freeShards.push(shard);
+        this.release(shard);
         this.pump();
         if (!this.pending) for (const resolve of this.idle.splice(0)) resolve();
       });
@@ -85,6 +90,33 @@ export class ScanBatcher {
         this.waitTimer = undefined;
         this.pump();
       }, Math.max(0, Math.ceil(due)));
+    }
+  }
+
+  /**
+   * Frees a shard. Planning the batch statements again (`prepared` does every few seconds) takes
+   * longer than running them, and scans would wait for it: so while another shard is free, a
+   * connection due for it soon is taken out and re-planned first, by an empty batch.
+   */
+  private release(shard: number): void {
+    this.freeShards.push(shard);
+    for (const s of [...this.freeShards]) {
+      const c = this.connections.get(s);
+      if (this.freeShards.length < 2 || !c?.tenantId || msUntilReplan(c.client) > REPLAN_AHEAD_MS) continue;
+      this.freeShards.splice(this.freeShards.indexOf(s), 1);
+      const { client, tenantId } = c;
+      const replanned: Promise<void> = discardPlans(client)
+        .then(() => applyScansAutocommit(client, tenantId, [], s))
+        .then(() => { this.freeShards.unshift(s); }, async (err: unknown) => {
+          this.logger.warn({ err, shard: s }, 'scan connection re-plan failed');
+          await this.dropConnection(s);
+          this.freeShards.unshift(s);
+        })
+        .finally(() => {
+          this.replanning.delete(replanned);
+          this.pump();
+        });
+      this.replanning.add(replanned);
     }
   }
 
@@ -153,6 +185,7 @@ export class ScanBatcher {
   /** Closes the batcher's own connections; call after `drain`. */
   async close(): Promise<void> {
     clearTimeout(this.waitTimer);
+    await Promise.all(this.replanning);
     await Promise.all([...this.connections.keys()].map((shard) => this.dropConnection(shard)));
   }
 }

@@ -126,9 +126,13 @@ describe('a batch written without a transaction', () => {
   const entry = (f: { eventId: number }, gateId: number, code: string, scanId: string): ScanInput =>
     ({ scanId, code, gateId, deviceId: null, eventId: f.eventId, direction: 'entry', scannedAt: new Date(), source: 'online' });
   const storedScans = async (eventId: number) => h.owner('checkin_scans').where({ event_id: eventId }).orderBy('scan_id').select('scan_id', 'verdict', 'reason');
-  /** Resolves once the batch's write statement waits on a row another transaction holds. */
+  /**
+   * Resolves once the batch's write statement waits on a row another transaction holds. Found by
+   * its backend: pg_stat_activity shows only the first kilobyte of a statement's text.
+   */
   const writeBlocked = () => eventually(async () => {
-    const { rows } = await h.owner.raw<{ rows: unknown[] }>("select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%with input as (%'");
+    const { rows } = await h.owner.raw<{ rows: unknown[] }>("select 1 from pg_stat_activity where wait_event_type = 'Lock' and pid = ?",
+      [(connection as unknown as { processID: number }).processID]);
     return rows.length > 0;
   }, { what: 'the batch write to wait on a lock' });
 
@@ -147,6 +151,72 @@ describe('a batch written without a transaction', () => {
     expect(await storedScans(f.eventId)).toEqual([{ scan_id: 'n1', verdict: 'success', reason: null }, { scan_id: 'n2', verdict: 'invalid', reason: 'unknown_code' }]);
     const replay = await applyScansAutocommit(connection, t.tenantId, [entry(f, gate.id, a.code, 'n1')], 0);
     expect(replay?.outcomes.map((o) => [o.verdict, o.replayed])).toEqual([['success', true]]);
+  });
+
+  /** The prepared statements a call runs on the connection, in order: its round trips to Postgres. */
+  const statementsOf = async <T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }> => {
+    const spy = jest.spyOn(connection, 'query');
+    try {
+      const result = await fn();
+      const statements = spy.mock.calls.map(([q]) => (q as unknown as { name?: string }).name).filter((n): n is string => !!n);
+      return { result, statements };
+    } finally {
+      spy.mockRestore();
+    }
+  };
+
+  it('admits fresh tickets and lets people out in one statement; refusals and re-sent scans take a second', async () => {
+    const f = await createOnSaleEvent(t, { inventory: 10 });
+    const gate = await createGate(t, f.eventId);
+    const [a, b, c, d] = await seedTickets(h.owner, t.tenantId, f, 4);
+    const exit = (code: string, scanId: string): ScanInput => ({ ...entry(f, gate.id, code, scanId), direction: 'exit' });
+
+    const fresh = await statementsOf(() => applyScansAutocommit(connection, t.tenantId, [entry(f, gate.id, a.code, 'o1'), entry(f, gate.id, b.code, 'o2')], 0));
+    expect(fresh.statements).toEqual(['usher_checkin_fast']);
+    expect(fresh.result?.outcomes.map((o) => [o.scanId, o.verdict, o.ticket?.holder_name])).toEqual([['o1', 'success', 'Holder 1'], ['o2', 'success', 'Holder 2']]);
+
+    const mixed = await statementsOf(() => applyScansAutocommit(connection, t.tenantId, [exit(a.code, 'o3'), entry(f, gate.id, c.code, 'o4'), exit(d.code, 'o5')], 0));
+    expect(mixed.statements).toEqual(['usher_checkin_fast']);
+    expect(mixed.result?.outcomes.map((o) => [o.scanId, o.verdict, o.reason])).toEqual([['o3', 'success', null], ['o4', 'success', null], ['o5', 'invalid', 'not_inside']]);
+
+    // A refusal or a re-sent scan id in the batch: the first statement only reads, the second writes.
+    const refused = await statementsOf(() => applyScansAutocommit(connection, t.tenantId, [entry(f, gate.id, 'NO-SUCH', 'o6'), exit(b.code, 'o7'), entry(f, gate.id, a.code, 'o1')], 0));
+    expect(refused.statements).toEqual(['usher_checkin_fast', 'usher_checkin_write']);
+    expect(refused.result?.outcomes.map((o) => [o.scanId, o.verdict, o.reason, o.replayed])).toEqual([
+      ['o6', 'invalid', 'unknown_code', false], ['o7', 'success', null, false], ['o1', 'success', null, true]]);
+
+    expect(await storedScans(f.eventId)).toEqual([
+      { scan_id: 'o1', verdict: 'success', reason: null }, { scan_id: 'o2', verdict: 'success', reason: null },
+      { scan_id: 'o3', verdict: 'success', reason: null }, { scan_id: 'o4', verdict: 'success', reason: null },
+      { scan_id: 'o5', verdict: 'invalid', reason: 'not_inside' }, { scan_id: 'o6', verdict: 'invalid', reason: 'unknown_code' },
+      { scan_id: 'o7', verdict: 'success', reason: null },
+    ]);
+    expect(await presenceTruth(f.eventId)).toMatchObject({ admitted: 3, inside: 1 });
+    const counts = await withTenant(h.db, t.tenantId, (tx) => eventCounts(tx, f.eventId));
+    expect(counts).toMatchObject({ inside: 1, admitted: 3 });
+    const [billed] = await h.owner('usage_records').where({ tenant_id: t.tenantId, meter: 'checkin.scan' }).whereIn('idempotency_key', ['checkin.scan:o1', 'checkin.scan:o3', 'checkin.scan:o6'])
+      .select(h.owner.raw('sum(quantity)::int as n'));
+    expect(billed.n).toBe(7);
+  });
+
+  it('reads tickets and gates in the statement that writes: a ticket voided, resold or issued and a gate closed just before are decided as they are now', async () => {
+    const f = await createOnSaleEvent(t, { inventory: 10 });
+    const gate = await createGate(t, f.eventId);
+    const [a, b, c, d] = await seedTickets(h.owner, t.tenantId, f, 4);
+    const first = await applyScansAutocommit(connection, t.tenantId, [entry(f, gate.id, a.code, 'v1')], 0);
+    expect(first?.outcomes.map((o) => o.verdict)).toEqual(['success']);
+
+    // Resold: the old code is voided and a new one issued to the buyer.
+    await h.owner('tickets').where({ id: b.id }).update({ status: 'voided', updated_at: h.owner.fn.now() });
+    const [resold] = await seedTickets(h.owner, t.tenantId, f, 1, { prefix: `RESOLD${b.id}X` });
+    await h.owner('tickets').where({ id: c.id }).update({ status: 'cancelled', updated_at: h.owner.fn.now() });
+    const after = await applyScansAutocommit(connection, t.tenantId, [entry(f, gate.id, b.code, 'v2'), entry(f, gate.id, resold.code, 'v3'), entry(f, gate.id, c.code, 'v4')], 0);
+    expect(after?.outcomes.map((o) => [o.scanId, o.verdict, o.reason])).toEqual([['v2', 'invalid', 'voided'], ['v3', 'success', null], ['v4', 'cancelled', null]]);
+
+    await h.owner('checkin_gates').where({ id: gate.id }).update({ status: 'closed' });
+    const closed = await applyScansAutocommit(connection, t.tenantId, [entry(f, gate.id, d.code, 'v5')], 0);
+    expect(closed?.outcomes.map((o) => [o.verdict, o.reason])).toEqual([['invalid', 'gate_closed']]);
+    expect(await h.owner('checkin_presence').where({ ticket_id: d.id })).toHaveLength(0);
   });
 
   it('writes nothing when a ticket is cancelled between its read and its write, and the transaction then refuses it', async () => {
