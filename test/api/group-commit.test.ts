@@ -20,6 +20,7 @@ let h: Harness;
 let t: TenantFixture;
 let server: http.Server;
 let api: ReturnType<typeof client>;
+let baseUrl: string;
 
 beforeAll(async () => {
   h = await createHarness();
@@ -37,7 +38,10 @@ beforeAll(async () => {
     batch: {
       maxBatch: 100, maxInFlight: 1,
       prepare: ({ body }) => body,
-      run: async (tx, _tenantId, notes) => {
+      run: async (tx, tenantId, notes) => {
+        // Each tenant's requests are decided in a transaction bound to that tenant alone.
+        const [{ bound }] = (await tx.raw<{ rows: { bound: string }[] }>("select current_setting('app.tenant_id') as bound")).rows;
+        if (bound !== tenantId) throw new Error(`batch of ${tenantId} ran as ${bound}`);
         // A statement error aborts the transaction: the whole batch must then run alone.
         if (notes.some((n) => n.mode === 'break')) await tx.raw('select 1/0');
         // Holds the route's only lane, so the requests sent meanwhile gather into the next batch.
@@ -53,7 +57,8 @@ beforeAll(async () => {
   app.use(router.routes());
   server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  api = client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, t.key);
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = client(baseUrl, t.key);
 });
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
@@ -88,6 +93,19 @@ describe('group commit', () => {
     expect(await h.owner('idempotency_keys').where({ tenant_id: t.tenantId, key: 'note-200' }).first()).toBeUndefined();
     const replay = await post(100, 'ok', 'note-100');
     expect([replay.status, replay.body.via, replay.headers.get('idempotent-replayed')]).toEqual([201, 'batch', 'true']);
+  });
+
+  it("decides each tenant's requests in a transaction of its own, invisible to the other", async () => {
+    const other = await createTenantWithKey(h, 'Other tenant');
+    const otherApi = client(baseUrl, other.key);
+    const res = await together(() => [0, 1, 2].flatMap((i) => [
+      post(400 + i, 'ok'),
+      otherApi.post<{ id: number; via: string; code: string }>('/api/test/notes', { n: 500 + i, mode: 'ok' }),
+    ]));
+    expect(res.map((r) => [r.status, r.body.via])).toEqual(res.map(() => [201, 'batch']));
+    const owners = await h.owner('audit_log').where({ action: 'POST /api/test/notes' }).whereIn('entity_id', ['400', '401', '402', '500', '501', '502'])
+      .orderBy('entity_id').pluck('tenant_id');
+    expect(owners).toEqual([t.tenantId, t.tenantId, t.tenantId, other.tenantId, other.tenantId, other.tenantId]);
   });
 
   it('runs every request of a batch that fails alone, and keeps nothing of the failed batch', async () => {
