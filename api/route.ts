@@ -11,6 +11,7 @@ import { AppError, type FieldError } from '../lib/errors';
 import { ProblemSchema } from './schemas/common';
 import { appendAudits, getModule, type AuditEntry } from '../db/platform';
 import { moduleAdmits, type ModuleName } from '../domain/platform/plans';
+import { groupBy } from '../lib/group-by';
 
 export type Auth =
   | { kind: 'key'; tenantId: string; keyId: number; scopes: Scope[] }
@@ -386,11 +387,12 @@ async function decideBatch<P extends AnyObject, Q extends AnyObject, B extends z
   const answers: Answer[] = waiting.map(() => RUN_ALONE);
   const callers = await authenticateMany(deps.db, waiting.map((w) => w.token), deps.tokenSecret, spec.access.module);
   type Caller = Exclude<(typeof callers)[number], AppError>;
-  const tenants = new Map<string, { index: number; caller: Caller }[]>();
+  const admitted: { index: number; caller: Caller }[] = [];
   callers.forEach((caller, index) => {
     if (caller instanceof AppError) answers[index] = caller;
-    else tenants.set(caller.auth.tenantId, [...(tenants.get(caller.auth.tenantId) ?? []), { index, caller }]);
+    else admitted.push({ index, caller });
   });
+  const tenants = groupBy(admitted, ({ caller }) => caller.auth.tenantId);
   for (const [tenantId, group] of tenants) {
     try {
       const decided = await deps.db.transaction(async (tx) => {

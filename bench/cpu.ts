@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { groupBy } from '../lib/group-by';
 
 const TICKS_PER_S = 100;
 
@@ -23,8 +24,7 @@ function statOf(pid: number): Stat | undefined {
  */
 export function treeCpuSeconds(rootPid: number): number {
   const stats = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map((d) => statOf(Number(d))).filter((s): s is Stat => s !== undefined);
-  const children = new Map<number, Stat[]>();
-  for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
+  const children = groupBy(stats, (s) => s.ppid);
   let ticks = 0;
   const stack = stats.filter((s) => s.pid === rootPid);
   for (let s = stack.pop(); s; s = stack.pop()) {

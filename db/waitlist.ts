@@ -8,6 +8,7 @@ import { queueEmails } from './mail';
 import { emit } from './outbox';
 import { getModule } from './platform';
 import { unknownCustomer, type CustomerInput } from './customers';
+import { groupBy } from '../lib/group-by';
 
 export const WAITLIST_STATUSES = ['waiting', 'notified', 'purchased', 'expired', 'cancelled'] as const;
 export type WaitlistStatus = (typeof WAITLIST_STATUSES)[number];
@@ -231,7 +232,7 @@ export async function joinWaitlistBatch(tx: Tx, tenantId: string, inputs: BatchJ
     col((r) => r.input.autoPurchase?.maxPriceMinor ?? null), col((r) => r.input.autoPurchase?.paymentMethod ?? null), tenantId,
   ]);
 
-  const joined = new Map<number, { n: number; entry: WaitlistEntryRow; waitingBefore: number; behind: number }[]>();
+  const joined: { n: number; entry: WaitlistEntryRow; waitingBefore: number; behind: number }[] = [];
   for (const { n, duplicate, customer_known: customerKnown, waiting_before: waitingBefore, behind, ...row } of written) {
     const { customer } = inputs[n];
     if (duplicate) outcomes[n] = conflict('already_on_waitlist', 'This customer is already on the waitlist for this ticket type');
@@ -239,11 +240,11 @@ export async function joinWaitlistBatch(tx: Tx, tenantId: string, inputs: BatchJ
     else if (row.id === null) throw new Error('a concurrent join took the place of a join in this batch');
     else {
       const entry = row as WaitlistEntryRow;
-      joined.set(entry.ticket_type_id, [...(joined.get(entry.ticket_type_id) ?? []), { n, entry, waitingBefore, behind }]);
+      joined.push({ n, entry, waitingBefore, behind });
     }
   }
   // The statement saw neither its own entries nor their count: both are added here, per ticket type.
-  for (const queue of joined.values()) {
+  for (const queue of groupBy(joined, (j) => j.entry.ticket_type_id).values()) {
     queue.sort((a, b) => a.entry.priority - b.entry.priority || a.entry.id - b.entry.id);
     for (const [k, w] of queue.entries()) {
       outcomes[w.n] = {

@@ -2,6 +2,7 @@ import type { ClientBase } from 'pg';
 import { discardPlans, msUntilReplan, type Db } from '../db/connection';
 import { applyScans, applyScansAutocommit, COUNTER_SHARDS, type AlertRow, type ScanInput, type ScanOutcome } from '../db/checkin';
 import type { Logger } from '../lib/logger';
+import { groupBy } from '../lib/group-by';
 
 export interface BatcherOptions {
   /** Most scans committed together. */
@@ -121,9 +122,7 @@ export class ScanBatcher {
   }
 
   private async commit(batch: Pending[], shard: number): Promise<void> {
-    const byTenant = new Map<string, Pending[]>();
-    for (const p of batch) byTenant.set(p.tenantId, [...(byTenant.get(p.tenantId) ?? []), p]);
-    for (const [tenantId, items] of byTenant) await this.commitTenant(tenantId, items, shard);
+    for (const [tenantId, items] of groupBy(batch, (p) => p.tenantId)) await this.commitTenant(tenantId, items, shard);
   }
 
   /**

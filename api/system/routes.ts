@@ -2,6 +2,7 @@ import { z } from 'zod';
 import client from 'prom-client';
 import type { RouterDeps } from '../deps';
 import { definePublicRoute } from '../route';
+import { groupBy } from '../../lib/group-by';
 
 export const metricsRegistry = new client.Registry();
 client.collectDefaultMetrics({ register: metricsRegistry });
@@ -79,16 +80,11 @@ const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCo
 
 /** A self-contained reference page (no CDN: the docs must work offline), grouped by tag. */
 function renderDocs(doc: OpenApiDoc): string {
-  const byTag = new Map<string, string[]>();
-  for (const [path, ops] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(ops)) {
-      const tag = op.tags?.[0] ?? 'Other';
-      const auth = op.security?.length ? 'API key' : 'public';
-      const row = `<tr><td class="m ${method}">${method.toUpperCase()}</td><td><code>${escape(path)}</code></td><td>${escape(op.summary ?? '')}</td><td>${auth}</td></tr>`;
-      byTag.set(tag, [...(byTag.get(tag) ?? []), row]);
-    }
-  }
-  const sections = [...byTag].map(([tag, rows]) => `<h2>${escape(tag)}</h2><table>${rows.join('')}</table>`).join('');
+  const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+  const byTag = groupBy(operations, ({ op }) => op.tags?.[0] ?? 'Other');
+  const row = ({ path, method, op }: (typeof operations)[number]): string =>
+    `<tr><td class="m ${method}">${method.toUpperCase()}</td><td><code>${escape(path)}</code></td><td>${escape(op.summary ?? '')}</td><td>${op.security?.length ? 'API key' : 'public'}</td></tr>`;
+  const sections = [...byTag].map(([tag, ops]) => `<h2>${escape(tag)}</h2><table>${ops.map(row).join('')}</table>`).join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(doc.info.title)}</title>
 <style>body{font:15px system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;width:100%}td{border-bottom:1px solid #eee;padding:.35em .5em;vertical-align:top}
