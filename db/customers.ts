@@ -8,6 +8,9 @@ export interface CustomerRow {
 
 export interface CustomerInput { email: string; name: string; phone?: string | null; external_ref?: string | null }
 
+/** Whom a request acts for: an existing customer (`known`: a token's own, not checked again), or one created or updated by e-mail. */
+export type CustomerRef = { id: number; known: boolean } | { upsert: CustomerInput };
+
 export const unknownCustomer = (): AppError => unprocessable('unknown_customer', 'The customer does not exist');
 
 /** Creates the customer, or updates the one with this e-mail: tenant systems sync customers repeatedly. */

@@ -7,7 +7,7 @@ import { getEvent, syncSoldOutStatus, type EventRow, type TicketTypeRow } from '
 import { queueEmails } from './mail';
 import { emit } from './outbox';
 import { getModule } from './platform';
-import { unknownCustomer, type CustomerInput } from './customers';
+import { unknownCustomer, type CustomerInput, type CustomerRef } from './customers';
 import { groupBy } from '../lib/group-by';
 
 export const WAITLIST_STATUSES = ['waiting', 'notified', 'purchased', 'expired', 'cancelled'] as const;
@@ -122,10 +122,7 @@ export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): 
   return { entry, place: behind < POSITION_SCAN_LIMIT ? placeFrom(waitingBefore + 1, behind) : await entryPosition(tx, entry) };
 }
 
-export interface BatchJoin extends Omit<JoinInput, 'customerId'> {
-  /** An existing customer (`known`: a token's own, not checked again) or one created or updated by e-mail. */
-  customer: { id: number; known: boolean } | { upsert: CustomerInput };
-}
+export interface BatchJoin extends Omit<JoinInput, 'customerId'> { customer: CustomerRef }
 
 /** A join's outcome in a batch: its entry, a refusal of which nothing was written, or undefined: decide it alone. */
 export type BatchJoinOutcome = { entry: WaitlistEntryRow; place: QueuePlace } | AppError | undefined;

@@ -2,7 +2,7 @@ import { type z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Tx } from '../../db/connection';
 import { withTenant } from '../../db/connection';
-import { getCustomer, unknownCustomer, upsertCustomer, type CustomerInput } from '../../db/customers';
+import { getCustomer, unknownCustomer, upsertCustomer, type CustomerRef } from '../../db/customers';
 import { closeOrder, getOrder, getOrderItems, listOrders, placeOrder, recordPaymentAttempt, type OrderRow, type PaymentProviderName } from '../../db/orders';
 import { bookCredit } from '../../db/store-credit';
 import { listTickets } from '../../db/tickets';
@@ -43,24 +43,21 @@ async function loadOwnOrder(tx: Tx, auth: Auth, id: number): Promise<OrderRow> {
 }
 
 /** The customer a call acts for: a token's own, or (for a tenant key) exactly one of `customer_id` or `customer`. */
-/** Whom a request acts for: the token's own customer, an existing customer by id, or one created or updated by e-mail. */
-export type CustomerRef = { id: number; fromToken: boolean } | { upsert: CustomerInput };
-
 export function customerRef(auth: Auth, body: Pick<CreateOrderBody, 'customer_id' | 'customer'>): CustomerRef {
   if (auth.kind === 'customer') {
     if (body.customer_id !== undefined || body.customer) throw unprocessable('customer_fixed_by_token', 'A customer token acts for its own customer');
-    return { id: auth.customerId, fromToken: true };
+    return { id: auth.customerId, known: true };
   }
   if ((body.customer_id === undefined) === (body.customer === undefined)) {
     throw new AppError(400, 'validation_failed', 'Give exactly one of customer_id or customer', { errors: [{ path: 'body.customer_id', message: 'give exactly one of customer_id or customer', code: 'custom' }] });
   }
-  return body.customer ? { upsert: body.customer } : { id: body.customer_id as number, fromToken: false };
+  return body.customer ? { upsert: body.customer } : { id: body.customer_id as number, known: false };
 }
 
 export async function resolveCustomer(tx: Tx, auth: Auth, body: Pick<CreateOrderBody, 'customer_id' | 'customer'>): Promise<number> {
   const ref = customerRef(auth, body);
   if ('upsert' in ref) return (await upsertCustomer(tx, auth.tenantId, ref.upsert)).row.id;
-  if (!ref.fromToken && !(await getCustomer(tx, ref.id))) throw unknownCustomer();
+  if (!ref.known && !(await getCustomer(tx, ref.id))) throw unknownCustomer();
   return ref.id;
 }
 

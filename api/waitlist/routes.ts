@@ -74,13 +74,10 @@ export function waitlistRoutes(deps: RouterDeps): void {
     // A sell-out's joins arrive together: decided in batches, they share a transaction and statements.
     batch: {
       maxBatch: 64, maxInFlight: 1,
-      prepare: ({ auth, body }): BatchJoin => {
-        const ref = customerRef(auth, body);
-        return {
-          eventId: body.event_id, ticketTypeId: body.ticket_type_id, quantity: body.quantity, autoPurchase: autoPurchaseOf(body),
-          customer: 'upsert' in ref ? ref : { id: ref.id, known: ref.fromToken },
-        };
-      },
+      prepare: ({ auth, body }): BatchJoin => ({
+        eventId: body.event_id, ticketTypeId: body.ticket_type_id, quantity: body.quantity, autoPurchase: autoPurchaseOf(body),
+        customer: customerRef(auth, body),
+      }),
       run: async (tx, tenantId, joins) => Promise.all((await joinWaitlistBatch(tx, tenantId, joins)).map(async (o) => (
         o === undefined ? RUN_ALONE : o instanceof AppError ? o : joined(await toEntry(tx, o.entry, o.place))))),
     },
