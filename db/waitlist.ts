@@ -54,6 +54,16 @@ export async function configureEventWaitlist(tx: Tx, tenantId: string, eventId: 
 /** Past this many entries on one side of an entry, its place is counted from the other side. */
 const POSITION_SCAN_LIMIT = 1000;
 
+/**
+ * What a new entry's place needs, read in the statement that inserts `e`: the waiting count and the
+ * entries behind it, both from the statement's snapshot, so neither holds the new entries yet.
+ */
+const PLACE_COLUMNS = (e: string): string => `
+  (select coalesce(sum(c.waiting), 0)::int from waitlist_counts c where c.ticket_type_id = ${e}.ticket_type_id) as waiting_before,
+  (select count(*)::int from (select 1 from waitlist_entries x
+    where x.event_id = ${e}.event_id and x.ticket_type_id = ${e}.ticket_type_id and x.status = 'waiting' and (x.priority, x.id) > (${e}.priority, ${e}.id)
+    limit ${POSITION_SCAN_LIMIT}) b) as behind`;
+
 export interface JoinInput {
   eventId: number; ticketTypeId: number; customerId: number; quantity: number;
   autoPurchase?: { maxPriceMinor: number; paymentMethod: string };
@@ -107,15 +117,11 @@ export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): 
     priority: queuePriority(settings.mode, settings.seed, found.id),
     auto_purchase_max_minor: input.autoPurchase?.maxPriceMinor ?? null, auto_purchase_payment_method: input.autoPurchase?.paymentMethod ?? null,
   }).onConflict(tx.raw("(tenant_id, ticket_type_id, customer_id) where status in ('waiting', 'notified')")).ignore().returning('*');
-  // The statement's snapshot holds neither the new entry nor its count: both are added here.
+  // The new entry and its count are added to what the statement saw.
   const { sql, bindings } = insert.toSQL().toNative();
   const [row] = await prepared<WaitlistEntryRow & { waiting_before: number; behind: number }>(connection, 'usher_waitlist_join_insert', `
     with entry as (${sql})
-    select entry.*,
-      (select coalesce(sum(c.waiting), 0)::int from waitlist_counts c where c.ticket_type_id = entry.ticket_type_id) as waiting_before,
-      (select count(*)::int from (select 1 from waitlist_entries e
-        where e.event_id = entry.event_id and e.ticket_type_id = entry.ticket_type_id and e.status = 'waiting' and (e.priority, e.id) > (entry.priority, entry.id)
-        limit ${POSITION_SCAN_LIMIT}) b) as behind
+    select entry.*, ${PLACE_COLUMNS('entry')}
     from entry`, [...bindings]);
   if (!row) throw conflict('already_on_waitlist', 'This customer is already on the waitlist for this ticket type');
   const { waiting_before: waitingBefore, behind, ...entry } = row;
@@ -176,11 +182,7 @@ const JOIN_BATCH_WRITE = `
     returning *
   )
   select i.n, i.n in (select n from duplicate) as duplicate, exists (select 1 from known k where k.n = i.n) as customer_known,
-    (select coalesce(sum(c.waiting), 0)::int from waitlist_counts c where c.ticket_type_id = i.ticket_type_id) as waiting_before,
-    (select count(*)::int from (select 1 from waitlist_entries x
-      where x.event_id = e.event_id and x.ticket_type_id = e.ticket_type_id and x.status = 'waiting' and (x.priority, x.id) > (e.priority, e.id)
-      limit ${POSITION_SCAN_LIMIT}) b) as behind,
-    e.*
+    ${PLACE_COLUMNS('e')}, e.*
   from input i left join entry e on e.id = i.id`;
 
 /** A batch row: the entry's columns are null where nothing was inserted. */
