@@ -384,29 +384,30 @@ export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], s
 export async function applyScansAutocommit(connection: ClientBase, tenantId: string, input: ScanInput[], shard: number): Promise<BatchResult | undefined> {
   const scans = uniqueScans(input);
   const col = <T>(f: (s: ScanInput) => T): T[] => scans.map(f);
-  let read: BatchRead & { written: WrittenScan[] };
+  const [read] = await unlessRerun(prepared<BatchRead & { written: WrittenScan[] }>(connection, 'usher_checkin_fast', FAST_BATCH, [
+    col((s) => s.scanId), col((s) => s.code), col((s) => s.gateId), col((s) => s.eventId), col((s) => s.deviceId),
+    col((s) => s.direction), col((s) => s.source), col((s) => s.scannedAt.toISOString()), ...batchParams(tenantId, shard),
+  ])) ?? [];
+  if (!read) return undefined;
+  const plan = planBatch(scans, read);
+  const written = new Map(read.written.map((w) => [w.scan_id, w]));
+  if (!written.size && plan.parts[0].length) {
+    const rows = plan.alertFree ? await unlessRerun(writeScans(connection, tenantId, plan.parts[0], shard, true)) : undefined;
+    if (!rows) return undefined;
+    for (const w of rows) written.set(w.scan_id, w);
+  }
+  await readRaced(connection, tenantId, plan, written);
+  return { outcomes: decide(input, plan, written).outcomes, alerts: [] };
+}
+
+/** A statement's rows, or undefined when it rolled back for its batch to be decided in a transaction. */
+async function unlessRerun<T>(statement: Promise<T>): Promise<T | undefined> {
   try {
-    [read] = await prepared<BatchRead & { written: WrittenScan[] }>(connection, 'usher_checkin_fast', FAST_BATCH, [
-      col((s) => s.scanId), col((s) => s.code), col((s) => s.gateId), col((s) => s.eventId), col((s) => s.deviceId),
-      col((s) => s.direction), col((s) => s.source), col((s) => s.scannedAt.toISOString()), ...batchParams(tenantId, shard),
-    ]);
+    return await statement;
   } catch (err) {
     if ((err as { code?: string }).code === SCAN_BATCH_RERUN) return undefined;
     throw err;
   }
-  const plan = planBatch(scans, read);
-  const written = new Map(read.written.map((w) => [w.scan_id, w]));
-  if (!written.size && plan.parts[0].length) {
-    if (!plan.alertFree) return undefined;
-    try {
-      for (const w of await writeScans(connection, tenantId, plan.parts[0], shard, true)) written.set(w.scan_id, w);
-    } catch (err) {
-      if ((err as { code?: string }).code === SCAN_BATCH_RERUN) return undefined;
-      throw err;
-    }
-  }
-  await readRaced(connection, tenantId, plan, written);
-  return { outcomes: decide(input, plan, written).outcomes, alerts: [] };
 }
 
 /** The parameters after a batch's scans: tenant, counter shard, billing period, price per scan, now. */
