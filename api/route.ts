@@ -297,10 +297,11 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
     },
   });
 
+  const idempotencyKeyOf = (ctx: Koa.Context): string => (spec.idempotent ? ctx.get('idempotency-key') : '');
   const alone = async (ctx: Koa.Context): Promise<void> => {
     const token = bearer(ctx);
     const after: (() => Promise<void>)[] = [];
-    const idempotencyKey = spec.idempotent ? ctx.get('idempotency-key') : '';
+    const idempotencyKey = idempotencyKeyOf(ctx);
 
     const outcome = await deps.db.transaction(async (tx) => {
       const { auth, moduleRow } = await authenticate(tx, token, deps.tokenSecret, spec.access.module);
@@ -341,7 +342,7 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
   const { batch } = spec;
   const batcher = new GroupCommit<Waiting, Answer>((items) => decideBatch(deps, spec, batch, items), batch);
   deps.router[spec.method](toKoaPath(spec.path), async (ctx) => {
-    const answer = await batcher.submit({ ctx, token: bearer(ctx), idempotencyKey: spec.idempotent ? ctx.get('idempotency-key') : '' });
+    const answer = await batcher.submit({ ctx, token: bearer(ctx), idempotencyKey: idempotencyKeyOf(ctx) });
     if (answer === RUN_ALONE) return alone(ctx);
     if (answer instanceof AppError) throw answer;
     respond(ctx, answer.status, answer.body, answer.headers);
@@ -387,12 +388,12 @@ async function decideBatch<P extends AnyObject, Q extends AnyObject, B extends z
   const answers: Answer[] = waiting.map(() => RUN_ALONE);
   const callers = await authenticateMany(deps.db, waiting.map((w) => w.token), deps.tokenSecret, spec.access.module);
   type Caller = Exclude<(typeof callers)[number], AppError>;
-  const admitted: { index: number; caller: Caller }[] = [];
+  const authenticated: { index: number; caller: Caller }[] = [];
   callers.forEach((caller, index) => {
     if (caller instanceof AppError) answers[index] = caller;
-    else admitted.push({ index, caller });
+    else authenticated.push({ index, caller });
   });
-  const tenants = groupBy(admitted, ({ caller }) => caller.auth.tenantId);
+  const tenants = groupBy(authenticated, ({ caller }) => caller.auth.tenantId);
   for (const [tenantId, group] of tenants) {
     try {
       const decided = await deps.db.transaction(async (tx) => {
