@@ -16,7 +16,7 @@ import { createApiKey, createTenant } from '../db/tenants';
 import { loadConfig } from '../lib/config';
 import { startPostgres } from '../scripts/stack/postgres';
 import { startTemporal } from '../scripts/stack/temporal';
-import { describeExit, freePort, spawnManaged, waitFor, WaitAborted, type ManagedProcess } from '../scripts/stack/toolchain';
+import { describeExit, freePort, procStat, spawnManaged, waitFor, WaitAborted, type ManagedProcess } from '../scripts/stack/toolchain';
 import { startSmtpReceiver } from '../test/helpers/smtp';
 import { treeCpuSeconds } from './cpu';
 
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
 
     // Postgres runs embedded or not: its backends' parent is the server, whichever it is.
     const { rows: [{ pid: backend }] } = await owner.raw<{ rows: { pid: number }[] }>('select pg_backend_pid() as pid');
-    const postgresPid = Number(fs.readFileSync(`/proc/${backend}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    const postgresPid = procStat(backend)?.ppid as number;
     const cpu = () => ({
       api: treeCpuSeconds(api.child.pid as number), worker: treeCpuSeconds(worker.child.pid as number), postgres: treeCpuSeconds(postgresPid),
       temporal: temporal.pid ? treeCpuSeconds(temporal.pid) : 0, bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,

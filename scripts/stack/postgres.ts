@@ -15,6 +15,7 @@ import {
   errorText,
   isPidAlive,
   onExit,
+  procStat,
   onShutdown,
   waitFor,
 } from './toolchain';
@@ -264,7 +265,7 @@ async function clearStalePostmaster(dataDir: string, log: Log): Promise<void> {
     return;
   }
   // Still running. Orphaned by a killed run (re-parented to init)? Then it is ours to stop.
-  const ppid = parentPid(pid);
+  const ppid = procStat(pid)?.ppid;
   if (ppid !== 1) {
     throw new Error(`postgres: ${dataDir} is in use by postgres pid ${pid} (parent pid ${ppid ?? 'unknown'}); stop that first`);
   }
@@ -283,12 +284,3 @@ function isPostmasterOf(pid: number, dataDir: string): boolean {
   }
 }
 
-function parentPid(pid: number): number | undefined {
-  try {
-    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}

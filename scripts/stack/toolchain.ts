@@ -294,6 +294,22 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * A process's parent and CPU clock ticks (utime + stime, and cutime + cstime of the children it
+ * reaped) from /proc/<pid>/stat; undefined when it is gone or this is not Linux.
+ */
+export function procStat(pid: number): { ppid: number; ticks: number } | undefined {
+  try {
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so fields count from the last ')'.
+    const text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+    return { ppid: Number(fields[1]), ticks: utime + stime + cutime + cstime };
+  } catch {
+    return undefined;
+  }
+}
+
 export function isPidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
