@@ -477,36 +477,57 @@ export interface GateCount { gate_id: number; name: string; capacity_limit: numb
 export interface EventCounts {
   event_id: number; capacity: number; sold: number; inside: number; admitted: number;
   gates: GateCount[];
+  /** Successful entries per minute scanned, re-entries included, over the last PER_MINUTE_WINDOW minutes. */
+  per_minute: { minute: Date; count: number }[];
+}
+
+/** How far back `EventCounts.per_minute` goes: the live rate graph's span. */
+export const PER_MINUTE_WINDOW = 30;
+
+/**
+ * Who is in: totals and per gate (by the gate of the latest entry), admissions per minute, the
+ * event's capacity and tickets sold, from the counters the scan batches keep, in one statement: the
+ * live dashboard reads this many times a second under load. `sold` may come from the caller's
+ * cache: it changes with sales, not with scans.
+ */
+export async function eventCounts(tx: Tx, eventId: number, known: { sold?: number } = {}): Promise<EventCounts | undefined> {
+  const [row] = await rows<Omit<EventCounts, 'per_minute'> & { per_minute: { minute: string; count: number }[] }>(tx, `
+    with c as (
+      select gate_id, sum(entries) - sum(exits) as inside, sum(admissions) as admitted from checkin_counters where event_id = ? group by gate_id
+    )
+    select e.id::int as event_id, e.capacity,
+      coalesce(?::int, (select count(*)::int from tickets where event_id = e.id and status = 'valid')) as sold,
+      coalesce((select sum(inside) from c), 0)::int as inside, coalesce((select sum(admitted) from c), 0)::int as admitted,
+      coalesce((select json_agg(g order by g.gate_id) from (
+        select g.id::int as gate_id, g.name, g.capacity_limit, g.status, g.is_vip, coalesce(c.inside, 0)::int as inside, coalesce(c.admitted, 0)::int as admitted
+        from checkin_gates g left join c on c.gate_id = g.id where g.event_id = e.id) g), '[]') as gates,
+      coalesce((select json_agg(m order by m.minute) from (
+        select minute, sum(entries)::int as count from checkin_counters
+        where event_id = e.id and minute > now() - make_interval(mins => ?) and entries > 0 group by minute) m), '[]') as per_minute
+    from events e where e.id = ?`, [eventId, known.sold ?? null, PER_MINUTE_WINDOW, eventId]);
+  return row && { ...row, per_minute: row.per_minute.map((m) => ({ minute: new Date(m.minute), count: m.count })) };
+}
+
+/** The capacity scopes of an event: the event itself (gate 0) and each gate with its limit. */
+function capacityScopes(counts: EventCounts): { gateId: number; count: number; capacity: number | null; name: string; reached: number[] }[] {
+  return [{ gateId: 0, count: counts.inside, capacity: counts.capacity, name: 'the event' },
+    ...counts.gates.map((g) => ({ gateId: g.gate_id, count: g.inside, capacity: g.capacity_limit, name: `gate ${g.name}` }))]
+    .map((scope) => ({ ...scope, reached: levelsReached(scope.count, scope.capacity) }));
 }
 
 /**
- * Who is in: totals and per gate (by the gate of the latest entry), with the event's capacity and
- * tickets sold, from the counters the scan batches keep. `sold` may come from the caller's cache:
- * it changes with sales, not with scans.
+ * The capacity levels reached in each scope, as one comparable key: while it stays the same, a
+ * `checkCapacity` by this process would change nothing it has not already seen.
  */
-export async function eventCounts(tx: Tx, eventId: number, known: { sold?: number } = {}): Promise<EventCounts | undefined> {
-  const event = await tx('events').where({ id: eventId }).first('id', 'capacity');
-  if (!event) return undefined;
-  const sold = known.sold ?? (await rows<{ sold: number }>(tx, "select count(*)::int as sold from tickets where event_id = ? and status = 'valid'", [eventId]))[0].sold;
-  const [totals] = await rows<{ inside: number; admitted: number }>(tx,
-    'select coalesce(sum(entries) - sum(exits), 0)::int as inside, coalesce(sum(admissions), 0)::int as admitted from checkin_counters where event_id = ?', [eventId]);
-  const gates = await rows<GateCount>(tx, `
-    select g.id::int as gate_id, g.name, g.capacity_limit, g.status, g.is_vip,
-      coalesce(sum(c.entries) - sum(c.exits), 0)::int as inside, coalesce(sum(c.admissions), 0)::int as admitted
-    from checkin_gates g left join checkin_counters c on c.event_id = g.event_id and c.gate_id = g.id
-    where g.event_id = ? group by g.id order by g.id`, [eventId]);
-  return { event_id: eventId, capacity: event.capacity, sold, inside: totals.inside, admitted: totals.admitted, gates };
-}
+export const capacityLevelsKey = (counts: EventCounts): string =>
+  capacityScopes(counts).map((s) => `${s.gateId}:${s.reached.join(',')}`).join(';');
 
 /** Fires capacity alerts for each level newly crossed (event and each gate) and re-arms levels fallen below. */
 export async function checkCapacity(tx: Tx, tenantId: string, counts: EventCounts): Promise<AlertRow[]> {
-  const scopes = [{ gateId: 0, count: counts.inside, capacity: counts.capacity, name: 'the event' },
-    ...counts.gates.map((g) => ({ gateId: g.gate_id, count: g.inside, capacity: g.capacity_limit, name: `gate ${g.name}` }))];
   const newAlerts: NewAlert[] = [];
-  for (const scope of scopes) {
-    const reached = levelsReached(scope.count, scope.capacity);
-    await tx.raw('update checkin_alert_levels set above = false where event_id = ? and gate_id = ? and above and not (level = any(?))', [counts.event_id, scope.gateId, reached]);
-    for (const level of reached) {
+  for (const scope of capacityScopes(counts)) {
+    await tx.raw('update checkin_alert_levels set above = false where event_id = ? and gate_id = ? and above and not (level = any(?))', [counts.event_id, scope.gateId, scope.reached]);
+    for (const level of scope.reached) {
       const flipped = await rows<{ level: number }>(tx, `
         insert into checkin_alert_levels as l (tenant_id, event_id, gate_id, level, above) values (?, ?, ?, ?, true)
         on conflict (tenant_id, event_id, gate_id, level) do update set above = true where not l.above returning level`,
@@ -547,14 +568,6 @@ export function tenantOfDeviceToken(token: string): string | undefined {
 
 export async function deviceByToken(tx: Tx, token: string): Promise<DeviceRow | undefined> {
   return tx('checkin_devices').where({ token_hash: hashDeviceToken(token) }).first();
-}
-
-/** Entry admissions per minute of scan time, for the rate graph and the rate. */
-export async function admissionsPerMinute(tx: Tx, eventId: number, sinceMinutes: number): Promise<{ minute: Date; count: number }[]> {
-  return rows<{ minute: Date; count: number }>(tx, `
-    select minute, sum(entries)::int as count from checkin_counters
-    where event_id = ? and minute > now() - make_interval(mins => ?) and entries > 0
-    group by 1 order by 1`, [eventId, sinceMinutes]);
 }
 
 /** One snapshot per event (gate null) and gate per minute, however many realtime processes write it. */

@@ -1,7 +1,7 @@
 import type uWS from 'uWebSockets.js';
 import { withTenant, type Db } from '../db/connection';
 import {
-  admissionsPerMinute, checkCapacity, eventCounts, snapshotCapacity, toAlertPayload, type AlertRow, type EventCounts, type ScanOutcome,
+  capacityLevelsKey, checkCapacity, eventCounts, snapshotCapacity, toAlertPayload, type AlertRow, type EventCounts, type ScanOutcome,
 } from '../db/checkin';
 import { ratePerMinute } from '../domain/checkin/verdict';
 import type { Logger } from '../lib/logger';
@@ -17,6 +17,8 @@ interface Tracked {
   notBefore: number;
   /** Tickets sold, re-counted every SOLD_TTL_MS: sales change it, scans do not. */
   sold?: { count: number; at: number };
+  /** The capacity levels last checked (`capacityLevelsKey`): unchanged, a refresh writes nothing. */
+  levelsChecked?: string;
 }
 
 const SOLD_TTL_MS = 10_000;
@@ -30,11 +32,11 @@ export interface LiveOptions {
 
 const pct = (n: number, of: number | null): number | null => (of ? Math.round((n / of) * 1000) / 10 : null);
 
-export function toLiveCounts(c: EventCounts, perMinute: { minute: Date; count: number }[], now: Date): LiveCounts {
+export function toLiveCounts(c: EventCounts, now: Date): LiveCounts {
   return {
     type: 'counts', event_id: c.event_id, capacity: c.capacity, sold: c.sold, inside: c.inside, admitted: c.admitted,
-    capacity_pct: pct(c.inside, c.capacity) ?? 0, rate_per_minute: ratePerMinute(perMinute, now),
-    per_minute: perMinute.map((m) => ({ minute: new Date(m.minute).toISOString(), count: m.count })),
+    capacity_pct: pct(c.inside, c.capacity) ?? 0, rate_per_minute: ratePerMinute(c.per_minute, now),
+    per_minute: c.per_minute.map((m) => ({ minute: new Date(m.minute).toISOString(), count: m.count })),
     gates: c.gates.map((g) => ({ ...g, capacity_pct: pct(g.inside, g.capacity_limit) })), at: now.toISOString(),
   };
 }
@@ -50,7 +52,8 @@ export class LiveHub {
   private timer: NodeJS.Timeout;
 
   constructor(private readonly app: uWS.TemplatedApp, private readonly db: Db, private readonly logger: Logger, private readonly opts: LiveOptions) {
-    this.timer = setInterval(() => this.tick(), Math.min(opts.refreshMs, 1000));
+    // A quarter of refreshMs: due refreshes start at most that late.
+    this.timer = setInterval(() => this.tick(), Math.min(opts.refreshMs, 1000) / 4);
   }
 
   stop(): void {
@@ -76,7 +79,9 @@ export class LiveHub {
       }
       if (o.verdict === 'success') {
         t.dirty = true;
-        this.schedule(t, this.opts.coalesceMs);
+        // Watched, the counts follow within coalesceMs; unwatched, `tick` refreshes them (capacity
+        // alerts, snapshots) every refreshMs, which spares Postgres a refresh per batch.
+        if (this.app.numSubscribers(topic)) this.schedule(t, this.opts.coalesceMs);
       }
     }
     this.publishAlerts(tenantId, alerts);
@@ -128,17 +133,20 @@ export class LiveHub {
     const started = Date.now();
     try {
       const minute = Math.floor(started / 60_000);
-      const { counts, perMinute, alerts } = await withTenant(this.db, t.tenantId, async (tx) => {
+      const { counts, alerts, levels } = await withTenant(this.db, t.tenantId, async (tx) => {
         const cached = t.sold && started - t.sold.at < SOLD_TTL_MS ? t.sold.count : undefined;
         const c = await eventCounts(tx, t.eventId, { sold: cached });
-        if (!c) return { counts: undefined, perMinute: [], alerts: [] };
-        const fired = await checkCapacity(tx, t.tenantId, c);
+        if (!c) return { counts: undefined, alerts: [], levels: undefined };
+        // Only a change in the levels reached can flip one: otherwise this process has checked them already.
+        const key = capacityLevelsKey(c);
+        const fired = key === t.levelsChecked ? [] : await checkCapacity(tx, t.tenantId, c);
         if (t.snapshotMinute !== minute) await snapshotCapacity(tx, t.tenantId, c, new Date(started));
-        return { counts: c, perMinute: await admissionsPerMinute(tx, t.eventId, 30), alerts: fired };
+        return { counts: c, alerts: fired, levels: key };
       });
       t.snapshotMinute = minute;
+      t.levelsChecked = levels;
       if (counts && (!t.sold || started - t.sold.at >= SOLD_TTL_MS)) t.sold = { count: counts.sold, at: started };
-      if (counts) this.app.publish(liveTopic(t.tenantId, t.eventId), JSON.stringify(toLiveCounts(counts, perMinute, new Date())));
+      if (counts) this.app.publish(liveTopic(t.tenantId, t.eventId), JSON.stringify(toLiveCounts(counts, new Date())));
       this.publishAlerts(t.tenantId, alerts);
     } catch (err) {
       this.logger.error({ err, eventId: t.eventId }, 'live refresh failed');
@@ -147,7 +155,7 @@ export class LiveHub {
       t.lastRefresh = Date.now();
       t.notBefore = t.lastRefresh + Math.min(1000, Math.max(this.opts.coalesceMs, (t.lastRefresh - started) * 4));
       this.logger.debug({ eventId: t.eventId, ms: t.lastRefresh - started }, 'live counts refreshed');
-      if (t.dirty) this.schedule(t, 0);
+      if (t.dirty && this.app.numSubscribers(liveTopic(t.tenantId, t.eventId))) this.schedule(t, 0);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Tx } from '../../db/connection';
 import {
-  admissionsPerMinute, applyScans, eventCounts, eventStats, gateScanStats, getDevice, getGate, insertGate, listDevices, listGates,
+  applyScans, eventCounts, eventStats, gateScanStats, getDevice, getGate, insertGate, listDevices, listGates,
   lookupTicket, manifestPage, meterExtraDevice, presenceOf, scansOfTicket, searchTickets, updateGate, upsertDevice,
   type DeviceRow, type GateRow, type LookupRow, type ScanInput,
 } from '../../db/checkin';
@@ -303,7 +303,7 @@ export function checkinRoutes(deps: RouterDeps): void {
     handler: async ({ tx, params }) => {
       const counts = await eventCounts(tx, params.id);
       if (!counts) throw notFound('Event');
-      const live = toLiveCounts(counts, await admissionsPerMinute(tx, params.id, 5), new Date());
+      const live = toLiveCounts(counts, new Date());
       return { body: { event_id: live.event_id, capacity: live.capacity, sold: live.sold, inside: live.inside, admitted: live.admitted,
         capacity_pct: live.capacity_pct, rate_per_minute: live.rate_per_minute, gates: live.gates } };
     },

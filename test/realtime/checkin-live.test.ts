@@ -69,6 +69,26 @@ describe('live dashboard socket and alerts', () => {
     live.close();
   });
 
+  it('fires capacity alerts with no dashboard open, and again after the count fell below a level and crossed it anew', async () => {
+    const f = await createOnSaleEvent(t, { inventory: 5, capacity: 5 });
+    await t.api.patch(`/api/events/${f.eventId}`, { allow_reentry: true });
+    const gate = await createGate(t, f.eventId, { name: 'Door' });
+    const device = await registerDevice(t, f.eventId, gate.id);
+    const tickets = await seedTickets(h.owner, t.tenantId, f, 4);
+    const sock = await ScannerSocket.connect(`${rt.url}/api/checkin/scanner?token=${device.token}`);
+    const eightyPct = async () => (await h.owner('checkin_alerts').where({ event_id: f.eventId, kind: 'capacity' })).filter((a) => a.payload.level === 80);
+
+    for (const [i, tk] of tickets.entries()) expect((await sock.scan({ scan_id: `cap-in-${i}`, code: tk.code })).verdict).toBe('success');
+    await eventually(async () => (await eightyPct()).length === 1, { what: 'the 80% alert' });
+
+    // 3 of 5 inside: the level re-arms once a refresh sees it; back to 4 fires it a second time.
+    expect((await sock.scan({ scan_id: 'cap-out', code: tickets[0].code, direction: 'exit' })).verdict).toBe('success');
+    await eventually(async () => (await h.owner('checkin_alert_levels').where({ event_id: f.eventId, gate_id: 0, level: 80 }).first())?.above === false, { what: 're-armed' });
+    expect((await sock.scan({ scan_id: 'cap-back', code: tickets[0].code })).verdict).toBe('success');
+    await eventually(async () => (await eightyPct()).length === 2, { what: 'the second 80% alert' });
+    await sock.close();
+  });
+
   it('raises a device-offline alert when a scanner goes silent, and shows it offline', async () => {
     const f = await createOnSaleEvent(t, { inventory: 1 });
     const gate = await createGate(t, f.eventId);
