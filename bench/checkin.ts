@@ -19,6 +19,7 @@ import type { ScannerServerMessage } from '../realtime/protocol';
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 100_000);
 const CONNECTIONS = 32;
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 64);
+const SINGLE_SCANS = 1000;
 const APP_PASSWORD = 'usher_bench_app_password';
 const root = path.resolve(__dirname, '..');
 
@@ -189,6 +190,23 @@ async function main(): Promise<void> {
       }, 1);
     });
     latencies.sort((a, b) => a - b);
+
+    // ---- light load: one scan at a time, as a gate sees between rushes ----
+    const singleCodes = codes.slice(sustained.length + latencyCodes.length, sustained.length + latencyCodes.length + SINGLE_SCANS);
+    const single: number[] = [];
+    const lone = socks[0];
+    let answered = (): void => undefined;
+    lone.removeAllListeners('message');
+    lone.on('message', () => answered());
+    for (const code of singleCodes) {
+      const t0 = performance.now();
+      await new Promise<void>((resolve) => {
+        answered = resolve;
+        lone.send(JSON.stringify({ type: 'scan', scan_id: `single-${code}`, code, scanned_at: new Date().toISOString() }));
+      });
+      single.push(performance.now() - t0);
+    }
+    single.sort((a, b) => a - b);
     socks.forEach((ws) => ws.close());
     rt.child.kill('SIGTERM');
     await new Promise((r) => rt.child.once('exit', r));
@@ -196,7 +214,7 @@ async function main(): Promise<void> {
     // ---- crash: SIGKILL the realtime process mid-load; every acknowledged success must be in Postgres ----
     const crashRt = await startRealtime();
     const crashSocks = await Promise.all(Array.from({ length: CONNECTIONS }, () => connect(crashRt.url)));
-    const crashCodes = codes.slice(sustained.length + latencyCodes.length);
+    const crashCodes = codes.slice(sustained.length + latencyCodes.length + SINGLE_SCANS);
     // Killed mid-load: once a few thousand verdicts are out, with batches still in flight.
     const crash = await closedLoop(crashSocks, crashCodes, 'crash', (n) => { if (n >= 5000 && crashRt.child.exitCode === null && !crashRt.child.killed) crashRt.child.kill('SIGKILL'); });
     const ackedSuccess = [...crash.acked].filter(([, v]) => v === 'success').map(([id]) => id);
@@ -211,6 +229,7 @@ async function main(): Promise<void> {
       tickets: TICKETS, connections: CONNECTIONS, window_per_connection: WINDOW, cpus: os.cpus().length, uws_native: rt.native && crashRt.native,
       durable_scans_per_s: Math.round(durablePerS), sustained_scans: load.acked.size,
       p50_ms_at_2000: round(percentile(latencies, 50)), p99_ms_at_2000: round(percentile(latencies, 99)), latency_samples: latencies.length,
+      p50_ms_single: round(percentile(single, 50)), p99_ms_single: round(percentile(single, 99)),
       echo_per_s: Math.round(echoPerS), single_commit_per_s: Math.round(singleCommitPerS),
       durable_vs_echo: round(durablePerS / echoPerS, 3), durable_vs_single_commit: round(durablePerS / singleCommitPerS, 1),
       double_admissions: doubles, admissions,
