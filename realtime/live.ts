@@ -10,7 +10,7 @@ import type { LiveAlert, LiveCounts, LiveScan } from './protocol';
 export const liveTopic = (tenantId: string, eventId: number): string => `live/${tenantId}/${eventId}`;
 
 interface Tracked {
-  tenantId: string; eventId: number; dirty: boolean; lastRefresh: number; refreshing: boolean; touchedAt: number; snapshotMinute: number;
+  tenantId: string; eventId: number; topic: string; dirty: boolean; lastRefresh: number; refreshing: boolean; touchedAt: number; snapshotMinute: number;
   /** The one pending refresh: however many batches commit meanwhile, they share it. */
   timer?: NodeJS.Timeout;
   /** No refresh before this: a multiple of the last one's cost, so a busy database is not flooded. */
@@ -72,16 +72,16 @@ export class LiveHub {
       if (o.replayed) continue;
       const t = this.track(tenantId, o.eventId);
       t.touchedAt = Date.now();
-      const topic = liveTopic(tenantId, o.eventId);
-      if (this.app.numSubscribers(topic)) {
+      const watched = this.watched(t);
+      if (watched) {
         const msg: LiveScan = { type: 'scan', scan_id: o.scanId, verdict: o.verdict, gate_id: o.gateId, holder_name: o.ticket?.holder_name ?? null, at: new Date().toISOString() };
-        this.app.publish(topic, JSON.stringify(msg));
+        this.app.publish(t.topic, JSON.stringify(msg));
       }
       if (o.verdict === 'success') {
         t.dirty = true;
         // Watched, the counts follow within coalesceMs; unwatched, `tick` refreshes them (capacity
         // alerts, snapshots) every refreshMs, which spares Postgres a refresh per batch.
-        if (this.app.numSubscribers(topic)) this.schedule(t, this.opts.coalesceMs);
+        if (watched) this.schedule(t, this.opts.coalesceMs);
       }
     }
     this.publishAlerts(tenantId, alerts);
@@ -98,10 +98,14 @@ export class LiveHub {
     const key = liveTopic(tenantId, eventId);
     let t = this.events.get(key);
     if (!t) {
-      t = { tenantId, eventId, dirty: false, lastRefresh: 0, refreshing: false, touchedAt: Date.now(), snapshotMinute: 0, notBefore: 0 };
+      t = { tenantId, eventId, topic: key, dirty: false, lastRefresh: 0, refreshing: false, touchedAt: Date.now(), snapshotMinute: 0, notBefore: 0 };
       this.events.set(key, t);
     }
     return t;
+  }
+
+  private watched(t: Tracked): boolean {
+    return this.app.numSubscribers(t.topic) > 0;
   }
 
   private schedule(t: Tracked, delayMs: number): void {
@@ -115,7 +119,7 @@ export class LiveHub {
   private tick(): void {
     const now = Date.now();
     for (const [key, t] of this.events) {
-      const watched = this.app.numSubscribers(key) > 0;
+      const watched = this.watched(t);
       if (!watched && now - t.touchedAt > 10 * 60_000) {
         this.events.delete(key);
         continue;
@@ -146,7 +150,7 @@ export class LiveHub {
       t.snapshotMinute = minute;
       t.levelsChecked = levels;
       if (counts && (!t.sold || started - t.sold.at >= SOLD_TTL_MS)) t.sold = { count: counts.sold, at: started };
-      if (counts) this.app.publish(liveTopic(t.tenantId, t.eventId), JSON.stringify(toLiveCounts(counts, new Date())));
+      if (counts) this.app.publish(t.topic, JSON.stringify(toLiveCounts(counts, new Date())));
       this.publishAlerts(t.tenantId, alerts);
     } catch (err) {
       this.logger.error({ err, eventId: t.eventId }, 'live refresh failed');
@@ -155,7 +159,7 @@ export class LiveHub {
       t.lastRefresh = Date.now();
       t.notBefore = t.lastRefresh + Math.min(1000, Math.max(this.opts.coalesceMs, (t.lastRefresh - started) * 4));
       this.logger.debug({ eventId: t.eventId, ms: t.lastRefresh - started }, 'live counts refreshed');
-      if (t.dirty && this.app.numSubscribers(liveTopic(t.tenantId, t.eventId))) this.schedule(t, 0);
+      if (t.dirty && this.watched(t)) this.schedule(t, 0);
     }
   }
 }
