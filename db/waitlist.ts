@@ -91,6 +91,8 @@ interface JoinContext {
 
 export interface QueuePlace { position: number | null; waiting: number }
 
+const alreadyOnWaitlist = (): AppError => conflict('already_on_waitlist', 'This customer is already on the waitlist for this ticket type');
+
 function joinRefusal(found: Omit<JoinContext, 'id'> | undefined, ticketTypeId: number): AppError | undefined {
   if (!found) return notFound('Event');
   if (!found.type_ok) return unprocessable('unknown_ticket_type', `Ticket type ${ticketTypeId} does not belong to this event`);
@@ -123,7 +125,7 @@ export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): 
     with entry as (${sql})
     select entry.*, ${PLACE_COLUMNS('entry')}
     from entry`, [...bindings]);
-  if (!row) throw conflict('already_on_waitlist', 'This customer is already on the waitlist for this ticket type');
+  if (!row) throw alreadyOnWaitlist();
   const { waiting_before: waitingBefore, behind, ...entry } = row;
   return { entry, place: behind < POSITION_SCAN_LIMIT ? placeFrom(waitingBefore + 1, behind) : await entryPosition(tx, entry) };
 }
@@ -234,7 +236,7 @@ export async function joinWaitlistBatch(tx: Tx, tenantId: string, inputs: BatchJ
   const joined: { n: number; entry: WaitlistEntryRow; waitingBefore: number; behind: number }[] = [];
   for (const { n, duplicate, customer_known: customerKnown, waiting_before: waitingBefore, behind, ...row } of written) {
     const { customer } = inputs[n];
-    if (duplicate) outcomes[n] = conflict('already_on_waitlist', 'This customer is already on the waitlist for this ticket type');
+    if (duplicate) outcomes[n] = alreadyOnWaitlist();
     else if ('id' in customer && !customer.known && !customerKnown) outcomes[n] = unknownCustomer();
     else if (row.id === null) throw new Error('a concurrent join took the place of a join in this batch');
     else {
