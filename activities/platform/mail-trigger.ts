@@ -17,6 +17,7 @@ export function mailTrigger(mailer: Mailer): Trigger {
     on: ['email.queued'],
     async run(event, { tx }) {
       const emails = await tx('email_outbox').whereIn('id', event.payload.email_ids as number[]).whereNot({ status: 'sent' }).orderBy('id').forUpdate();
+      if (!emails.length) return;
       const sent: number[] = [];
       const failed: number[] = [];
       let firstError: unknown;
