@@ -1,3 +1,4 @@
+import './v8-flags';
 import { createDb } from '../db/connection';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
