@@ -1,9 +1,13 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { withTenant, type Db } from '../../db/connection';
 import { queueEmail } from '../../db/mail';
 import { emit } from '../../db/outbox';
 import { signWebhook } from '../../domain/webhooks/signature';
 import type { Config } from '../../lib/config';
+
+/** How long a delivery row may stay invisible after its workflow started (its transaction has not committed). */
+const DELIVERY_VISIBLE_WITHIN_MS = 60_000;
 
 export interface WebhookActivityDeps {
   db: Db;
@@ -31,7 +35,12 @@ export function createWebhookActivities({ db, config }: WebhookActivityDeps) {
         const endpoint = await tx('webhook_endpoints').where({ id: delivery.endpoint_id }).first();
         return { delivery, endpoint };
       });
-      if (!target) throw ApplicationFailure.nonRetryable('The delivery no longer exists', 'delivery_gone');
+      if (!target) {
+        // The fan-out starts this workflow inside the outbox transaction that inserts the row: a
+        // worker can get here before that commits. Only a row still missing a while later is gone.
+        if (Date.now() - Context.current().info.scheduledTimestampMs < DELIVERY_VISIBLE_WITHIN_MS) throw ApplicationFailure.retryable('The delivery is not visible yet', 'delivery_pending');
+        throw ApplicationFailure.nonRetryable('The delivery no longer exists', 'delivery_gone');
+      }
       const { delivery, endpoint } = target;
       if (delivery.status === 'succeeded') return;
       if (endpoint.status !== 'active') throw ApplicationFailure.nonRetryable('The endpoint is disabled', 'endpoint_disabled');

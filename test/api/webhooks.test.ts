@@ -5,6 +5,9 @@ import { createHarness, eventually, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { recordHistory } from '../helpers/histories';
 import { webhookDeliveryWorkflowId } from '../../workflows/webhooks/contract';
+import { withTenant } from '../../db/connection';
+import { webhookTriggers } from '../../activities/webhooks/triggers';
+import { createLogger } from '../../lib/logger';
 
 interface Received { headers: http.IncomingHttpHeaders; body: string }
 
@@ -79,6 +82,26 @@ describe('tenant webhooks', () => {
       expect(again.status).toBe(202);
       await eventually(async () => receiver.received.length > before, { what: 'the redelivery' });
       expect(receiver.received.at(-1)?.headers['usher-delivery-id']).toBe(String(first.id));
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('delivers when the fan-out transaction commits after its workflow first ran', async () => {
+    const receiver = await startReceiver(() => 204);
+    try {
+      const endpoint = await t.api.post<{ id: number }>('/api/webhooks/endpoints', { url: receiver.url, event_types: ['customer.created'] });
+      const [fanout] = webhookTriggers();
+      // The trigger inserts the delivery and starts its workflow in one transaction, still open while the worker tries it.
+      await withTenant(h.db, t.tenantId, async (tx) => {
+        const [outbox] = await tx('outbox').insert({ tenant_id: t.tenantId, type: 'customer.created', aggregate_type: 'customer', aggregate_id: '1', payload: { customer_id: 1 } }).returning(['id', 'created_at']);
+        await fanout.run({ id: outbox.id, tenantId: t.tenantId, type: 'customer.created', aggregateType: 'customer', aggregateId: '1', payload: { customer_id: 1 }, createdAt: outbox.created_at },
+          { tx, db: h.db, temporal: h.temporal, config: h.config, logger: createLogger('test', 'silent') });
+        await new Promise((r) => setTimeout(r, 500));
+      });
+      const delivered = await eventually(async () => receiver.received.find((r) => r.headers['usher-event-type'] === 'customer.created'), { what: 'the delivery' });
+      const [row] = await h.owner('webhook_deliveries').where({ endpoint_id: endpoint.body.id });
+      expect([row.status, delivered.headers['usher-delivery-id']]).toEqual(['succeeded', String(row.id)]);
     } finally {
       await receiver.stop();
     }
