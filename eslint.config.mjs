@@ -21,13 +21,23 @@ export default tseslint.config(
     // Workflow code is replayed in a sandbox: no Node built-ins, activities by type only.
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net', 'os', 'child_process'], message: 'Workflow code must be deterministic: no Node built-ins.' },
-          { group: ['**/activities/**', '../../activities/*'], message: 'Import activities with `import type` only.', allowTypeImports: true },
-          { group: ['pg', 'knex', '**/lib/db*'], message: 'No I/O in workflow code.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'http', 'https', 'net', 'os', 'child_process'],
+              message: 'Workflow code must be deterministic: no Node built-ins.',
+            },
+            {
+              group: ['**/activities/**', '../../activities/*'],
+              message: 'Import activities with `import type` only.',
+              allowTypeImports: true,
+            },
+            { group: ['pg', 'knex', '**/lib/db*'], message: 'No I/O in workflow code.' },
+          ],
+        },
+      ],
     },
   },
 );

@@ -52,7 +52,11 @@ export interface WorkerProcess {
 }
 
 /** The Temporal worker plus the outbox dispatcher that feeds triggers: the whole worker process. */
-export async function startWorkerProcess(opts: { connection: NativeConnection; deps: WorkerDeps; workflows?: WorkflowSource }): Promise<WorkerProcess> {
+export async function startWorkerProcess(opts: {
+  connection: NativeConnection;
+  deps: WorkerDeps;
+  workflows?: WorkflowSource;
+}): Promise<WorkerProcess> {
   const { config } = opts.deps;
   const worker = await Worker.create({
     connection: opts.connection,
@@ -61,11 +65,17 @@ export async function startWorkerProcess(opts: { connection: NativeConnection; d
     activities: createActivities(opts.deps),
     ...(opts.workflows ?? defaultWorkflowSource()),
   });
-  const dispatcher = new OutboxDispatcher({ ...opts.deps, triggers: createTriggers(opts.deps), concurrency: config.OUTBOX_CONCURRENCY });
+  const dispatcher = new OutboxDispatcher({
+    ...opts.deps,
+    triggers: createTriggers(opts.deps),
+    concurrency: config.OUTBOX_CONCURRENCY,
+  });
   await dispatcher.start();
   const running = worker.run();
   return {
-    worker, dispatcher, running,
+    worker,
+    dispatcher,
+    running,
     async shutdown() {
       await dispatcher.stop();
       opts.deps.mailer.close();
@@ -78,18 +88,33 @@ export async function startWorkerProcess(opts: { connection: NativeConnection; d
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.LOG_LEVEL);
-  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN') });
+  Runtime.install({
+    logger: new DefaultLogger(config.LOG_LEVEL === 'debug' || config.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN'),
+  });
   const db = createDb(config.appDatabaseUrl, config.DATABASE_POOL_MAX);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({
+    connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
+    namespace: config.TEMPORAL_NAMESPACE,
+  });
   const deps: WorkerDeps = {
-    db, config, logger, temporal,
-    mailer: createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger, maxConnections: config.OUTBOX_CONCURRENCY }),
+    db,
+    config,
+    logger,
+    temporal,
+    mailer: createMailer({
+      smtpUrl: config.SMTP_URL,
+      from: config.MAIL_FROM,
+      logger,
+      maxConnections: config.OUTBOX_CONCURRENCY,
+    }),
     payments: createPaymentProvider(config),
   };
   const proc = await startWorkerProcess({ connection, deps });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
-  const stop = () => { void proc.shutdown(); };
+  const stop = () => {
+    void proc.shutdown();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   await proc.running;

@@ -31,15 +31,29 @@ export function createApp(services: ApiServices): ApiApp {
   const app = new Koa({ proxy: true });
   const router = new Router();
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer', description: 'Tenant API key (usk_...)' });
-  registry.registerComponent('securitySchemes', 'customerToken', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Short-lived customer token minted by the tenant' });
+  registry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Tenant API key (usk_...)',
+  });
+  registry.registerComponent('securitySchemes', 'customerToken', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'Short-lived customer token minted by the tenant',
+  });
 
   const deps: RouterDeps = { ...services, router, registry, tokenSecret: services.config.TOKEN_SECRET };
   let document: object | undefined;
   const openApiDocument = (): object => {
     document ??= new OpenApiGeneratorV31(registry.definitions).generateDocument({
       openapi: '3.1.0',
-      info: { title: 'Usher API', version: '0.1.0', description: 'Add-on services for event ticketing: check-in, wallet passes, waitlist and resale, refunds, and more.' },
+      info: {
+        title: 'Usher API',
+        version: '0.1.0',
+        description:
+          'Add-on services for event ticketing: check-in, wallet passes, waitlist and resale, refunds, and more.',
+      },
       servers: [{ url: services.config.publicApiUrl }],
     });
     return document;

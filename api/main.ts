@@ -8,7 +8,9 @@ import { createPaymentProvider } from '../integrations/payments';
 import { createApp } from './app';
 
 /** Starts the API process; resolves once it listens, with a stop() that drains it. */
-export async function startApi(env: NodeJS.ProcessEnv = process.env): Promise<{ server: Server; stop(): Promise<void> }> {
+export async function startApi(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ server: Server; stop(): Promise<void> }> {
   const config = loadConfig(env);
   const logger = createLogger('api', config.LOG_LEVEL);
   const db = createDb(config.appDatabaseUrl, config.DATABASE_POOL_MAX);
@@ -66,15 +68,22 @@ if (require.main === module) {
   if (cluster.isPrimary && API_WORKERS > 1) {
     superviseWorkers(API_WORKERS);
   } else {
-    startApi().then(({ stop }) => {
-      // Ctrl-C reaches a cluster's API processes twice (from the terminal and from the supervisor).
-      let stopping: Promise<void> | undefined;
-      const shutdown = () => { stopping ??= stop().then(() => process.exit(0), () => process.exit(1)); };
-      process.on('SIGINT', shutdown);
-      process.on('SIGTERM', shutdown);
-    }).catch((err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    });
+    startApi()
+      .then(({ stop }) => {
+        // Ctrl-C reaches a cluster's API processes twice (from the terminal and from the supervisor).
+        let stopping: Promise<void> | undefined;
+        const shutdown = () => {
+          stopping ??= stop().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        };
+        process.on('SIGINT', shutdown);
+        process.on('SIGTERM', shutdown);
+      })
+      .catch((err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      });
   }
 }

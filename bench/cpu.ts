@@ -9,10 +9,13 @@ const TICKS_PER_S = 100;
  * the children they reaped, so a benchmark can say what each of its processes costs per operation.
  */
 export function treeCpuSeconds(rootPid: number): number {
-  const stats = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
-    const stat = procStat(Number(d));
-    return stat ? [{ pid: Number(d), ...stat }] : [];
-  });
+  const stats = fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      const stat = procStat(Number(d));
+      return stat ? [{ pid: Number(d), ...stat }] : [];
+    });
   const children = groupBy(stats, (s) => s.ppid);
   let ticks = 0;
   const stack = stats.filter((s) => s.pid === rootPid);

@@ -33,7 +33,8 @@ const REQUESTS = Number(process.env.REQUESTS ?? 300);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 20);
 const APP_PASSWORD = 'usher_bench_password';
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 function benchQuotes(): { quotes: number; per_second: number } {
   const rules = PolicyRules.parse({
@@ -42,12 +43,19 @@ function benchQuotes(): { quotes: number; per_second: number } {
       { until_days_before: 7, refund_percentage: 50, exchange_allowed: true, transfer_allowed: true },
       { until_days_before: 1, refund_percentage: 0, exchange_allowed: true, transfer_allowed: false },
     ],
-    processing_fee: 5, allow_credit_conversion: true,
+    processing_fee: 5,
+    allow_credit_conversion: true,
   });
   const n = 50_000;
   const started = performance.now();
   for (let i = 0; i < n; i++) {
-    quote(rules, { eventStartsAt: new Date(Date.UTC(2026, 11, 31, 19)), timeZone: 'Europe/Berlin', now: new Date(Date.UTC(2026, 10, 1) + i * 60_000), currency: 'EUR', paidMinor: [4500, 4500] });
+    quote(rules, {
+      eventStartsAt: new Date(Date.UTC(2026, 11, 31, 19)),
+      timeZone: 'Europe/Berlin',
+      now: new Date(Date.UTC(2026, 10, 1) + i * 60_000),
+      currency: 'EUR',
+      paidMinor: [4500, 4500],
+    });
   }
   return { quotes: n, per_second: Math.round(n / ((performance.now() - started) / 1000)) };
 }
@@ -63,8 +71,13 @@ async function main(): Promise<void> {
   try {
     await migrate(postgres.url, APP_PASSWORD);
     const config = loadConfig({
-      DATABASE_URL: postgres.url, APP_DATABASE_URL: appDatabaseUrl(postgres.url, APP_PASSWORD), TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_TASK_QUEUE: 'bench-refunds', API_PORT: '0', LOG_LEVEL: 'silent', DATABASE_POOL_MAX: '20',
+      DATABASE_URL: postgres.url,
+      APP_DATABASE_URL: appDatabaseUrl(postgres.url, APP_PASSWORD),
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: 'bench-refunds',
+      API_PORT: '0',
+      LOG_LEVEL: 'silent',
+      DATABASE_POOL_MAX: '20',
     });
     const logger = createLogger('bench', process.env.BENCH_DEBUG ? 'error' : 'silent');
     const owner = createDb(postgres.url, 2);
@@ -72,10 +85,22 @@ async function main(): Promise<void> {
     const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     const payments = new OfflinePaymentProvider();
     const api = createApp({ config, db, temporal: temporalClient, payments, logger });
-    const server = await new Promise<Server>((resolve) => { const s = api.app.listen(0, '127.0.0.1', () => resolve(s)); });
+    const server = await new Promise<Server>((resolve) => {
+      const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
+    });
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const native = await NativeConnection.connect({ address: temporal.address });
-    const worker = await startWorkerProcess({ connection: native, deps: { db, config, logger, temporal: temporalClient, payments, mailer: createMailer({ from: config.MAIL_FROM, logger }) } });
+    const worker = await startWorkerProcess({
+      connection: native,
+      deps: {
+        db,
+        config,
+        logger,
+        temporal: temporalClient,
+        payments,
+        mailer: createMailer({ from: config.MAIL_FROM, logger }),
+      },
+    });
     stops.unshift(async () => {
       await new Promise((resolve) => server.close(resolve));
       await worker.shutdown();
@@ -88,17 +113,47 @@ async function main(): Promise<void> {
     const tenant = await createTenant(owner, { name: 'Bench' });
     await upsertModule(owner, tenant.id, 'refunds', { enabled: true });
     const { key } = await createApiKey(owner, tenant.id, 'bench', ['admin']);
-    const call = async (method: string, url: string, body?: unknown): Promise<{ status: number; body: { id: number } }> => {
-      const res = await fetch(baseUrl + url, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-      return { status: res.status, body: await res.json() as { id: number } };
+    const call = async (
+      method: string,
+      url: string,
+      body?: unknown,
+    ): Promise<{ status: number; body: { id: number } }> => {
+      const res = await fetch(baseUrl + url, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as { id: number } };
     };
     const starts = new Date(Date.now() + 60 * 86_400_000);
-    const event = await call('POST', '/api/events', { name: 'Bench', venue: { name: 'Hall' }, timezone: 'Europe/Berlin', capacity: REQUESTS, status: 'on_sale', starts_at: starts.toISOString(), ends_at: new Date(starts.getTime() + 3_600_000).toISOString() });
-    const tt = await call('POST', `/api/events/${event.body.id}/ticket-types`, { name: 'GA', price_minor: 4500, currency: 'EUR', inventory: REQUESTS });
-    await call('PUT', `/api/events/${event.body.id}/refund-policy`, { rules: { windows: [{ until_days_before: 30, refund_percentage: 100, exchange_allowed: true, transfer_allowed: true }], processing_fee: 2.5 } });
+    const event = await call('POST', '/api/events', {
+      name: 'Bench',
+      venue: { name: 'Hall' },
+      timezone: 'Europe/Berlin',
+      capacity: REQUESTS,
+      status: 'on_sale',
+      starts_at: starts.toISOString(),
+      ends_at: new Date(starts.getTime() + 3_600_000).toISOString(),
+    });
+    const tt = await call('POST', `/api/events/${event.body.id}/ticket-types`, {
+      name: 'GA',
+      price_minor: 4500,
+      currency: 'EUR',
+      inventory: REQUESTS,
+    });
+    await call('PUT', `/api/events/${event.body.id}/refund-policy`, {
+      rules: {
+        windows: [{ until_days_before: 30, refund_percentage: 100, exchange_allowed: true, transfer_allowed: true }],
+        processing_fee: 2.5,
+      },
+    });
     const orders: number[] = [];
     for (let i = 0; i < REQUESTS; i++) {
-      const o = await call('POST', '/api/orders', { event_id: event.body.id, customer: { email: `bench${i}@example.com`, name: `Bench ${i}` }, items: [{ ticket_type_id: tt.body.id, quantity: 1 }] });
+      const o = await call('POST', '/api/orders', {
+        event_id: event.body.id,
+        customer: { email: `bench${i}@example.com`, name: `Bench ${i}` },
+        items: [{ ticket_type_id: tt.body.id, quantity: 1 }],
+      });
       if (o.status !== 201) throw new Error(`order ${o.status}`);
       orders.push(o.body.id);
     }
@@ -107,31 +162,49 @@ async function main(): Promise<void> {
     let failed = 0;
     const started = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < orders.length) {
-        const orderId = orders[next++];
-        const t0 = performance.now();
-        const res = await call('POST', '/api/refund-requests', { order_id: orderId, type: 'refund' });
-        latencies.push(performance.now() - t0);
-        if (res.status !== 201) { failed++; if (process.env.BENCH_DEBUG) console.error(res.status, JSON.stringify(res.body)); }
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < orders.length) {
+          const orderId = orders[next++];
+          const t0 = performance.now();
+          const res = await call('POST', '/api/refund-requests', { order_id: orderId, type: 'refund' });
+          latencies.push(performance.now() - t0);
+          if (res.status !== 201) {
+            failed++;
+            if (process.env.BENCH_DEBUG) console.error(res.status, JSON.stringify(res.body));
+          }
+        }
+      }),
+    );
     const acceptedS = (performance.now() - started) / 1000;
     for (;;) {
-      const [{ count }] = await owner('refund_requests').where({ status: 'processed' }).count<{ count: string }[]>({ count: '*' });
+      const [{ count }] = await owner('refund_requests')
+        .where({ status: 'processed' })
+        .count<{ count: string }[]>({ count: '*' });
       if (Number(count) >= REQUESTS - failed) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const processedS = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
-    const [{ sum }] = await owner('usage_records').where({ meter: 'refunds.processing' }).sum<{ sum: string }[]>({ sum: 'amount_minor' });
-    console.log(JSON.stringify({
-      policy_engine: benchQuotes(),
-      requests: REQUESTS, concurrency: CONCURRENCY, failed,
-      accept: { per_second: Math.round(REQUESTS / acceptedS), p50_ms: Math.round(percentile(latencies, 50)), p95_ms: Math.round(percentile(latencies, 95)), max_ms: Math.round(latencies[latencies.length - 1]) },
-      processed_end_to_end: { seconds: Number(processedS.toFixed(2)), per_second: Math.round(REQUESTS / processedS) },
-      metered_minor: Number(sum),
-    }));
+    const [{ sum }] = await owner('usage_records')
+      .where({ meter: 'refunds.processing' })
+      .sum<{ sum: string }[]>({ sum: 'amount_minor' });
+    console.log(
+      JSON.stringify({
+        policy_engine: benchQuotes(),
+        requests: REQUESTS,
+        concurrency: CONCURRENCY,
+        failed,
+        accept: {
+          per_second: Math.round(REQUESTS / acceptedS),
+          p50_ms: Math.round(percentile(latencies, 50)),
+          p95_ms: Math.round(percentile(latencies, 95)),
+          max_ms: Math.round(latencies[latencies.length - 1]),
+        },
+        processed_end_to_end: { seconds: Number(processedS.toFixed(2)), per_second: Math.round(REQUESTS / processedS) },
+        metered_minor: Number(sum),
+      }),
+    );
   } finally {
     for (const stop of stops) await stop().catch(() => undefined);
     fs.rmSync(workDir, { recursive: true, force: true });

@@ -37,9 +37,15 @@ export interface ScanOutcome {
 }
 
 export interface AlertRow {
-  id: number; tenant_id: string; event_id: number; gate_id: number | null;
+  id: number;
+  tenant_id: string;
+  event_id: number;
+  gate_id: number | null;
   kind: 'capacity' | 'suspicious' | 'vip_arrival' | 'device_offline';
-  dedupe_key: string; message: string; payload: Record<string, unknown>; created_at: Date;
+  dedupe_key: string;
+  message: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
 }
 
 export interface BatchResult {
@@ -48,14 +54,38 @@ export interface BatchResult {
 }
 
 interface TicketLookup {
-  id: number; code: string; event_id: number; ticket_type_id: number; status: 'valid' | 'cancelled' | 'voided' | 'transferred';
-  holder_name: string | null; ticket_type: string;
+  id: number;
+  code: string;
+  event_id: number;
+  ticket_type_id: number;
+  status: 'valid' | 'cancelled' | 'voided' | 'transferred';
+  holder_name: string | null;
+  ticket_type: string;
   /** Admitted before: another entry scan would be refused and raise an alert. */
   present: boolean;
 }
-interface GateLookup { id: number; event_id: number; status: 'open' | 'closed'; ticket_type_ids: number[] | null; is_vip: boolean; name: string }
-interface PresenceLookup { ticket_id: number; inside: boolean; first_admitted_at: Date; first_gate_id: number | null; first_scan_id: string }
-interface StoredScan { scan_id: string; verdict: Verdict; reason: Reason | null; direction: Direction; suspicious: boolean }
+interface GateLookup {
+  id: number;
+  event_id: number;
+  status: 'open' | 'closed';
+  ticket_type_ids: number[] | null;
+  is_vip: boolean;
+  name: string;
+}
+interface PresenceLookup {
+  ticket_id: number;
+  inside: boolean;
+  first_admitted_at: Date;
+  first_gate_id: number | null;
+  first_scan_id: string;
+}
+interface StoredScan {
+  scan_id: string;
+  verdict: Verdict;
+  reason: Reason | null;
+  direction: Direction;
+  suspicious: boolean;
+}
 
 const ticketView = (t: TicketLookup | undefined): ScanOutcome['ticket'] =>
   t ? { id: t.id, holder_name: t.holder_name, ticket_type: t.ticket_type, ticket_type_id: t.ticket_type_id } : null;
@@ -77,11 +107,21 @@ interface WriteRow {
 }
 
 interface WrittenScan {
-  scan_id: string; verdict: Verdict; reason: Reason | null; suspicious: boolean; inserted: boolean;
-  first_at: string | null; first_gate_id: number | null; first_known: boolean;
+  scan_id: string;
+  verdict: Verdict;
+  reason: Reason | null;
+  suspicious: boolean;
+  inserted: boolean;
+  first_at: string | null;
+  first_gate_id: number | null;
+  first_known: boolean;
 }
 
-interface BatchRead { stored: StoredScan[]; tickets: TicketLookup[]; gates: GateLookup[] }
+interface BatchRead {
+  stored: StoredScan[];
+  tickets: TicketLookup[];
+  gates: GateLookup[];
+}
 
 /** Shards of the live counters; each in-flight batch of a process writes its own. */
 export const COUNTER_SHARDS = 8;
@@ -122,7 +162,9 @@ const READ_BATCH_LOCKED = `
  * back (`batchCheck` raises SCAN_BATCH_RERUN) and the batch is decided again in a transaction.
  */
 const writeSteps = (first: number): string => {
-  const [tenant, shard, period, price, now] = ['text', 'smallint', 'text', 'int', 'timestamptz'].map((type, i) => `$${first + i}::${type}`);
+  const [tenant, shard, period, price, now] = ['text', 'smallint', 'text', 'int', 'timestamptz'].map(
+    (type, i) => `$${first + i}::${type}`,
+  );
   return `
     locked as (
       select id from tickets where id in (select ticket_id from input where role <> 'final') and status = 'valid' order by id for share
@@ -263,8 +305,12 @@ function uniqueScans(input: ScanInput[]): ScanInput[] {
 
 /** Reads what the scans refer to (READ_BATCH_LOCKED: inside a transaction, share-locking the tickets). */
 async function readLocked(connection: ClientBase, tenantId: string, scans: ScanInput[]): Promise<BatchRead> {
-  const [read] = await prepared<BatchRead>(connection, 'usher_checkin_read_locked', READ_BATCH_LOCKED,
-    [tenantId, scans.map((s) => s.scanId), [...new Set(scans.map((s) => s.code))], [...new Set(scans.map((s) => s.gateId))]]);
+  const [read] = await prepared<BatchRead>(connection, 'usher_checkin_read_locked', READ_BATCH_LOCKED, [
+    tenantId,
+    scans.map((s) => s.scanId),
+    [...new Set(scans.map((s) => s.code))],
+    [...new Set(scans.map((s) => s.gateId))],
+  ]);
   return read;
 }
 
@@ -282,10 +328,14 @@ function planBatch(scans: ScanInput[], read: BatchRead): BatchPlan {
     if (stored.has(s.scanId)) continue;
     const ticket = tickets.get(s.code);
     const gate = gates.get(s.gateId);
-    const check = !gate || gate.event_id !== s.eventId
-      ? { verdict: 'invalid' as const, reason: 'wrong_event' as const }
-      : precheck(ticket && { eventId: ticket.event_id, ticketTypeId: ticket.ticket_type_id, status: ticket.status },
-        { eventId: gate.event_id, status: gate.status, ticketTypeIds: gate.ticket_type_ids?.map(Number) ?? null }, s.direction);
+    const check =
+      !gate || gate.event_id !== s.eventId
+        ? { verdict: 'invalid' as const, reason: 'wrong_event' as const }
+        : precheck(
+            ticket && { eventId: ticket.event_id, ticketTypeId: ticket.ticket_type_id, status: ticket.status },
+            { eventId: gate.event_id, status: gate.status, ticketTypeIds: gate.ticket_type_ids?.map(Number) ?? null },
+            s.direction,
+          );
     if (check.verdict !== 'admissible') {
       parts[0].push({ scan: s, role: 'final', ticket, verdict: check.verdict, reason: check.reason ?? null });
       continue;
@@ -306,42 +356,84 @@ function planBatch(scans: ScanInput[], read: BatchRead): BatchPlan {
 }
 
 /** A twin with the same scan id committed first (another process): its verdict stands. */
-async function readRaced(connection: ClientBase, tenantId: string, plan: BatchPlan, written: Map<string, WrittenScan>): Promise<void> {
+async function readRaced(
+  connection: ClientBase,
+  tenantId: string,
+  plan: BatchPlan,
+  written: Map<string, WrittenScan>,
+): Promise<void> {
   const raced = [...written.values()].filter((w) => !w.inserted).map((w) => w.scan_id);
   if (!raced.length) return;
   const { rows: found } = await connection.query<StoredScan>(
-    'select scan_id, verdict, reason, direction, suspicious from checkin_scans where tenant_id = $1 and scan_id = any($2)', [tenantId, raced]);
+    'select scan_id, verdict, reason, direction, suspicious from checkin_scans where tenant_id = $1 and scan_id = any($2)',
+    [tenantId, raced],
+  );
   for (const r of found) plan.stored.set(r.scan_id, r);
 }
 
 /** Each scan's outcome, in input order, and the alerts the batch raises. */
-function decide(input: ScanInput[], plan: BatchPlan, written: Map<string, WrittenScan>): { outcomes: ScanOutcome[]; alerts: NewAlert[] } {
+function decide(
+  input: ScanInput[],
+  plan: BatchPlan,
+  written: Map<string, WrittenScan>,
+): { outcomes: ScanOutcome[]; alerts: NewAlert[] } {
   const { tickets, gates, stored } = plan;
   const outcomes = new Map<string, ScanOutcome>();
   const alerts: NewAlert[] = [];
   const suspiciousTickets = new Set<number>();
   for (const s of plan.scans) {
     const ticket = tickets.get(s.code);
-    const base = { scanId: s.scanId, direction: s.direction, eventId: s.eventId, gateId: s.gateId, ticket: ticketView(ticket) };
+    const base = {
+      scanId: s.scanId,
+      direction: s.direction,
+      eventId: s.eventId,
+      gateId: s.gateId,
+      ticket: ticketView(ticket),
+    };
     const w = written.get(s.scanId);
     if (!w?.inserted) {
       const prior = stored.get(s.scanId) as StoredScan;
-      outcomes.set(s.scanId, { ...base, verdict: prior.verdict, reason: prior.reason, direction: prior.direction, firstAdmission: null, suspicious: prior.suspicious, replayed: true });
+      outcomes.set(s.scanId, {
+        ...base,
+        verdict: prior.verdict,
+        reason: prior.reason,
+        direction: prior.direction,
+        firstAdmission: null,
+        suspicious: prior.suspicious,
+        replayed: true,
+      });
       continue;
     }
-    const firstAdmission = w.verdict === 'already_checked_in' && w.first_at ? { at: new Date(w.first_at).toISOString(), gate_id: w.first_gate_id } : null;
-    outcomes.set(s.scanId, { ...base, verdict: w.verdict, reason: w.reason, firstAdmission, suspicious: w.suspicious, replayed: false });
+    const firstAdmission =
+      w.verdict === 'already_checked_in' && w.first_at
+        ? { at: new Date(w.first_at).toISOString(), gate_id: w.first_gate_id }
+        : null;
+    outcomes.set(s.scanId, {
+      ...base,
+      verdict: w.verdict,
+      reason: w.reason,
+      firstAdmission,
+      suspicious: w.suspicious,
+      replayed: false,
+    });
     const t = ticket as TicketLookup;
     if (w.verdict === 'already_checked_in' && !suspiciousTickets.has(t.id)) {
       suspiciousTickets.add(t.id);
       alerts.push({
-        eventId: s.eventId, gateId: gates.has(s.gateId) ? s.gateId : null, kind: 'suspicious', dedupeKey: `suspicious:${t.id}`,
-        message: `Ticket ${t.id} was scanned again after its admission`, payload: { ticket_id: t.id, scan_id: s.scanId, source: s.source },
+        eventId: s.eventId,
+        gateId: gates.has(s.gateId) ? s.gateId : null,
+        kind: 'suspicious',
+        dedupeKey: `suspicious:${t.id}`,
+        message: `Ticket ${t.id} was scanned again after its admission`,
+        payload: { ticket_id: t.id, scan_id: s.scanId, source: s.source },
       });
     }
     if (w.verdict === 'success' && s.direction === 'entry' && gates.get(s.gateId)?.is_vip) {
       alerts.push({
-        eventId: s.eventId, gateId: s.gateId, kind: 'vip_arrival', dedupeKey: `vip:${t.id}:${s.scanId}`,
+        eventId: s.eventId,
+        gateId: s.gateId,
+        kind: 'vip_arrival',
+        dedupeKey: `vip:${t.id}:${s.scanId}`,
         message: `VIP ${t.holder_name ?? ''} (${t.ticket_type}) arrived at ${gates.get(s.gateId)?.name ?? 'a VIP gate'}`,
         payload: { ticket_id: t.id, holder_name: t.holder_name, ticket_type: t.ticket_type },
       });
@@ -359,13 +451,19 @@ function decide(input: ScanInput[], plan: BatchPlan, written: Map<string, Writte
  * Two statements whatever the batch size: one reads what the scans refer to, one writes presence,
  * scans, counters and usage and returns each verdict. `shard` picks the counter rows to add to.
  */
-export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], shard = randomInt(COUNTER_SHARDS)): Promise<BatchResult> {
+export async function applyScans(
+  tx: Tx,
+  tenantId: string,
+  input: ScanInput[],
+  shard = randomInt(COUNTER_SHARDS),
+): Promise<BatchResult> {
   const connection = await connectionOf(tx);
   const scans = uniqueScans(input);
   const plan = planBatch(scans, await readLocked(connection, tenantId, scans));
   const written = new Map<string, WrittenScan>();
   for (const part of plan.parts) {
-    if (part.length) for (const w of await writeScans(connection, tenantId, part, shard, false)) written.set(w.scan_id, w);
+    if (part.length)
+      for (const w of await writeScans(connection, tenantId, part, shard, false)) written.set(w.scan_id, w);
   }
   await fillFirstAdmissions(tx, tenantId, written);
   await readRaced(connection, tenantId, plan, written);
@@ -381,18 +479,35 @@ export async function applyScans(tx: Tx, tenantId: string, input: ScanInput[], s
  * turned out refused. Undefined means: nothing was written, run the batch through `applyScans`.
  * `connection` must be bound to the tenant at session level.
  */
-export async function applyScansAutocommit(connection: ClientBase, tenantId: string, input: ScanInput[], shard: number): Promise<BatchResult | undefined> {
+export async function applyScansAutocommit(
+  connection: ClientBase,
+  tenantId: string,
+  input: ScanInput[],
+  shard: number,
+): Promise<BatchResult | undefined> {
   const scans = uniqueScans(input);
   const col = <T>(f: (s: ScanInput) => T): T[] => scans.map(f);
-  const [read] = await unlessRerun(prepared<BatchRead & { written: WrittenScan[] }>(connection, 'usher_checkin_fast', FAST_BATCH, [
-    col((s) => s.scanId), col((s) => s.code), col((s) => s.gateId), col((s) => s.eventId), col((s) => s.deviceId),
-    col((s) => s.direction), col((s) => s.source), col((s) => s.scannedAt.toISOString()), ...batchParams(tenantId, shard),
-  ])) ?? [];
+  const [read] =
+    (await unlessRerun(
+      prepared<BatchRead & { written: WrittenScan[] }>(connection, 'usher_checkin_fast', FAST_BATCH, [
+        col((s) => s.scanId),
+        col((s) => s.code),
+        col((s) => s.gateId),
+        col((s) => s.eventId),
+        col((s) => s.deviceId),
+        col((s) => s.direction),
+        col((s) => s.source),
+        col((s) => s.scannedAt.toISOString()),
+        ...batchParams(tenantId, shard),
+      ]),
+    )) ?? [];
   if (!read) return undefined;
   const plan = planBatch(scans, read);
   const written = new Map(read.written.map((w) => [w.scan_id, w]));
   if (!written.size && plan.parts[0].length) {
-    const rows = plan.alertFree ? await unlessRerun(writeScans(connection, tenantId, plan.parts[0], shard, true)) : undefined;
+    const rows = plan.alertFree
+      ? await unlessRerun(writeScans(connection, tenantId, plan.parts[0], shard, true))
+      : undefined;
     if (!rows) return undefined;
     for (const w of rows) written.set(w.scan_id, w);
   }
@@ -417,14 +532,31 @@ function batchParams(tenantId: string, shard: number): unknown[] {
 }
 
 /** Writes one part of a batch (WRITE_BATCH) and returns each scan's verdict. */
-async function writeScans(connection: ClientBase, tenantId: string, part: WriteRow[], shard: number, strict: boolean): Promise<WrittenScan[]> {
+async function writeScans(
+  connection: ClientBase,
+  tenantId: string,
+  part: WriteRow[],
+  shard: number,
+  strict: boolean,
+): Promise<WrittenScan[]> {
   const sorted = [...part].sort((a, b) => (a.scan.scanId < b.scan.scanId ? -1 : 1));
   const col = <T>(f: (w: WriteRow) => T): T[] => sorted.map(f);
   return prepared<WrittenScan>(connection, 'usher_checkin_write', WRITE_BATCH, [
-    col((w) => w.scan.scanId), col((w) => w.role), col((w) => w.verdict ?? null), col((w) => w.reason ?? null), col((w) => w.scan.code),
-    col((w) => w.ticket?.id ?? null), col((w) => w.ticket?.ticket_type_id ?? null), col((w) => w.scan.eventId),
-    col((w) => w.scan.gateId), col((w) => w.scan.deviceId), col((w) => w.scan.direction), col((w) => w.scan.source),
-    col((w) => w.scan.scannedAt.toISOString()), ...batchParams(tenantId, shard), strict,
+    col((w) => w.scan.scanId),
+    col((w) => w.role),
+    col((w) => w.verdict ?? null),
+    col((w) => w.reason ?? null),
+    col((w) => w.scan.code),
+    col((w) => w.ticket?.id ?? null),
+    col((w) => w.ticket?.ticket_type_id ?? null),
+    col((w) => w.scan.eventId),
+    col((w) => w.scan.gateId),
+    col((w) => w.scan.deviceId),
+    col((w) => w.scan.direction),
+    col((w) => w.scan.source),
+    col((w) => w.scan.scannedAt.toISOString()),
+    ...batchParams(tenantId, shard),
+    strict,
   ]);
 }
 
@@ -432,12 +564,25 @@ async function writeScans(connection: ClientBase, tenantId: string, part: WriteR
 async function fillFirstAdmissions(tx: Tx, tenantId: string, written: Map<string, WrittenScan>): Promise<void> {
   const missing = [...written.values()].filter((w) => w.verdict === 'already_checked_in' && !w.first_known);
   if (!missing.length) return;
-  const found = new Map((await rows<PresenceLookup & { scan_id: string }>(tx, `
+  const found = new Map(
+    (
+      await rows<PresenceLookup & { scan_id: string }>(
+        tx,
+        `
     select s.scan_id, p.first_admitted_at, p.first_gate_id::int from checkin_scans s join checkin_presence p on p.ticket_id = s.ticket_id
-    where s.tenant_id = ? and s.scan_id = any(?)`, [tenantId, missing.map((w) => w.scan_id)])).map((p) => [p.scan_id, p]));
+    where s.tenant_id = ? and s.scan_id = any(?)`,
+        [tenantId, missing.map((w) => w.scan_id)],
+      )
+    ).map((p) => [p.scan_id, p]),
+  );
   for (const w of missing) {
     const p = found.get(w.scan_id);
-    if (p) Object.assign(w, { first_at: p.first_admitted_at.toISOString(), first_gate_id: p.first_gate_id, first_known: true });
+    if (p)
+      Object.assign(w, {
+        first_at: p.first_admitted_at.toISOString(),
+        first_gate_id: p.first_gate_id,
+        first_known: true,
+      });
   }
 }
 
@@ -456,26 +601,76 @@ export interface NewAlert {
  */
 export async function raiseAlerts(tx: Tx, tenantId: string, alerts: NewAlert[]): Promise<AlertRow[]> {
   if (!alerts.length) return [];
-  const created: AlertRow[] = await tx('checkin_alerts').insert(alerts.map((a) => ({
-    tenant_id: tenantId, event_id: a.eventId, gate_id: a.gateId, kind: a.kind, dedupe_key: a.dedupeKey, message: a.message, payload: JSON.stringify(a.payload),
-  }))).onConflict(['tenant_id', 'dedupe_key']).ignore().returning('*');
+  const created: AlertRow[] = await tx('checkin_alerts')
+    .insert(
+      alerts.map((a) => ({
+        tenant_id: tenantId,
+        event_id: a.eventId,
+        gate_id: a.gateId,
+        kind: a.kind,
+        dedupe_key: a.dedupeKey,
+        message: a.message,
+        payload: JSON.stringify(a.payload),
+      })),
+    )
+    .onConflict(['tenant_id', 'dedupe_key'])
+    .ignore()
+    .returning('*');
   if (!created.length) return [];
-  await emit(tx, tenantId, created.map((row) => ({ type: 'checkin.alert', aggregateType: 'event', aggregateId: row.event_id, payload: toAlertPayload(row) })));
+  await emit(
+    tx,
+    tenantId,
+    created.map((row) => ({
+      type: 'checkin.alert',
+      aggregateType: 'event',
+      aggregateId: row.event_id,
+      payload: toAlertPayload(row),
+    })),
+  );
   const settings = (await getModule(tx, 'checkin'))?.settings;
   const to = typeof settings?.alert_email === 'string' ? settings.alert_email : undefined;
   if (to) {
-    await queueEmails(tx, tenantId, created.map((row) => ({ idempotencyKey: `checkin-alert-${row.id}`, to, subject: `Check-in alert: ${row.kind.replace('_', ' ')}`, text: row.message })));
+    await queueEmails(
+      tx,
+      tenantId,
+      created.map((row) => ({
+        idempotencyKey: `checkin-alert-${row.id}`,
+        to,
+        subject: `Check-in alert: ${row.kind.replace('_', ' ')}`,
+        text: row.message,
+      })),
+    );
   }
   return created;
 }
 
 export function toAlertPayload(a: AlertRow): Record<string, unknown> {
-  return { id: a.id, event_id: a.event_id, gate_id: a.gate_id, kind: a.kind, message: a.message, payload: a.payload, created_at: new Date(a.created_at).toISOString() };
+  return {
+    id: a.id,
+    event_id: a.event_id,
+    gate_id: a.gate_id,
+    kind: a.kind,
+    message: a.message,
+    payload: a.payload,
+    created_at: new Date(a.created_at).toISOString(),
+  };
 }
 
-export interface GateCount { gate_id: number; name: string; capacity_limit: number | null; status: 'open' | 'closed'; is_vip: boolean; inside: number; admitted: number }
+export interface GateCount {
+  gate_id: number;
+  name: string;
+  capacity_limit: number | null;
+  status: 'open' | 'closed';
+  is_vip: boolean;
+  inside: number;
+  admitted: number;
+}
 export interface EventCounts {
-  event_id: number; capacity: number; sold: number; inside: number; admitted: number;
+  event_id: number;
+  capacity: number;
+  sold: number;
+  inside: number;
+  admitted: number;
   gates: GateCount[];
   /** Successful entries per minute scanned, re-entries included, over the last PER_MINUTE_WINDOW minutes. */
   per_minute: { minute: Date; count: number }[];
@@ -490,8 +685,14 @@ export const PER_MINUTE_WINDOW = 30;
  * live dashboard reads this many times a second under load. `sold` may come from the caller's
  * cache: it changes with sales, not with scans.
  */
-export async function eventCounts(tx: Tx, eventId: number, known: { sold?: number } = {}): Promise<EventCounts | undefined> {
-  const [row] = await rows<Omit<EventCounts, 'per_minute'> & { per_minute: { minute: string; count: number }[] }>(tx, `
+export async function eventCounts(
+  tx: Tx,
+  eventId: number,
+  known: { sold?: number } = {},
+): Promise<EventCounts | undefined> {
+  const [row] = await rows<Omit<EventCounts, 'per_minute'> & { per_minute: { minute: string; count: number }[] }>(
+    tx,
+    `
     with c as (
       select gate_id, sum(entries) - sum(exits) as inside, sum(admissions) as admitted from checkin_counters where event_id = ? group by gate_id
     )
@@ -504,15 +705,25 @@ export async function eventCounts(tx: Tx, eventId: number, known: { sold?: numbe
       coalesce((select json_agg(m order by m.minute) from (
         select minute, sum(entries)::int as count from checkin_counters
         where event_id = e.id and minute > now() - make_interval(mins => ?) and entries > 0 group by minute) m), '[]') as per_minute
-    from events e where e.id = ?`, [eventId, known.sold ?? null, PER_MINUTE_WINDOW, eventId]);
+    from events e where e.id = ?`,
+    [eventId, known.sold ?? null, PER_MINUTE_WINDOW, eventId],
+  );
   return row && { ...row, per_minute: row.per_minute.map((m) => ({ minute: new Date(m.minute), count: m.count })) };
 }
 
 /** The capacity scopes of an event: the event itself (gate 0) and each gate with its limit. */
-function capacityScopes(counts: EventCounts): { gateId: number; count: number; capacity: number | null; name: string; reached: number[] }[] {
-  return [{ gateId: 0, count: counts.inside, capacity: counts.capacity, name: 'the event' },
-    ...counts.gates.map((g) => ({ gateId: g.gate_id, count: g.inside, capacity: g.capacity_limit, name: `gate ${g.name}` }))]
-    .map((scope) => ({ ...scope, reached: levelsReached(scope.count, scope.capacity) }));
+function capacityScopes(
+  counts: EventCounts,
+): { gateId: number; count: number; capacity: number | null; name: string; reached: number[] }[] {
+  return [
+    { gateId: 0, count: counts.inside, capacity: counts.capacity, name: 'the event' },
+    ...counts.gates.map((g) => ({
+      gateId: g.gate_id,
+      count: g.inside,
+      capacity: g.capacity_limit,
+      name: `gate ${g.name}`,
+    })),
+  ].map((scope) => ({ ...scope, reached: levelsReached(scope.count, scope.capacity) }));
 }
 
 /**
@@ -520,21 +731,31 @@ function capacityScopes(counts: EventCounts): { gateId: number; count: number; c
  * `checkCapacity` by this process would change nothing it has not already seen.
  */
 export const capacityLevelsKey = (counts: EventCounts): string =>
-  capacityScopes(counts).map((s) => `${s.gateId}:${s.reached.join(',')}`).join(';');
+  capacityScopes(counts)
+    .map((s) => `${s.gateId}:${s.reached.join(',')}`)
+    .join(';');
 
 /** Fires capacity alerts for each level newly crossed (event and each gate) and re-arms levels fallen below. */
 export async function checkCapacity(tx: Tx, tenantId: string, counts: EventCounts): Promise<AlertRow[]> {
   const newAlerts: NewAlert[] = [];
   for (const scope of capacityScopes(counts)) {
-    await tx.raw('update checkin_alert_levels set above = false where event_id = ? and gate_id = ? and above and not (level = any(?))', [counts.event_id, scope.gateId, scope.reached]);
+    await tx.raw(
+      'update checkin_alert_levels set above = false where event_id = ? and gate_id = ? and above and not (level = any(?))',
+      [counts.event_id, scope.gateId, scope.reached],
+    );
     for (const level of scope.reached) {
-      const flipped = await rows<{ level: number }>(tx, `
+      const flipped = await rows<{ level: number }>(
+        tx,
+        `
         insert into checkin_alert_levels as l (tenant_id, event_id, gate_id, level, above) values (?, ?, ?, ?, true)
         on conflict (tenant_id, event_id, gate_id, level) do update set above = true where not l.above returning level`,
-      [tenantId, counts.event_id, scope.gateId, level]);
+        [tenantId, counts.event_id, scope.gateId, level],
+      );
       if (!flipped.length) continue;
       newAlerts.push({
-        eventId: counts.event_id, gateId: scope.gateId || null, kind: 'capacity',
+        eventId: counts.event_id,
+        gateId: scope.gateId || null,
+        kind: 'capacity',
         dedupeKey: `capacity:${counts.event_id}:${scope.gateId}:${level}:${randomBytes(6).toString('hex')}`,
         message: `${scope.name} is at ${level}% of capacity (${scope.count}/${scope.capacity})`,
         payload: { level, count: scope.count, capacity: scope.capacity },
@@ -547,9 +768,18 @@ export async function checkCapacity(tx: Tx, tenantId: string, counts: EventCount
 // ---- devices --------------------------------------------------------------------------------
 
 export interface DeviceRow {
-  id: number; tenant_id: string; event_id: number; device_name: string; device_uuid: string; gate_id: number | null;
-  staff_ref: string | null; status: 'active' | 'inactive'; last_seen_at: Date | null; last_sync_at: Date | null;
-  offline_alerted_at: Date | null; created_at: Date;
+  id: number;
+  tenant_id: string;
+  event_id: number;
+  device_name: string;
+  device_uuid: string;
+  gate_id: number | null;
+  staff_ref: string | null;
+  status: 'active' | 'inactive';
+  last_seen_at: Date | null;
+  last_sync_at: Date | null;
+  offline_alerted_at: Date | null;
+  created_at: Date;
 }
 
 const DEVICE_TOKEN_PREFIX = 'usd_';
@@ -567,23 +797,44 @@ export function tenantOfDeviceToken(token: string): string | undefined {
 }
 
 export async function deviceByToken(tx: Tx, token: string): Promise<DeviceRow | undefined> {
-  return tx('checkin_devices').where({ token_hash: hashDeviceToken(token) }).first();
+  return tx('checkin_devices')
+    .where({ token_hash: hashDeviceToken(token) })
+    .first();
 }
 
 /** One snapshot per event (gate null) and gate per minute, however many realtime processes write it. */
 export async function snapshotCapacity(tx: Tx, tenantId: string, counts: EventCounts, at: Date): Promise<void> {
   const minute = new Date(Math.floor(at.getTime() / 60_000) * 60_000);
-  const rowsToInsert = [{ gate_id: null as number | null, checked_in_count: counts.inside },
-    ...counts.gates.map((g) => ({ gate_id: g.gate_id, checked_in_count: g.inside }))]
-    .map((r) => ({ ...r, tenant_id: tenantId, event_id: counts.event_id, total_sold: counts.sold, snapshot_at: minute }));
-  await tx('checkin_capacity_snapshots').insert(rowsToInsert).onConflict(['tenant_id', 'event_id', 'gate_id', 'snapshot_at']).ignore();
+  const rowsToInsert = [
+    { gate_id: null as number | null, checked_in_count: counts.inside },
+    ...counts.gates.map((g) => ({ gate_id: g.gate_id, checked_in_count: g.inside })),
+  ].map((r) => ({
+    ...r,
+    tenant_id: tenantId,
+    event_id: counts.event_id,
+    total_sold: counts.sold,
+    snapshot_at: minute,
+  }));
+  await tx('checkin_capacity_snapshots')
+    .insert(rowsToInsert)
+    .onConflict(['tenant_id', 'event_id', 'gate_id', 'snapshot_at'])
+    .ignore();
 }
 
 // ---- gates, staff, devices --------------------------------------------------------------------
 
 export interface GateRow {
-  id: number; tenant_id: string; event_id: number; name: string; location: string | null; capacity_limit: number | null;
-  is_vip: boolean; ticket_type_ids: number[] | null; status: 'open' | 'closed'; created_at: Date; updated_at: Date;
+  id: number;
+  tenant_id: string;
+  event_id: number;
+  name: string;
+  location: string | null;
+  capacity_limit: number | null;
+  is_vip: boolean;
+  ticket_type_ids: number[] | null;
+  status: 'open' | 'closed';
+  created_at: Date;
+  updated_at: Date;
 }
 
 export async function getGate(tx: Tx, id: number, opts: { lock?: boolean } = {}): Promise<GateRow | undefined> {
@@ -591,13 +842,22 @@ export async function getGate(tx: Tx, id: number, opts: { lock?: boolean } = {})
   return opts.lock ? q.forUpdate() : q;
 }
 
-export async function insertGate(tx: Tx, tenantId: string, gate: Pick<GateRow, 'event_id' | 'name' | 'location' | 'capacity_limit' | 'is_vip' | 'ticket_type_ids'>): Promise<GateRow> {
-  const [row] = await tx('checkin_gates').insert({ ...gate, tenant_id: tenantId }).returning('*');
+export async function insertGate(
+  tx: Tx,
+  tenantId: string,
+  gate: Pick<GateRow, 'event_id' | 'name' | 'location' | 'capacity_limit' | 'is_vip' | 'ticket_type_ids'>,
+): Promise<GateRow> {
+  const [row] = await tx('checkin_gates')
+    .insert({ ...gate, tenant_id: tenantId })
+    .returning('*');
   return row;
 }
 
 export async function updateGate(tx: Tx, id: number, patch: Partial<GateRow>): Promise<GateRow> {
-  const [row] = await tx('checkin_gates').where({ id }).update({ ...patch, updated_at: tx.fn.now() }).returning('*');
+  const [row] = await tx('checkin_gates')
+    .where({ id })
+    .update({ ...patch, updated_at: tx.fn.now() })
+    .returning('*');
   return row;
 }
 
@@ -614,28 +874,50 @@ export async function listDevices(tx: Tx, eventId: number): Promise<DeviceRow[]>
 }
 
 /** Registers a device (or re-registers the same uuid, which issues a new token). */
-export async function upsertDevice(tx: Tx, tenantId: string, d: Pick<DeviceRow, 'event_id' | 'device_name' | 'device_uuid' | 'gate_id' | 'staff_ref'>): Promise<{ device: DeviceRow; token: string }> {
+export async function upsertDevice(
+  tx: Tx,
+  tenantId: string,
+  d: Pick<DeviceRow, 'event_id' | 'device_name' | 'device_uuid' | 'gate_id' | 'staff_ref'>,
+): Promise<{ device: DeviceRow; token: string }> {
   const { token, hash } = newDeviceToken(tenantId);
-  const [device] = await tx('checkin_devices').insert({ ...d, tenant_id: tenantId, token_hash: hash })
-    .onConflict(['tenant_id', 'device_uuid']).merge({ ...d, token_hash: hash, status: 'active' }).returning('*');
+  const [device] = await tx('checkin_devices')
+    .insert({ ...d, tenant_id: tenantId, token_hash: hash })
+    .onConflict(['tenant_id', 'device_uuid'])
+    .merge({ ...d, token_hash: hash, status: 'active' })
+    .returning('*');
   return { device, token };
 }
 
 /** Devices beyond the plan's included ones are billed once per device and month while in use. */
 export async function meterExtraDevice(tx: Tx, tenantId: string, device: DeviceRow, at = new Date()): Promise<void> {
-  const [{ rank }] = await rows<{ rank: number }>(tx, "select count(*)::int as rank from checkin_devices where status = 'active' and id <= ?", [device.id]);
+  const [{ rank }] = await rows<{ rank: number }>(
+    tx,
+    "select count(*)::int as rank from checkin_devices where status = 'active' and id <= ?",
+    [device.id],
+  );
   if (rank <= INCLUDED_SCANNER_DEVICES) return;
   await recordUsage(tx, tenantId, {
-    meter: 'checkin.extra_device', quantity: 1, amountMinor: meterAmount('checkin.extra_device', 1),
-    idempotencyKey: `checkin.extra_device:${device.id}:${at.toISOString().slice(0, 7)}`, metadata: { device_id: device.id }, at,
+    meter: 'checkin.extra_device',
+    quantity: 1,
+    amountMinor: meterAmount('checkin.extra_device', 1),
+    idempotencyKey: `checkin.extra_device:${device.id}:${at.toISOString().slice(0, 7)}`,
+    metadata: { device_id: device.id },
+    at,
   });
 }
 
 // ---- manual lookup, manifest, statistics -----------------------------------------------------
 
 export interface LookupRow {
-  id: number; code: string; status: string; event_id: number; order_number: string; holder_name: string | null; holder_email: string | null;
-  ticket_type: string; ticket_type_id: number;
+  id: number;
+  code: string;
+  status: string;
+  event_id: number;
+  order_number: string;
+  holder_name: string | null;
+  holder_email: string | null;
+  ticket_type: string;
+  ticket_type_id: number;
 }
 
 const LOOKUP_SELECT = `select t.id, t.code, t.status, t.event_id, o.order_number, coalesce(t.holder_name, c.name) as holder_name,
@@ -649,56 +931,130 @@ export async function lookupTicket(tx: Tx, code: string): Promise<LookupRow | un
 /** Manual fallback at the desk: by part of the holder's or buyer's name or e-mail, or the exact order number. */
 export async function searchTickets(tx: Tx, eventId: number, q: string, limit: number): Promise<LookupRow[]> {
   const like = `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-  return rows<LookupRow>(tx, `${LOOKUP_SELECT} where t.event_id = ? and (o.order_number = ? or c.name ilike ? or c.email ilike ?
-    or t.holder_name ilike ? or t.holder_email ilike ?) order by t.id limit ?`, [eventId, q, like, like, like, like, limit]);
+  return rows<LookupRow>(
+    tx,
+    `${LOOKUP_SELECT} where t.event_id = ? and (o.order_number = ? or c.name ilike ? or c.email ilike ?
+    or t.holder_name ilike ? or t.holder_email ilike ?) order by t.id limit ?`,
+    [eventId, q, like, like, like, like, limit],
+  );
 }
 
 export async function presenceOf(tx: Tx, ticketId: number): Promise<PresenceLookup | undefined> {
-  return tx('checkin_presence').where({ ticket_id: ticketId }).first('ticket_id', 'inside', 'first_admitted_at', 'first_gate_id', 'first_scan_id');
+  return tx('checkin_presence')
+    .where({ ticket_id: ticketId })
+    .first('ticket_id', 'inside', 'first_admitted_at', 'first_gate_id', 'first_scan_id');
 }
 
-export async function scansOfTicket(tx: Tx, ticketId: number): Promise<{ scan_id: string; verdict: string; reason: string | null; direction: string; gate_id: number | null; source: string; suspicious: boolean; scanned_at: Date }[]> {
-  return tx('checkin_scans').where({ ticket_id: ticketId }).orderBy('scanned_at').limit(100)
+export async function scansOfTicket(
+  tx: Tx,
+  ticketId: number,
+): Promise<
+  {
+    scan_id: string;
+    verdict: string;
+    reason: string | null;
+    direction: string;
+    gate_id: number | null;
+    source: string;
+    suspicious: boolean;
+    scanned_at: Date;
+  }[]
+> {
+  return tx('checkin_scans')
+    .where({ ticket_id: ticketId })
+    .orderBy('scanned_at')
+    .limit(100)
     .select('scan_id', 'verdict', 'reason', 'direction', 'gate_id', 'source', 'suspicious', 'scanned_at');
 }
 
-export interface ManifestRow { ticket_id: number; code: string; status: string; holder_name: string | null; ticket_type: string; ticket_type_id: number; updated_at: Date }
+export interface ManifestRow {
+  ticket_id: number;
+  code: string;
+  status: string;
+  holder_name: string | null;
+  ticket_type: string;
+  ticket_type_id: number;
+  updated_at: Date;
+}
 
 /** Tickets of an event changed after the cursor (`<epoch micros>:<id>`), oldest change first. */
-export async function manifestPage(tx: Tx, eventId: number, cursor: { micros: number; id: number } | undefined, limit: number): Promise<(ManifestRow & { micros: number })[]> {
-  const after = cursor ? 'and (floor(extract(epoch from t.updated_at) * 1000000)::bigint, t.id) > (?::bigint, ?::bigint)' : '';
-  return rows<ManifestRow & { micros: number }>(tx, `
+export async function manifestPage(
+  tx: Tx,
+  eventId: number,
+  cursor: { micros: number; id: number } | undefined,
+  limit: number,
+): Promise<(ManifestRow & { micros: number })[]> {
+  const after = cursor
+    ? 'and (floor(extract(epoch from t.updated_at) * 1000000)::bigint, t.id) > (?::bigint, ?::bigint)'
+    : '';
+  return rows<ManifestRow & { micros: number }>(
+    tx,
+    `
     select t.id as ticket_id, t.code, t.status, coalesce(t.holder_name, c.name) as holder_name, tt.name as ticket_type, t.ticket_type_id,
       floor(extract(epoch from t.updated_at) * 1000000)::bigint as micros
     from tickets t join ticket_types tt on tt.id = t.ticket_type_id join customers c on c.id = t.customer_id
     where t.event_id = ? ${after}
     order by floor(extract(epoch from t.updated_at) * 1000000)::bigint, t.id limit ?`,
-  cursor ? [eventId, cursor.micros, cursor.id, limit] : [eventId, limit]);
+    cursor ? [eventId, cursor.micros, cursor.id, limit] : [eventId, limit],
+  );
 }
 
 export async function eventStats(tx: Tx, eventId: number) {
-  const perGate = await rows<{ gate_id: number | null; name: string | null; admitted: number; refused: number }>(tx, `
+  const perGate = await rows<{ gate_id: number | null; name: string | null; admitted: number; refused: number }>(
+    tx,
+    `
     select s.gate_id, g.name, count(*) filter (where s.verdict = 'success' and s.direction = 'entry')::int as admitted,
       count(*) filter (where s.verdict <> 'success')::int as refused
-    from checkin_scans s left join checkin_gates g on g.id = s.gate_id where s.event_id = ? group by s.gate_id, g.name order by s.gate_id nulls last`, [eventId]);
-  const perType = await rows<{ ticket_type_id: number; name: string; sold: number; admitted: number }>(tx, `
+    from checkin_scans s left join checkin_gates g on g.id = s.gate_id where s.event_id = ? group by s.gate_id, g.name order by s.gate_id nulls last`,
+    [eventId],
+  );
+  const perType = await rows<{ ticket_type_id: number; name: string; sold: number; admitted: number }>(
+    tx,
+    `
     select tt.id as ticket_type_id, tt.name,
       (select count(*) from tickets t where t.ticket_type_id = tt.id and t.status = 'valid')::int as sold,
       (select count(*) from checkin_presence p where p.ticket_type_id = tt.id)::int as admitted
-    from ticket_types tt where tt.event_id = ? order by tt.id`, [eventId]);
-  const verdicts = await rows<{ verdict: string; n: number }>(tx, 'select verdict, count(*)::int as n from checkin_scans where event_id = ? group by verdict', [eventId]);
-  const perMinute = await rows<{ minute: Date; count: number }>(tx, `
+    from ticket_types tt where tt.event_id = ? order by tt.id`,
+    [eventId],
+  );
+  const verdicts = await rows<{ verdict: string; n: number }>(
+    tx,
+    'select verdict, count(*)::int as n from checkin_scans where event_id = ? group by verdict',
+    [eventId],
+  );
+  const perMinute = await rows<{ minute: Date; count: number }>(
+    tx,
+    `
     select date_trunc('minute', scanned_at) as minute, count(*)::int as count from checkin_scans
-    where event_id = ? and verdict = 'success' and direction = 'entry' group by 1 order by 1`, [eventId]);
-  const snapshots = await rows<{ gate_id: number | null; checked_in_count: number; total_sold: number; snapshot_at: Date }>(tx, `
-    select gate_id, checked_in_count, total_sold, snapshot_at from checkin_capacity_snapshots where event_id = ? order by snapshot_at desc, gate_id nulls first limit 500`, [eventId]);
+    where event_id = ? and verdict = 'success' and direction = 'entry' group by 1 order by 1`,
+    [eventId],
+  );
+  const snapshots = await rows<{
+    gate_id: number | null;
+    checked_in_count: number;
+    total_sold: number;
+    snapshot_at: Date;
+  }>(
+    tx,
+    `
+    select gate_id, checked_in_count, total_sold, snapshot_at from checkin_capacity_snapshots where event_id = ? order by snapshot_at desc, gate_id nulls first limit 500`,
+    [eventId],
+  );
   return { perGate, perType, verdicts, perMinute, snapshots };
 }
 
 export async function gateScanStats(tx: Tx, gateId: number) {
-  const verdicts = await rows<{ verdict: string; n: number }>(tx, 'select verdict, count(*)::int as n from checkin_scans where gate_id = ? group by verdict', [gateId]);
-  const perMinute = await rows<{ minute: Date; count: number }>(tx, `
+  const verdicts = await rows<{ verdict: string; n: number }>(
+    tx,
+    'select verdict, count(*)::int as n from checkin_scans where gate_id = ? group by verdict',
+    [gateId],
+  );
+  const perMinute = await rows<{ minute: Date; count: number }>(
+    tx,
+    `
     select date_trunc('minute', scanned_at) as minute, count(*)::int as count from checkin_scans
-    where gate_id = ? and verdict = 'success' and direction = 'entry' group by 1 order by 1`, [gateId]);
+    where gate_id = ? and verdict = 'success' and direction = 'entry' group by 1 order by 1`,
+    [gateId],
+  );
   return { verdicts, perMinute };
 }

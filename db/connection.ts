@@ -41,7 +41,12 @@ export async function connectionOf(tx: Tx): Promise<ClientBase> {
  * Runs a hot statement as a named prepared statement on `connection` (a transaction's comes from
  * `connectionOf`): for small statements planning can cost more than running.
  */
-export async function prepared<T extends QueryResultRow>(connection: ClientBase, name: string, text: string, values: unknown[]): Promise<T[]> {
+export async function prepared<T extends QueryResultRow>(
+  connection: ClientBase,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<T[]> {
   // A connection keeps its generic plans, made when the tables may have been small: re-plan now and then.
   const plannedAt = plansMadeAt.get(connection);
   if (plannedAt === undefined) plansMadeAt.set(connection, Date.now());

@@ -2,11 +2,22 @@ import type { Tx } from './connection';
 import { unprocessable, type AppError } from '../lib/errors';
 
 export interface CustomerRow {
-  id: number; tenant_id: string; external_ref: string | null; email: string; name: string; phone: string | null;
-  created_at: Date; updated_at: Date;
+  id: number;
+  tenant_id: string;
+  external_ref: string | null;
+  email: string;
+  name: string;
+  phone: string | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
-export interface CustomerInput { email: string; name: string; phone?: string | null; external_ref?: string | null }
+export interface CustomerInput {
+  email: string;
+  name: string;
+  phone?: string | null;
+  external_ref?: string | null;
+}
 
 /** Whom a request acts for: an existing customer (`known`: a token's own, not checked again), or one created or updated by e-mail. */
 export type CustomerRef = { id: number; known: boolean } | { upsert: CustomerInput };
@@ -14,11 +25,20 @@ export type CustomerRef = { id: number; known: boolean } | { upsert: CustomerInp
 export const unknownCustomer = (): AppError => unprocessable('unknown_customer', 'The customer does not exist');
 
 /** Creates the customer, or updates the one with this e-mail: tenant systems sync customers repeatedly. */
-export async function upsertCustomer(tx: Tx, tenantId: string, input: CustomerInput): Promise<{ row: CustomerRow; created: boolean }> {
+export async function upsertCustomer(
+  tx: Tx,
+  tenantId: string,
+  input: CustomerInput,
+): Promise<{ row: CustomerRow; created: boolean }> {
   const [row] = await tx('customers')
     .insert({ ...input, tenant_id: tenantId })
     .onConflict(['tenant_id', 'email'])
-    .merge({ name: input.name, phone: input.phone ?? null, ...(input.external_ref ? { external_ref: input.external_ref } : {}), updated_at: tx.fn.now() })
+    .merge({
+      name: input.name,
+      phone: input.phone ?? null,
+      ...(input.external_ref ? { external_ref: input.external_ref } : {}),
+      updated_at: tx.fn.now(),
+    })
     .returning(['*', tx.raw('(xmax = 0) as created')]);
   const { created, ...customer } = row as CustomerRow & { created: boolean };
   return { row: customer, created };
@@ -28,7 +48,10 @@ export async function getCustomer(tx: Tx, id: number): Promise<CustomerRow | und
   return tx<CustomerRow>('customers').where({ id }).first();
 }
 
-export async function listCustomers(tx: Tx, filter: { q?: string; after?: number; limit: number }): Promise<CustomerRow[]> {
+export async function listCustomers(
+  tx: Tx,
+  filter: { q?: string; after?: number; limit: number },
+): Promise<CustomerRow[]> {
   const q = tx<CustomerRow>('customers').orderBy('id').limit(filter.limit);
   if (filter.after) q.where('id', '>', filter.after);
   if (filter.q) {
@@ -39,6 +62,9 @@ export async function listCustomers(tx: Tx, filter: { q?: string; after?: number
 }
 
 export async function updateCustomer(tx: Tx, id: number, patch: Partial<CustomerInput>): Promise<CustomerRow> {
-  const [row] = await tx('customers').where({ id }).update({ ...patch, updated_at: tx.fn.now() }).returning('*');
+  const [row] = await tx('customers')
+    .where({ id })
+    .update({ ...patch, updated_at: tx.fn.now() })
+    .returning('*');
   return row;
 }

@@ -25,16 +25,36 @@ const EMAILS_PER_EVENT = 25;
 /** Queues many e-mails in two statements (a burst of waitlist offers); returns the ids of those not queued before. */
 export async function queueEmails(tx: Tx, tenantId: string, messages: EmailMessage[]): Promise<number[]> {
   if (!messages.length) return [];
-  const rows: { id: number }[] = await tx('email_outbox').insert(messages.map((message) => ({
-    tenant_id: tenantId, idempotency_key: message.idempotencyKey, to_address: message.to, subject: message.subject,
-    text_body: message.text, html_body: message.html ?? null,
-  }))).onConflict(['tenant_id', 'idempotency_key']).ignore().returning('id');
+  const rows: { id: number }[] = await tx('email_outbox')
+    .insert(
+      messages.map((message) => ({
+        tenant_id: tenantId,
+        idempotency_key: message.idempotencyKey,
+        to_address: message.to,
+        subject: message.subject,
+        text_body: message.text,
+        html_body: message.html ?? null,
+      })),
+    )
+    .onConflict(['tenant_id', 'idempotency_key'])
+    .ignore()
+    .returning('id');
   const ids = rows.map((row) => row.id);
-  await emit(tx, tenantId, Array.from({ length: Math.ceil(ids.length / EMAILS_PER_EVENT) }, (_, i) => emailsQueued(ids.slice(i * EMAILS_PER_EVENT, (i + 1) * EMAILS_PER_EVENT))));
+  await emit(
+    tx,
+    tenantId,
+    Array.from({ length: Math.ceil(ids.length / EMAILS_PER_EVENT) }, (_, i) =>
+      emailsQueued(ids.slice(i * EMAILS_PER_EVENT, (i + 1) * EMAILS_PER_EVENT)),
+    ),
+  );
   return ids;
 }
 
 /** The event that has the mail trigger send these e-mails. */
 export const emailsQueued = (ids: number[], notBefore?: Date): DomainEvent => ({
-  type: 'email.queued', aggregateType: 'email', aggregateId: ids[0], payload: { email_ids: ids }, notBefore,
+  type: 'email.queued',
+  aggregateType: 'email',
+  aggregateId: ids[0],
+  payload: { email_ids: ids },
+  notBefore,
 });

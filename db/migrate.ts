@@ -6,7 +6,9 @@ import { migrationSource } from './migrations';
 async function ensureAppRole(owner: Db, password: string): Promise<void> {
   const exists = await owner.raw('select 1 from pg_roles where rolname = ?', [APP_DB_ROLE]);
   const verb = exists.rows.length ? 'alter' : 'create';
-  await owner.raw(`${verb} role ${APP_DB_ROLE} with login nosuperuser nobypassrls password '${password.replace(/'/g, "''")}'`);
+  await owner.raw(
+    `${verb} role ${APP_DB_ROLE} with login nosuperuser nobypassrls password '${password.replace(/'/g, "''")}'`,
+  );
 }
 
 async function grantAppRole(owner: Db): Promise<void> {

@@ -11,13 +11,30 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export type PaymentProviderName = 'offline' | 'stripe' | 'external' | 'credit';
 
 export interface OrderRow {
-  id: number; tenant_id: string; event_id: number; customer_id: number; order_number: string; status: OrderStatus;
-  currency: string; total_minor: number; payment_provider: PaymentProviderName; payment_reference: string | null;
-  payment_client_secret: string | null; paid_at: Date | null; external_ref: string | null; created_at: Date; updated_at: Date;
+  id: number;
+  tenant_id: string;
+  event_id: number;
+  customer_id: number;
+  order_number: string;
+  status: OrderStatus;
+  currency: string;
+  total_minor: number;
+  payment_provider: PaymentProviderName;
+  payment_reference: string | null;
+  payment_client_secret: string | null;
+  paid_at: Date | null;
+  external_ref: string | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
 export interface OrderItemRow {
-  id: number; order_id: number; ticket_type_id: number; quantity: number; unit_price_minor: number; ticket_codes: string[] | null;
+  id: number;
+  order_id: number;
+  ticket_type_id: number;
+  quantity: number;
+  unit_price_minor: number;
+  ticket_codes: string[] | null;
 }
 
 export interface OrderLineInput {
@@ -49,7 +66,9 @@ async function loadTicketTypes(tx: Tx, eventId: number, ids: number[]): Promise<
 
 function assertOnSaleWindow(tt: TicketTypeRow, now: Date): void {
   if ((tt.sales_start_at && now < tt.sales_start_at) || (tt.sales_end_at && now > tt.sales_end_at)) {
-    throw new AppError(422, 'not_on_sale', `Ticket type ${tt.id} is not on sale at this time`, { ticket_type_id: tt.id });
+    throw new AppError(422, 'not_on_sale', `Ticket type ${tt.id} is not on sale at this time`, {
+      ticket_type_id: tt.id,
+    });
   }
 }
 
@@ -58,7 +77,11 @@ function assertOnSaleWindow(tt: TicketTypeRow, now: Date): void {
  * update (`sold + n <= inventory`), taken in ticket-type order so concurrent orders never deadlock:
  * Postgres, not the process, decides who gets the last ticket.
  */
-export async function placeOrder(tx: Tx, tenantId: string, input: PlaceOrderInput): Promise<{ order: OrderRow; items: OrderItemRow[] }> {
+export async function placeOrder(
+  tx: Tx,
+  tenantId: string,
+  input: PlaceOrderInput,
+): Promise<{ order: OrderRow; items: OrderItemRow[] }> {
   const now = input.now ?? new Date();
   const event = await getEvent(tx, input.eventId);
   if (!event) throw notFound('Event');
@@ -66,10 +89,17 @@ export async function placeOrder(tx: Tx, tenantId: string, input: PlaceOrderInpu
     const code = event.status === 'sold_out' ? 'sold_out' : 'event_not_on_sale';
     throw new AppError(event.status === 'sold_out' ? 409 : 422, code, `The event is ${event.status.replace('_', ' ')}`);
   }
-  const types = await loadTicketTypes(tx, input.eventId, input.lines.map((l) => l.ticketTypeId));
+  const types = await loadTicketTypes(
+    tx,
+    input.eventId,
+    input.lines.map((l) => l.ticketTypeId),
+  );
   const lines = input.lines.map((l) => {
     const tt = types.get(l.ticketTypeId);
-    if (!tt) throw new AppError(422, 'unknown_ticket_type', `Ticket type ${l.ticketTypeId} does not belong to this event`, { ticket_type_id: l.ticketTypeId });
+    if (!tt)
+      throw new AppError(422, 'unknown_ticket_type', `Ticket type ${l.ticketTypeId} does not belong to this event`, {
+        ticket_type_id: l.ticketTypeId,
+      });
     if (!input.reserved) assertOnSaleWindow(tt, now);
     return { ...l, unitPriceMinor: l.unitPriceMinor ?? tt.price_minor, currency: tt.currency.trim() };
   });
@@ -85,32 +115,58 @@ export async function placeOrder(tx: Tx, tenantId: string, input: PlaceOrderInpu
       .returning(['sold', 'inventory']);
     if (!row) {
       const remaining = (types.get(line.ticketTypeId)?.inventory ?? 0) - (types.get(line.ticketTypeId)?.sold ?? 0);
-      throw new AppError(409, 'sold_out', `Not enough tickets left of type ${line.ticketTypeId}`, { ticket_type_id: line.ticketTypeId, requested: line.quantity, remaining: Math.max(remaining, 0) });
+      throw new AppError(409, 'sold_out', `Not enough tickets left of type ${line.ticketTypeId}`, {
+        ticket_type_id: line.ticketTypeId,
+        requested: line.quantity,
+        remaining: Math.max(remaining, 0),
+      });
     }
     if (row.sold === row.inventory) soldOutTypes.push(line.ticketTypeId);
   }
 
   const [{ seq }] = (await tx.raw("select nextval('order_number_seq')::bigint as seq")).rows as { seq: number }[];
-  const [order] = await tx('orders').insert({
-    tenant_id: tenantId,
-    event_id: input.eventId,
-    customer_id: input.customerId,
-    order_number: formatOrderNumber(Number(seq)),
-    currency: priced.currency,
-    total_minor: priced.totalMinor,
-    payment_provider: input.provider,
-    external_ref: input.externalRef ?? null,
-  }).returning('*') as OrderRow[];
-  const items = await tx('order_items').insert(lines.map((l) => ({
-    tenant_id: tenantId, order_id: order.id, ticket_type_id: l.ticketTypeId, quantity: l.quantity,
-    unit_price_minor: l.unitPriceMinor, ticket_codes: l.codes ?? null,
-  }))).returning('*') as OrderItemRow[];
+  const [order] = (await tx('orders')
+    .insert({
+      tenant_id: tenantId,
+      event_id: input.eventId,
+      customer_id: input.customerId,
+      order_number: formatOrderNumber(Number(seq)),
+      currency: priced.currency,
+      total_minor: priced.totalMinor,
+      payment_provider: input.provider,
+      external_ref: input.externalRef ?? null,
+    })
+    .returning('*')) as OrderRow[];
+  const items = (await tx('order_items')
+    .insert(
+      lines.map((l) => ({
+        tenant_id: tenantId,
+        order_id: order.id,
+        ticket_type_id: l.ticketTypeId,
+        quantity: l.quantity,
+        unit_price_minor: l.unitPriceMinor,
+        ticket_codes: l.codes ?? null,
+      })),
+    )
+    .returning('*')) as OrderItemRow[];
 
-  await emit(tx, tenantId, soldOutTypes.map((id) => ({
-    type: 'ticket_type.sold_out', aggregateType: 'ticket_type', aggregateId: id, payload: { ticket_type_id: id, event_id: input.eventId },
-  })));
+  await emit(
+    tx,
+    tenantId,
+    soldOutTypes.map((id) => ({
+      type: 'ticket_type.sold_out',
+      aggregateType: 'ticket_type',
+      aggregateId: id,
+      payload: { ticket_type_id: id, event_id: input.eventId },
+    })),
+  );
   if (!input.reserved) await syncSoldOutStatus(tx, tenantId, input.eventId);
-  await emit(tx, tenantId, { type: 'order.placed', aggregateType: 'order', aggregateId: order.id, payload: { order_id: order.id, event_id: input.eventId, total_minor: order.total_minor, currency: order.currency } });
+  await emit(tx, tenantId, {
+    type: 'order.placed',
+    aggregateType: 'order',
+    aggregateId: order.id,
+    payload: { order_id: order.id, event_id: input.eventId, total_minor: order.total_minor, currency: order.currency },
+  });
   return { order, items };
 }
 
@@ -123,7 +179,10 @@ export async function getOrderItems(tx: Tx, orderId: number): Promise<OrderItemR
   return tx<OrderItemRow>('order_items').where({ order_id: orderId }).orderBy('id');
 }
 
-export async function listOrders(tx: Tx, filter: { eventId?: number; customerId?: number; status?: OrderStatus; q?: string; after?: number; limit: number }): Promise<OrderRow[]> {
+export async function listOrders(
+  tx: Tx,
+  filter: { eventId?: number; customerId?: number; status?: OrderStatus; q?: string; after?: number; limit: number },
+): Promise<OrderRow[]> {
   const q = tx<OrderRow>('orders').orderBy('id').limit(filter.limit);
   if (filter.eventId) q.where('event_id', filter.eventId);
   if (filter.customerId) q.where('customer_id', filter.customerId);
@@ -133,11 +192,22 @@ export async function listOrders(tx: Tx, filter: { eventId?: number; customerId?
   return q;
 }
 
-export async function recordPaymentAttempt(tx: Tx, orderId: number, reference: string, clientSecret: string | null): Promise<void> {
-  await tx('orders').where({ id: orderId }).update({ payment_reference: reference, payment_client_secret: clientSecret, updated_at: tx.fn.now() });
+export async function recordPaymentAttempt(
+  tx: Tx,
+  orderId: number,
+  reference: string,
+  clientSecret: string | null,
+): Promise<void> {
+  await tx('orders')
+    .where({ id: orderId })
+    .update({ payment_reference: reference, payment_client_secret: clientSecret, updated_at: tx.fn.now() });
 }
 
-export async function findOrderByPaymentReference(tx: Tx, provider: PaymentProviderName, reference: string): Promise<OrderRow | undefined> {
+export async function findOrderByPaymentReference(
+  tx: Tx,
+  provider: PaymentProviderName,
+  reference: string,
+): Promise<OrderRow | undefined> {
   return tx<OrderRow>('orders').where({ payment_provider: provider, payment_reference: reference }).first();
 }
 
@@ -145,7 +215,12 @@ export async function findOrderByPaymentReference(tx: Tx, provider: PaymentProvi
  * Marks a pending order paid and issues its tickets; a paid order returns the tickets it already has,
  * so a retried activity never issues twice.
  */
-export async function fulfilOrder(tx: Tx, tenantId: string, orderId: number, paymentReference?: string): Promise<TicketRow[]> {
+export async function fulfilOrder(
+  tx: Tx,
+  tenantId: string,
+  orderId: number,
+  paymentReference?: string,
+): Promise<TicketRow[]> {
   const order = await getOrder(tx, orderId, { lock: true });
   if (!order) throw notFound('Order');
   if (order.status === 'paid') return tx<TicketRow>('tickets').where({ order_id: orderId }).orderBy('id');
@@ -153,23 +228,53 @@ export async function fulfilOrder(tx: Tx, tenantId: string, orderId: number, pay
 
   const customer = await tx('customers').where({ id: order.customer_id }).first('name', 'email');
   const items = await getOrderItems(tx, orderId);
-  const tickets = await insertTickets(tx, tenantId, items.flatMap((item) =>
-    Array.from({ length: item.quantity }, (_, i) => ({
-      event_id: order.event_id, order_id: orderId, ticket_type_id: item.ticket_type_id, customer_id: order.customer_id,
-      code: item.ticket_codes?.[i], holder_name: customer?.name ?? null, holder_email: customer?.email ?? null,
-    }))));
-  await tx('orders').where({ id: orderId }).update({
-    status: 'paid', paid_at: tx.fn.now(), payment_reference: paymentReference ?? order.payment_reference, updated_at: tx.fn.now(),
-  });
+  const tickets = await insertTickets(
+    tx,
+    tenantId,
+    items.flatMap((item) =>
+      Array.from({ length: item.quantity }, (_, i) => ({
+        event_id: order.event_id,
+        order_id: orderId,
+        ticket_type_id: item.ticket_type_id,
+        customer_id: order.customer_id,
+        code: item.ticket_codes?.[i],
+        holder_name: customer?.name ?? null,
+        holder_email: customer?.email ?? null,
+      })),
+    ),
+  );
+  await tx('orders')
+    .where({ id: orderId })
+    .update({
+      status: 'paid',
+      paid_at: tx.fn.now(),
+      payment_reference: paymentReference ?? order.payment_reference,
+      updated_at: tx.fn.now(),
+    });
   await emit(tx, tenantId, {
-    type: 'order.created', aggregateType: 'order', aggregateId: orderId,
-    payload: { order_id: orderId, event_id: order.event_id, customer_id: order.customer_id, total_minor: order.total_minor, currency: order.currency, ticket_ids: tickets.map((t) => t.id) },
+    type: 'order.created',
+    aggregateType: 'order',
+    aggregateId: orderId,
+    payload: {
+      order_id: orderId,
+      event_id: order.event_id,
+      customer_id: order.customer_id,
+      total_minor: order.total_minor,
+      currency: order.currency,
+      ticket_ids: tickets.map((t) => t.id),
+    },
   });
   return tickets;
 }
 
 /** Gives a pending or paid order's seats back to inventory and closes it; closing twice is a no-op. */
-export async function closeOrder(tx: Tx, tenantId: string, orderId: number, status: 'cancelled' | 'expired' | 'failed', reason: string): Promise<OrderRow> {
+export async function closeOrder(
+  tx: Tx,
+  tenantId: string,
+  orderId: number,
+  status: 'cancelled' | 'expired' | 'failed',
+  reason: string,
+): Promise<OrderRow> {
   const order = await getOrder(tx, orderId, { lock: true });
   if (!order) throw notFound('Order');
   if (['cancelled', 'expired', 'failed'].includes(order.status)) return order;
@@ -179,13 +284,25 @@ export async function closeOrder(tx: Tx, tenantId: string, orderId: number, stat
   for (const item of (await getOrderItems(tx, orderId)).sort((a, b) => a.ticket_type_id - b.ticket_type_id)) {
     await tx('ticket_types').where({ id: item.ticket_type_id }).decrement('sold', item.quantity);
   }
-  const cancelled = await tx('tickets').where({ order_id: orderId, status: 'valid' })
-    .update({ status: 'cancelled', updated_at: tx.fn.now() }).returning('id');
-  const [updated] = await tx('orders').where({ id: orderId }).update({ status, updated_at: tx.fn.now() }).returning('*') as OrderRow[];
+  const cancelled = await tx('tickets')
+    .where({ order_id: orderId, status: 'valid' })
+    .update({ status: 'cancelled', updated_at: tx.fn.now() })
+    .returning('id');
+  const [updated] = (await tx('orders')
+    .where({ id: orderId })
+    .update({ status, updated_at: tx.fn.now() })
+    .returning('*')) as OrderRow[];
   await syncSoldOutStatus(tx, tenantId, order.event_id);
   await emit(tx, tenantId, {
-    type: `order.${status}`, aggregateType: 'order', aggregateId: orderId,
-    payload: { order_id: orderId, event_id: order.event_id, reason, released_ticket_ids: cancelled.map((r: { id: number }) => r.id) },
+    type: `order.${status}`,
+    aggregateType: 'order',
+    aggregateId: orderId,
+    payload: {
+      order_id: orderId,
+      event_id: order.event_id,
+      reason,
+      released_ticket_ids: cancelled.map((r: { id: number }) => r.id),
+    },
   });
   return updated;
 }

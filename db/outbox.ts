@@ -13,12 +13,14 @@ export interface DomainEvent {
 export async function emit(tx: Knex.Transaction, tenantId: string, events: DomainEvent | DomainEvent[]): Promise<void> {
   const list = Array.isArray(events) ? events : [events];
   if (!list.length) return;
-  await tx('outbox').insert(list.map((e) => ({
-    tenant_id: tenantId,
-    type: e.type,
-    aggregate_type: e.aggregateType,
-    aggregate_id: String(e.aggregateId),
-    payload: JSON.stringify(e.payload),
-    ...(e.notBefore ? { next_attempt_at: e.notBefore } : {}),
-  })));
+  await tx('outbox').insert(
+    list.map((e) => ({
+      tenant_id: tenantId,
+      type: e.type,
+      aggregate_type: e.aggregateType,
+      aggregate_id: String(e.aggregateId),
+      payload: JSON.stringify(e.payload),
+      ...(e.notBefore ? { next_attempt_at: e.notBefore } : {}),
+    })),
+  );
 }

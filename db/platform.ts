@@ -2,8 +2,14 @@ import type { Db, Tx } from './connection';
 import { moduleAdmits, type MeterName, type ModuleName, type PlanName } from '../domain/platform/plans';
 
 export interface TenantModuleRow {
-  tenant_id: string; module: ModuleName; plan: PlanName; enabled: boolean; rollout_percent: number;
-  settings: Record<string, unknown>; enabled_at: Date; updated_at: Date;
+  tenant_id: string;
+  module: ModuleName;
+  plan: PlanName;
+  enabled: boolean;
+  rollout_percent: number;
+  settings: Record<string, unknown>;
+  enabled_at: Date;
+  updated_at: Date;
 }
 
 export async function listModules(tx: Tx): Promise<TenantModuleRow[]> {
@@ -14,7 +20,12 @@ export async function getModule(tx: Tx, module: ModuleName): Promise<TenantModul
   return tx<TenantModuleRow>('tenant_modules').where({ module }).first();
 }
 
-export async function upsertModule(tx: Tx | Db, tenantId: string, module: ModuleName, patch: { enabled?: boolean; plan?: PlanName; rollout_percent?: number; settings?: Record<string, unknown> }): Promise<TenantModuleRow> {
+export async function upsertModule(
+  tx: Tx | Db,
+  tenantId: string,
+  module: ModuleName,
+  patch: { enabled?: boolean; plan?: PlanName; rollout_percent?: number; settings?: Record<string, unknown> },
+): Promise<TenantModuleRow> {
   const row = { ...patch, ...(patch.settings ? { settings: JSON.stringify(patch.settings) } : {}) };
   const [saved] = await tx('tenant_modules')
     .insert({ tenant_id: tenantId, module, ...row })
@@ -42,18 +53,37 @@ export interface UsageInput {
 /** Records billable usage exactly once per idempotency key; returns whether this call counted it. */
 export async function recordUsage(tx: Tx, tenantId: string, usage: UsageInput): Promise<boolean> {
   const at = usage.at ?? new Date();
-  const inserted = await tx('usage_records').insert({
-    tenant_id: tenantId, meter: usage.meter, quantity: usage.quantity, amount_minor: usage.amountMinor,
-    idempotency_key: usage.idempotencyKey, metadata: JSON.stringify(usage.metadata ?? {}),
-    occurred_at: at, period: at.toISOString().slice(0, 7),
-  }).onConflict(['tenant_id', 'idempotency_key']).ignore().returning('id');
+  const inserted = await tx('usage_records')
+    .insert({
+      tenant_id: tenantId,
+      meter: usage.meter,
+      quantity: usage.quantity,
+      amount_minor: usage.amountMinor,
+      idempotency_key: usage.idempotencyKey,
+      metadata: JSON.stringify(usage.metadata ?? {}),
+      occurred_at: at,
+      period: at.toISOString().slice(0, 7),
+    })
+    .onConflict(['tenant_id', 'idempotency_key'])
+    .ignore()
+    .returning('id');
   return inserted.length > 0;
 }
 
-export async function usageForPeriod(tx: Tx, period: string): Promise<{ meter: MeterName; quantity: number; amountMinor: number }[]> {
-  const rows = await tx('usage_records').where({ period }).groupBy('meter').orderBy('meter')
+export async function usageForPeriod(
+  tx: Tx,
+  period: string,
+): Promise<{ meter: MeterName; quantity: number; amountMinor: number }[]> {
+  const rows = await tx('usage_records')
+    .where({ period })
+    .groupBy('meter')
+    .orderBy('meter')
     .select('meter', tx.raw('sum(quantity)::int as quantity'), tx.raw('sum(amount_minor)::int as amount_minor'));
-  return rows.map((r: { meter: MeterName; quantity: number; amount_minor: number }) => ({ meter: r.meter, quantity: r.quantity, amountMinor: r.amount_minor }));
+  return rows.map((r: { meter: MeterName; quantity: number; amount_minor: number }) => ({
+    meter: r.meter,
+    quantity: r.quantity,
+    amountMinor: r.amount_minor,
+  }));
 }
 
 export type AuditActor = { type: 'api_key' | 'customer' | 'workflow' | 'system' | 'operator'; id: string };
@@ -75,10 +105,16 @@ export async function appendAudit(tx: Tx, tenantId: string, entry: AuditEntry): 
 /** Several entries in one statement, for requests decided together. */
 export async function appendAudits(tx: Tx, tenantId: string, entries: AuditEntry[]): Promise<void> {
   if (!entries.length) return;
-  await tx('audit_log').insert(entries.map((entry) => ({
-    tenant_id: tenantId, actor_type: entry.actor.type, actor_id: entry.actor.id, action: entry.action,
-    entity_type: entry.entityType, entity_id: entry.entityId === undefined ? null : String(entry.entityId),
-    before: entry.before === undefined ? null : JSON.stringify(entry.before),
-    after: entry.after === undefined ? null : JSON.stringify(entry.after),
-  })));
+  await tx('audit_log').insert(
+    entries.map((entry) => ({
+      tenant_id: tenantId,
+      actor_type: entry.actor.type,
+      actor_id: entry.actor.id,
+      action: entry.action,
+      entity_type: entry.entityType,
+      entity_id: entry.entityId === undefined ? null : String(entry.entityId),
+      before: entry.before === undefined ? null : JSON.stringify(entry.before),
+      after: entry.after === undefined ? null : JSON.stringify(entry.after),
+    })),
+  );
 }

@@ -2,8 +2,23 @@ import { randomBytes } from 'node:crypto';
 import type { Db, Tx } from './connection';
 import { generateApiKey, type Scope } from '../lib/credentials';
 
-export interface TenantRow { id: string; name: string; contact_email: string | null; settings: Record<string, unknown>; created_at: Date }
-export interface ApiKeyRow { id: number; tenant_id: string; name: string; prefix: string; scopes: Scope[]; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }
+export interface TenantRow {
+  id: string;
+  name: string;
+  contact_email: string | null;
+  settings: Record<string, unknown>;
+  created_at: Date;
+}
+export interface ApiKeyRow {
+  id: number;
+  tenant_id: string;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
 
 const KEY_COLUMNS = ['id', 'tenant_id', 'name', 'prefix', 'scopes', 'created_at', 'last_used_at', 'revoked_at'];
 
@@ -13,7 +28,9 @@ export function newTenantId(): string {
 
 /** Tenants are created by operators with the owner connection; everything after runs tenant-scoped. */
 export async function createTenant(owner: Db | Tx, input: { id?: string; name: string }): Promise<TenantRow> {
-  const [row] = await owner('tenants').insert({ id: input.id ?? newTenantId(), name: input.name }).returning('*');
+  const [row] = await owner('tenants')
+    .insert({ id: input.id ?? newTenantId(), name: input.name })
+    .returning('*');
   return row;
 }
 
@@ -26,7 +43,12 @@ export async function listTenants(owner: Db): Promise<TenantRow[]> {
 }
 
 /** Returns the plain key once; only its hash is kept. */
-export async function createApiKey(tx: Db | Tx, tenantId: string, name: string, scopes: Scope[]): Promise<{ key: string; row: ApiKeyRow }> {
+export async function createApiKey(
+  tx: Db | Tx,
+  tenantId: string,
+  name: string,
+  scopes: Scope[],
+): Promise<{ key: string; row: ApiKeyRow }> {
   const { key, prefix, hash } = generateApiKey();
   const [row] = await tx('api_keys')
     .insert({ tenant_id: tenantId, name, prefix, key_hash: hash, scopes })

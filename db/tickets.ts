@@ -7,9 +7,21 @@ export const TICKET_STATUSES = ['valid', 'cancelled', 'voided', 'transferred'] a
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
 export interface TicketRow {
-  id: number; tenant_id: string; event_id: number; order_id: number; ticket_type_id: number; customer_id: number;
-  code: string; status: TicketStatus; holder_name: string | null; holder_email: string | null;
-  section: string | null; seat: string | null; replaced_by_ticket_id: number | null; created_at: Date; updated_at: Date;
+  id: number;
+  tenant_id: string;
+  event_id: number;
+  order_id: number;
+  ticket_type_id: number;
+  customer_id: number;
+  code: string;
+  status: TicketStatus;
+  holder_name: string | null;
+  holder_email: string | null;
+  section: string | null;
+  seat: string | null;
+  replaced_by_ticket_id: number | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
 const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -41,7 +53,17 @@ export async function getTicketByCode(tx: Tx, code: string): Promise<TicketRow |
   return tx<TicketRow>('tickets').where({ code }).first();
 }
 
-export async function listTickets(tx: Tx, filter: { orderId?: number; eventId?: number; customerId?: number; status?: TicketStatus; after?: number; limit: number }): Promise<TicketRow[]> {
+export async function listTickets(
+  tx: Tx,
+  filter: {
+    orderId?: number;
+    eventId?: number;
+    customerId?: number;
+    status?: TicketStatus;
+    after?: number;
+    limit: number;
+  },
+): Promise<TicketRow[]> {
   const q = tx<TicketRow>('tickets').orderBy('id').limit(filter.limit);
   if (filter.orderId) q.where('order_id', filter.orderId);
   if (filter.eventId) q.where('event_id', filter.eventId);
@@ -52,7 +74,10 @@ export async function listTickets(tx: Tx, filter: { orderId?: number; eventId?: 
 }
 
 export async function updateTicket(tx: Tx, id: number, patch: Partial<TicketRow>): Promise<TicketRow> {
-  const [row] = await tx('tickets').where({ id }).update({ ...patch, updated_at: tx.fn.now() }).returning('*');
+  const [row] = await tx('tickets')
+    .where({ id })
+    .update({ ...patch, updated_at: tx.fn.now() })
+    .returning('*');
   return row;
 }
 
@@ -63,7 +88,14 @@ export async function cancelTickets(tx: Tx, tenantId: string, tickets: TicketRow
     await tx('ticket_types').where({ id: t.ticket_type_id }).decrement('sold', 1);
   }
   for (const eventId of new Set(tickets.map((t) => t.event_id))) await syncSoldOutStatus(tx, tenantId, eventId);
-  await emit(tx, tenantId, tickets.map((t) => ({
-    type: 'ticket.cancelled', aggregateType: 'ticket', aggregateId: t.id, payload: { ticket_id: t.id, event_id: t.event_id, ticket_type_id: t.ticket_type_id },
-  })));
+  await emit(
+    tx,
+    tenantId,
+    tickets.map((t) => ({
+      type: 'ticket.cancelled',
+      aggregateType: 'ticket',
+      aggregateId: t.id,
+      payload: { ticket_id: t.id, event_id: t.event_id, ticket_type_id: t.ticket_type_id },
+    })),
+  );
 }

@@ -14,14 +14,33 @@ export const WAITLIST_STATUSES = ['waiting', 'notified', 'purchased', 'expired',
 export type WaitlistStatus = (typeof WAITLIST_STATUSES)[number];
 
 export interface WaitlistEntryRow {
-  id: number; tenant_id: string; event_id: number; ticket_type_id: number; customer_id: number; email: string;
-  quantity: number; priority: number; status: WaitlistStatus; held_quantity: number; notified_at: Date | null;
-  expires_at: Date | null; order_id: number | null; auto_purchase_max_minor: number | null;
-  auto_purchase_payment_method: string | null; created_at: Date; updated_at: Date;
+  id: number;
+  tenant_id: string;
+  event_id: number;
+  ticket_type_id: number;
+  customer_id: number;
+  email: string;
+  quantity: number;
+  priority: number;
+  status: WaitlistStatus;
+  held_quantity: number;
+  notified_at: Date | null;
+  expires_at: Date | null;
+  order_id: number | null;
+  auto_purchase_max_minor: number | null;
+  auto_purchase_payment_method: string | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
 export interface WaitlistSettingsRow {
-  event_id: number; tenant_id: string; mode: WaitlistMode; seed: string; open: boolean; opened_at: Date | null; updated_at: Date;
+  event_id: number;
+  tenant_id: string;
+  mode: WaitlistMode;
+  seed: string;
+  open: boolean;
+  opened_at: Date | null;
+  updated_at: Date;
 }
 
 /** The tenant's waitlist and resale rules from the `waitlist` module settings. */
@@ -37,16 +56,38 @@ export async function getEventWaitlist(tx: Tx, eventId: number): Promise<Waitlis
  * Creates or changes an event's waitlist. The lottery seed is drawn once, when the waitlist is
  * created, and never changes: entries' priorities are derived from it at join time.
  */
-export async function configureEventWaitlist(tx: Tx, tenantId: string, eventId: number, patch: { mode?: WaitlistMode; open?: boolean }): Promise<WaitlistSettingsRow> {
+export async function configureEventWaitlist(
+  tx: Tx,
+  tenantId: string,
+  eventId: number,
+  patch: { mode?: WaitlistMode; open?: boolean },
+): Promise<WaitlistSettingsRow> {
   const existing = await getEventWaitlist(tx, eventId);
-  if (existing && patch.mode && patch.mode !== existing.mode && await tx('waitlist_entries').where({ event_id: eventId }).first('id')) {
+  if (
+    existing &&
+    patch.mode &&
+    patch.mode !== existing.mode &&
+    (await tx('waitlist_entries').where({ event_id: eventId }).first('id'))
+  ) {
     throw conflict('waitlist_mode_locked', 'The queue order cannot change once people have joined');
   }
   const openedAt = patch.open && !existing?.open ? tx.fn.now() : undefined;
   const [row] = await tx('waitlist_settings')
-    .insert({ tenant_id: tenantId, event_id: eventId, seed: randomBytes(16).toString('hex'), mode: patch.mode ?? 'first_come', open: patch.open ?? false, opened_at: openedAt ?? null })
+    .insert({
+      tenant_id: tenantId,
+      event_id: eventId,
+      seed: randomBytes(16).toString('hex'),
+      mode: patch.mode ?? 'first_come',
+      open: patch.open ?? false,
+      opened_at: openedAt ?? null,
+    })
     .onConflict('event_id')
-    .merge({ ...(patch.mode ? { mode: patch.mode } : {}), ...(patch.open !== undefined ? { open: patch.open } : {}), ...(openedAt ? { opened_at: openedAt } : {}), updated_at: tx.fn.now() })
+    .merge({
+      ...(patch.mode ? { mode: patch.mode } : {}),
+      ...(patch.open !== undefined ? { open: patch.open } : {}),
+      ...(openedAt ? { opened_at: openedAt } : {}),
+      updated_at: tx.fn.now(),
+    })
     .returning('*');
   return row;
 }
@@ -65,7 +106,10 @@ const PLACE_COLUMNS = (e: string): string => `
     limit ${POSITION_SCAN_LIMIT}) b) as behind`;
 
 export interface JoinInput {
-  eventId: number; ticketTypeId: number; customerId: number; quantity: number;
+  eventId: number;
+  ticketTypeId: number;
+  customerId: number;
+  quantity: number;
   autoPurchase?: { maxPriceMinor: number; paymentMethod: string };
 }
 
@@ -85,19 +129,29 @@ const JOIN_CONTEXT = `
 
 /** What a join checks, read in one statement; the waitlist columns are null while the event has none. */
 interface JoinContext {
-  id: number; event_status: EventRow['status']; type_ok: boolean;
-  open: boolean | null; mode: WaitlistMode | null; seed: string | null;
+  id: number;
+  event_status: EventRow['status'];
+  type_ok: boolean;
+  open: boolean | null;
+  mode: WaitlistMode | null;
+  seed: string | null;
 }
 
-export interface QueuePlace { position: number | null; waiting: number }
+export interface QueuePlace {
+  position: number | null;
+  waiting: number;
+}
 
-const alreadyOnWaitlist = (): AppError => conflict('already_on_waitlist', 'This customer is already on the waitlist for this ticket type');
+const alreadyOnWaitlist = (): AppError =>
+  conflict('already_on_waitlist', 'This customer is already on the waitlist for this ticket type');
 
 function joinRefusal(found: Omit<JoinContext, 'id'> | undefined, ticketTypeId: number): AppError | undefined {
   if (!found) return notFound('Event');
-  if (!found.type_ok) return unprocessable('unknown_ticket_type', `Ticket type ${ticketTypeId} does not belong to this event`);
+  if (!found.type_ok)
+    return unprocessable('unknown_ticket_type', `Ticket type ${ticketTypeId} does not belong to this event`);
   // The organiser's choice wins; without one, a sold-out event takes joins (its trigger may still be on the way).
-  if (!(found.open ?? found.event_status === 'sold_out')) return unprocessable('waitlist_closed', 'The waitlist for this event is not open');
+  if (!(found.open ?? found.event_status === 'sold_out'))
+    return unprocessable('waitlist_closed', 'The waitlist for this event is not open');
   return undefined;
 }
 
@@ -106,31 +160,61 @@ function joinRefusal(found: Omit<JoinContext, 'id'> | undefined, ticketTypeId: n
  * the hot path of a sell-out, so it is two statements: the checks with the new id, then the insert,
  * which also counts the waiting entries and those behind the new one for its place in line.
  */
-export async function joinWaitlist(tx: Tx, tenantId: string, input: JoinInput): Promise<{ entry: WaitlistEntryRow; place: QueuePlace }> {
+export async function joinWaitlist(
+  tx: Tx,
+  tenantId: string,
+  input: JoinInput,
+): Promise<{ entry: WaitlistEntryRow; place: QueuePlace }> {
   // The id is drawn up front because a random draw's priority is derived from it.
   const connection = await connectionOf(tx);
-  const [found] = await prepared<JoinContext>(connection, 'usher_waitlist_join_context', JOIN_CONTEXT, [input.eventId, input.ticketTypeId]);
+  const [found] = await prepared<JoinContext>(connection, 'usher_waitlist_join_context', JOIN_CONTEXT, [
+    input.eventId,
+    input.ticketTypeId,
+  ]);
   const refusal = joinRefusal(found, input.ticketTypeId);
   if (refusal) throw refusal;
-  const settings = found.mode && found.seed ? { mode: found.mode, seed: found.seed } : await configureEventWaitlist(tx, tenantId, input.eventId, { open: true });
-  const insert = tx('waitlist_entries').insert({
-    id: found.id, tenant_id: tenantId, event_id: input.eventId, ticket_type_id: input.ticketTypeId, customer_id: input.customerId,
-    email: tx('customers').where({ id: input.customerId }).select('email'), quantity: input.quantity,
-    priority: queuePriority(settings.mode, settings.seed, found.id),
-    auto_purchase_max_minor: input.autoPurchase?.maxPriceMinor ?? null, auto_purchase_payment_method: input.autoPurchase?.paymentMethod ?? null,
-  }).onConflict(tx.raw("(tenant_id, ticket_type_id, customer_id) where status in ('waiting', 'notified')")).ignore().returning('*');
+  const settings =
+    found.mode && found.seed
+      ? { mode: found.mode, seed: found.seed }
+      : await configureEventWaitlist(tx, tenantId, input.eventId, { open: true });
+  const insert = tx('waitlist_entries')
+    .insert({
+      id: found.id,
+      tenant_id: tenantId,
+      event_id: input.eventId,
+      ticket_type_id: input.ticketTypeId,
+      customer_id: input.customerId,
+      email: tx('customers').where({ id: input.customerId }).select('email'),
+      quantity: input.quantity,
+      priority: queuePriority(settings.mode, settings.seed, found.id),
+      auto_purchase_max_minor: input.autoPurchase?.maxPriceMinor ?? null,
+      auto_purchase_payment_method: input.autoPurchase?.paymentMethod ?? null,
+    })
+    .onConflict(tx.raw("(tenant_id, ticket_type_id, customer_id) where status in ('waiting', 'notified')"))
+    .ignore()
+    .returning('*');
   // The new entry and its count are added to what the statement saw.
   const { sql, bindings } = insert.toSQL().toNative();
-  const [row] = await prepared<WaitlistEntryRow & { waiting_before: number; behind: number }>(connection, 'usher_waitlist_join_insert', `
+  const [row] = await prepared<WaitlistEntryRow & { waiting_before: number; behind: number }>(
+    connection,
+    'usher_waitlist_join_insert',
+    `
     with entry as (${sql})
     select entry.*, ${PLACE_COLUMNS('entry')}
-    from entry`, [...bindings]);
+    from entry`,
+    [...bindings],
+  );
   if (!row) throw alreadyOnWaitlist();
   const { waiting_before: waitingBefore, behind, ...entry } = row;
-  return { entry, place: behind < POSITION_SCAN_LIMIT ? placeFrom(waitingBefore + 1, behind) : await entryPosition(tx, entry) };
+  return {
+    entry,
+    place: behind < POSITION_SCAN_LIMIT ? placeFrom(waitingBefore + 1, behind) : await entryPosition(tx, entry),
+  };
 }
 
-export interface BatchJoin extends Omit<JoinInput, 'customerId'> { customer: CustomerRef }
+export interface BatchJoin extends Omit<JoinInput, 'customerId'> {
+  customer: CustomerRef;
+}
 
 /** A join's outcome in a batch: its entry, a refusal of which nothing was written, or undefined: decide it alone. */
 export type BatchJoinOutcome = { entry: WaitlistEntryRow; place: QueuePlace } | AppError | undefined;
@@ -188,7 +272,13 @@ const JOIN_BATCH_WRITE = `
   from input i left join entry e on e.id = i.id`;
 
 /** A batch row: the entry's columns are null where nothing was inserted. */
-type BatchWritten = { n: number; duplicate: boolean; customer_known: boolean; waiting_before: number; behind: number } & (WaitlistEntryRow | { id: null });
+type BatchWritten = {
+  n: number;
+  duplicate: boolean;
+  customer_known: boolean;
+  waiting_before: number;
+  behind: number;
+} & (WaitlistEntryRow | { id: null });
 
 /**
  * Joins gathered from concurrent requests, in two statements whatever their number: the checks
@@ -200,9 +290,13 @@ type BatchWritten = { n: number; duplicate: boolean; customer_known: boolean; wa
 export async function joinWaitlistBatch(tx: Tx, tenantId: string, inputs: BatchJoin[]): Promise<BatchJoinOutcome[]> {
   const connection = await connectionOf(tx);
   const pairs = [...new Map(inputs.map((j) => [`${j.eventId}:${j.ticketTypeId}`, j])).values()];
-  const contexts = await prepared<Omit<JoinContext, 'id'> & { event_id: number; ticket_type_id: number; ids: string[] }>(
-    connection, 'usher_waitlist_join_batch_context', JOIN_BATCH_CONTEXT,
-    [pairs.map((j) => j.eventId), pairs.map((j) => j.ticketTypeId), inputs.length]);
+  const contexts = await prepared<
+    Omit<JoinContext, 'id'> & { event_id: number; ticket_type_id: number; ids: string[] }
+  >(connection, 'usher_waitlist_join_batch_context', JOIN_BATCH_CONTEXT, [
+    pairs.map((j) => j.eventId),
+    pairs.map((j) => j.ticketTypeId),
+    inputs.length,
+  ]);
   const contextOf = new Map(contexts.map((c) => [`${c.event_id}:${c.ticket_type_id}`, c]));
   const ids = (contexts[0]?.ids ?? []).map(Number);
 
@@ -217,7 +311,10 @@ export async function joinWaitlistBatch(tx: Tx, tenantId: string, inputs: BatchJ
       return;
     }
     // One statement cannot upsert a customer twice; a waitlist without settings is created alone.
-    const who = 'upsert' in input.customer ? `email:${input.customer.upsert.email}` : `id:${input.ticketTypeId}:${input.customer.id}`;
+    const who =
+      'upsert' in input.customer
+        ? `email:${input.customer.upsert.email}`
+        : `id:${input.ticketTypeId}:${input.customer.id}`;
     if (!found?.mode || !found.seed || seen.has(who)) return;
     seen.add(who);
     rows.push({ n, input, id: ids[n], priority: queuePriority(found.mode, found.seed, ids[n]) });
@@ -225,16 +322,34 @@ export async function joinWaitlistBatch(tx: Tx, tenantId: string, inputs: BatchJ
   if (!rows.length) return outcomes;
 
   const col = <T>(f: (r: (typeof rows)[number]) => T): T[] => rows.map(f);
-  const upsert = (r: (typeof rows)[number]): CustomerInput | undefined => ('upsert' in r.input.customer ? r.input.customer.upsert : undefined);
+  const upsert = (r: (typeof rows)[number]): CustomerInput | undefined =>
+    'upsert' in r.input.customer ? r.input.customer.upsert : undefined;
   const written = await prepared<BatchWritten>(connection, 'usher_waitlist_join_batch', JOIN_BATCH_WRITE, [
-    col((r) => r.n), col((r) => r.id), col((r) => r.input.eventId), col((r) => r.input.ticketTypeId),
-    col((r) => ('id' in r.input.customer ? r.input.customer.id : null)), col((r) => upsert(r)?.email ?? null), col((r) => upsert(r)?.name ?? null),
-    col((r) => upsert(r)?.phone ?? null), col((r) => upsert(r)?.external_ref ?? null), col((r) => r.input.quantity), col((r) => r.priority),
-    col((r) => r.input.autoPurchase?.maxPriceMinor ?? null), col((r) => r.input.autoPurchase?.paymentMethod ?? null), tenantId,
+    col((r) => r.n),
+    col((r) => r.id),
+    col((r) => r.input.eventId),
+    col((r) => r.input.ticketTypeId),
+    col((r) => ('id' in r.input.customer ? r.input.customer.id : null)),
+    col((r) => upsert(r)?.email ?? null),
+    col((r) => upsert(r)?.name ?? null),
+    col((r) => upsert(r)?.phone ?? null),
+    col((r) => upsert(r)?.external_ref ?? null),
+    col((r) => r.input.quantity),
+    col((r) => r.priority),
+    col((r) => r.input.autoPurchase?.maxPriceMinor ?? null),
+    col((r) => r.input.autoPurchase?.paymentMethod ?? null),
+    tenantId,
   ]);
 
   const joined: { n: number; entry: WaitlistEntryRow; waitingBefore: number; behind: number }[] = [];
-  for (const { n, duplicate, customer_known: customerKnown, waiting_before: waitingBefore, behind, ...row } of written) {
+  for (const {
+    n,
+    duplicate,
+    customer_known: customerKnown,
+    waiting_before: waitingBefore,
+    behind,
+    ...row
+  } of written) {
     const { customer } = inputs[n];
     if (duplicate) outcomes[n] = alreadyOnWaitlist();
     else if ('id' in customer && !customer.known && !customerKnown) outcomes[n] = unknownCustomer();
@@ -250,7 +365,10 @@ export async function joinWaitlistBatch(tx: Tx, tenantId: string, inputs: BatchJ
     for (const [k, w] of queue.entries()) {
       outcomes[w.n] = {
         entry: w.entry,
-        place: w.behind < POSITION_SCAN_LIMIT ? placeFrom(w.waitingBefore + queue.length, w.behind + queue.length - 1 - k) : await entryPosition(tx, w.entry),
+        place:
+          w.behind < POSITION_SCAN_LIMIT
+            ? placeFrom(w.waitingBefore + queue.length, w.behind + queue.length - 1 - k)
+            : await entryPosition(tx, w.entry),
       };
     }
   }
@@ -260,7 +378,11 @@ export async function joinWaitlistBatch(tx: Tx, tenantId: string, inputs: BatchJ
 /** 1-based place from the number waiting and the number behind. */
 const placeFrom = (waiting: number, behind: number): QueuePlace => ({ position: waiting - behind, waiting });
 
-export async function getEntry(tx: Tx, id: number, opts: { lock?: boolean } = {}): Promise<WaitlistEntryRow | undefined> {
+export async function getEntry(
+  tx: Tx,
+  id: number,
+  opts: { lock?: boolean } = {},
+): Promise<WaitlistEntryRow | undefined> {
   const q = tx<WaitlistEntryRow>('waitlist_entries').where({ id }).first();
   return opts.lock ? q.forUpdate() : q;
 }
@@ -271,30 +393,50 @@ export async function getEntry(tx: Tx, id: number, opts: { lock?: boolean } = {}
  * are counted (a handful for a fresh join), or those ahead of it when that side is shorter.
  */
 export async function entryPosition(tx: Tx, entry: WaitlistEntryRow): Promise<QueuePlace> {
-  const queue = (side: '<' | '>') => tx('waitlist_entries')
-    .where({ event_id: entry.event_id, ticket_type_id: entry.ticket_type_id, status: 'waiting' })
-    .whereRaw(`(priority, id) ${side} (?::bigint, ?::bigint)`, [entry.priority, entry.id]);
-  const [{ waiting, behind }] = await tx.queryBuilder().select({
-    waiting: tx('waitlist_counts').where({ ticket_type_id: entry.ticket_type_id }).select(tx.raw('coalesce(sum(waiting), 0)::int')),
-    behind: entry.status === 'waiting'
-      ? tx.queryBuilder().from(queue('>').select(tx.raw('1')).limit(POSITION_SCAN_LIMIT).as('b')).select(tx.raw('count(*)::int'))
-      : tx.raw('0'),
-  }) as { waiting: number; behind: number }[];
+  const queue = (side: '<' | '>') =>
+    tx('waitlist_entries')
+      .where({ event_id: entry.event_id, ticket_type_id: entry.ticket_type_id, status: 'waiting' })
+      .whereRaw(`(priority, id) ${side} (?::bigint, ?::bigint)`, [entry.priority, entry.id]);
+  const [{ waiting, behind }] = (await tx.queryBuilder().select({
+    waiting: tx('waitlist_counts')
+      .where({ ticket_type_id: entry.ticket_type_id })
+      .select(tx.raw('coalesce(sum(waiting), 0)::int')),
+    behind:
+      entry.status === 'waiting'
+        ? tx
+            .queryBuilder()
+            .from(queue('>').select(tx.raw('1')).limit(POSITION_SCAN_LIMIT).as('b'))
+            .select(tx.raw('count(*)::int'))
+        : tx.raw('0'),
+  })) as { waiting: number; behind: number }[];
   if (entry.status !== 'waiting') return { position: null, waiting };
   if (behind < POSITION_SCAN_LIMIT) return placeFrom(waiting, behind);
-  const [{ ahead }] = await queue('<').select(tx.raw('count(*)::int as ahead')) as { ahead: number }[];
+  const [{ ahead }] = (await queue('<').select(tx.raw('count(*)::int as ahead'))) as { ahead: number }[];
   return { position: ahead + 1, waiting };
 }
 
-export async function listEntries(tx: Tx, filter: { eventId: number; status?: WaitlistStatus; after?: number; limit: number }): Promise<WaitlistEntryRow[]> {
-  const q = tx<WaitlistEntryRow>('waitlist_entries').where({ event_id: filter.eventId }).orderBy([{ column: 'priority' }, { column: 'id' }]).limit(filter.limit);
+export async function listEntries(
+  tx: Tx,
+  filter: { eventId: number; status?: WaitlistStatus; after?: number; limit: number },
+): Promise<WaitlistEntryRow[]> {
+  const q = tx<WaitlistEntryRow>('waitlist_entries')
+    .where({ event_id: filter.eventId })
+    .orderBy([{ column: 'priority' }, { column: 'id' }])
+    .limit(filter.limit);
   if (filter.status) q.where('status', filter.status);
   // The cursor is the last entry's id; queue order continues after that entry's (priority, id).
-  if (filter.after) q.whereRaw('(priority, id) > (select priority, id from waitlist_entries where id = ?)', [filter.after]);
+  if (filter.after)
+    q.whereRaw('(priority, id) > (select priority, id from waitlist_entries where id = ?)', [filter.after]);
   return q;
 }
 
-export interface Offer { entryId: number; eventId: number; ticketTypeId: number; quantity: number; expiresAt: Date }
+export interface Offer {
+  entryId: number;
+  eventId: number;
+  ticketTypeId: number;
+  quantity: number;
+  expiresAt: Date;
+}
 
 /**
  * Offers whatever is free of each ticket type to the next waiting entries in queue order: the
@@ -303,15 +445,23 @@ export interface Offer { entryId: number; eventId: number; ticketTypeId: number;
  * type row is locked, so concurrent releases never offer the same seat twice. An entry wanting
  * more than is free keeps its place and waits for more.
  */
-export async function offerAvailable(tx: Tx, tenantId: string, input: { eventId: number; ticketTypeId?: number; maxEntries?: number; now?: Date }): Promise<Offer[]> {
+export async function offerAvailable(
+  tx: Tx,
+  tenantId: string,
+  input: { eventId: number; ticketTypeId?: number; maxEntries?: number; now?: Date },
+): Promise<Offer[]> {
   const event = await getEvent(tx, input.eventId);
   if (!event || !['on_sale', 'sold_out'].includes(event.status)) return [];
   const settings = await loadWaitlistSettings(tx);
   const now = input.now ?? new Date();
   const expiresAt = new Date(now.getTime() + settings.offerWindowS * 1000);
-  const types = await tx<TicketTypeRow>('ticket_types').where({ event_id: input.eventId })
-    .modify((q) => { if (input.ticketTypeId) q.where({ id: input.ticketTypeId }); })
-    .orderBy('id').forUpdate();
+  const types = await tx<TicketTypeRow>('ticket_types')
+    .where({ event_id: input.eventId })
+    .modify((q) => {
+      if (input.ticketTypeId) q.where({ id: input.ticketTypeId });
+    })
+    .orderBy('id')
+    .forUpdate();
   let budget = input.maxEntries ?? Number.MAX_SAFE_INTEGER;
   const offers: Offer[] = [];
   for (const tt of types) {
@@ -319,8 +469,10 @@ export async function offerAvailable(tx: Tx, tenantId: string, input: { eventId:
     if (available <= 0 || budget <= 0) continue;
     const candidates = await tx<WaitlistEntryRow>('waitlist_entries')
       .where({ event_id: input.eventId, ticket_type_id: tt.id, status: 'waiting' })
-      .orderBy([{ column: 'priority' }, { column: 'id' }]).limit(Math.min(available, budget) + 20)
-      .forUpdate().skipLocked();
+      .orderBy([{ column: 'priority' }, { column: 'id' }])
+      .limit(Math.min(available, budget) + 20)
+      .forUpdate()
+      .skipLocked();
     const chosen: WaitlistEntryRow[] = [];
     for (const c of candidates) {
       if (available <= 0 || chosen.length >= budget) break;
@@ -330,22 +482,57 @@ export async function offerAvailable(tx: Tx, tenantId: string, input: { eventId:
     }
     if (!chosen.length) continue;
     budget -= chosen.length;
-    await tx('ticket_types').where({ id: tt.id }).increment('sold', chosen.reduce((s, c) => s + c.quantity, 0));
-    await tx('waitlist_entries').whereIn('id', chosen.map((c) => c.id)).update({
-      status: 'notified', held_quantity: tx.raw('quantity'), notified_at: now, expires_at: expiresAt, updated_at: now,
-    });
+    await tx('ticket_types')
+      .where({ id: tt.id })
+      .increment(
+        'sold',
+        chosen.reduce((s, c) => s + c.quantity, 0),
+      );
+    await tx('waitlist_entries')
+      .whereIn(
+        'id',
+        chosen.map((c) => c.id),
+      )
+      .update({
+        status: 'notified',
+        held_quantity: tx.raw('quantity'),
+        notified_at: now,
+        expires_at: expiresAt,
+        updated_at: now,
+      });
     // Announced before the e-mails are queued, so the dispatcher starts the windows first.
     await emit(tx, tenantId, {
-      type: 'waitlist.offers_made', aggregateType: 'event', aggregateId: input.eventId,
-      payload: { event_id: input.eventId, ticket_type_id: tt.id, entry_ids: chosen.map((c) => c.id), window_ms: settings.offerWindowS * 1000 },
+      type: 'waitlist.offers_made',
+      aggregateType: 'event',
+      aggregateId: input.eventId,
+      payload: {
+        event_id: input.eventId,
+        ticket_type_id: tt.id,
+        entry_ids: chosen.map((c) => c.id),
+        window_ms: settings.offerWindowS * 1000,
+      },
     });
-    offers.push(...chosen.map((c) => ({ entryId: c.id, eventId: input.eventId, ticketTypeId: tt.id, quantity: c.quantity, expiresAt })));
-    await queueEmails(tx, tenantId, chosen.map((c) => ({
-      idempotencyKey: `waitlist-offer-${c.id}`, to: c.email,
-      subject: `Tickets for ${event.name} are waiting for you`,
-      text: `Good news: ${c.quantity} x ${tt.name} for ${event.name} are held for you until ${expiresAt.toISOString()}. `
-        + `Complete your purchase before then (waitlist entry ${c.id}); afterwards they go to the next person in line.`,
-    })));
+    offers.push(
+      ...chosen.map((c) => ({
+        entryId: c.id,
+        eventId: input.eventId,
+        ticketTypeId: tt.id,
+        quantity: c.quantity,
+        expiresAt,
+      })),
+    );
+    await queueEmails(
+      tx,
+      tenantId,
+      chosen.map((c) => ({
+        idempotencyKey: `waitlist-offer-${c.id}`,
+        to: c.email,
+        subject: `Tickets for ${event.name} are waiting for you`,
+        text:
+          `Good news: ${c.quantity} x ${tt.name} for ${event.name} are held for you until ${expiresAt.toISOString()}. ` +
+          `Complete your purchase before then (waitlist entry ${c.id}); afterwards they go to the next person in line.`,
+      })),
+    );
   }
   if (offers.length) await syncSoldOutStatus(tx, tenantId, input.eventId);
   return offers;
@@ -355,21 +542,44 @@ export async function offerAvailable(tx: Tx, tenantId: string, input: { eventId:
  * Ends an open offer without a purchase (it expired, or the entry left): the held seats go back
  * and straight to the next entries in line. Returns the offers that made.
  */
-export async function closeOffer(tx: Tx, tenantId: string, entry: WaitlistEntryRow, status: 'expired' | 'cancelled'): Promise<Offer[]> {
-  if (entry.status !== 'notified') throw new AppError(409, 'offer_not_active', `Waitlist entry ${entry.id} is ${entry.status}`);
+export async function closeOffer(
+  tx: Tx,
+  tenantId: string,
+  entry: WaitlistEntryRow,
+  status: 'expired' | 'cancelled',
+): Promise<Offer[]> {
+  if (entry.status !== 'notified')
+    throw new AppError(409, 'offer_not_active', `Waitlist entry ${entry.id} is ${entry.status}`);
   await tx('ticket_types').where({ id: entry.ticket_type_id }).decrement('sold', entry.held_quantity);
   await tx('waitlist_entries').where({ id: entry.id }).update({ status, held_quantity: 0, updated_at: tx.fn.now() });
-  await emit(tx, tenantId, { type: `waitlist.offer_${status}`, aggregateType: 'waitlist_entry', aggregateId: entry.id, payload: { entry_id: entry.id, event_id: entry.event_id } });
+  await emit(tx, tenantId, {
+    type: `waitlist.offer_${status}`,
+    aggregateType: 'waitlist_entry',
+    aggregateId: entry.id,
+    payload: { entry_id: entry.id, event_id: entry.event_id },
+  });
   const offers = await offerAvailable(tx, tenantId, { eventId: entry.event_id, ticketTypeId: entry.ticket_type_id });
   if (!offers.length) await syncSoldOutStatus(tx, tenantId, entry.event_id);
   return offers;
 }
 
 /** The hold becomes an order: the entry is done and its seats now belong to `orderId`. */
-export async function markEntryPurchased(tx: Tx, tenantId: string, entry: WaitlistEntryRow, orderId: number): Promise<WaitlistEntryRow> {
-  const [row] = await tx('waitlist_entries').where({ id: entry.id })
-    .update({ status: 'purchased', held_quantity: 0, order_id: orderId, updated_at: tx.fn.now() }).returning('*');
-  await emit(tx, tenantId, { type: 'waitlist.purchased', aggregateType: 'waitlist_entry', aggregateId: entry.id, payload: { entry_id: entry.id, event_id: entry.event_id, order_id: orderId } });
+export async function markEntryPurchased(
+  tx: Tx,
+  tenantId: string,
+  entry: WaitlistEntryRow,
+  orderId: number,
+): Promise<WaitlistEntryRow> {
+  const [row] = await tx('waitlist_entries')
+    .where({ id: entry.id })
+    .update({ status: 'purchased', held_quantity: 0, order_id: orderId, updated_at: tx.fn.now() })
+    .returning('*');
+  await emit(tx, tenantId, {
+    type: 'waitlist.purchased',
+    aggregateType: 'waitlist_entry',
+    aggregateId: entry.id,
+    payload: { entry_id: entry.id, event_id: entry.event_id, order_id: orderId },
+  });
   return row;
 }
 

@@ -12,7 +12,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 
-export function verifyUsherSignature(secret: string, rawBody: string, header: string | undefined, toleranceSeconds = 300): boolean {
+export function verifyUsherSignature(
+  secret: string,
+  rawBody: string,
+  header: string | undefined,
+  toleranceSeconds = 300,
+): boolean {
   if (!header) return false;
   const fields = new Map(header.split(',').map((kv) => kv.split('=', 2) as [string, string]));
   const timestamp = Number(fields.get('t'));
@@ -26,22 +31,24 @@ export function verifyUsherSignature(secret: string, rawBody: string, header: st
 if (require.main === module) {
   const secret = process.env.WEBHOOK_SECRET ?? '';
   const seen = new Set<string>();
-  http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      if (!verifyUsherSignature(secret, raw, req.headers['usher-signature'] as string | undefined)) {
-        res.writeHead(400).end('bad signature');
-        return;
-      }
-      const deliveryId = String(req.headers['usher-delivery-id']);
-      if (!seen.has(deliveryId)) {
-        seen.add(deliveryId);
-        const event = JSON.parse(raw) as { type: string; data: unknown };
-        console.log(event.type, JSON.stringify(event.data));
-      }
-      res.writeHead(204).end();
-    });
-  }).listen(Number(process.env.PORT ?? 4000), () => console.log('listening for Usher webhooks'));
+  http
+    .createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        if (!verifyUsherSignature(secret, raw, req.headers['usher-signature'] as string | undefined)) {
+          res.writeHead(400).end('bad signature');
+          return;
+        }
+        const deliveryId = String(req.headers['usher-delivery-id']);
+        if (!seen.has(deliveryId)) {
+          seen.add(deliveryId);
+          const event = JSON.parse(raw) as { type: string; data: unknown };
+          console.log(event.type, JSON.stringify(event.data));
+        }
+        res.writeHead(204).end();
+      });
+    })
+    .listen(Number(process.env.PORT ?? 4000), () => console.log('listening for Usher webhooks'));
 }

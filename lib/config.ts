@@ -12,7 +12,13 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('usher'),
   API_PORT: port.default(3000),
-  API_WORKERS: z.coerce.number().int().min(1).max(64).default(1).meta({ description: 'API processes sharing API_PORT (node:cluster)' }),
+  API_WORKERS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(1)
+    .meta({ description: 'API processes sharing API_PORT (node:cluster)' }),
   REALTIME_PORT: port.default(3001),
   PUBLIC_API_URL: z.string().url().optional(),
   TOKEN_SECRET: z.string().min(32).default('usher-local-development-token-secret-change-me'),
@@ -22,8 +28,18 @@ const schema = z.object({
   STRIPE_API_URL: z.string().url().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   PAYMENT_TIMEOUT_S: z.coerce.number().int().min(1).default(1800),
-  OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(16).meta({ description: 'Outbox rows each worker dispatches at once' }),
-  SMTP_URL: z.string().url().optional().meta({ description: 'smtp://user:pass@host:port; unset logs e-mails instead of sending' }),
+  OUTBOX_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(16)
+    .meta({ description: 'Outbox rows each worker dispatches at once' }),
+  SMTP_URL: z
+    .string()
+    .url()
+    .optional()
+    .meta({ description: 'smtp://user:pass@host:port; unset logs e-mails instead of sending' }),
   MAIL_FROM: z.string().default('Usher <no-reply@usher.local>'),
   // Wallet passes. PEM values are a file path or the PEM text itself; unset means the wallet endpoints answer 503.
   APPLE_PASS_TYPE_ID: z.string().optional().meta({ description: 'pass.com.example.tickets' }),
@@ -44,12 +60,19 @@ const schema = z.object({
   WALLET_PUSH_RETRY_DELAY_S: z.coerce.number().min(0).max(3600).default(30),
   GOOGLE_WALLET_ISSUER_ID: z.string().optional(),
   GOOGLE_WALLET_SERVICE_ACCOUNT_EMAIL: z.string().optional(),
-  GOOGLE_WALLET_PRIVATE_KEY: z.string().optional().meta({ description: 'The service account key (path or PKCS#8 PEM)' }),
+  GOOGLE_WALLET_PRIVATE_KEY: z
+    .string()
+    .optional()
+    .meta({ description: 'The service account key (path or PKCS#8 PEM)' }),
   GOOGLE_WALLET_API_URL: z.string().url().default('https://walletobjects.googleapis.com/walletobjects/v1'),
   GOOGLE_OAUTH_TOKEN_URL: z.string().url().default('https://oauth2.googleapis.com/token'),
   WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(10).default(10_000),
   WEBHOOK_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(10).default(3_600_000),
-  WEBHOOK_GIVE_UP_AFTER_MS: z.coerce.number().int().min(100).default(25 * 3_600_000),
+  WEBHOOK_GIVE_UP_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(25 * 3_600_000),
   WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(20),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -26,7 +26,11 @@ export interface CustomerClaims {
 const ISSUER = 'usher';
 const AUDIENCE = 'usher-customer';
 
-export async function signCustomerToken(secret: string, claims: CustomerClaims, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
+export async function signCustomerToken(
+  secret: string,
+  claims: CustomerClaims,
+  ttlSeconds: number,
+): Promise<{ token: string; expiresAt: Date }> {
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
   const token = await new SignJWT({ tid: claims.tenantId })
     .setProtectedHeader({ alg: 'HS256' })
@@ -43,7 +47,9 @@ export async function signCustomerToken(secret: string, claims: CustomerClaims, 
 export async function verifyCustomerToken(secret: string, token: string): Promise<CustomerClaims | undefined> {
   try {
     const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
-      issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      algorithms: ['HS256'],
     });
     const customerId = Number(payload.sub);
     if (typeof payload.tid !== 'string' || !Number.isSafeInteger(customerId)) return undefined;

@@ -24,7 +24,10 @@ export class GroupCommit<T, R> {
       const batch = this.queue.splice(0, this.opts.maxBatch);
       this.inFlight += 1;
       this.run(batch.map((p) => p.item))
-        .then((results) => batch.forEach((p, i) => p.resolve(results[i])), (err: unknown) => batch.forEach((p) => p.reject(err)))
+        .then(
+          (results) => batch.forEach((p, i) => p.resolve(results[i])),
+          (err: unknown) => batch.forEach((p) => p.reject(err)),
+        )
         .finally(() => {
           this.inFlight -= 1;
           this.pump();

@@ -1,6 +1,13 @@
 import type { ClientBase } from 'pg';
 import { discardPlans, msUntilReplan, type Db } from '../db/connection';
-import { applyScans, applyScansAutocommit, COUNTER_SHARDS, type AlertRow, type ScanInput, type ScanOutcome } from '../db/checkin';
+import {
+  applyScans,
+  applyScansAutocommit,
+  COUNTER_SHARDS,
+  type AlertRow,
+  type ScanInput,
+  type ScanOutcome,
+} from '../db/checkin';
 import type { Logger } from '../lib/logger';
 import { groupBy } from '../lib/group-by';
 
@@ -18,9 +25,19 @@ export interface BatcherOptions {
   maxWaitMs: number;
 }
 
-interface Pending { tenantId: string; scan: ScanInput; at: number; resolve(o: ScanOutcome): void; reject(e: unknown): void }
+interface Pending {
+  tenantId: string;
+  scan: ScanInput;
+  at: number;
+  resolve(o: ScanOutcome): void;
+  reject(e: unknown): void;
+}
 
-export interface CommittedBatch { tenantId: string; outcomes: ScanOutcome[]; alerts: AlertRow[] }
+export interface CommittedBatch {
+  tenantId: string;
+  outcomes: ScanOutcome[];
+  alerts: AlertRow[];
+}
 
 const RETRYABLE = new Set(['40P01', '40001']);
 
@@ -47,8 +64,12 @@ export class ScanBatcher {
    */
   private connections = new Map<number, { client: ClientBase; tenantId?: string }>();
 
-  constructor(private readonly db: Db, private readonly logger: Logger, private readonly opts: BatcherOptions,
-    private readonly onCommit: (batch: CommittedBatch) => void) {
+  constructor(
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly opts: BatcherOptions,
+    private readonly onCommit: (batch: CommittedBatch) => void,
+  ) {
     this.shards = Math.min(opts.maxInFlight, COUNTER_SHARDS);
     this.freeShards = Array.from({ length: this.shards }, (_, i) => i);
   }
@@ -75,8 +96,13 @@ export class ScanBatcher {
   }
 
   private pump(): void {
-    while (this.queue.length && this.freeShards.length && (this.inFlight === 0 || this.queue.length >= this.opts.minParallelBatch
-      || performance.now() - this.queue[0].at >= this.opts.maxWaitMs)) {
+    while (
+      this.queue.length &&
+      this.freeShards.length &&
+      (this.inFlight === 0 ||
+        this.queue.length >= this.opts.minParallelBatch ||
+        performance.now() - this.queue[0].at >= this.opts.maxWaitMs)
+    ) {
       const batch = this.queue.splice(0, this.opts.maxBatch);
       const shard = this.freeShards.pop() as number;
       void this.commit(batch, shard).finally(() => {
@@ -87,10 +113,13 @@ export class ScanBatcher {
     }
     if (this.queue.length && this.freeShards.length && !this.waitTimer) {
       const due = this.opts.maxWaitMs - (performance.now() - this.queue[0].at);
-      this.waitTimer = setTimeout(() => {
-        this.waitTimer = undefined;
-        this.pump();
-      }, Math.max(0, Math.ceil(due)));
+      this.waitTimer = setTimeout(
+        () => {
+          this.waitTimer = undefined;
+          this.pump();
+        },
+        Math.max(0, Math.ceil(due)),
+      );
     }
   }
 
@@ -108,11 +137,16 @@ export class ScanBatcher {
       const { client, tenantId } = c;
       const replanned: Promise<void> = discardPlans(client)
         .then(() => applyScansAutocommit(client, tenantId, [], s))
-        .then(() => { this.freeShards.unshift(s); }, async (err: unknown) => {
-          this.logger.warn({ err, shard: s }, 'scan connection re-plan failed');
-          await this.dropConnection(s);
-          this.freeShards.unshift(s);
-        })
+        .then(
+          () => {
+            this.freeShards.unshift(s);
+          },
+          async (err: unknown) => {
+            this.logger.warn({ err, shard: s }, 'scan connection re-plan failed');
+            await this.dropConnection(s);
+            this.freeShards.unshift(s);
+          },
+        )
         .finally(() => {
           this.replanning.delete(replanned);
           this.pump();
@@ -142,9 +176,13 @@ export class ScanBatcher {
           connection.tenantId = tenantId;
         }
         const { client } = connection;
-        const result = await applyScansAutocommit(client, tenantId, scans, shard)
-          ?? await this.db.transaction((trx) => applyScans(trx, tenantId, scans, shard), { connection: client });
-        this.logger.debug({ size: items.length, ms: Date.now() - started, queued: this.queue.length }, 'scan batch committed');
+        const result =
+          (await applyScansAutocommit(client, tenantId, scans, shard)) ??
+          (await this.db.transaction((trx) => applyScans(trx, tenantId, scans, shard), { connection: client }));
+        this.logger.debug(
+          { size: items.length, ms: Date.now() - started, queued: this.queue.length },
+          'scan batch committed',
+        );
         items.forEach((p, j) => p.resolve(result.outcomes[j]));
         this.onCommit({ tenantId, ...result });
         return;

@@ -1,7 +1,14 @@
 import type uWS from 'uWebSockets.js';
 import { withTenant, type Db } from '../db/connection';
 import {
-  capacityLevelsKey, checkCapacity, eventCounts, snapshotCapacity, toAlertPayload, type AlertRow, type EventCounts, type ScanOutcome,
+  capacityLevelsKey,
+  checkCapacity,
+  eventCounts,
+  snapshotCapacity,
+  toAlertPayload,
+  type AlertRow,
+  type EventCounts,
+  type ScanOutcome,
 } from '../db/checkin';
 import { ratePerMinute } from '../domain/checkin/verdict';
 import type { Logger } from '../lib/logger';
@@ -10,7 +17,14 @@ import type { LiveAlert, LiveCounts, LiveScan } from './protocol';
 export const liveTopic = (tenantId: string, eventId: number): string => `live/${tenantId}/${eventId}`;
 
 interface Tracked {
-  tenantId: string; eventId: number; topic: string; dirty: boolean; lastRefresh: number; refreshing: boolean; touchedAt: number; snapshotMinute: number;
+  tenantId: string;
+  eventId: number;
+  topic: string;
+  dirty: boolean;
+  lastRefresh: number;
+  refreshing: boolean;
+  touchedAt: number;
+  snapshotMinute: number;
   /** The one pending refresh: however many batches commit meanwhile, they share it. */
   timer?: NodeJS.Timeout;
   /** No refresh before this: a multiple of the last one's cost, so a busy database is not flooded. */
@@ -34,10 +48,17 @@ const pct = (n: number, of: number | null): number | null => (of ? Math.round((n
 
 export function toLiveCounts(c: EventCounts, now: Date): LiveCounts {
   return {
-    type: 'counts', event_id: c.event_id, capacity: c.capacity, sold: c.sold, inside: c.inside, admitted: c.admitted,
-    capacity_pct: pct(c.inside, c.capacity) ?? 0, rate_per_minute: ratePerMinute(c.per_minute, now),
+    type: 'counts',
+    event_id: c.event_id,
+    capacity: c.capacity,
+    sold: c.sold,
+    inside: c.inside,
+    admitted: c.admitted,
+    capacity_pct: pct(c.inside, c.capacity) ?? 0,
+    rate_per_minute: ratePerMinute(c.per_minute, now),
     per_minute: c.per_minute.map((m) => ({ minute: new Date(m.minute).toISOString(), count: m.count })),
-    gates: c.gates.map((g) => ({ ...g, capacity_pct: pct(g.inside, g.capacity_limit) })), at: now.toISOString(),
+    gates: c.gates.map((g) => ({ ...g, capacity_pct: pct(g.inside, g.capacity_limit) })),
+    at: now.toISOString(),
   };
 }
 
@@ -51,7 +72,12 @@ export class LiveHub {
   private events = new Map<string, Tracked>();
   private timer: NodeJS.Timeout;
 
-  constructor(private readonly app: uWS.TemplatedApp, private readonly db: Db, private readonly logger: Logger, private readonly opts: LiveOptions) {
+  constructor(
+    private readonly app: uWS.TemplatedApp,
+    private readonly db: Db,
+    private readonly logger: Logger,
+    private readonly opts: LiveOptions,
+  ) {
     // A quarter of refreshMs: due refreshes start at most that late.
     this.timer = setInterval(() => this.tick(), Math.min(opts.refreshMs, 1000) / 4);
   }
@@ -74,7 +100,14 @@ export class LiveHub {
       t.touchedAt = Date.now();
       const watched = this.watched(t);
       if (watched) {
-        const msg: LiveScan = { type: 'scan', scan_id: o.scanId, verdict: o.verdict, gate_id: o.gateId, holder_name: o.ticket?.holder_name ?? null, at: new Date().toISOString() };
+        const msg: LiveScan = {
+          type: 'scan',
+          scan_id: o.scanId,
+          verdict: o.verdict,
+          gate_id: o.gateId,
+          holder_name: o.ticket?.holder_name ?? null,
+          at: new Date().toISOString(),
+        };
         this.app.publish(t.topic, JSON.stringify(msg));
       }
       if (o.verdict === 'success') {
@@ -98,7 +131,17 @@ export class LiveHub {
     const key = liveTopic(tenantId, eventId);
     let t = this.events.get(key);
     if (!t) {
-      t = { tenantId, eventId, topic: key, dirty: false, lastRefresh: 0, refreshing: false, touchedAt: Date.now(), snapshotMinute: 0, notBefore: 0 };
+      t = {
+        tenantId,
+        eventId,
+        topic: key,
+        dirty: false,
+        lastRefresh: 0,
+        refreshing: false,
+        touchedAt: Date.now(),
+        snapshotMinute: 0,
+        notBefore: 0,
+      };
       this.events.set(key, t);
     }
     return t;
@@ -110,10 +153,13 @@ export class LiveHub {
 
   private schedule(t: Tracked, delayMs: number): void {
     if (t.timer) return;
-    t.timer = setTimeout(() => {
-      t.timer = undefined;
-      void this.refresh(t);
-    }, Math.max(delayMs, t.notBefore - Date.now())).unref();
+    t.timer = setTimeout(
+      () => {
+        t.timer = undefined;
+        void this.refresh(t);
+      },
+      Math.max(delayMs, t.notBefore - Date.now()),
+    ).unref();
   }
 
   private tick(): void {

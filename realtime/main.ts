@@ -10,7 +10,13 @@ async function main(): Promise<void> {
   const db = createDb(config.appDatabaseUrl, config.DATABASE_POOL_MAX);
   const server = await startRealtimeServer({ db, logger }, config.REALTIME_PORT);
   const shutdown = () => {
-    server.stop().then(() => db.destroy()).then(() => process.exit(0), () => process.exit(1));
+    server
+      .stop()
+      .then(() => db.destroy())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -8,28 +8,51 @@ import { ClientMessage, LiveAlert, LiveCounts, ScanVerdict } from './protocol';
  */
 export function registerRealtimeDocs(registry: OpenAPIRegistry): void {
   const tags = ['Check-in (realtime server)'];
-  const upgrade = { 101: { description: 'Switching to WebSocket' }, 401: { description: 'Unknown, inactive or unauthorised credentials' } };
+  const upgrade = {
+    101: { description: 'Switching to WebSocket' },
+    401: { description: 'Unknown, inactive or unauthorised credentials' },
+  };
   registry.registerPath({
-    method: 'get', path: '/api/checkin/scanner', tags,
+    method: 'get',
+    path: '/api/checkin/scanner',
+    tags,
     summary: 'Scanner WebSocket (realtime server, port REALTIME_PORT)',
-    description: 'Connect with the device token from `POST /api/checkin/devices/register`. Send `scan` and `heartbeat` messages; '
-      + 'each scan is answered with a `verdict` once it is durable, or an `error`. Frames above 4 KiB close the connection.',
+    description:
+      'Connect with the device token from `POST /api/checkin/devices/register`. Send `scan` and `heartbeat` messages; ' +
+      'each scan is answered with a `verdict` once it is durable, or an `error`. Frames above 4 KiB close the connection.',
     request: {
       query: z.object({ token: z.string().meta({ description: 'Device token (usd_...)' }) }),
-      body: { content: { 'application/json': { schema: ClientMessage.meta({ id: 'ScannerClientMessage' }) } }, description: 'Messages the scanner sends' },
+      body: {
+        content: { 'application/json': { schema: ClientMessage.meta({ id: 'ScannerClientMessage' }) } },
+        description: 'Messages the scanner sends',
+      },
     },
-    responses: { ...upgrade, 200: { description: 'Messages the server sends', content: { 'application/json': { schema: ScanVerdict } } } },
+    responses: {
+      ...upgrade,
+      200: { description: 'Messages the server sends', content: { 'application/json': { schema: ScanVerdict } } },
+    },
   });
   registry.registerPath({
-    method: 'get', path: '/api/checkin/events/{id}/live', tags,
+    method: 'get',
+    path: '/api/checkin/events/{id}/live',
+    tags,
     summary: 'Live check-in WebSocket for dashboards (realtime server)',
-    description: 'Connect with a read API key (`?key=`). Streams `counts` (per gate and total, capacity use, rate; coalesced, at least once a second '
-      + 'while scans happen), `scan` for each scan and `alert` messages.',
+    description:
+      'Connect with a read API key (`?key=`). Streams `counts` (per gate and total, capacity use, rate; coalesced, at least once a second ' +
+      'while scans happen), `scan` for each scan and `alert` messages.',
     request: { params: z.object({ id: z.coerce.number().int().positive() }), query: z.object({ key: z.string() }) },
-    responses: { ...upgrade, 200: { description: 'Messages the server sends', content: { 'application/json': { schema: z.union([LiveCounts, LiveAlert]) } } } },
+    responses: {
+      ...upgrade,
+      200: {
+        description: 'Messages the server sends',
+        content: { 'application/json': { schema: z.union([LiveCounts, LiveAlert]) } },
+      },
+    },
   });
   registry.registerPath({
-    method: 'get', path: '/checkin/dashboard', tags,
+    method: 'get',
+    path: '/checkin/dashboard',
+    tags,
     summary: 'Organiser dashboard page (realtime server): `?event=<id>&key=<read key>`',
     responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } },
   });

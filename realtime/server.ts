@@ -6,7 +6,13 @@ import { hashApiKey, isApiKey, type Scope } from '../lib/credentials';
 import type { Logger } from '../lib/logger';
 import { ScanBatcher } from './batcher';
 import { LiveHub, liveTopic } from './live';
-import { MAX_MESSAGE_BYTES, parseClientMessage, toVerdictMessage, type ErrorMessage, type ScannerServerMessage } from './protocol';
+import {
+  MAX_MESSAGE_BYTES,
+  parseClientMessage,
+  toVerdictMessage,
+  type ErrorMessage,
+  type ScannerServerMessage,
+} from './protocol';
 import { dashboardHtml } from './dashboard';
 
 /** The package silently falls back to a JS implementation when its binary does not load; say which runs. */
@@ -26,7 +32,14 @@ export interface RealtimeOptions {
 }
 
 export const DEFAULT_REALTIME_OPTIONS: RealtimeOptions = {
-  maxBatch: 1000, maxInFlight: 4, minParallelBatch: 32, maxWaitMs: 4, coalesceMs: 50, refreshMs: 1000, heartbeatTimeoutS: 60, maxPendingPerConnection: 2000,
+  maxBatch: 1000,
+  maxInFlight: 4,
+  minParallelBatch: 32,
+  maxWaitMs: 4,
+  coalesceMs: 50,
+  refreshMs: 1000,
+  heartbeatTimeoutS: 60,
+  maxPendingPerConnection: 2000,
 };
 
 export interface RealtimeDeps {
@@ -40,23 +53,48 @@ export interface RealtimeServer {
   stop(): Promise<void>;
 }
 
-interface ScannerData { kind: 'scanner'; tenantId: string; device: DeviceRow; pending: number; closed: boolean }
-interface LiveData { kind: 'live'; tenantId: string; eventId: number }
+interface ScannerData {
+  kind: 'scanner';
+  tenantId: string;
+  device: DeviceRow;
+  pending: number;
+  closed: boolean;
+}
+interface LiveData {
+  kind: 'live';
+  tenantId: string;
+  eventId: number;
+}
 type SocketData = ScannerData | LiveData;
 
-
 const problem = (res: uWS.HttpResponse, status: string, code: string, detail: string): void => {
-  res.writeStatus(status).writeHeader('content-type', 'application/problem+json')
-    .end(JSON.stringify({ type: `https://usher.dev/problems/${code}`, title: status.slice(4), status: Number(status.slice(0, 3)), code, detail }));
+  res
+    .writeStatus(status)
+    .writeHeader('content-type', 'application/problem+json')
+    .end(
+      JSON.stringify({
+        type: `https://usher.dev/problems/${code}`,
+        title: status.slice(4),
+        status: Number(status.slice(0, 3)),
+        code,
+        detail,
+      }),
+    );
 };
 
-async function authenticateDevice(db: Db, token: string | null): Promise<{ tenantId: string; device: DeviceRow } | undefined> {
+async function authenticateDevice(
+  db: Db,
+  token: string | null,
+): Promise<{ tenantId: string; device: DeviceRow } | undefined> {
   const tenantId = token ? tenantOfDeviceToken(token) : undefined;
   if (!token || !tenantId) return undefined;
   return withTenant(db, tenantId, async (tx) => {
     const device = await deviceByToken(tx, token);
-    if (!device || device.status !== 'active' || !(await isModuleEnabled(tx, 'checkin', device.event_id))) return undefined;
-    await tx('checkin_devices').where({ id: device.id }).update({ last_seen_at: tx.fn.now(), offline_alerted_at: null });
+    if (!device || device.status !== 'active' || !(await isModuleEnabled(tx, 'checkin', device.event_id)))
+      return undefined;
+    await tx('checkin_devices')
+      .where({ id: device.id })
+      .update({ last_seen_at: tx.fn.now(), offline_alerted_at: null });
     return { tenantId, device };
   });
 }
@@ -64,7 +102,10 @@ async function authenticateDevice(db: Db, token: string | null): Promise<{ tenan
 /** A tenant API key with read access and the check-in module, for an event of that tenant. */
 async function authenticateViewer(db: Db, key: string | null, eventId: number): Promise<string | undefined> {
   if (!key || !isApiKey(key) || !Number.isSafeInteger(eventId)) return undefined;
-  const { rows } = await db.raw<{ rows: { tenant_id: string; scopes: Scope[] }[] }>('select * from usher_authenticate_key(?)', [hashApiKey(key)]);
+  const { rows } = await db.raw<{ rows: { tenant_id: string; scopes: Scope[] }[] }>(
+    'select * from usher_authenticate_key(?)',
+    [hashApiKey(key)],
+  );
   const auth = rows[0];
   if (!auth || !auth.scopes.some((s) => s === 'read' || s === 'write' || s === 'admin')) return undefined;
   return withTenant(db, auth.tenant_id, async (tx) => {
@@ -74,22 +115,34 @@ async function authenticateViewer(db: Db, key: string | null, eventId: number): 
 }
 
 /** Answers a WebSocket upgrade once `authorise` settles; uWS needs the upgrade corked and skipped if the client left. */
-function upgradeWhen(res: uWS.HttpResponse, req: uWS.HttpRequest, context: uWS.us_socket_context_t, logger: Logger, authorise: () => Promise<SocketData | undefined>): void {
+function upgradeWhen(
+  res: uWS.HttpResponse,
+  req: uWS.HttpRequest,
+  context: uWS.us_socket_context_t,
+  logger: Logger,
+  authorise: () => Promise<SocketData | undefined>,
+): void {
   const key = req.getHeader('sec-websocket-key');
   const protocol = req.getHeader('sec-websocket-protocol');
   const extensions = req.getHeader('sec-websocket-extensions');
   let aborted = false;
-  res.onAborted(() => { aborted = true; });
-  authorise().then((data) => {
-    if (aborted) return;
-    res.cork(() => {
-      if (!data) problem(res, '401 Unauthorized', 'invalid_credentials', 'Unknown, inactive or unauthorised credentials');
-      else res.upgrade(data, key, protocol, extensions, context);
-    });
-  }, (err: unknown) => {
-    logger.error({ err }, 'websocket upgrade failed');
-    if (!aborted) res.cork(() => problem(res, '503 Service Unavailable', 'unavailable', 'Try again'));
+  res.onAborted(() => {
+    aborted = true;
   });
+  authorise().then(
+    (data) => {
+      if (aborted) return;
+      res.cork(() => {
+        if (!data)
+          problem(res, '401 Unauthorized', 'invalid_credentials', 'Unknown, inactive or unauthorised credentials');
+        else res.upgrade(data, key, protocol, extensions, context);
+      });
+    },
+    (err: unknown) => {
+      logger.error({ err }, 'websocket upgrade failed');
+      if (!aborted) res.cork(() => problem(res, '503 Service Unavailable', 'unavailable', 'Try again'));
+    },
+  );
 }
 
 /**
@@ -110,20 +163,34 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
 
   const markOffline = (tenantId: string, device: DeviceRow): void => {
     clearTimeout(offlineTimers.get(device.id));
-    offlineTimers.set(device.id, setTimeout(() => {
-      offlineTimers.delete(device.id);
-      if (connected.get(device.id)) return;
-      withTenant(db, tenantId, async (tx) => {
-        const [stale] = await tx('checkin_devices').where({ id: device.id, status: 'active', offline_alerted_at: null })
-          .where('last_seen_at', '<', tx.raw("now() - make_interval(secs => ?)", [opts.heartbeatTimeoutS - 0.5]))
-          .update({ offline_alerted_at: tx.fn.now() }).returning(['id', 'last_seen_at']);
-        if (!stale) return [];
-        return raiseAlerts(tx, tenantId, [{
-          eventId: device.event_id, gateId: device.gate_id, kind: 'device_offline', dedupeKey: `offline:${device.id}:${new Date(stale.last_seen_at).toISOString()}`,
-          message: `Scanner ${device.device_name} went offline`, payload: { device_id: device.id, device_name: device.device_name, last_seen_at: stale.last_seen_at },
-        }]);
-      }).then((alerts) => live.publishAlerts(tenantId, alerts), (err: unknown) => logger.error({ err }, 'offline check failed'));
-    }, opts.heartbeatTimeoutS * 1000));
+    offlineTimers.set(
+      device.id,
+      setTimeout(() => {
+        offlineTimers.delete(device.id);
+        if (connected.get(device.id)) return;
+        withTenant(db, tenantId, async (tx) => {
+          const [stale] = await tx('checkin_devices')
+            .where({ id: device.id, status: 'active', offline_alerted_at: null })
+            .where('last_seen_at', '<', tx.raw('now() - make_interval(secs => ?)', [opts.heartbeatTimeoutS - 0.5]))
+            .update({ offline_alerted_at: tx.fn.now() })
+            .returning(['id', 'last_seen_at']);
+          if (!stale) return [];
+          return raiseAlerts(tx, tenantId, [
+            {
+              eventId: device.event_id,
+              gateId: device.gate_id,
+              kind: 'device_offline',
+              dedupeKey: `offline:${device.id}:${new Date(stale.last_seen_at).toISOString()}`,
+              message: `Scanner ${device.device_name} went offline`,
+              payload: { device_id: device.id, device_name: device.device_name, last_seen_at: stale.last_seen_at },
+            },
+          ]);
+        }).then(
+          (alerts) => live.publishAlerts(tenantId, alerts),
+          (err: unknown) => logger.error({ err }, 'offline check failed'),
+        );
+      }, opts.heartbeatTimeoutS * 1000),
+    );
   };
 
   const send = (ws: uWS.WebSocket<SocketData>, msg: ScannerServerMessage): void => {
@@ -135,7 +202,10 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
   const verdictOutbox = new Map<uWS.WebSocket<SocketData>, string[]>();
   const flushVerdicts = (): void => {
     for (const [ws, messages] of verdictOutbox) {
-      if (!(ws.getUserData() as ScannerData).closed) ws.cork(() => { for (const m of messages) ws.send(m); });
+      if (!(ws.getUserData() as ScannerData).closed)
+        ws.cork(() => {
+          for (const m of messages) ws.send(m);
+        });
     }
     verdictOutbox.clear();
   };
@@ -151,17 +221,32 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
     idleTimeout: 120,
     maxBackpressure: 4 * 1024 * 1024,
     upgrade: (res, req, context) => {
-      const token = new URLSearchParams(req.getQuery() ?? '').get('token') ?? req.getHeader('authorization').replace(/^Bearer\s+/i, '');
+      const token =
+        new URLSearchParams(req.getQuery() ?? '').get('token') ??
+        req.getHeader('authorization').replace(/^Bearer\s+/i, '');
       upgradeWhen(res, req, context, logger, async () => {
         const found = await authenticateDevice(db, token || null);
-        return found && { kind: 'scanner' as const, tenantId: found.tenantId, device: found.device, pending: 0, closed: false };
+        return (
+          found && {
+            kind: 'scanner' as const,
+            tenantId: found.tenantId,
+            device: found.device,
+            pending: 0,
+            closed: false,
+          }
+        );
       });
     },
     open: (ws) => {
       sockets.add(ws);
       const data = ws.getUserData() as ScannerData;
       connected.set(data.device.id, (connected.get(data.device.id) ?? 0) + 1);
-      send(ws, { type: 'hello', device_id: data.device.id, event_id: data.device.event_id, gate_id: data.device.gate_id });
+      send(ws, {
+        type: 'hello',
+        device_id: data.device.id,
+        event_id: data.device.event_id,
+        gate_id: data.device.gate_id,
+      });
     },
     message: (ws, message) => {
       const data = ws.getUserData() as ScannerData;
@@ -170,27 +255,55 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
       const msg = parsed.message;
       if (msg.type === 'heartbeat') {
         send(ws, { type: 'heartbeat_ack', at: new Date().toISOString() });
-        void withTenant(db, data.tenantId, (tx) => tx('checkin_devices').where({ id: data.device.id }).update({ last_seen_at: tx.fn.now() }))
-          .catch((err: unknown) => logger.error({ err }, 'heartbeat update failed'));
+        void withTenant(db, data.tenantId, (tx) =>
+          tx('checkin_devices').where({ id: data.device.id }).update({ last_seen_at: tx.fn.now() }),
+        ).catch((err: unknown) => logger.error({ err }, 'heartbeat update failed'));
         return;
       }
       const gateId = msg.gate_id ?? data.device.gate_id;
-      if (!gateId) return send(ws, { type: 'error', code: 'no_gate', message: 'This device has no gate: send gate_id', scan_id: msg.scan_id });
+      if (!gateId)
+        return send(ws, {
+          type: 'error',
+          code: 'no_gate',
+          message: 'This device has no gate: send gate_id',
+          scan_id: msg.scan_id,
+        });
       if (data.pending >= opts.maxPendingPerConnection) {
-        return send(ws, { type: 'error', code: 'overloaded', message: 'Too many scans awaiting a verdict; retry with the same scan_id', scan_id: msg.scan_id });
+        return send(ws, {
+          type: 'error',
+          code: 'overloaded',
+          message: 'Too many scans awaiting a verdict; retry with the same scan_id',
+          scan_id: msg.scan_id,
+        });
       }
       data.pending++;
-      batcher.submit(data.tenantId, {
-        scanId: msg.scan_id, code: msg.code, gateId, deviceId: data.device.id, eventId: data.device.event_id,
-        direction: msg.direction, scannedAt: new Date(msg.scanned_at), source: 'online',
-      }).then((outcome) => {
-        data.pending--;
-        sendVerdict(ws, toVerdictMessage(outcome));
-      }, () => {
-        data.pending--;
-        const error: ErrorMessage = { type: 'error', code: 'overloaded', message: 'The scan was not recorded; retry with the same scan_id', scan_id: msg.scan_id };
-        sendVerdict(ws, error);
-      });
+      batcher
+        .submit(data.tenantId, {
+          scanId: msg.scan_id,
+          code: msg.code,
+          gateId,
+          deviceId: data.device.id,
+          eventId: data.device.event_id,
+          direction: msg.direction,
+          scannedAt: new Date(msg.scanned_at),
+          source: 'online',
+        })
+        .then(
+          (outcome) => {
+            data.pending--;
+            sendVerdict(ws, toVerdictMessage(outcome));
+          },
+          () => {
+            data.pending--;
+            const error: ErrorMessage = {
+              type: 'error',
+              code: 'overloaded',
+              message: 'The scan was not recorded; retry with the same scan_id',
+              scan_id: msg.scan_id,
+            };
+            sendVerdict(ws, error);
+          },
+        );
     },
     close: (ws) => {
       sockets.delete(ws);
@@ -199,8 +312,13 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
       const left = (connected.get(data.device.id) ?? 1) - 1;
       if (left) connected.set(data.device.id, left);
       else connected.delete(data.device.id);
-      const seen = withTenant(db, data.tenantId, (tx) => tx('checkin_devices').where({ id: data.device.id }).update({ last_seen_at: tx.fn.now() }))
-        .then(() => undefined, (err: unknown) => logger.error({ err }, 'device update failed'))
+      const seen = withTenant(db, data.tenantId, (tx) =>
+        tx('checkin_devices').where({ id: data.device.id }).update({ last_seen_at: tx.fn.now() }),
+      )
+        .then(
+          () => undefined,
+          (err: unknown) => logger.error({ err }, 'device update failed'),
+        )
         .finally(() => deviceUpdates.delete(seen));
       deviceUpdates.add(seen);
       // A device cut off by our own shutdown is not offline; another process may be serving it.
@@ -214,7 +332,9 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
     maxBackpressure: 1024 * 1024,
     upgrade: (res, req, context) => {
       const eventId = Number(req.getParameter(0));
-      const key = new URLSearchParams(req.getQuery() ?? '').get('key') ?? req.getHeader('authorization').replace(/^Bearer\s+/i, '');
+      const key =
+        new URLSearchParams(req.getQuery() ?? '').get('key') ??
+        req.getHeader('authorization').replace(/^Bearer\s+/i, '');
       upgradeWhen(res, req, context, logger, async () => {
         const tenantId = await authenticateViewer(db, key || null, eventId);
         return tenantId ? { kind: 'live', tenantId, eventId } : undefined;
@@ -226,14 +346,18 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
       ws.subscribe(liveTopic(data.tenantId, data.eventId));
       live.watch(data.tenantId, data.eventId);
     },
-    close: (ws) => { sockets.delete(ws); },
+    close: (ws) => {
+      sockets.delete(ws);
+    },
   });
 
   app.get('/checkin/dashboard', (res) => {
     res.writeHeader('content-type', 'text/html; charset=utf-8').end(dashboardHtml);
   });
   app.get('/healthz', (res) => {
-    res.writeHeader('content-type', 'application/json').end(JSON.stringify({ status: 'ok', uws: UWS_NATIVE ? 'native' : 'fallback' }));
+    res
+      .writeHeader('content-type', 'application/json')
+      .end(JSON.stringify({ status: 'ok', uws: UWS_NATIVE ? 'native' : 'fallback' }));
   });
   app.any('/*', (res) => problem(res, '404 Not Found', 'route_not_found', 'No such route'));
 

@@ -42,13 +42,24 @@ export async function runCli(argv: string[], databaseUrl: string): Promise<unkno
       case 'tenant create': {
         const tenant = await createTenant(db, { name: need(f, 'name'), id: f.id });
         const { key } = await createApiKey(db, tenant.id, 'initial admin key', ['admin']);
-        return { tenant_id: tenant.id, name: tenant.name, api_key: key, note: 'Store the key now: it is shown only once.' };
+        return {
+          tenant_id: tenant.id,
+          name: tenant.name,
+          api_key: key,
+          note: 'Store the key now: it is shown only once.',
+        };
       }
       case 'tenant list':
         return (await listTenants(db)).map((t) => ({ id: t.id, name: t.name, created_at: t.created_at }));
       case 'key create': {
         const { key, row } = await createApiKey(db, need(f, 'tenant'), f.name ?? 'cli', parseScopes(f.scopes));
-        return { id: row.id, tenant_id: row.tenant_id, scopes: row.scopes, api_key: key, note: 'Store the key now: it is shown only once.' };
+        return {
+          id: row.id,
+          tenant_id: row.tenant_id,
+          scopes: row.scopes,
+          api_key: key,
+          note: 'Store the key now: it is shown only once.',
+        };
       }
       case 'key revoke': {
         const row = await revokeApiKey(db, need(f, 'tenant'), Number(need(f, 'id')));

@@ -22,8 +22,14 @@ function readPrevious(): Partial<DemoTenant> | undefined {
 }
 
 function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(root, entry)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  child.on('exit', (code, signal) => { if (!stopping) log(`${name} exited (${signal ?? code}); stopping everything`); if (!stopping) void shutdown(1); });
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(root, entry)], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    if (!stopping) log(`${name} exited (${signal ?? code}); stopping everything`);
+    if (!stopping) void shutdown(1);
+  });
   return child;
 }
 
@@ -35,12 +41,20 @@ async function shutdown(code = 0): Promise<void> {
   if (stopping) return;
   stopping = true;
   log('stopping…');
-  await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    const force = setTimeout(() => c.kill('SIGKILL'), 15_000);
-    c.once('exit', () => { clearTimeout(force); resolve(); });
-    c.kill('SIGTERM');
-  })));
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const force = setTimeout(() => c.kill('SIGKILL'), 15_000);
+          c.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
   for (const stop of stoppers.reverse()) await stop().catch((err: unknown) => log(`stop failed: ${String(err)}`));
   log('stopped');
   process.exit(code);
@@ -64,9 +78,17 @@ async function main(): Promise<void> {
   if (applied.length) log(`migrated: ${applied.join(', ')}`);
   const demo = await seedDemo(config.DATABASE_URL, readPrevious());
 
-  children.push(startProcess('worker', 'worker.ts', env), startProcess('api', 'api/main.ts', env), startProcess('realtime', 'realtime/main.ts', env));
+  children.push(
+    startProcess('worker', 'worker.ts', env),
+    startProcess('api', 'api/main.ts', env),
+    startProcess('realtime', 'realtime/main.ts', env),
+  );
   const apiUrl = `http://127.0.0.1:${config.API_PORT}`;
-  await waitFor(async () => (await fetch(`${apiUrl}/readyz`).catch(() => undefined))?.ok === true, { timeoutMs: 60_000, intervalMs: 250, what: 'the API to become ready' });
+  await waitFor(async () => (await fetch(`${apiUrl}/readyz`).catch(() => undefined))?.ok === true, {
+    timeoutMs: 60_000,
+    intervalMs: 250,
+    what: 'the API to become ready',
+  });
 
   const summary = {
     api: apiUrl,
@@ -81,7 +103,10 @@ async function main(): Promise<void> {
     event_id: demo.eventId,
     started_in_s: Math.round((Date.now() - started) / 100) / 10,
   };
-  fs.writeFileSync(demoFile, JSON.stringify({ ...summary, tenantId: demo.tenantId, apiKey: demo.apiKey, eventId: demo.eventId }, null, 2));
+  fs.writeFileSync(
+    demoFile,
+    JSON.stringify({ ...summary, tenantId: demo.tenantId, apiKey: demo.apiKey, eventId: demo.eventId }, null, 2),
+  );
   console.log(`
   Usher is running (${summary.started_in_s}s)
     API          ${summary.api}

@@ -17,7 +17,9 @@ export const TEST_APP_PASSWORD = 'usher_app_test_password';
  */
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
-  const log = (m: string) => { if (process.env.USHER_TEST_VERBOSE) console.log(m); };
+  const log = (m: string) => {
+    if (process.env.USHER_TEST_VERBOSE) console.log(m);
+  };
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-test-'));
   fs.chmodSync(workDir, 0o755);
 
@@ -35,7 +37,10 @@ export default async function globalSetup(): Promise<void> {
   await admin.end();
   await migrate(withDatabase(postgres.url, templateDb), TEST_APP_PASSWORD);
 
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+  });
   const bundlePath = path.join(workDir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
 
@@ -53,5 +58,7 @@ export default async function globalSetup(): Promise<void> {
       fs.rmSync(workDir, { recursive: true, force: true });
     },
   };
-  console.log(`\ntest stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s (postgres ${postgres.embedded ? 'embedded' : 'DATABASE_URL'}, temporal ${temporal.address})`);
+  console.log(
+    `\ntest stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s (postgres ${postgres.embedded ? 'embedded' : 'DATABASE_URL'}, temporal ${temporal.address})`,
+  );
 }

@@ -11,10 +11,19 @@ export function createEventActivities({ db }: { db: Db }) {
         const event = await tx('events').where({ id: input.eventId }).forUpdate().first('status');
         if (!event || ['ended', 'cancelled'].includes(event.status)) return false;
         await tx('events').where({ id: input.eventId }).update({ status: 'ended', updated_at: tx.fn.now() });
-        await emit(tx, input.tenantId, { type: 'event.ended', aggregateType: 'event', aggregateId: input.eventId, payload: { event_id: input.eventId } });
+        await emit(tx, input.tenantId, {
+          type: 'event.ended',
+          aggregateType: 'event',
+          aggregateId: input.eventId,
+          payload: { event_id: input.eventId },
+        });
         await appendAudit(tx, input.tenantId, {
           actor: { type: 'workflow', id: eventLifecycleWorkflowId(input.tenantId, input.eventId) },
-          action: 'event.ended', entityType: 'events', entityId: input.eventId, before: { status: event.status }, after: { status: 'ended' },
+          action: 'event.ended',
+          entityType: 'events',
+          entityId: input.eventId,
+          before: { status: event.status },
+          after: { status: 'ended' },
         });
         return true;
       });

@@ -1,34 +1,55 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { startIdempotent } from '../../lib/temporal';
 import {
-  cancelEventSignal, eventLifecycleWorkflowId, rescheduleEventSignal, type EventLifecycleInput,
+  cancelEventSignal,
+  eventLifecycleWorkflowId,
+  rescheduleEventSignal,
+  type EventLifecycleInput,
 } from '../../workflows/events/contract';
 import { searchAttributes } from '../../workflows/search-attributes';
 import type { Trigger } from '../platform/triggers';
 
 /** Keeps each event's end-of-event timer in step with the event: start, reschedule, cancel. */
 export function eventTriggers(): Trigger[] {
-  return [{
-    name: 'events.lifecycle',
-    on: ['event.created', 'event.updated', 'event.cancelled'],
-    async run(event, { tx, temporal, config }) {
-      const eventId = Number(event.aggregateId);
-      const workflowId = eventLifecycleWorkflowId(event.tenantId, eventId);
-      if (event.type === 'event.cancelled') {
-        await temporal.workflow.getHandle(workflowId).signal(cancelEventSignal).catch((err: unknown) => {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-        });
-        return;
-      }
-      const row = await tx('events').where({ id: eventId }).first('ends_at', 'status');
-      if (!row || ['ended', 'cancelled'].includes(row.status)) return;
-      const input: EventLifecycleInput = { tenantId: event.tenantId, eventId, endsAt: new Date(row.ends_at).toISOString() };
-      const options = { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId, args: [input] as [EventLifecycleInput], typedSearchAttributes: searchAttributes(event.tenantId, eventId) };
-      if (event.type === 'event.created') {
-        await startIdempotent(temporal, 'eventLifecycleWorkflow', options);
-      } else if ((event.payload.changed as string[] | undefined)?.includes('ends_at')) {
-        await temporal.workflow.signalWithStart('eventLifecycleWorkflow', { ...options, signal: rescheduleEventSignal, signalArgs: [{ endsAt: input.endsAt }] });
-      }
+  return [
+    {
+      name: 'events.lifecycle',
+      on: ['event.created', 'event.updated', 'event.cancelled'],
+      async run(event, { tx, temporal, config }) {
+        const eventId = Number(event.aggregateId);
+        const workflowId = eventLifecycleWorkflowId(event.tenantId, eventId);
+        if (event.type === 'event.cancelled') {
+          await temporal.workflow
+            .getHandle(workflowId)
+            .signal(cancelEventSignal)
+            .catch((err: unknown) => {
+              if (!(err instanceof WorkflowNotFoundError)) throw err;
+            });
+          return;
+        }
+        const row = await tx('events').where({ id: eventId }).first('ends_at', 'status');
+        if (!row || ['ended', 'cancelled'].includes(row.status)) return;
+        const input: EventLifecycleInput = {
+          tenantId: event.tenantId,
+          eventId,
+          endsAt: new Date(row.ends_at).toISOString(),
+        };
+        const options = {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId,
+          args: [input] as [EventLifecycleInput],
+          typedSearchAttributes: searchAttributes(event.tenantId, eventId),
+        };
+        if (event.type === 'event.created') {
+          await startIdempotent(temporal, 'eventLifecycleWorkflow', options);
+        } else if ((event.payload.changed as string[] | undefined)?.includes('ends_at')) {
+          await temporal.workflow.signalWithStart('eventLifecycleWorkflow', {
+            ...options,
+            signal: rescheduleEventSignal,
+            signalArgs: [{ endsAt: input.endsAt }],
+          });
+        }
+      },
     },
-  }];
+  ];
 }

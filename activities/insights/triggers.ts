@@ -15,14 +15,17 @@ export function insightTriggers(): Trigger[] {
       async run(event, { tx }) {
         const customerId = Number(event.payload.customer_id);
         // Recomputed from the orders themselves, so re-running it can never double-count.
-        await tx.raw(`
+        await tx.raw(
+          `
           insert into customer_metrics (tenant_id, customer_id, total_orders, total_spent_minor, currency, avg_order_value_minor, first_purchase_at, last_purchase_at, updated_at)
           select o.tenant_id, o.customer_id, count(*), sum(o.total_minor), min(o.currency), (sum(o.total_minor) / count(*))::int, min(o.paid_at), max(o.paid_at), now()
           from orders o where o.customer_id = ? and o.status = 'paid' group by o.tenant_id, o.customer_id
           on conflict (tenant_id, customer_id) do update set
             total_orders = excluded.total_orders, total_spent_minor = excluded.total_spent_minor, currency = excluded.currency,
             avg_order_value_minor = excluded.avg_order_value_minor, first_purchase_at = excluded.first_purchase_at,
-            last_purchase_at = excluded.last_purchase_at, updated_at = now()`, [customerId]);
+            last_purchase_at = excluded.last_purchase_at, updated_at = now()`,
+          [customerId],
+        );
       },
     },
     {
@@ -44,7 +47,8 @@ export function insightTriggers(): Trigger[] {
       name: 'insights.event_summary',
       on: ['event.ended'],
       async run(event, { tx }) {
-        await tx.raw(`
+        await tx.raw(
+          `
           insert into event_summaries (tenant_id, event_id, tickets_sold, tickets_cancelled, revenue_minor, currency, orders, computed_at)
           select ?, ?,
             (select count(*) from tickets t where t.event_id = ? and t.status = 'valid'),
@@ -55,7 +59,8 @@ export function insightTriggers(): Trigger[] {
             now()
           on conflict (tenant_id, event_id) do update set tickets_sold = excluded.tickets_sold, tickets_cancelled = excluded.tickets_cancelled,
             revenue_minor = excluded.revenue_minor, currency = excluded.currency, orders = excluded.orders, computed_at = now()`,
-        [event.tenantId, ...Array(6).fill(Number(event.payload.event_id))]);
+          [event.tenantId, ...Array(6).fill(Number(event.payload.event_id))],
+        );
       },
     },
   ];

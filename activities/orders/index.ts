@@ -17,16 +17,27 @@ function asFailure(err: unknown): unknown {
 
 export function createOrderActivities({ db }: OrderActivityDeps) {
   return {
-    async fulfilOrder(input: { tenantId: string; orderId: number; paymentReference?: string }): Promise<{ ticketIds: number[] }> {
+    async fulfilOrder(input: {
+      tenantId: string;
+      orderId: number;
+      paymentReference?: string;
+    }): Promise<{ ticketIds: number[] }> {
       try {
-        const tickets = await withTenant(db, input.tenantId, (tx) => fulfilOrder(tx, input.tenantId, input.orderId, input.paymentReference));
+        const tickets = await withTenant(db, input.tenantId, (tx) =>
+          fulfilOrder(tx, input.tenantId, input.orderId, input.paymentReference),
+        );
         return { ticketIds: tickets.map((t) => t.id) };
       } catch (err) {
         throw asFailure(err);
       }
     },
 
-    async closeOrder(input: { tenantId: string; orderId: number; status: 'expired' | 'failed'; reason: string }): Promise<void> {
+    async closeOrder(input: {
+      tenantId: string;
+      orderId: number;
+      status: 'expired' | 'failed';
+      reason: string;
+    }): Promise<void> {
       try {
         await withTenant(db, input.tenantId, async (tx) => {
           const before = await tx('orders').where({ id: input.orderId }).first('status');
@@ -34,8 +45,11 @@ export function createOrderActivities({ db }: OrderActivityDeps) {
           if (before?.status !== order.status) {
             await appendAudit(tx, input.tenantId, {
               actor: { type: 'workflow', id: orderFulfilmentWorkflowId(input.tenantId, input.orderId) },
-              action: `order.${input.status}`, entityType: 'orders', entityId: input.orderId,
-              before: { status: before?.status }, after: { status: order.status, reason: input.reason },
+              action: `order.${input.status}`,
+              entityType: 'orders',
+              entityId: input.orderId,
+              before: { status: before?.status },
+              after: { status: order.status, reason: input.reason },
             });
           }
         });

@@ -18,7 +18,12 @@ export interface DispatcherDeps {
   concurrency?: number;
 }
 
-interface DueRow { id: number; tenant_id: string; aggregate_type: string; aggregate_id: string }
+interface DueRow {
+  id: number;
+  tenant_id: string;
+  aggregate_type: string;
+  aggregate_id: string;
+}
 
 const laneOf = (row: DueRow): string => `${row.tenant_id}/${row.aggregate_type}/${row.aggregate_id}`;
 
@@ -66,7 +71,9 @@ export class OutboxDispatcher {
     const seen = new Set<number>();
     let fetching: Promise<void> | undefined;
     const fetchDue = async (): Promise<void> => {
-      const { rows } = await this.deps.db.raw<{ rows: DueRow[] }>('select * from usher_due_outbox(?)', [this.deps.batchSize ?? 100]);
+      const { rows } = await this.deps.db.raw<{ rows: DueRow[] }>('select * from usher_due_outbox(?)', [
+        this.deps.batchSize ?? 100,
+      ]);
       for (const row of rows) {
         const lane = laneOf(row);
         // A row whose entity is in flight waits for the next fetch, so one entity's rows keep their order.
@@ -81,7 +88,9 @@ export class OutboxDispatcher {
     const runner = async (): Promise<void> => {
       for (;;) {
         if (!lanes.size) {
-          fetching ??= fetchDue().finally(() => { fetching = undefined; });
+          fetching ??= fetchDue().finally(() => {
+            fetching = undefined;
+          });
           await fetching;
           if (!lanes.size) return;
         }
@@ -91,7 +100,7 @@ export class OutboxDispatcher {
         lanes.delete(key);
         running.add(key);
         try {
-          for (const row of rows) if (await this.dispatch(row.tenant_id, Number(row.id)) === 'done') done++;
+          for (const row of rows) if ((await this.dispatch(row.tenant_id, Number(row.id))) === 'done') done++;
         } finally {
           running.delete(key);
         }
@@ -111,7 +120,10 @@ export class OutboxDispatcher {
       if (!this.running) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.deps.pollIntervalMs ?? 1000);
-        this.wake = () => { clearTimeout(timer); resolve(); };
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
   }
@@ -121,7 +133,13 @@ export class OutboxDispatcher {
       const row = await tx('outbox').where({ id }).whereNull('dispatched_at').forUpdate().skipLocked().first();
       if (!row) return 'busy';
       const event: OutboxEvent = {
-        id, tenantId, type: row.type, aggregateType: row.aggregate_type, aggregateId: row.aggregate_id, payload: row.payload, createdAt: row.created_at,
+        id,
+        tenantId,
+        type: row.type,
+        aggregateType: row.aggregate_type,
+        aggregateId: row.aggregate_id,
+        payload: row.payload,
+        createdAt: row.created_at,
       };
       const completed = new Set((await tx('trigger_runs').where({ outbox_id: id }).pluck('trigger')) as string[]);
       const errors: string[] = [];
@@ -144,7 +162,13 @@ export class OutboxDispatcher {
       }
       const attempts = row.attempts + 1;
       const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 20));
-      await tx('outbox').where({ id }).update({ attempts, last_error: errors.join('; ').slice(0, 2000), next_attempt_at: new Date(Date.now() + backoff) });
+      await tx('outbox')
+        .where({ id })
+        .update({
+          attempts,
+          last_error: errors.join('; ').slice(0, 2000),
+          next_attempt_at: new Date(Date.now() + backoff),
+        });
       return 'failed';
     });
   }

@@ -16,7 +16,11 @@ export function mailTrigger(mailer: Mailer): Trigger {
     name: 'mail.send',
     on: ['email.queued'],
     async run(event, { tx }) {
-      const emails = await tx('email_outbox').whereIn('id', event.payload.email_ids as number[]).whereNot({ status: 'sent' }).orderBy('id').forUpdate();
+      const emails = await tx('email_outbox')
+        .whereIn('id', event.payload.email_ids as number[])
+        .whereNot({ status: 'sent' })
+        .orderBy('id')
+        .forUpdate();
       if (!emails.length) return;
       const sent: number[] = [];
       const failed: number[] = [];
@@ -24,7 +28,10 @@ export function mailTrigger(mailer: Mailer): Trigger {
       for (const email of emails) {
         try {
           await mailer.send({
-            to: email.to_address, subject: email.subject, text: email.text_body, html: email.html_body ?? undefined,
+            to: email.to_address,
+            subject: email.subject,
+            text: email.text_body,
+            html: email.html_body ?? undefined,
             // A stable Message-ID lets receivers drop the duplicate if a crash makes us send twice.
             messageId: `<email-${event.tenantId}-${email.id}@usher>`,
           });
@@ -35,7 +42,14 @@ export function mailTrigger(mailer: Mailer): Trigger {
         }
       }
       if (failed.length && !sent.length) throw firstError;
-      await tx('email_outbox').whereIn('id', sent).update({ status: 'sent', sent_at: tx.fn.now(), attempts: tx.raw('attempts + 1'), transport: mailer.transport });
+      await tx('email_outbox')
+        .whereIn('id', sent)
+        .update({
+          status: 'sent',
+          sent_at: tx.fn.now(),
+          attempts: tx.raw('attempts + 1'),
+          transport: mailer.transport,
+        });
       if (!failed.length) return;
       await tx('email_outbox').whereIn('id', failed).increment('attempts', 1);
       await emit(tx, event.tenantId, emailsQueued(failed, new Date(Date.now() + RESEND_AFTER_MS)));

@@ -36,4 +36,5 @@ export interface Trigger {
   run(event: OutboxEvent, ctx: TriggerContext): Promise<void>;
 }
 
-export const matches = (trigger: Trigger, type: string): boolean => trigger.on.includes('*') || trigger.on.includes(type);
+export const matches = (trigger: Trigger, type: string): boolean =>
+  trigger.on.includes('*') || trigger.on.includes(type);

@@ -4,7 +4,12 @@ import { queueEmail } from '../../db/mail';
 import { emit } from '../../db/outbox';
 import { getModule, type AuditActor } from '../../db/platform';
 import {
-  approveRefundRequest, completeRefundRequest, getRefundRequest, refundRouteFor, rejectRefundRequest, type RefundRoute,
+  approveRefundRequest,
+  completeRefundRequest,
+  getRefundRequest,
+  refundRouteFor,
+  rejectRefundRequest,
+  type RefundRoute,
 } from '../../db/refunds';
 import type { PaymentProvider } from '../../integrations/payments/provider';
 import { AppError } from '../../lib/errors';
@@ -35,16 +40,40 @@ export const refundIdempotencyKey = (tenantId: string, requestId: number): strin
 
 export function createRefundActivities({ db, payments }: RefundActivityDeps) {
   return {
-    async approveRequest(input: { tenantId: string; requestId: number; by: string; note?: string; amountMinor?: number; workflowId: string }): Promise<void> {
-      await asActivity(() => withTenant(db, input.tenantId, (tx) => approveRefundRequest(tx, input.tenantId, input.requestId, {
-        actor: actorOf(input.by, input.workflowId), note: input.note, amountMinor: input.amountMinor,
-      })));
+    async approveRequest(input: {
+      tenantId: string;
+      requestId: number;
+      by: string;
+      note?: string;
+      amountMinor?: number;
+      workflowId: string;
+    }): Promise<void> {
+      await asActivity(() =>
+        withTenant(db, input.tenantId, (tx) =>
+          approveRefundRequest(tx, input.tenantId, input.requestId, {
+            actor: actorOf(input.by, input.workflowId),
+            note: input.note,
+            amountMinor: input.amountMinor,
+          }),
+        ),
+      );
     },
 
-    async rejectRequest(input: { tenantId: string; requestId: number; by: string; note?: string; workflowId: string }): Promise<void> {
-      await asActivity(() => withTenant(db, input.tenantId, (tx) => rejectRefundRequest(tx, input.tenantId, input.requestId, {
-        actor: actorOf(input.by, input.workflowId), note: input.note,
-      })));
+    async rejectRequest(input: {
+      tenantId: string;
+      requestId: number;
+      by: string;
+      note?: string;
+      workflowId: string;
+    }): Promise<void> {
+      await asActivity(() =>
+        withTenant(db, input.tenantId, (tx) =>
+          rejectRefundRequest(tx, input.tenantId, input.requestId, {
+            actor: actorOf(input.by, input.workflowId),
+            note: input.note,
+          }),
+        ),
+      );
     },
 
     /** Tells staff a request still waits: an e-mail when the tenant set `staff_email`, and a `refund.reminder` event for webhooks. */
@@ -55,17 +84,26 @@ export function createRefundActivities({ db, payments }: RefundActivityDeps) {
         const staffEmail = (await getModule(tx, 'refunds'))?.settings.staff_email;
         if (typeof staffEmail === 'string') {
           await queueEmail(tx, input.tenantId, {
-            idempotencyKey: `refund-reminder-${request.id}`, to: staffEmail,
+            idempotencyKey: `refund-reminder-${request.id}`,
+            to: staffEmail,
             subject: `Refund request ${request.id} is waiting for a decision`,
             text: `A ${request.type} request for order ${request.order_id} (${request.original_amount_minor} ${request.currency.trim()} minor units) has waited since ${request.created_at.toISOString()}.\nReason given: ${request.reason ?? '(none)'}\nApprove or reject it with POST /api/refund-requests/${request.id}/approve or /reject.`,
           });
         }
-        await emit(tx, input.tenantId, { type: 'refund.reminder', aggregateType: 'refund_request', aggregateId: request.id, payload: { request_id: request.id, type: request.type, order_id: request.order_id } });
+        await emit(tx, input.tenantId, {
+          type: 'refund.reminder',
+          aggregateType: 'refund_request',
+          aggregateId: request.id,
+          payload: { request_id: request.id, type: request.type, order_id: request.order_id },
+        });
       });
     },
 
     /** Sends the money back through the provider when that is where it came from; other routes are booked by completeRequest. */
-    async refundPayment(input: { tenantId: string; requestId: number }): Promise<{ route: RefundRoute['kind']; reference: string | null }> {
+    async refundPayment(input: {
+      tenantId: string;
+      requestId: number;
+    }): Promise<{ route: RefundRoute['kind']; reference: string | null }> {
       const { request, route } = await withTenant(db, input.tenantId, async (tx) => {
         const request = await getRefundRequest(tx, input.requestId);
         if (!request) throw ApplicationFailure.nonRetryable('Refund request not found', 'not_found');
@@ -73,17 +111,32 @@ export function createRefundActivities({ db, payments }: RefundActivityDeps) {
       });
       if (route.kind !== 'provider') return { route: route.kind, reference: null };
       const result = await payments.refund({
-        reference: route.order.payment_reference as string, amountMinor: request.refund_amount_minor,
-        idempotencyKey: refundIdempotencyKey(input.tenantId, input.requestId), reason: request.reason ?? undefined,
+        reference: route.order.payment_reference as string,
+        amountMinor: request.refund_amount_minor,
+        idempotencyKey: refundIdempotencyKey(input.tenantId, input.requestId),
+        reason: request.reason ?? undefined,
       });
-      if (result.status === 'failed') throw ApplicationFailure.nonRetryable(`The provider refused refund ${result.reference}`, 'refund_failed');
+      if (result.status === 'failed')
+        throw ApplicationFailure.nonRetryable(`The provider refused refund ${result.reference}`, 'refund_failed');
       return { route: 'provider', reference: result.reference };
     },
 
-    async completeRequest(input: { tenantId: string; requestId: number; route: RefundRoute['kind']; paymentRefundId: string | null; workflowId: string }): Promise<void> {
-      await asActivity(() => withTenant(db, input.tenantId, (tx) => completeRefundRequest(tx, input.tenantId, input.requestId, {
-        paymentRefundId: input.paymentRefundId, route: input.route, workflowId: input.workflowId,
-      })));
+    async completeRequest(input: {
+      tenantId: string;
+      requestId: number;
+      route: RefundRoute['kind'];
+      paymentRefundId: string | null;
+      workflowId: string;
+    }): Promise<void> {
+      await asActivity(() =>
+        withTenant(db, input.tenantId, (tx) =>
+          completeRefundRequest(tx, input.tenantId, input.requestId, {
+            paymentRefundId: input.paymentRefundId,
+            route: input.route,
+            workflowId: input.workflowId,
+          }),
+        ),
+      );
     },
   };
 }

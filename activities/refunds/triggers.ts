@@ -14,17 +14,27 @@ const DEFAULT_REMINDER_S = 24 * 3600;
  * Starts the request's workflow; starting it again, even after it finished, is the same workflow
  * (ids are never reused), so the API and the trigger below may both call this.
  */
-export async function startRefundWorkflow(tx: Tx, temporal: Client, taskQueue: string, request: RefundRequestRow): Promise<void> {
+export async function startRefundWorkflow(
+  tx: Tx,
+  temporal: Client,
+  taskQueue: string,
+  request: RefundRequestRow,
+): Promise<void> {
   const setting = Number((await getModule(tx, 'refunds'))?.settings.approval_reminder_after_s ?? DEFAULT_REMINDER_S);
   const reminderS = Number.isFinite(setting) && setting > 0 ? setting : DEFAULT_REMINDER_S;
   await startIdempotent(temporal, 'refundRequestWorkflow', {
     taskQueue,
     workflowId: refundRequestWorkflowId(request.tenant_id, request.id),
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    args: [{
-      tenantId: request.tenant_id, requestId: request.id, eventId: request.event_id,
-      initialStatus: request.status === 'pending' ? 'pending' : 'approved', reminderAfterMs: reminderS * 1000,
-    } satisfies RefundRequestInput],
+    args: [
+      {
+        tenantId: request.tenant_id,
+        requestId: request.id,
+        eventId: request.event_id,
+        initialStatus: request.status === 'pending' ? 'pending' : 'approved',
+        reminderAfterMs: reminderS * 1000,
+      } satisfies RefundRequestInput,
+    ],
     typedSearchAttributes: searchAttributes(request.tenant_id, request.event_id),
   });
 }
@@ -34,13 +44,15 @@ export async function startRefundWorkflow(tx: Tx, temporal: Client, taskQueue: s
  * even if the API died in between, so an approved request always gets its money moved.
  */
 export function refundTriggers(): Trigger[] {
-  return [{
-    name: 'refunds.start-workflow',
-    on: ['refund.requested'],
-    async run(event, { tx, temporal, config }) {
-      const request = await getRefundRequest(tx, Number(event.aggregateId));
-      if (!request || request.status === 'rejected' || request.status === 'processed') return;
-      await startRefundWorkflow(tx, temporal, config.TEMPORAL_TASK_QUEUE, request);
+  return [
+    {
+      name: 'refunds.start-workflow',
+      on: ['refund.requested'],
+      async run(event, { tx, temporal, config }) {
+        const request = await getRefundRequest(tx, Number(event.aggregateId));
+        if (!request || request.status === 'rejected' || request.status === 'processed') return;
+        await startRefundWorkflow(tx, temporal, config.TEMPORAL_TASK_QUEUE, request);
+      },
     },
-  }];
+  ];
 }

@@ -23,32 +23,63 @@ export function createResaleActivities({ db, payments }: ResaleActivityDeps) {
 
   return {
     async markPayoutProcessing(input: { tenantId: string; transactionId: number }): Promise<void> {
-      await withTenant(db, input.tenantId, (tx) => tx('resale_transactions')
-        .where({ id: input.transactionId, payout_status: 'pending' }).update({ payout_status: 'processing' }));
+      await withTenant(db, input.tenantId, (tx) =>
+        tx('resale_transactions')
+          .where({ id: input.transactionId, payout_status: 'pending' })
+          .update({ payout_status: 'processing' }),
+      );
     },
 
     /** Sends the seller's money; the idempotency key names the transaction, so no retry pays twice. */
-    async transferPayout(input: { tenantId: string; transactionId: number }): Promise<{ reference: string; note?: string }> {
+    async transferPayout(input: {
+      tenantId: string;
+      transactionId: number;
+    }): Promise<{ reference: string; note?: string }> {
       const { txn, seller } = await loadTransaction(input.tenantId, input.transactionId);
       if (txn.payout_status === 'completed' && txn.payout_reference) return { reference: txn.payout_reference };
       if (payments.name === 'stripe' && !seller?.payout_account) {
         throw ApplicationFailure.nonRetryable('The seller has no connected payout account', 'payout_account_missing');
       }
       return payments.transfer({
-        amountMinor: txn.seller_payout_minor, currency: txn.currency.trim(), destination: seller?.payout_account ?? null,
-        idempotencyKey: `resale-payout-${input.tenantId}-${txn.id}`, metadata: { tenant_id: input.tenantId, resale_transaction_id: String(txn.id) },
+        amountMinor: txn.seller_payout_minor,
+        currency: txn.currency.trim(),
+        destination: seller?.payout_account ?? null,
+        idempotencyKey: `resale-payout-${input.tenantId}-${txn.id}`,
+        metadata: { tenant_id: input.tenantId, resale_transaction_id: String(txn.id) },
       });
     },
 
-    async completePayout(input: { tenantId: string; transactionId: number; reference: string; note?: string }): Promise<void> {
+    async completePayout(input: {
+      tenantId: string;
+      transactionId: number;
+      reference: string;
+      note?: string;
+    }): Promise<void> {
       await withTenant(db, input.tenantId, async (tx) => {
-        const updated = await tx('resale_transactions').where({ id: input.transactionId }).whereNot({ payout_status: 'completed' })
-          .update({ payout_status: 'completed', payout_reference: input.reference, payout_note: input.note ?? null, completed_at: tx.fn.now() }).returning('id');
+        const updated = await tx('resale_transactions')
+          .where({ id: input.transactionId })
+          .whereNot({ payout_status: 'completed' })
+          .update({
+            payout_status: 'completed',
+            payout_reference: input.reference,
+            payout_note: input.note ?? null,
+            completed_at: tx.fn.now(),
+          })
+          .returning('id');
         if (!updated.length) return;
-        await emit(tx, input.tenantId, { type: 'resale.payout_completed', aggregateType: 'resale_transaction', aggregateId: input.transactionId, payload: { transaction_id: input.transactionId, reference: input.reference } });
+        await emit(tx, input.tenantId, {
+          type: 'resale.payout_completed',
+          aggregateType: 'resale_transaction',
+          aggregateId: input.transactionId,
+          payload: { transaction_id: input.transactionId, reference: input.reference },
+        });
         await appendAudit(tx, input.tenantId, {
-          actor: { type: 'workflow', id: resalePayoutWorkflowId(input.tenantId, input.transactionId) }, action: 'resale.payout_completed',
-          entityType: 'resale_transaction', entityId: input.transactionId, before: { payout_status: 'processing' }, after: { payout_status: 'completed', reference: input.reference },
+          actor: { type: 'workflow', id: resalePayoutWorkflowId(input.tenantId, input.transactionId) },
+          action: 'resale.payout_completed',
+          entityType: 'resale_transaction',
+          entityId: input.transactionId,
+          before: { payout_status: 'processing' },
+          after: { payout_status: 'completed', reference: input.reference },
         });
       });
     },

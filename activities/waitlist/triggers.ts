@@ -10,7 +10,12 @@ import type { Trigger, TriggerContext } from '../platform/triggers';
 
 /** Everything after which seats may be free again: each one may let the waitlist move. */
 export const RELEASE_EVENTS = [
-  'order.cancelled', 'order.expired', 'order.failed', 'ticket.cancelled', 'ticket_type.inventory_changed', 'event.back_on_sale',
+  'order.cancelled',
+  'order.expired',
+  'order.failed',
+  'ticket.cancelled',
+  'ticket_type.inventory_changed',
+  'event.back_on_sale',
 ] as const;
 
 /** How many workflow starts are in flight at once when a release makes many offers. */
@@ -29,14 +34,16 @@ export function waitlistTriggers(deps: { payments: PaymentProvider }): Trigger[]
       name: 'waitlist.open-on-sold-out',
       on: ['event.sold_out'],
       async run(event, ctx) {
-        if (await enabled(ctx)) await configureEventWaitlist(ctx.tx, event.tenantId, Number(event.payload.event_id), { open: true });
+        if (await enabled(ctx))
+          await configureEventWaitlist(ctx.tx, event.tenantId, Number(event.payload.event_id), { open: true });
       },
     },
     {
       name: 'waitlist.offer-released-tickets',
       on: RELEASE_EVENTS,
       async run(event, ctx) {
-        if (await enabled(ctx)) await offerAvailable(ctx.tx, event.tenantId, { eventId: Number(event.payload.event_id) });
+        if (await enabled(ctx))
+          await offerAvailable(ctx.tx, event.tenantId, { eventId: Number(event.payload.event_id) });
       },
     },
     {
@@ -46,25 +53,30 @@ export function waitlistTriggers(deps: { payments: PaymentProvider }): Trigger[]
       async run(event, ctx) {
         const eventId = Number(event.payload.event_id);
         const windowMs = Number(event.payload.window_ms);
-        await inBatches(event.payload.entry_ids as number[], START_CONCURRENCY, (entryId) => startIdempotent(ctx.temporal, 'waitlistOfferWorkflow', {
-          taskQueue: ctx.config.TEMPORAL_TASK_QUEUE, workflowId: waitlistOfferWorkflowId(event.tenantId, entryId),
-          args: [{ tenantId: event.tenantId, entryId, eventId, windowMs } satisfies WaitlistOfferInput],
-          typedSearchAttributes: searchAttributes(event.tenantId, eventId),
-        }));
+        await inBatches(event.payload.entry_ids as number[], START_CONCURRENCY, (entryId) =>
+          startIdempotent(ctx.temporal, 'waitlistOfferWorkflow', {
+            taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+            workflowId: waitlistOfferWorkflowId(event.tenantId, entryId),
+            args: [{ tenantId: event.tenantId, entryId, eventId, windowMs } satisfies WaitlistOfferInput],
+            typedSearchAttributes: searchAttributes(event.tenantId, eventId),
+          }),
+        );
       },
     },
     {
       name: 'resale.withdraw-invalid-listings',
       on: ['order.cancelled', 'ticket.cancelled', 'ticket.transferred'],
       async run(event, ctx) {
-        if (await enabled(ctx)) await withdrawListingsOfInvalidTickets(ctx.tx, event.tenantId, Number(event.payload.event_id));
+        if (await enabled(ctx))
+          await withdrawListingsOfInvalidTickets(ctx.tx, event.tenantId, Number(event.payload.event_id));
       },
     },
     {
       name: 'resale.match-waitlist',
       on: ['resale.listed'],
       async run(event, ctx) {
-        if (await enabled(ctx)) await matchWaitlistToListing(ctx.tx, event.tenantId, Number(event.payload.listing_id), deps.payments);
+        if (await enabled(ctx))
+          await matchWaitlistToListing(ctx.tx, event.tenantId, Number(event.payload.listing_id), deps.payments);
       },
     },
     {
@@ -74,8 +86,15 @@ export function waitlistTriggers(deps: { payments: PaymentProvider }): Trigger[]
         const transactionId = Number(event.payload.transaction_id);
         const settings = await loadWaitlistSettings(ctx.tx);
         await startIdempotent(ctx.temporal, 'resalePayoutWorkflow', {
-          taskQueue: ctx.config.TEMPORAL_TASK_QUEUE, workflowId: resalePayoutWorkflowId(event.tenantId, transactionId),
-          args: [{ tenantId: event.tenantId, transactionId, holdMs: settings.payoutHoldS * 1000 } satisfies ResalePayoutInput],
+          taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
+          workflowId: resalePayoutWorkflowId(event.tenantId, transactionId),
+          args: [
+            {
+              tenantId: event.tenantId,
+              transactionId,
+              holdMs: settings.payoutHoldS * 1000,
+            } satisfies ResalePayoutInput,
+          ],
           typedSearchAttributes: searchAttributes(event.tenantId, Number(event.payload.event_id)),
         });
       },

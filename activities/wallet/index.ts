@@ -1,6 +1,11 @@
 import { withTenant, type Db } from '../../db/connection';
 import {
-  googlePassBatches, googlePassesInRange, loadPassSubject, pushBatches, registrationsFor, removeRegistrations,
+  googlePassBatches,
+  googlePassesInRange,
+  loadPassSubject,
+  pushBatches,
+  registrationsFor,
+  removeRegistrations,
 } from '../../db/wallet';
 import { googleEventTicketClass, googleEventTicketObject } from '../../domain/wallet/design';
 import type { Config } from '../../lib/config';
@@ -23,7 +28,11 @@ export function createWalletActivities({ db, config }: WalletActivityDeps) {
 
   return {
     /** Cuts the fan-out into batches; a platform the server is not configured for gets none. */
-    async planWalletPush(input: { tenantId: string; scope: PassScope; batchSize: number }): Promise<{ apple: IdRange[]; google: IdRange[] }> {
+    async planWalletPush(input: {
+      tenantId: string;
+      scope: PassScope;
+      batchSize: number;
+    }): Promise<{ apple: IdRange[]; google: IdRange[] }> {
       return withTenant(db, input.tenantId, async (tx) => ({
         apple: apns ? await pushBatches(tx, input.scope, input.batchSize) : [],
         google: google ? await googlePassBatches(tx, input.scope, input.batchSize) : [],
@@ -31,13 +40,24 @@ export function createWalletActivities({ db, config }: WalletActivityDeps) {
     },
 
     /** Pushes one batch; drops registrations APNs says are gone and hands back those to try again. */
-    async pushAppleBatch(input: { tenantId: string; scope: PassScope; range?: IdRange; ids?: number[] }): Promise<{ sent: number; removed: number; retry: number[] }> {
+    async pushAppleBatch(input: {
+      tenantId: string;
+      scope: PassScope;
+      range?: IdRange;
+      ids?: number[];
+    }): Promise<{ sent: number; removed: number; retry: number[] }> {
       if (!apns) return { sent: 0, removed: 0, retry: [] };
       const which = input.ids ? { ids: input.ids } : (input.range as IdRange);
       const registrations = await withTenant(db, input.tenantId, (tx) => registrationsFor(tx, input.scope, which));
       apnsClient ??= new ApnsClient(apns);
       const result = await apnsClient.push(registrations, (r) => r.push_token);
-      if (result.gone.length) await withTenant(db, input.tenantId, (tx) => removeRegistrations(tx, result.gone.map((r) => r.id)));
+      if (result.gone.length)
+        await withTenant(db, input.tenantId, (tx) =>
+          removeRegistrations(
+            tx,
+            result.gone.map((r) => r.id),
+          ),
+        );
       return { sent: result.sent.length, removed: result.gone.length, retry: result.retry.map((r) => r.id) };
     },
 
@@ -68,7 +88,7 @@ export function createWalletActivities({ db, config }: WalletActivityDeps) {
       });
       let updated = 0;
       for (const object of objects) {
-        if (await client.patch('eventTicketObject', String(object.id), object) === 'updated') updated++;
+        if ((await client.patch('eventTicketObject', String(object.id), object)) === 'updated') updated++;
       }
       return updated;
     },

@@ -15,12 +15,21 @@ const OrderCreated = z.object({ order_id: z.number().int(), ticket_ids: z.array(
 const EventChange = z.object({ event_id: z.number().int() });
 /** Ticket events from tickets, resale and refunds: a transfer, exchange or resale names the ticket that replaces it. */
 const TicketChange = z.object({
-  ticket_id: z.number().int(), event_id: z.number().int().optional(),
-  new_ticket_id: z.number().int().optional(), replaced_by_ticket_id: z.number().int().optional(),
+  ticket_id: z.number().int(),
+  event_id: z.number().int().optional(),
+  new_ticket_id: z.number().int().optional(),
+  replaced_by_ticket_id: z.number().int().optional(),
 });
 
 const EVENT_CHANGES = ['event.updated', 'event.cancelled'] as const;
-const TICKET_CHANGES = ['ticket.updated', 'ticket.cancelled', 'ticket.voided', 'ticket.transferred', 'ticket.refunded', 'ticket.resold'] as const;
+const TICKET_CHANGES = [
+  'ticket.updated',
+  'ticket.cancelled',
+  'ticket.voided',
+  'ticket.transferred',
+  'ticket.refunded',
+  'ticket.resold',
+] as const;
 
 function walletLinks(config: Config, passes: WalletPassRow[]): { apple?: string; google?: string }[] {
   const base = config.publicApiUrl.replace(/\/$/, '');
@@ -29,8 +38,10 @@ function walletLinks(config: Config, passes: WalletPassRow[]): { apple?: string;
   const byTicket = new Map<number, { apple?: string; google?: string }>();
   for (const p of passes) {
     const links = byTicket.get(p.ticket_id) ?? {};
-    if (p.platform === 'apple' && apple) links.apple = `${base}/api/wallet/apple/download/${p.serial_number}?token=${p.auth_token}`;
-    if (p.platform === 'google' && google) links.google = `${base}/api/wallet/google/save/${p.serial_number}?token=${p.auth_token}`;
+    if (p.platform === 'apple' && apple)
+      links.apple = `${base}/api/wallet/apple/download/${p.serial_number}?token=${p.auth_token}`;
+    if (p.platform === 'google' && google)
+      links.google = `${base}/api/wallet/google/save/${p.serial_number}?token=${p.auth_token}`;
     byTicket.set(p.ticket_id, links);
   }
   return [...byTicket.values()];
@@ -44,16 +55,36 @@ async function createPassesForOrder(event: OutboxEvent, { tx, config }: TriggerC
   if (!payload.success || !payload.data.ticket_ids.length || !(await isModuleEnabled(tx, 'wallet'))) return;
   const tickets = await tx('tickets').whereIn('id', payload.data.ticket_ids).select('id', 'order_id');
   await ensurePasses(tx, event.tenantId, tickets);
-  const order = await tx('orders as o').join('customers as c', 'c.id', 'o.customer_id').join('events as e', 'e.id', 'o.event_id')
-    .where('o.id', payload.data.order_id).first('o.order_number', 'c.email', 'c.name', 'e.name as event_name');
-  const links = walletLinks(config, await tx<WalletPassRow>('wallet_passes').whereIn('ticket_id', payload.data.ticket_ids).orderBy('ticket_id'))
-    .filter((l) => l.apple || l.google);
+  const order = await tx('orders as o')
+    .join('customers as c', 'c.id', 'o.customer_id')
+    .join('events as e', 'e.id', 'o.event_id')
+    .where('o.id', payload.data.order_id)
+    .first('o.order_number', 'c.email', 'c.name', 'e.name as event_name');
+  const links = walletLinks(
+    config,
+    await tx<WalletPassRow>('wallet_passes').whereIn('ticket_id', payload.data.ticket_ids).orderBy('ticket_id'),
+  ).filter((l) => l.apple || l.google);
   if (!order || !links.length) return;
-  const lines = links.map((l, i) => [`Ticket ${i + 1}:`, l.apple && `  Add to Apple Wallet: ${l.apple}`, l.google && `  Add to Google Wallet: ${l.google}`].filter(Boolean).join('\n'));
-  const html = links.map((l, i) => `<p>Ticket ${i + 1}: ${[
-    l.apple && `<a href="${escapeHtml(l.apple)}">Add to Apple Wallet</a>`,
-    l.google && `<a href="${escapeHtml(l.google)}">Add to Google Wallet</a>`,
-  ].filter(Boolean).join(' · ')}</p>`).join('');
+  const lines = links.map((l, i) =>
+    [
+      `Ticket ${i + 1}:`,
+      l.apple && `  Add to Apple Wallet: ${l.apple}`,
+      l.google && `  Add to Google Wallet: ${l.google}`,
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
+  const html = links
+    .map(
+      (l, i) =>
+        `<p>Ticket ${i + 1}: ${[
+          l.apple && `<a href="${escapeHtml(l.apple)}">Add to Apple Wallet</a>`,
+          l.google && `<a href="${escapeHtml(l.google)}">Add to Google Wallet</a>`,
+        ]
+          .filter(Boolean)
+          .join(' · ')}</p>`,
+    )
+    .join('');
   await queueEmail(tx, event.tenantId, {
     idempotencyKey: `wallet-order-${payload.data.order_id}`,
     to: order.email,
@@ -88,12 +119,18 @@ async function updatePasses(event: OutboxEvent, { tx, config, temporal }: Trigge
   // Devices still see the change when they next ask; there is just no one to tell now.
   if (!apnsSettings(config) && !googleWalletSettings(config)) return;
   const input: WalletPushInput = {
-    tenantId: event.tenantId, scope: target.scope, eventChanged: target.eventChanged,
-    batchSize: config.WALLET_PUSH_BATCH_SIZE, parallelBatches: config.WALLET_PUSH_PARALLEL_BATCHES,
-    retryRounds: config.WALLET_PUSH_RETRY_ROUNDS, retryDelayMs: config.WALLET_PUSH_RETRY_DELAY_S * 1000,
+    tenantId: event.tenantId,
+    scope: target.scope,
+    eventChanged: target.eventChanged,
+    batchSize: config.WALLET_PUSH_BATCH_SIZE,
+    parallelBatches: config.WALLET_PUSH_PARALLEL_BATCHES,
+    retryRounds: config.WALLET_PUSH_RETRY_ROUNDS,
+    retryDelayMs: config.WALLET_PUSH_RETRY_DELAY_S * 1000,
   };
   await startIdempotent(temporal, 'walletPushWorkflow', {
-    taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: walletPushWorkflowId(event.tenantId, target.scope.eventId, event.id), args: [input],
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowId: walletPushWorkflowId(event.tenantId, target.scope.eventId, event.id),
+    args: [input],
     typedSearchAttributes: searchAttributes(event.tenantId, target.scope.eventId),
   });
 }

@@ -14,10 +14,21 @@ export interface WebhookActivityDeps {
   config: Config;
 }
 
-async function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status?: number; error?: string; latencyMs: number }> {
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ status?: number; error?: string; latencyMs: number }> {
   const started = Date.now();
   try {
-    const res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const res = await fetch(url, {
+      method: 'POST',
+      body,
+      headers,
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+    });
     await res.arrayBuffer().catch(() => undefined);
     return { status: res.status, latencyMs: Date.now() - started };
   } catch (err) {
@@ -38,55 +49,99 @@ export function createWebhookActivities({ db, config }: WebhookActivityDeps) {
       if (!target) {
         // The fan-out starts this workflow inside the outbox transaction that inserts the row: a
         // worker can get here before that commits. Only a row still missing a while later is gone.
-        if (Date.now() - Context.current().info.scheduledTimestampMs < DELIVERY_VISIBLE_WITHIN_MS) throw ApplicationFailure.retryable('The delivery is not visible yet', 'delivery_pending');
+        if (Date.now() - Context.current().info.scheduledTimestampMs < DELIVERY_VISIBLE_WITHIN_MS)
+          throw ApplicationFailure.retryable('The delivery is not visible yet', 'delivery_pending');
         throw ApplicationFailure.nonRetryable('The delivery no longer exists', 'delivery_gone');
       }
       const { delivery, endpoint } = target;
       if (delivery.status === 'succeeded') return;
-      if (endpoint.status !== 'active') throw ApplicationFailure.nonRetryable('The endpoint is disabled', 'endpoint_disabled');
+      if (endpoint.status !== 'active')
+        throw ApplicationFailure.nonRetryable('The endpoint is disabled', 'endpoint_disabled');
 
-      const body = JSON.stringify({ id: `evt_${delivery.outbox_id}`, type: delivery.event_type, created_at: delivery.created_at, data: delivery.payload });
-      const result = await post(endpoint.url, body, {
-        'content-type': 'application/json',
-        'user-agent': 'Usher-Webhooks/1',
-        'usher-delivery-id': String(delivery.id),
-        'usher-event-type': delivery.event_type,
-        'usher-signature': signWebhook(endpoint.secret, body, Math.floor(Date.now() / 1000)),
-      }, config.WEBHOOK_TIMEOUT_MS);
+      const body = JSON.stringify({
+        id: `evt_${delivery.outbox_id}`,
+        type: delivery.event_type,
+        created_at: delivery.created_at,
+        data: delivery.payload,
+      });
+      const result = await post(
+        endpoint.url,
+        body,
+        {
+          'content-type': 'application/json',
+          'user-agent': 'Usher-Webhooks/1',
+          'usher-delivery-id': String(delivery.id),
+          'usher-event-type': delivery.event_type,
+          'usher-signature': signWebhook(endpoint.secret, body, Math.floor(Date.now() / 1000)),
+        },
+        config.WEBHOOK_TIMEOUT_MS,
+      );
       const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
 
       await withTenant(db, input.tenantId, async (tx) => {
         const attempt = delivery.attempts + 1;
         await tx('webhook_attempts').insert({
-          tenant_id: input.tenantId, delivery_id: delivery.id, attempt, status_code: result.status ?? null, latency_ms: result.latencyMs, error: result.error ?? null,
+          tenant_id: input.tenantId,
+          delivery_id: delivery.id,
+          attempt,
+          status_code: result.status ?? null,
+          latency_ms: result.latencyMs,
+          error: result.error ?? null,
         });
-        await tx('webhook_deliveries').where({ id: delivery.id }).update({
-          attempts: tx.raw('attempts + 1'), last_status_code: result.status ?? null, last_error: ok ? null : result.error ?? `HTTP ${result.status}`,
-          ...(ok ? { status: 'succeeded', delivered_at: tx.fn.now() } : {}),
-        });
+        await tx('webhook_deliveries')
+          .where({ id: delivery.id })
+          .update({
+            attempts: tx.raw('attempts + 1'),
+            last_status_code: result.status ?? null,
+            last_error: ok ? null : (result.error ?? `HTTP ${result.status}`),
+            ...(ok ? { status: 'succeeded', delivered_at: tx.fn.now() } : {}),
+          });
         if (ok) {
           await tx('webhook_endpoints').where({ id: endpoint.id }).update({ consecutive_failures: 0 });
           return;
         }
-        const [{ consecutive_failures: failures }] = await tx('webhook_endpoints').where({ id: endpoint.id })
-          .update({ consecutive_failures: tx.raw('consecutive_failures + 1') }).returning('consecutive_failures');
-        if (failures >= config.WEBHOOK_DISABLE_AFTER_FAILURES) await disableEndpoint(tx, input.tenantId, endpoint.id, endpoint.url, failures);
+        const [{ consecutive_failures: failures }] = await tx('webhook_endpoints')
+          .where({ id: endpoint.id })
+          .update({ consecutive_failures: tx.raw('consecutive_failures + 1') })
+          .returning('consecutive_failures');
+        if (failures >= config.WEBHOOK_DISABLE_AFTER_FAILURES)
+          await disableEndpoint(tx, input.tenantId, endpoint.id, endpoint.url, failures);
       });
       if (!ok) throw new Error(`Webhook endpoint answered ${result.status ?? result.error}`);
     },
 
     async markDeliveryFailed(input: { tenantId: string; deliveryId: number; reason: string }): Promise<void> {
-      await withTenant(db, input.tenantId, (tx) => tx('webhook_deliveries').where({ id: input.deliveryId }).whereNot({ status: 'succeeded' })
-        .update({ status: 'failed', last_error: input.reason.slice(0, 1000) }));
+      await withTenant(db, input.tenantId, (tx) =>
+        tx('webhook_deliveries')
+          .where({ id: input.deliveryId })
+          .whereNot({ status: 'succeeded' })
+          .update({ status: 'failed', last_error: input.reason.slice(0, 1000) }),
+      );
     },
   };
 }
 
-async function disableEndpoint(tx: Parameters<Parameters<typeof withTenant>[2]>[0], tenantId: string, endpointId: number, url: string, failures: number): Promise<void> {
-  const updated = await tx('webhook_endpoints').where({ id: endpointId, status: 'active' })
-    .update({ status: 'disabled', disabled_at: tx.fn.now(), disabled_reason: `${failures} consecutive failed deliveries` });
+async function disableEndpoint(
+  tx: Parameters<Parameters<typeof withTenant>[2]>[0],
+  tenantId: string,
+  endpointId: number,
+  url: string,
+  failures: number,
+): Promise<void> {
+  const updated = await tx('webhook_endpoints')
+    .where({ id: endpointId, status: 'active' })
+    .update({
+      status: 'disabled',
+      disabled_at: tx.fn.now(),
+      disabled_reason: `${failures} consecutive failed deliveries`,
+    });
   if (!updated) return;
-  await emit(tx, tenantId, { type: 'webhook.endpoint_disabled', aggregateType: 'webhook_endpoint', aggregateId: endpointId, payload: { endpoint_id: endpointId, url, consecutive_failures: failures } });
+  await emit(tx, tenantId, {
+    type: 'webhook.endpoint_disabled',
+    aggregateType: 'webhook_endpoint',
+    aggregateId: endpointId,
+    payload: { endpoint_id: endpointId, url, consecutive_failures: failures },
+  });
   const tenant = await tx('tenants').where({ id: tenantId }).first('contact_email', 'name');
   if (tenant?.contact_email) {
     await queueEmail(tx, tenantId, {

@@ -16,26 +16,41 @@ export const webhookRetry = (config: Config): WebhookDeliveryInput['retry'] => (
  * per endpoint (unique per event, so exactly once), each delivered by its own retrying workflow.
  */
 export function webhookTriggers(): Trigger[] {
-  return [{
-    name: 'webhooks.fanout',
-    on: ['*'],
-    async run(event, { tx, temporal, config }) {
-      if (!isDeliverable(event.type)) return;
-      const endpoints = (await tx('webhook_endpoints').where({ status: 'active' }).select('id', 'event_types'))
-        .filter((e: { event_types: string[] }) => endpointWants(e.event_types, event.type));
-      if (!endpoints.length) return;
-      const created = await tx('webhook_deliveries').insert(endpoints.map((e: { id: number }) => ({
-        tenant_id: event.tenantId, endpoint_id: e.id, outbox_id: event.id, event_type: event.type, payload: JSON.stringify(event.payload),
-      }))).onConflict(['endpoint_id', 'outbox_id']).ignore().returning('id');
-      const eventId = typeof event.payload.event_id === 'number' ? event.payload.event_id : undefined;
-      for (const { id } of created as { id: number }[]) {
-        await startIdempotent(temporal, 'webhookDeliveryWorkflow', {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowId: webhookDeliveryWorkflowId(event.tenantId, id),
-          args: [{ tenantId: event.tenantId, deliveryId: id, retry: webhookRetry(config) } satisfies WebhookDeliveryInput],
-          typedSearchAttributes: searchAttributes(event.tenantId, eventId),
-        });
-      }
+  return [
+    {
+      name: 'webhooks.fanout',
+      on: ['*'],
+      async run(event, { tx, temporal, config }) {
+        if (!isDeliverable(event.type)) return;
+        const endpoints = (
+          await tx('webhook_endpoints').where({ status: 'active' }).select('id', 'event_types')
+        ).filter((e: { event_types: string[] }) => endpointWants(e.event_types, event.type));
+        if (!endpoints.length) return;
+        const created = await tx('webhook_deliveries')
+          .insert(
+            endpoints.map((e: { id: number }) => ({
+              tenant_id: event.tenantId,
+              endpoint_id: e.id,
+              outbox_id: event.id,
+              event_type: event.type,
+              payload: JSON.stringify(event.payload),
+            })),
+          )
+          .onConflict(['endpoint_id', 'outbox_id'])
+          .ignore()
+          .returning('id');
+        const eventId = typeof event.payload.event_id === 'number' ? event.payload.event_id : undefined;
+        for (const { id } of created as { id: number }[]) {
+          await startIdempotent(temporal, 'webhookDeliveryWorkflow', {
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            workflowId: webhookDeliveryWorkflowId(event.tenantId, id),
+            args: [
+              { tenantId: event.tenantId, deliveryId: id, retry: webhookRetry(config) } satisfies WebhookDeliveryInput,
+            ],
+            typedSearchAttributes: searchAttributes(event.tenantId, eventId),
+          });
+        }
+      },
     },
-  }];
+  ];
 }

@@ -5,10 +5,23 @@ import { conflict, notFound } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
 import { defineRoute, type Auth } from '../route';
 import { IdParams, isoOrNull, page, toPage } from '../schemas/common';
-import { CreateCustomerToken, Customer, CustomerInput, CustomerMetrics, CustomerQuery, CustomerToken, UpdateCustomer } from './schemas';
+import {
+  CreateCustomerToken,
+  Customer,
+  CustomerInput,
+  CustomerMetrics,
+  CustomerQuery,
+  CustomerToken,
+  UpdateCustomer,
+} from './schemas';
 
 export const toCustomer = (c: CustomerRow): z.infer<typeof Customer> => ({
-  id: c.id, external_ref: c.external_ref, email: c.email, name: c.name, phone: c.phone, created_at: c.created_at.toISOString(),
+  id: c.id,
+  external_ref: c.external_ref,
+  email: c.email,
+  name: c.name,
+  phone: c.phone,
+  created_at: c.created_at.toISOString(),
 });
 
 /** A customer token acts only for its own customer; anything else looks like it does not exist. */
@@ -20,8 +33,13 @@ export function customerRoutes(deps: RouterDeps): void {
   const tags = ['Customers'];
 
   defineRoute(deps, {
-    method: 'post', path: '/api/customers', summary: 'Create a customer, or update the one with this e-mail', tags,
-    access: { scope: 'write' }, body: CustomerInput, idempotent: true,
+    method: 'post',
+    path: '/api/customers',
+    summary: 'Create a customer, or update the one with this e-mail',
+    tags,
+    access: { scope: 'write' },
+    body: CustomerInput,
+    idempotent: true,
     responses: { 200: { description: 'Updated', schema: Customer }, 201: { description: 'Created', schema: Customer } },
     handler: async ({ tx, auth, body }) => {
       const { row, created } = await upsertCustomer(tx, auth.tenantId, body);
@@ -30,8 +48,12 @@ export function customerRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/customers', summary: 'List or search customers', tags,
-    access: { scope: 'read' }, query: CustomerQuery,
+    method: 'get',
+    path: '/api/customers',
+    summary: 'List or search customers',
+    tags,
+    access: { scope: 'read' },
+    query: CustomerQuery,
     responses: { 200: { description: 'Customers', schema: page(Customer) } },
     handler: async ({ tx, query }) => {
       const rows = await listCustomers(tx, query);
@@ -40,8 +62,12 @@ export function customerRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/customers/{id}', summary: 'Get a customer', tags,
-    access: { scope: 'read', customer: true }, params: IdParams,
+    method: 'get',
+    path: '/api/customers/{id}',
+    summary: 'Get a customer',
+    tags,
+    access: { scope: 'read', customer: true },
+    params: IdParams,
     responses: { 200: { description: 'Customer', schema: Customer } },
     handler: async ({ tx, auth, params }) => {
       assertSelf(auth, params.id);
@@ -52,12 +78,17 @@ export function customerRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'patch', path: '/api/customers/{id}', summary: 'Update a customer', tags,
-    access: { scope: 'write' }, params: IdParams, body: UpdateCustomer,
+    method: 'patch',
+    path: '/api/customers/{id}',
+    summary: 'Update a customer',
+    tags,
+    access: { scope: 'write' },
+    params: IdParams,
+    body: UpdateCustomer,
     responses: { 200: { description: 'Updated', schema: Customer } },
     handler: async ({ tx, params, body }) => {
       if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
-      if (body.email && await tx('customers').where({ email: body.email }).whereNot({ id: params.id }).first('id')) {
+      if (body.email && (await tx('customers').where({ email: body.email }).whereNot({ id: params.id }).first('id'))) {
         throw conflict('email_taken', 'Another customer already has this e-mail');
       }
       return { body: toCustomer(await updateCustomer(tx, params.id, body)) };
@@ -65,36 +96,55 @@ export function customerRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'post', path: '/api/customers/{id}/tokens', summary: 'Mint a short-lived token that acts for this customer only', tags,
-    access: { scope: 'write' }, params: IdParams, body: CreateCustomerToken,
+    method: 'post',
+    path: '/api/customers/{id}/tokens',
+    summary: 'Mint a short-lived token that acts for this customer only',
+    tags,
+    access: { scope: 'write' },
+    params: IdParams,
+    body: CreateCustomerToken,
     responses: { 201: { description: 'Token', schema: CustomerToken } },
     handler: async ({ tx, auth, params, body }) => {
       if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
-      const { token, expiresAt } = await signCustomerToken(deps.config.TOKEN_SECRET, { tenantId: auth.tenantId, customerId: params.id },
-        body.ttl_seconds ?? deps.config.CUSTOMER_TOKEN_TTL_S);
+      const { token, expiresAt } = await signCustomerToken(
+        deps.config.TOKEN_SECRET,
+        { tenantId: auth.tenantId, customerId: params.id },
+        body.ttl_seconds ?? deps.config.CUSTOMER_TOKEN_TTL_S,
+      );
       return { status: 201, body: { token, customer_id: params.id, expires_at: expiresAt.toISOString() } };
     },
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/customers/{id}/metrics', summary: "A customer's purchase metrics: orders, spend, average order, first and last purchase", tags,
-    access: { scope: 'read' }, params: IdParams,
+    method: 'get',
+    path: '/api/customers/{id}/metrics',
+    summary: "A customer's purchase metrics: orders, spend, average order, first and last purchase",
+    tags,
+    access: { scope: 'read' },
+    params: IdParams,
     responses: { 200: { description: 'Metrics', schema: CustomerMetrics } },
     handler: async ({ tx, params }) => {
       if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
       const m = await tx('customer_metrics').where({ customer_id: params.id }).first();
       return {
         body: {
-          customer_id: params.id, total_orders: m?.total_orders ?? 0, total_spent_minor: Number(m?.total_spent_minor ?? 0),
-          currency: m?.currency?.trim() ?? null, avg_order_value_minor: m?.avg_order_value_minor ?? 0,
-          first_purchase_at: isoOrNull(m?.first_purchase_at), last_purchase_at: isoOrNull(m?.last_purchase_at),
+          customer_id: params.id,
+          total_orders: m?.total_orders ?? 0,
+          total_spent_minor: Number(m?.total_spent_minor ?? 0),
+          currency: m?.currency?.trim() ?? null,
+          avg_order_value_minor: m?.avg_order_value_minor ?? 0,
+          first_purchase_at: isoOrNull(m?.first_purchase_at),
+          last_purchase_at: isoOrNull(m?.last_purchase_at),
         },
       };
     },
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/me', summary: 'The customer a customer token acts for', tags,
+    method: 'get',
+    path: '/api/me',
+    summary: 'The customer a customer token acts for',
+    tags,
     access: { scope: 'read', customer: true },
     responses: { 200: { description: 'Customer', schema: Customer } },
     handler: async ({ tx, auth }) => {

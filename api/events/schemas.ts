@@ -2,14 +2,17 @@ import { z } from 'zod';
 import { EVENT_STATUSES } from '../../domain/events/lifecycle';
 import { Currency, ExternalRef, MinorUnits, optionalText, text, Timestamp } from '../schemas/common';
 
-const TimeZone = z.string().max(64).refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, 'an IANA time zone such as Europe/Berlin');
+const TimeZone = z
+  .string()
+  .max(64)
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'an IANA time zone such as Europe/Berlin');
 
 const Venue = z.strictObject({
   name: text(200),
@@ -18,18 +21,23 @@ const Venue = z.strictObject({
   longitude: z.number().min(-180).max(180).nullable().optional(),
 });
 
-export const CreateEvent = z.strictObject({
-  name: text(200),
-  description: optionalText(5000),
-  venue: Venue,
-  timezone: TimeZone,
-  starts_at: Timestamp,
-  ends_at: Timestamp,
-  capacity: z.number().int().min(0).max(1_000_000),
-  status: z.enum(['draft', 'on_sale']).default('draft'),
-  allow_reentry: z.boolean().default(false),
-  external_ref: ExternalRef.optional(),
-}).refine((e) => Date.parse(e.ends_at) > Date.parse(e.starts_at), { path: ['ends_at'], message: 'must be after starts_at' });
+export const CreateEvent = z
+  .strictObject({
+    name: text(200),
+    description: optionalText(5000),
+    venue: Venue,
+    timezone: TimeZone,
+    starts_at: Timestamp,
+    ends_at: Timestamp,
+    capacity: z.number().int().min(0).max(1_000_000),
+    status: z.enum(['draft', 'on_sale']).default('draft'),
+    allow_reentry: z.boolean().default(false),
+    external_ref: ExternalRef.optional(),
+  })
+  .refine((e) => Date.parse(e.ends_at) > Date.parse(e.starts_at), {
+    path: ['ends_at'],
+    message: 'must be after starts_at',
+  });
 
 export const UpdateEvent = z.strictObject({
   name: text(200).optional(),
@@ -43,21 +51,28 @@ export const UpdateEvent = z.strictObject({
   allow_reentry: z.boolean().optional(),
 });
 
-export const Event = z.object({
-  id: z.number().int(),
-  external_ref: z.string().nullable(),
-  name: z.string(),
-  description: z.string().nullable(),
-  venue: z.object({ name: z.string(), address: z.string().nullable(), latitude: z.number().nullable(), longitude: z.number().nullable() }),
-  timezone: z.string(),
-  starts_at: z.string(),
-  ends_at: z.string(),
-  capacity: z.number().int(),
-  status: z.enum(EVENT_STATUSES),
-  allow_reentry: z.boolean(),
-  created_at: z.string(),
-  updated_at: z.string(),
-}).meta({ id: 'Event' });
+export const Event = z
+  .object({
+    id: z.number().int(),
+    external_ref: z.string().nullable(),
+    name: z.string(),
+    description: z.string().nullable(),
+    venue: z.object({
+      name: z.string(),
+      address: z.string().nullable(),
+      latitude: z.number().nullable(),
+      longitude: z.number().nullable(),
+    }),
+    timezone: z.string(),
+    starts_at: z.string(),
+    ends_at: z.string(),
+    capacity: z.number().int(),
+    status: z.enum(EVENT_STATUSES),
+    allow_reentry: z.boolean(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .meta({ id: 'Event' });
 
 export const EventQuery = z.object({
   status: z.enum(EVENT_STATUSES).optional(),
@@ -83,25 +98,29 @@ export const UpdateTicketType = z.strictObject({
   sales_end_at: Timestamp.nullable().optional(),
 });
 
-export const TicketType = z.object({
-  id: z.number().int(),
-  event_id: z.number().int(),
-  name: z.string(),
-  price_minor: z.number().int(),
-  currency: z.string(),
-  inventory: z.number().int(),
-  sold: z.number().int(),
-  available: z.number().int(),
-  sales_start_at: z.string().nullable(),
-  sales_end_at: z.string().nullable(),
-}).meta({ id: 'TicketType' });
+export const TicketType = z
+  .object({
+    id: z.number().int(),
+    event_id: z.number().int(),
+    name: z.string(),
+    price_minor: z.number().int(),
+    currency: z.string(),
+    inventory: z.number().int(),
+    sold: z.number().int(),
+    available: z.number().int(),
+    sales_start_at: z.string().nullable(),
+    sales_end_at: z.string().nullable(),
+  })
+  .meta({ id: 'TicketType' });
 
-export const EventSummary = z.object({
-  event_id: z.number().int(),
-  tickets_sold: z.number().int(),
-  tickets_cancelled: z.number().int(),
-  revenue_minor: z.number().int(),
-  currency: z.string().nullable(),
-  orders: z.number().int(),
-  computed_at: z.string(),
-}).meta({ id: 'EventSummary' });
+export const EventSummary = z
+  .object({
+    event_id: z.number().int(),
+    tickets_sold: z.number().int(),
+    tickets_cancelled: z.number().int(),
+    revenue_minor: z.number().int(),
+    currency: z.string().nullable(),
+    orders: z.number().int(),
+    computed_at: z.string(),
+  })
+  .meta({ id: 'EventSummary' });

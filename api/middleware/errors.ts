@@ -1,5 +1,9 @@
 import type Koa from 'koa';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { AppError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
@@ -14,20 +18,37 @@ interface Problem {
 }
 
 const TITLES: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
-  409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
-  429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 function problem(status: number, code: string, detail?: string, extra?: Record<string, unknown>): Problem {
-  return { type: `https://usher.dev/problems/${code}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extra };
+  return {
+    type: `https://usher.dev/problems/${code}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    code,
+    detail,
+    ...extra,
+  };
 }
 
 /** Maps what handlers, body parsing and Temporal throw to a problem; everything else is a 500. */
 export function toProblem(err: unknown): Problem | undefined {
   if (err instanceof AppError) return problem(err.status, err.code, err.message, err.details);
   if (err instanceof WorkflowNotFoundError) return problem(404, 'not_found', 'The process was not found');
-  if (err instanceof WorkflowExecutionAlreadyStartedError) return problem(409, 'already_started', 'The process is already running');
+  if (err instanceof WorkflowExecutionAlreadyStartedError)
+    return problem(409, 'already_started', 'The process is already running');
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
     const code = err.cause.type ?? 'update_rejected';
     return problem(code.startsWith('not_found') ? 404 : 422, code, err.cause.message);
@@ -37,7 +58,8 @@ export function toProblem(err: unknown): Problem | undefined {
     // Errors from koa's body parser and http-errors carry a status and a type.
     if (e.type === 'entity.parse.failed') return problem(400, 'invalid_json', 'The request body is not valid JSON');
     if (e.type === 'entity.too.large') return problem(413, 'payload_too_large', 'The request body is too large');
-    if (e.status === 415) return problem(415, 'unsupported_media_type', 'Send JSON with Content-Type: application/json');
+    if (e.status === 415)
+      return problem(415, 'unsupported_media_type', 'Send JSON with Content-Type: application/json');
     return problem(e.status, 'bad_request', e.expose && typeof e.message === 'string' ? e.message : undefined);
   }
   return undefined;

@@ -10,16 +10,33 @@ export const CreateOrder = z.strictObject({
   event_id: Id,
   customer_id: Id.optional(),
   customer: CustomerInput.optional(),
-  items: z.array(z.strictObject({
-    ticket_type_id: Id,
-    quantity: z.number().int().min(1).max(50),
-    codes: z.array(TicketCode).max(50).optional().meta({ description: 'Existing ticket codes, when syncing an order paid on the tenant platform' }),
-  })).min(1).max(20),
-  payment: z.strictObject({
-    provider: z.enum(['offline', 'stripe', 'external', 'credit']).optional().meta({ description: 'Defaults to the configured provider; `external` records an order paid on the tenant platform; `credit` pays from the customer\'s store credit (422 `insufficient_credit` when it does not cover the total)' }),
-    payment_method: z.string().regex(/^pm_\w{1,100}$/).optional(),
-    reference: z.string().trim().min(1).max(200).optional(),
-  }).optional(),
+  items: z
+    .array(
+      z.strictObject({
+        ticket_type_id: Id,
+        quantity: z.number().int().min(1).max(50),
+        codes: z
+          .array(TicketCode)
+          .max(50)
+          .optional()
+          .meta({ description: 'Existing ticket codes, when syncing an order paid on the tenant platform' }),
+      }),
+    )
+    .min(1)
+    .max(20),
+  payment: z
+    .strictObject({
+      provider: z.enum(['offline', 'stripe', 'external', 'credit']).optional().meta({
+        description:
+          "Defaults to the configured provider; `external` records an order paid on the tenant platform; `credit` pays from the customer's store credit (422 `insufficient_credit` when it does not cover the total)",
+      }),
+      payment_method: z
+        .string()
+        .regex(/^pm_\w{1,100}$/)
+        .optional(),
+      reference: z.string().trim().min(1).max(200).optional(),
+    })
+    .optional(),
   external_ref: ExternalRef.optional(),
 });
 
@@ -32,25 +49,29 @@ export const OrderQuery = z.object({
   after: z.coerce.number().int().min(0).optional(),
 });
 
-export const Order = z.object({
-  id: z.number().int(),
-  order_number: z.string(),
-  status: z.enum(ORDER_STATUSES),
-  event_id: z.number().int(),
-  customer_id: z.number().int(),
-  currency: z.string(),
-  total_minor: z.number().int(),
-  external_ref: z.string().nullable(),
-  payment: z.object({
-    provider: z.enum(['offline', 'stripe', 'external', 'credit']),
-    reference: z.string().nullable(),
-    client_secret: z.string().nullable().meta({ description: 'For completing a card payment in the browser' }),
-    note: z.string().optional(),
-  }),
-  items: z.array(z.object({ ticket_type_id: z.number().int(), quantity: z.number().int(), unit_price_minor: z.number().int() })),
-  tickets: z.array(Ticket),
-  created_at: z.string(),
-  paid_at: z.string().nullable(),
-}).meta({ id: 'Order' });
+export const Order = z
+  .object({
+    id: z.number().int(),
+    order_number: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    event_id: z.number().int(),
+    customer_id: z.number().int(),
+    currency: z.string(),
+    total_minor: z.number().int(),
+    external_ref: z.string().nullable(),
+    payment: z.object({
+      provider: z.enum(['offline', 'stripe', 'external', 'credit']),
+      reference: z.string().nullable(),
+      client_secret: z.string().nullable().meta({ description: 'For completing a card payment in the browser' }),
+      note: z.string().optional(),
+    }),
+    items: z.array(
+      z.object({ ticket_type_id: z.number().int(), quantity: z.number().int(), unit_price_minor: z.number().int() }),
+    ),
+    tickets: z.array(Ticket),
+    created_at: z.string(),
+    paid_at: z.string().nullable(),
+  })
+  .meta({ id: 'Order' });
 
 export const CancelOrder = z.strictObject({ reason: z.string().trim().max(500).optional() });

@@ -12,7 +12,9 @@ const Metadata = z.object({ tenant_id: z.string().min(1), order_id: z.coerce.num
 /** Stripe tells us when a card payment completes; the signature proves it is Stripe. */
 export function stripeWebhookRoutes(deps: RouterDeps): void {
   definePublicRoute(deps, {
-    method: 'post', path: '/api/payments/stripe/webhook', tags: ['Orders'],
+    method: 'post',
+    path: '/api/payments/stripe/webhook',
+    tags: ['Orders'],
     summary: 'Stripe webhook: payment_intent.succeeded / payment_intent.payment_failed',
     description: 'Verified with the `Stripe-Signature` header and STRIPE_WEBHOOK_SECRET.',
     responses: { 200: { description: 'Accepted' }, 400: { description: 'Bad signature or payload' } },
@@ -33,8 +35,12 @@ export function stripeWebhookRoutes(deps: RouterDeps): void {
           const order = await withTenant(deps.db, meta.data.tenant_id, (tx) => getOrder(tx, meta.data.order_id));
           if (order && order.payment_reference === intent.id) {
             const handle = deps.temporal.workflow.getHandle(orderFulfilmentWorkflowId(meta.data.tenant_id, order.id));
-            if (event.type === 'payment_intent.succeeded') await handle.signal(confirmPaymentSignal, { reference: intent.id });
-            else await handle.signal(failPaymentSignal, { reason: intent.last_payment_error?.message ?? 'payment failed' });
+            if (event.type === 'payment_intent.succeeded')
+              await handle.signal(confirmPaymentSignal, { reference: intent.id });
+            else
+              await handle.signal(failPaymentSignal, {
+                reason: intent.last_payment_error?.message ?? 'payment failed',
+              });
           }
         }
       }

@@ -10,8 +10,13 @@ function toModule(module: ModuleName, row?: TenantModuleRow): z.infer<typeof Mod
   const price = MODULE_PRICES[module];
   const plan = row?.plan ?? 'standard';
   return {
-    module, name: price.label, enabled: row?.enabled ?? false, plan, rollout_percent: row?.rollout_percent ?? 100,
-    base_fee_minor: plan === 'enterprise' && price.enterpriseMinor !== undefined ? price.enterpriseMinor : price.baseMinor,
+    module,
+    name: price.label,
+    enabled: row?.enabled ?? false,
+    plan,
+    rollout_percent: row?.rollout_percent ?? 100,
+    base_fee_minor:
+      plan === 'enterprise' && price.enterpriseMinor !== undefined ? price.enterpriseMinor : price.baseMinor,
     settings: row?.settings ?? {},
   };
 }
@@ -20,7 +25,10 @@ export function platformRoutes(deps: RouterDeps): void {
   const tags = ['Platform'];
 
   defineRoute(deps, {
-    method: 'get', path: '/api/modules', summary: 'The twelve add-on modules and which the tenant has enabled', tags,
+    method: 'get',
+    path: '/api/modules',
+    summary: 'The twelve add-on modules and which the tenant has enabled',
+    tags,
     access: { scope: 'read' },
     responses: { 200: { description: 'Modules', schema: z.object({ items: z.array(Module) }) } },
     handler: async ({ tx }) => {
@@ -30,8 +38,13 @@ export function platformRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'put', path: '/api/modules/{module}', summary: 'Subscribe to, change the plan or rollout of, or disable a module', tags,
-    access: { scope: 'admin' }, params: ModuleParams, body: UpdateModule,
+    method: 'put',
+    path: '/api/modules/{module}',
+    summary: 'Subscribe to, change the plan or rollout of, or disable a module',
+    tags,
+    access: { scope: 'admin' },
+    params: ModuleParams,
+    body: UpdateModule,
     responses: { 200: { description: 'Module', schema: Module } },
     handler: async ({ tx, auth, params, body }) => {
       const row = await upsertModule(tx, auth.tenantId, params.module, { enabled: body.enabled ?? true, ...body });
@@ -40,22 +53,33 @@ export function platformRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/billing/usage', summary: "The month's line items: base fees and metered usage", tags,
-    access: { scope: 'read' }, query: UsageQuery,
+    method: 'get',
+    path: '/api/billing/usage',
+    summary: "The month's line items: base fees and metered usage",
+    tags,
+    access: { scope: 'read' },
+    query: UsageQuery,
     responses: { 200: { description: 'Invoice', schema: Invoice } },
     handler: async ({ tx, query }) => {
       const monthStart = new Date(`${query.month}-01T00:00:00Z`);
       const monthEnd = new Date(Date.UTC(monthStart.getUTCFullYear(), monthStart.getUTCMonth() + 1, 1));
       // A module is billed for a month it was enabled in at any point before the month ended.
       const subscribed = (await listModules(tx)).filter((m) => m.enabled && m.enabled_at < monthEnd);
-      const invoice = buildInvoice(subscribed.map((m) => ({ module: m.module, plan: m.plan })), await usageForPeriod(tx, query.month));
+      const invoice = buildInvoice(
+        subscribed.map((m) => ({ module: m.module, plan: m.plan })),
+        await usageForPeriod(tx, query.month),
+      );
       return { body: { month: query.month, ...invoice } };
     },
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/audit', summary: 'The audit trail: who did what, when, with before and after', tags,
-    access: { scope: 'admin' }, query: AuditQuery,
+    method: 'get',
+    path: '/api/audit',
+    summary: 'The audit trail: who did what, when, with before and after',
+    tags,
+    access: { scope: 'admin' },
+    query: AuditQuery,
     responses: { 200: { description: 'Audit records', schema: page(AuditRecord) } },
     handler: async ({ tx, query }) => {
       const q = tx('audit_log').orderBy('id').limit(query.limit);
@@ -70,8 +94,14 @@ export function platformRoutes(deps: RouterDeps): void {
         body: {
           ...toPage(rows, query.limit),
           items: rows.map((r) => ({
-            id: r.id, actor: { type: r.actor_type, id: r.actor_id }, action: r.action, entity_type: r.entity_type,
-            entity_id: r.entity_id, before: r.before, after: r.after, occurred_at: r.occurred_at.toISOString(),
+            id: r.id,
+            actor: { type: r.actor_type, id: r.actor_id },
+            action: r.action,
+            entity_type: r.entity_type,
+            entity_id: r.entity_id,
+            before: r.before,
+            after: r.after,
+            occurred_at: r.occurred_at.toISOString(),
           })),
         },
       };

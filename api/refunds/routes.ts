@@ -5,7 +5,14 @@ import { getCustomer } from '../../db/customers';
 import { getEvent } from '../../db/events';
 import { getOrder, type OrderRow } from '../../db/orders';
 import {
-  createRefundRequest, getEffectivePolicy, getRefundRequest, getRequestTickets, listRefundRequests, loadTicketLines, quoteTickets, savePolicy,
+  createRefundRequest,
+  getEffectivePolicy,
+  getRefundRequest,
+  getRequestTickets,
+  listRefundRequests,
+  loadTicketLines,
+  quoteTickets,
+  savePolicy,
   type RefundRequestRow,
 } from '../../db/refunds';
 import { bookCredit, creditBalances, listCreditEntries } from '../../db/store-credit';
@@ -18,19 +25,44 @@ import { assertSelf } from '../customers/routes';
 import { defineRoute, type Auth } from '../route';
 import { IdParams, isoOrNull, mapInOrder, Pagination, page, toPage } from '../schemas/common';
 import {
-  ApproveRequest, CreateRefundRequest, CreditAdjustment, Policy, QuoteQuery, RefundQuote, RefundRequest, RefundRequestQuery,
-  RejectRequest, SavePolicy, StoreCredit,
+  ApproveRequest,
+  CreateRefundRequest,
+  CreditAdjustment,
+  Policy,
+  QuoteQuery,
+  RefundQuote,
+  RefundRequest,
+  RefundRequestQuery,
+  RejectRequest,
+  SavePolicy,
+  StoreCredit,
 } from './schemas';
 
 async function toRequest(tx: Tx, r: RefundRequestRow): Promise<z.infer<typeof RefundRequest>> {
   const tickets = await getRequestTickets(tx, r.id);
   return {
-    id: r.id, type: r.type, status: r.status, within_policy: r.within_policy, order_id: r.order_id, event_id: r.event_id,
-    customer_id: r.customer_id, reason: r.reason, currency: r.currency.trim(), original_amount_minor: r.original_amount_minor,
-    refund_amount_minor: r.refund_amount_minor, fee_amount_minor: r.fee_amount_minor,
+    id: r.id,
+    type: r.type,
+    status: r.status,
+    within_policy: r.within_policy,
+    order_id: r.order_id,
+    event_id: r.event_id,
+    customer_id: r.customer_id,
+    reason: r.reason,
+    currency: r.currency.trim(),
+    original_amount_minor: r.original_amount_minor,
+    refund_amount_minor: r.refund_amount_minor,
+    fee_amount_minor: r.fee_amount_minor,
     tickets: tickets.map((t) => ({ ticket_id: t.ticket_id, paid_minor: t.paid_minor, new_ticket_id: t.new_ticket_id })),
-    transfer_to: r.details.transfer_to ?? null, exchange_to: r.details.exchange_to ?? null, quote: r.quote, payment_refund_id: r.payment_refund_id, decided_by: r.decided_by,
-    decision_note: r.decision_note, decided_at: isoOrNull(r.decided_at), processed_at: isoOrNull(r.processed_at), created_at: r.created_at.toISOString(),
+    transfer_to: r.details.transfer_to ?? null,
+    exchange_to: r.details.exchange_to ?? null,
+    quote: r.quote,
+    payment_refund_id: r.payment_refund_id,
+    decided_by: r.decided_by,
+    decision_note: r.decision_note,
+    decided_at: isoOrNull(r.decided_at),
+    processed_at: isoOrNull(r.processed_at),
+    created_at: r.created_at.toISOString(),
   };
 }
 
@@ -42,7 +74,8 @@ async function loadOwnOrder(tx: Tx, auth: Auth, id: number): Promise<OrderRow> {
 
 async function loadOwnRequest(tx: Tx, auth: Auth, id: number): Promise<RefundRequestRow> {
   const request = await getRefundRequest(tx, id);
-  if (!request || (auth.kind === 'customer' && request.customer_id !== auth.customerId)) throw notFound('Refund request');
+  if (!request || (auth.kind === 'customer' && request.customer_id !== auth.customerId))
+    throw notFound('Refund request');
   return request;
 }
 
@@ -59,7 +92,13 @@ const decidedBy = (auth: Auth): string => (auth.kind === 'key' ? `api_key:${auth
 async function policyView(tx: Tx, eventId: number | null): Promise<z.infer<typeof Policy>> {
   if (eventId === null) {
     const row = await tx('refund_policies').whereNull('event_id').first();
-    return { event_id: null, source: row ? 'default' : 'none', name: row?.name ?? null, rules: row?.rules ?? NO_POLICY, updated_at: isoOrNull(row?.updated_at) };
+    return {
+      event_id: null,
+      source: row ? 'default' : 'none',
+      name: row?.name ?? null,
+      rules: row?.rules ?? NO_POLICY,
+      updated_at: isoOrNull(row?.updated_at),
+    };
   }
   const { rules, policy, source } = await getEffectivePolicy(tx, eventId);
   return { event_id: eventId, source, name: policy?.name ?? null, rules, updated_at: isoOrNull(policy?.updated_at) };
@@ -74,15 +113,23 @@ export function refundRoutes(deps: RouterDeps): void {
   const module = 'refunds' as const;
 
   defineRoute(deps, {
-    method: 'get', path: '/api/refund-policy', summary: "The tenant's default refund policy, used by events without their own", tags,
+    method: 'get',
+    path: '/api/refund-policy',
+    summary: "The tenant's default refund policy, used by events without their own",
+    tags,
     access: { scope: 'read', module },
     responses: { 200: { description: 'Policy', schema: Policy } },
     handler: async ({ tx }) => ({ body: await policyView(tx, null) }),
   });
 
   defineRoute(deps, {
-    method: 'put', path: '/api/refund-policy', summary: "Set the tenant's default refund policy (the proposal's JSON: windows, processing_fee in major units, allow_credit_conversion)", tags,
-    access: { scope: 'admin', module }, body: SavePolicy,
+    method: 'put',
+    path: '/api/refund-policy',
+    summary:
+      "Set the tenant's default refund policy (the proposal's JSON: windows, processing_fee in major units, allow_credit_conversion)",
+    tags,
+    access: { scope: 'admin', module },
+    body: SavePolicy,
     responses: { 200: { description: 'Policy', schema: Policy } },
     handler: async ({ tx, auth, body }) => {
       await savePolicy(tx, auth.tenantId, null, { name: body.name ?? 'Default policy', rules: body.rules });
@@ -91,8 +138,12 @@ export function refundRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/events/{id}/refund-policy', summary: "The refund policy in force for an event: its own, else the tenant default", tags,
-    access: { scope: 'read', customer: true, module }, params: IdParams,
+    method: 'get',
+    path: '/api/events/{id}/refund-policy',
+    summary: 'The refund policy in force for an event: its own, else the tenant default',
+    tags,
+    access: { scope: 'read', customer: true, module },
+    params: IdParams,
     responses: { 200: { description: 'Policy', schema: Policy } },
     handler: async ({ tx, params }) => {
       if (!(await getEvent(tx, params.id))) throw notFound('Event');
@@ -101,8 +152,13 @@ export function refundRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'put', path: '/api/events/{id}/refund-policy', summary: "Set an event's own refund policy", tags,
-    access: { scope: 'admin', module }, params: IdParams, body: SavePolicy,
+    method: 'put',
+    path: '/api/events/{id}/refund-policy',
+    summary: "Set an event's own refund policy",
+    tags,
+    access: { scope: 'admin', module },
+    params: IdParams,
+    body: SavePolicy,
     responses: { 200: { description: 'Policy', schema: Policy } },
     handler: async ({ tx, auth, params, body }) => {
       const event = await getEvent(tx, params.id);
@@ -113,89 +169,162 @@ export function refundRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/orders/{id}/refund-quote', summary: 'What the customer would get right now for a refund, exchange, transfer or credit, and why', tags,
-    access: { scope: 'read', customer: true, module }, params: IdParams, query: QuoteQuery,
+    method: 'get',
+    path: '/api/orders/{id}/refund-quote',
+    summary: 'What the customer would get right now for a refund, exchange, transfer or credit, and why',
+    tags,
+    access: { scope: 'read', customer: true, module },
+    params: IdParams,
+    query: QuoteQuery,
     responses: { 200: { description: 'Quote', schema: RefundQuote } },
     handler: async ({ tx, auth, params, query }) => {
       const order = await loadOwnOrder(tx, auth, params.id);
       if (order.status !== 'paid') throw conflict('order_not_paid', `Order ${order.id} is ${order.status}`);
       const lines = await loadTicketLines(tx, order, query.ticket_ids);
       const { quote, policySource } = await quoteTickets(tx, order, lines);
-      return { body: { order_id: order.id, ticket_ids: lines.map((l) => l.ticket.id), currency: order.currency.trim(), policy_source: policySource, ...quoteToJson(quote) } };
+      return {
+        body: {
+          order_id: order.id,
+          ticket_ids: lines.map((l) => l.ticket.id),
+          currency: order.currency.trim(),
+          policy_source: policySource,
+          ...quoteToJson(quote),
+        },
+      };
     },
   });
 
   defineRoute(deps, {
-    method: 'post', path: '/api/refund-requests', summary: 'Ask for a refund, exchange, transfer or store credit for a whole order or single tickets', tags,
-    access: { scope: 'write', customer: true, module }, body: CreateRefundRequest, idempotent: true,
-    responses: { 201: { description: 'Request: `approved` when inside the policy, else `pending` until staff decide', schema: RefundRequest } },
+    method: 'post',
+    path: '/api/refund-requests',
+    summary: 'Ask for a refund, exchange, transfer or store credit for a whole order or single tickets',
+    tags,
+    access: { scope: 'write', customer: true, module },
+    body: CreateRefundRequest,
+    idempotent: true,
+    responses: {
+      201: {
+        description: 'Request: `approved` when inside the policy, else `pending` until staff decide',
+        schema: RefundRequest,
+      },
+    },
     handler: async ({ tx, auth, body, afterCommit }) => {
-      if (body.transfer_to && body.type !== 'transfer') throw unprocessable('transfer_to_not_applicable', 'transfer_to is only for transfers');
-      if (body.exchange_to && body.type !== 'exchange') throw unprocessable('exchange_to_not_applicable', 'exchange_to is only for exchanges');
+      if (body.transfer_to && body.type !== 'transfer')
+        throw unprocessable('transfer_to_not_applicable', 'transfer_to is only for transfers');
+      if (body.exchange_to && body.type !== 'exchange')
+        throw unprocessable('exchange_to_not_applicable', 'exchange_to is only for exchanges');
       const order = await loadOwnOrder(tx, auth, body.order_id);
       const request = await createRefundRequest(tx, auth.tenantId, {
-        order, ticketIds: body.ticket_ids, type: body.type, reason: body.reason, transferTo: body.transfer_to,
+        order,
+        ticketIds: body.ticket_ids,
+        type: body.type,
+        reason: body.reason,
+        transferTo: body.transfer_to,
         exchangeTo: body.exchange_to && { ticketTypeId: body.exchange_to.ticket_type_id },
-        actor: auth.kind === 'key' ? { type: 'api_key', id: String(auth.keyId) } : { type: 'customer', id: String(auth.customerId) },
+        actor:
+          auth.kind === 'key'
+            ? { type: 'api_key', id: String(auth.keyId) }
+            : { type: 'customer', id: String(auth.customerId) },
       });
       // Started again by the `refunds.start-workflow` trigger should this process die before it.
-      afterCommit(() => withTenant(deps.db, auth.tenantId, (t) => startRefundWorkflow(t, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, request)));
-      return { status: 201, headers: { Location: `/api/refund-requests/${request.id}` }, body: await toRequest(tx, request) };
+      afterCommit(() =>
+        withTenant(deps.db, auth.tenantId, (t) =>
+          startRefundWorkflow(t, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, request),
+        ),
+      );
+      return {
+        status: 201,
+        headers: { Location: `/api/refund-requests/${request.id}` },
+        body: await toRequest(tx, request),
+      };
     },
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/refund-requests', summary: 'List refund requests, e.g. those pending a decision', tags,
-    access: { scope: 'read', customer: true, module }, query: RefundRequestQuery,
+    method: 'get',
+    path: '/api/refund-requests',
+    summary: 'List refund requests, e.g. those pending a decision',
+    tags,
+    access: { scope: 'read', customer: true, module },
+    query: RefundRequestQuery,
     responses: { 200: { description: 'Requests', schema: page(RefundRequest) } },
     handler: async ({ tx, auth, query }) => {
-      const rows = await listRefundRequests(tx, { ...query, orderId: query.order_id, customerId: auth.kind === 'customer' ? auth.customerId : query.customer_id });
+      const rows = await listRefundRequests(tx, {
+        ...query,
+        orderId: query.order_id,
+        customerId: auth.kind === 'customer' ? auth.customerId : query.customer_id,
+      });
       return { body: { ...toPage(rows, query.limit), items: await mapInOrder(rows, (r) => toRequest(tx, r)) } };
     },
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/refund-requests/{id}', summary: 'Get a refund request', tags,
-    access: { scope: 'read', customer: true, module }, params: IdParams,
+    method: 'get',
+    path: '/api/refund-requests/{id}',
+    summary: 'Get a refund request',
+    tags,
+    access: { scope: 'read', customer: true, module },
+    params: IdParams,
     responses: { 200: { description: 'Request', schema: RefundRequest } },
     handler: async ({ tx, auth, params }) => ({ body: await toRequest(tx, await loadOwnRequest(tx, auth, params.id)) }),
   });
 
   defineRoute(deps, {
-    method: 'post', path: '/api/refund-requests/{id}/approve', summary: 'Approve a pending request; answers once the decision took effect', tags,
-    access: { scope: 'write', module }, params: IdParams, body: ApproveRequest,
+    method: 'post',
+    path: '/api/refund-requests/{id}/approve',
+    summary: 'Approve a pending request; answers once the decision took effect',
+    tags,
+    access: { scope: 'write', module },
+    params: IdParams,
+    body: ApproveRequest,
     responses: { 200: { description: 'Request', schema: RefundRequest } },
     handler: async ({ tx, auth, params, body, afterCommit }) => {
       const request = await loadPendingRequest(tx, auth, params.id);
-      if (body.amount_minor !== undefined && request.type !== 'refund' && request.type !== 'credit') throw unprocessable('amount_not_applicable', `A ${request.type} has no amount`);
-      if ((body.amount_minor ?? 0) > request.original_amount_minor) throw unprocessable('amount_exceeds_paid', `At most ${request.original_amount_minor} can be refunded`);
+      if (body.amount_minor !== undefined && request.type !== 'refund' && request.type !== 'credit')
+        throw unprocessable('amount_not_applicable', `A ${request.type} has no amount`);
+      if ((body.amount_minor ?? 0) > request.original_amount_minor)
+        throw unprocessable('amount_exceeds_paid', `At most ${request.original_amount_minor} can be refunded`);
       afterCommit(async () => {
-        await deps.temporal.workflow.getHandle(refundRequestWorkflowId(auth.tenantId, request.id)).executeUpdate(approveRefundUpdate, {
-          args: [{ by: decidedBy(auth), note: body.note, amountMinor: body.amount_minor }],
-        });
+        await deps.temporal.workflow
+          .getHandle(refundRequestWorkflowId(auth.tenantId, request.id))
+          .executeUpdate(approveRefundUpdate, {
+            args: [{ by: decidedBy(auth), note: body.note, amountMinor: body.amount_minor }],
+          });
       });
       return { body: reloadRequest(auth, request.id) };
     },
   });
 
   defineRoute(deps, {
-    method: 'post', path: '/api/refund-requests/{id}/reject', summary: 'Reject a pending request; its tickets stay valid', tags,
-    access: { scope: 'write', module }, params: IdParams, body: RejectRequest,
+    method: 'post',
+    path: '/api/refund-requests/{id}/reject',
+    summary: 'Reject a pending request; its tickets stay valid',
+    tags,
+    access: { scope: 'write', module },
+    params: IdParams,
+    body: RejectRequest,
     responses: { 200: { description: 'Request', schema: RefundRequest } },
     handler: async ({ tx, auth, params, body, afterCommit }) => {
       const request = await loadPendingRequest(tx, auth, params.id);
       afterCommit(async () => {
-        await deps.temporal.workflow.getHandle(refundRequestWorkflowId(auth.tenantId, request.id)).executeUpdate(rejectRefundUpdate, {
-          args: [{ by: decidedBy(auth), note: body.note }],
-        });
+        await deps.temporal.workflow
+          .getHandle(refundRequestWorkflowId(auth.tenantId, request.id))
+          .executeUpdate(rejectRefundUpdate, {
+            args: [{ by: decidedBy(auth), note: body.note }],
+          });
       });
       return { body: reloadRequest(auth, request.id) };
     },
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/customers/{id}/store-credit', summary: "A customer's store credit: balance per currency and the ledger behind it", tags,
-    access: { scope: 'read', customer: true, module }, params: IdParams, query: Pagination,
+    method: 'get',
+    path: '/api/customers/{id}/store-credit',
+    summary: "A customer's store credit: balance per currency and the ledger behind it",
+    tags,
+    access: { scope: 'read', customer: true, module },
+    params: IdParams,
+    query: Pagination,
     responses: { 200: { description: 'Store credit', schema: StoreCredit } },
     handler: async ({ tx, auth, params, query }) => {
       assertSelf(auth, params.id);
@@ -203,10 +332,18 @@ export function refundRoutes(deps: RouterDeps): void {
       const entries = await listCreditEntries(tx, params.id, query);
       return {
         body: {
-          customer_id: params.id, balances: await creditBalances(tx, params.id), next_cursor: toPage(entries, query.limit).next_cursor,
+          customer_id: params.id,
+          balances: await creditBalances(tx, params.id),
+          next_cursor: toPage(entries, query.limit).next_cursor,
           entries: entries.map((e) => ({
-            id: e.id, currency: e.currency.trim(), amount_minor: e.amount_minor, kind: e.kind, refund_request_id: e.refund_request_id,
-            order_id: e.order_id, note: e.note, created_at: e.created_at.toISOString(),
+            id: e.id,
+            currency: e.currency.trim(),
+            amount_minor: e.amount_minor,
+            kind: e.kind,
+            refund_request_id: e.refund_request_id,
+            order_id: e.order_id,
+            note: e.note,
+            created_at: e.created_at.toISOString(),
           })),
         },
       };
@@ -214,13 +351,25 @@ export function refundRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'post', path: '/api/customers/{id}/store-credit', summary: 'Grant (or take back) store credit by hand; the ledger records it', tags,
-    access: { scope: 'admin', module }, params: IdParams, body: CreditAdjustment, idempotent: true,
-    responses: { 201: { description: 'Entry booked', schema: StoreCredit.pick({ customer_id: true, balances: true }) } },
+    method: 'post',
+    path: '/api/customers/{id}/store-credit',
+    summary: 'Grant (or take back) store credit by hand; the ledger records it',
+    tags,
+    access: { scope: 'admin', module },
+    params: IdParams,
+    body: CreditAdjustment,
+    idempotent: true,
+    responses: {
+      201: { description: 'Entry booked', schema: StoreCredit.pick({ customer_id: true, balances: true }) },
+    },
     handler: async ({ tx, auth, params, body, ctx }) => {
       if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
       await bookCredit(tx, auth.tenantId, {
-        customerId: params.id, currency: body.currency, amountMinor: body.amount_minor, kind: 'adjustment', note: body.note,
+        customerId: params.id,
+        currency: body.currency,
+        amountMinor: body.amount_minor,
+        kind: 'adjustment',
+        note: body.note,
         idempotencyKey: `adjustment-${ctx.get('idempotency-key') || crypto.randomUUID()}`,
       });
       return { status: 201, body: { customer_id: params.id, balances: await creditBalances(tx, params.id) } };

@@ -16,20 +16,30 @@ export const httpDuration = new client.Histogram({
 
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timed out')), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function systemRoutes(deps: RouterDeps, document: () => object): void {
   const tags = ['System'];
   definePublicRoute(deps, {
-    method: 'get', path: '/healthz', summary: 'The process is alive', tags,
+    method: 'get',
+    path: '/healthz',
+    summary: 'The process is alive',
+    tags,
     responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } },
-    handler: async (ctx) => { ctx.body = { status: 'ok' }; },
+    handler: async (ctx) => {
+      ctx.body = { status: 'ok' };
+    },
   });
 
   definePublicRoute(deps, {
-    method: 'get', path: '/readyz', summary: 'Postgres and Temporal are reachable', tags,
+    method: 'get',
+    path: '/readyz',
+    summary: 'Postgres and Temporal are reachable',
+    tags,
     responses: {
       200: { description: 'Ready', schema: z.object({ status: z.string(), checks: z.record(z.string(), z.string()) }) },
       503: { description: 'A dependency is unreachable' },
@@ -37,8 +47,22 @@ export function systemRoutes(deps: RouterDeps, document: () => object): void {
     handler: async (ctx) => {
       const checks: Record<string, string> = {};
       await Promise.all([
-        within(2000, deps.db.raw('select 1')).then(() => { checks.postgres = 'ok'; }, (e: Error) => { checks.postgres = e.message; }),
-        within(2000, deps.temporal.connection.workflowService.getSystemInfo({})).then(() => { checks.temporal = 'ok'; }, (e: Error) => { checks.temporal = e.message; }),
+        within(2000, deps.db.raw('select 1')).then(
+          () => {
+            checks.postgres = 'ok';
+          },
+          (e: Error) => {
+            checks.postgres = e.message;
+          },
+        ),
+        within(2000, deps.temporal.connection.workflowService.getSystemInfo({})).then(
+          () => {
+            checks.temporal = 'ok';
+          },
+          (e: Error) => {
+            checks.temporal = e.message;
+          },
+        ),
       ]);
       const ok = Object.values(checks).every((v) => v === 'ok');
       ctx.status = ok ? 200 : 503;
@@ -47,7 +71,10 @@ export function systemRoutes(deps: RouterDeps, document: () => object): void {
   });
 
   definePublicRoute(deps, {
-    method: 'get', path: '/metrics', summary: 'Prometheus metrics', tags,
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    tags,
     responses: { 200: { description: 'Metrics', contentType: 'text/plain' } },
     handler: async (ctx) => {
       ctx.type = metricsRegistry.contentType;
@@ -56,13 +83,21 @@ export function systemRoutes(deps: RouterDeps, document: () => object): void {
   });
 
   definePublicRoute(deps, {
-    method: 'get', path: '/openapi.json', summary: 'This API described as OpenAPI 3.1', tags,
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This API described as OpenAPI 3.1',
+    tags,
     responses: { 200: { description: 'OpenAPI document' } },
-    handler: async (ctx) => { ctx.body = document(); },
+    handler: async (ctx) => {
+      ctx.body = document();
+    },
   });
 
   definePublicRoute(deps, {
-    method: 'get', path: '/docs', summary: 'Human-readable API reference', tags,
+    method: 'get',
+    path: '/docs',
+    summary: 'Human-readable API reference',
+    tags,
     responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
     handler: async (ctx) => {
       ctx.type = 'text/html';
@@ -80,11 +115,15 @@ const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCo
 
 /** A self-contained reference page (no CDN: the docs must work offline), grouped by tag. */
 function renderDocs(doc: OpenApiDoc): string {
-  const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+  const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({ path, method, op })),
+  );
   const byTag = groupBy(operations, ({ op }) => op.tags?.[0] ?? 'Other');
   const row = ({ path, method, op }: (typeof operations)[number]): string =>
     `<tr><td class="m ${method}">${method.toUpperCase()}</td><td><code>${escape(path)}</code></td><td>${escape(op.summary ?? '')}</td><td>${op.security?.length ? 'API key' : 'public'}</td></tr>`;
-  const sections = [...byTag].map(([tag, ops]) => `<h2>${escape(tag)}</h2><table>${ops.map(row).join('')}</table>`).join('');
+  const sections = [...byTag]
+    .map(([tag, ops]) => `<h2>${escape(tag)}</h2><table>${ops.map(row).join('')}</table>`)
+    .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(doc.info.title)}</title>
 <style>body{font:15px system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;width:100%}td{border-bottom:1px solid #eee;padding:.35em .5em;vertical-align:top}

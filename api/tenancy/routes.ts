@@ -6,18 +6,31 @@ import { defineRoute } from '../route';
 import { IdParams, isoOrNull } from '../schemas/common';
 import { ApiKey, CreateApiKey, CreatedApiKey, Tenant, UpdateTenant } from './schemas';
 
-const toTenant = (t: TenantRow): z.infer<typeof Tenant> => ({ id: t.id, name: t.name, contact_email: t.contact_email, created_at: t.created_at.toISOString() });
+const toTenant = (t: TenantRow): z.infer<typeof Tenant> => ({
+  id: t.id,
+  name: t.name,
+  contact_email: t.contact_email,
+  created_at: t.created_at.toISOString(),
+});
 
 const toApiKey = (k: ApiKeyRow): z.infer<typeof ApiKey> => ({
-  id: k.id, name: k.name, prefix: k.prefix, scopes: k.scopes,
-  created_at: k.created_at.toISOString(), last_used_at: isoOrNull(k.last_used_at), revoked_at: isoOrNull(k.revoked_at),
+  id: k.id,
+  name: k.name,
+  prefix: k.prefix,
+  scopes: k.scopes,
+  created_at: k.created_at.toISOString(),
+  last_used_at: isoOrNull(k.last_used_at),
+  revoked_at: isoOrNull(k.revoked_at),
 });
 
 export function tenancyRoutes(deps: RouterDeps): void {
   const tags = ['Tenancy'];
 
   defineRoute(deps, {
-    method: 'get', path: '/api/tenant', summary: 'The tenant the credentials belong to', tags,
+    method: 'get',
+    path: '/api/tenant',
+    summary: 'The tenant the credentials belong to',
+    tags,
     access: { scope: 'read' },
     responses: { 200: { description: 'Tenant', schema: Tenant } },
     handler: async ({ tx, auth }) => {
@@ -28,8 +41,12 @@ export function tenancyRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'patch', path: '/api/tenant', summary: "Update the tenant's name or contact e-mail", tags,
-    access: { scope: 'admin' }, body: UpdateTenant,
+    method: 'patch',
+    path: '/api/tenant',
+    summary: "Update the tenant's name or contact e-mail",
+    tags,
+    access: { scope: 'admin' },
+    body: UpdateTenant,
     responses: { 200: { description: 'Tenant', schema: Tenant } },
     handler: async ({ tx, auth, body }) => {
       if (Object.keys(body).length) await tx('tenants').where({ id: auth.tenantId }).update(body);
@@ -40,15 +57,23 @@ export function tenancyRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/keys', summary: 'List API keys (never their secrets)', tags,
+    method: 'get',
+    path: '/api/keys',
+    summary: 'List API keys (never their secrets)',
+    tags,
     access: { scope: 'admin' },
     responses: { 200: { description: 'Keys', schema: z.object({ items: z.array(ApiKey) }) } },
     handler: async ({ tx, auth }) => ({ body: { items: (await listApiKeys(tx, auth.tenantId)).map(toApiKey) } }),
   });
 
   defineRoute(deps, {
-    method: 'post', path: '/api/keys', summary: 'Create an API key; the key is shown only in this response', tags,
-    access: { scope: 'admin' }, body: CreateApiKey, idempotent: true,
+    method: 'post',
+    path: '/api/keys',
+    summary: 'Create an API key; the key is shown only in this response',
+    tags,
+    access: { scope: 'admin' },
+    body: CreateApiKey,
+    idempotent: true,
     responses: { 201: { description: 'Created', schema: CreatedApiKey } },
     handler: async ({ tx, auth, body }) => {
       const { key, row } = await createApiKey(tx, auth.tenantId, body.name, [...new Set(body.scopes)]);
@@ -57,8 +82,12 @@ export function tenancyRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'delete', path: '/api/keys/{id}', summary: 'Revoke an API key; it stops working at once', tags,
-    access: { scope: 'admin' }, params: IdParams,
+    method: 'delete',
+    path: '/api/keys/{id}',
+    summary: 'Revoke an API key; it stops working at once',
+    tags,
+    access: { scope: 'admin' },
+    params: IdParams,
     responses: { 200: { description: 'Revoked', schema: ApiKey } },
     handler: async ({ tx, auth, params }) => {
       const row = await revokeApiKey(tx, auth.tenantId, params.id);

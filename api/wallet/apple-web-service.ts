@@ -2,18 +2,39 @@ import { timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
 import type { z } from 'zod';
 import { withTenant, type Tx } from '../../db/connection';
-import { deviceUpdates, findPassBySerial, getPass, registerDevice, unregisterDevice, type WalletPassRow, type WalletPlatform } from '../../db/wallet';
+import {
+  deviceUpdates,
+  findPassBySerial,
+  getPass,
+  registerDevice,
+  unregisterDevice,
+  type WalletPassRow,
+  type WalletPlatform,
+} from '../../db/wallet';
 import { AppError } from '../../lib/errors';
-import { walletNotConfigured, type AppleWalletSettings, type GoogleWalletSettings } from '../../integrations/wallet/settings';
+import {
+  walletNotConfigured,
+  type AppleWalletSettings,
+  type GoogleWalletSettings,
+} from '../../integrations/wallet/settings';
 import type { RouterDeps } from '../deps';
 import { definePublicRoute } from '../route';
 import { applePassFile, googleSaveLink, pkpassHeaders, PKPASS_TYPE } from './passes';
 import {
-  AppleLog, DeviceParams, DeviceRegistrationParams, DownloadQuery, PassParams, RegisterDevice, SerialNumbers, SerialParams, UpdatedSince,
+  AppleLog,
+  DeviceParams,
+  DeviceRegistrationParams,
+  DownloadQuery,
+  PassParams,
+  RegisterDevice,
+  SerialNumbers,
+  SerialParams,
+  UpdatedSince,
 } from './schemas';
 
 const unknownPass = (): AppError => new AppError(404, 'not_found', 'No such pass');
-const unauthorised = (): AppError => new AppError(401, 'invalid_credentials', 'The pass authentication token does not match');
+const unauthorised = (): AppError =>
+  new AppError(401, 'invalid_credentials', 'The pass authentication token does not match');
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, onError: () => AppError): z.output<S> {
   const r = schema.safeParse(value);
@@ -32,11 +53,20 @@ const sameSecret = (a: string, b: string): boolean => {
  * Apple's status codes, plus the credential-free links the confirmation e-mail carries. A pass's serial finds
  * its tenant; its per-pass token (`Authorization: ApplePass <token>`, or `?token=` in a link) proves the caller holds it.
  */
-export function appleWebServiceRoutes(deps: RouterDeps, apple: AppleWalletSettings | undefined, google: GoogleWalletSettings | undefined): void {
+export function appleWebServiceRoutes(
+  deps: RouterDeps,
+  apple: AppleWalletSettings | undefined,
+  google: GoogleWalletSettings | undefined,
+): void {
   const tags = ['Wallet'];
 
   /** Runs `fn` on the pass in its tenant's scope once the token matches. */
-  async function withPass<T>(platform: WalletPlatform, serial: string, token: string | undefined, fn: (tx: Tx, pass: WalletPassRow) => Promise<T>): Promise<T> {
+  async function withPass<T>(
+    platform: WalletPlatform,
+    serial: string,
+    token: string | undefined,
+    fn: (tx: Tx, pass: WalletPassRow) => Promise<T>,
+  ): Promise<T> {
     const found = await findPassBySerial(deps.db, platform, serial);
     if (!found) throw unknownPass();
     return withTenant(deps.db, found.tenantId, async (tx) => {
@@ -47,7 +77,8 @@ export function appleWebServiceRoutes(deps: RouterDeps, apple: AppleWalletSettin
     });
   }
 
-  const applePassToken = (ctx: Koa.Context): string | undefined => /^ApplePass\s+(\S{1,200})$/.exec(ctx.get('authorization'))?.[1];
+  const applePassToken = (ctx: Koa.Context): string | undefined =>
+    /^ApplePass\s+(\S{1,200})$/.exec(ctx.get('authorization'))?.[1];
 
   function appleSettings(passTypeIdentifier: string): AppleWalletSettings {
     if (!apple) throw walletNotConfigured('Apple Wallet');
@@ -56,64 +87,106 @@ export function appleWebServiceRoutes(deps: RouterDeps, apple: AppleWalletSettin
   }
 
   const base = '/api/wallet/apple/v1';
-  const appleResponses = { 401: { description: 'Wrong or missing ApplePass token' }, 404: { description: 'Unknown pass type or serial' } };
+  const appleResponses = {
+    401: { description: 'Wrong or missing ApplePass token' },
+    404: { description: 'Unknown pass type or serial' },
+  };
 
   definePublicRoute(deps, {
-    method: 'post', path: `${base}/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}/{serialNumber}`, tags,
-    summary: 'PassKit: register a device for push updates of a pass', body: RegisterDevice,
-    responses: { 200: { description: 'Already registered' }, 201: { description: 'Registered' }, 400: { description: 'Malformed push token' }, ...appleResponses },
+    method: 'post',
+    path: `${base}/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}/{serialNumber}`,
+    tags,
+    summary: 'PassKit: register a device for push updates of a pass',
+    body: RegisterDevice,
+    responses: {
+      200: { description: 'Already registered' },
+      201: { description: 'Registered' },
+      400: { description: 'Malformed push token' },
+      ...appleResponses,
+    },
     handler: async (ctx) => {
       const params = parse(DeviceRegistrationParams, ctx.params, unknownPass);
-      const body = parse(RegisterDevice, (ctx.request as { body?: unknown }).body, () => new AppError(400, 'invalid_push_token', 'Send {"pushToken": "<hex APNs token>"}'));
+      const body = parse(
+        RegisterDevice,
+        (ctx.request as { body?: unknown }).body,
+        () => new AppError(400, 'invalid_push_token', 'Send {"pushToken": "<hex APNs token>"}'),
+      );
       appleSettings(params.passTypeIdentifier);
       const created = await withPass('apple', params.serialNumber, applePassToken(ctx), (tx, pass) =>
-        registerDevice(tx, pass.tenant_id, pass.id, params.deviceLibraryIdentifier, body.pushToken.toLowerCase()));
+        registerDevice(tx, pass.tenant_id, pass.id, params.deviceLibraryIdentifier, body.pushToken.toLowerCase()),
+      );
       ctx.status = created ? 201 : 200;
       ctx.body = {};
     },
   });
 
   definePublicRoute(deps, {
-    method: 'delete', path: `${base}/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}/{serialNumber}`, tags,
+    method: 'delete',
+    path: `${base}/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}/{serialNumber}`,
+    tags,
     summary: 'PassKit: unregister a device from a pass',
     responses: { 200: { description: 'Unregistered' }, ...appleResponses },
     handler: async (ctx) => {
       const params = parse(DeviceRegistrationParams, ctx.params, unknownPass);
       appleSettings(params.passTypeIdentifier);
-      await withPass('apple', params.serialNumber, applePassToken(ctx), (tx, pass) => unregisterDevice(tx, pass.id, params.deviceLibraryIdentifier));
+      await withPass('apple', params.serialNumber, applePassToken(ctx), (tx, pass) =>
+        unregisterDevice(tx, pass.id, params.deviceLibraryIdentifier),
+      );
       ctx.status = 200;
       ctx.body = {};
     },
   });
 
   definePublicRoute(deps, {
-    method: 'get', path: `${base}/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}`, tags,
-    summary: 'PassKit: serial numbers of a device\'s passes changed since a tag',
+    method: 'get',
+    path: `${base}/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}`,
+    tags,
+    summary: "PassKit: serial numbers of a device's passes changed since a tag",
     description: 'Apple sends no token here; `passesUpdatedSince` is the `lastUpdated` tag of the previous answer.',
-    responses: { 200: { description: 'Changed passes', schema: SerialNumbers }, 204: { description: 'Nothing changed' }, 404: appleResponses[404] },
+    responses: {
+      200: { description: 'Changed passes', schema: SerialNumbers },
+      204: { description: 'Nothing changed' },
+      404: appleResponses[404],
+    },
     handler: async (ctx) => {
       const params = parse(DeviceParams, ctx.params, unknownPass);
-      const query = parse(UpdatedSince, ctx.query, () => new AppError(400, 'validation_failed', 'passesUpdatedSince must be a tag from an earlier answer'));
+      const query = parse(
+        UpdatedSince,
+        ctx.query,
+        () => new AppError(400, 'validation_failed', 'passesUpdatedSince must be a tag from an earlier answer'),
+      );
       appleSettings(params.passTypeIdentifier);
       const rows = await deviceUpdates(deps.db, params.deviceLibraryIdentifier, Number(query.passesUpdatedSince ?? 0));
       if (!rows.length) {
         ctx.status = 204;
         return;
       }
-      ctx.body = { serialNumbers: rows.map((r) => r.serial_number), lastUpdated: String(Math.max(...rows.map((r) => r.update_seq))) };
+      ctx.body = {
+        serialNumbers: rows.map((r) => r.serial_number),
+        lastUpdated: String(Math.max(...rows.map((r) => r.update_seq))),
+      };
     },
   });
 
   definePublicRoute(deps, {
-    method: 'get', path: `${base}/passes/{passTypeIdentifier}/{serialNumber}`, tags,
+    method: 'get',
+    path: `${base}/passes/{passTypeIdentifier}/{serialNumber}`,
+    tags,
     summary: 'PassKit: the latest version of a pass',
-    responses: { 200: { description: 'The signed pass', contentType: PKPASS_TYPE }, 304: { description: 'Not modified since If-Modified-Since' }, ...appleResponses },
+    responses: {
+      200: { description: 'The signed pass', contentType: PKPASS_TYPE },
+      304: { description: 'Not modified since If-Modified-Since' },
+      ...appleResponses,
+    },
     handler: async (ctx) => {
       const params = parse(PassParams, ctx.params, unknownPass);
       const settings = appleSettings(params.passTypeIdentifier);
       const since = Date.parse(ctx.get('if-modified-since'));
       const file = await withPass('apple', params.serialNumber, applePassToken(ctx), async (tx, pass) =>
-        (!Number.isNaN(since) && pass.last_updated_at.getTime() <= since ? null : { pass, body: await applePassFile(tx, settings, pass) }));
+        !Number.isNaN(since) && pass.last_updated_at.getTime() <= since
+          ? null
+          : { pass, body: await applePassFile(tx, settings, pass) },
+      );
       if (!file) {
         ctx.status = 304;
         return;
@@ -124,10 +197,18 @@ export function appleWebServiceRoutes(deps: RouterDeps, apple: AppleWalletSettin
   });
 
   definePublicRoute(deps, {
-    method: 'post', path: `${base}/log`, tags, summary: 'PassKit: error messages from devices', body: AppleLog,
+    method: 'post',
+    path: `${base}/log`,
+    tags,
+    summary: 'PassKit: error messages from devices',
+    body: AppleLog,
     responses: { 200: { description: 'Logged' }, 400: { description: 'Not a log message list' } },
     handler: async (ctx) => {
-      const body = parse(AppleLog, (ctx.request as { body?: unknown }).body, () => new AppError(400, 'validation_failed', 'Send {"logs": ["..."]}'));
+      const body = parse(
+        AppleLog,
+        (ctx.request as { body?: unknown }).body,
+        () => new AppError(400, 'validation_failed', 'Send {"logs": ["..."]}'),
+      );
       for (const message of body.logs) deps.logger.warn({ source: 'passkit' }, message);
       ctx.status = 200;
       ctx.body = {};
@@ -135,21 +216,28 @@ export function appleWebServiceRoutes(deps: RouterDeps, apple: AppleWalletSettin
   });
 
   definePublicRoute(deps, {
-    method: 'get', path: '/api/wallet/apple/download/{serialNumber}', tags,
+    method: 'get',
+    path: '/api/wallet/apple/download/{serialNumber}',
+    tags,
     summary: 'The "Add to Apple Wallet" link of the confirmation e-mail: the pass, for its token',
     responses: { 200: { description: 'The signed pass', contentType: PKPASS_TYPE }, ...appleResponses },
     handler: async (ctx) => {
       const { serialNumber } = parse(SerialParams, ctx.params, unknownPass);
       const { token } = parse(DownloadQuery, ctx.query, unauthorised);
       if (!apple) throw walletNotConfigured('Apple Wallet');
-      const file = await withPass('apple', serialNumber, token, async (tx, pass) => ({ pass, body: await applePassFile(tx, apple, pass) }));
+      const file = await withPass('apple', serialNumber, token, async (tx, pass) => ({
+        pass,
+        body: await applePassFile(tx, apple, pass),
+      }));
       ctx.set(pkpassHeaders(file.pass));
       ctx.body = file.body;
     },
   });
 
   definePublicRoute(deps, {
-    method: 'get', path: '/api/wallet/google/save/{serialNumber}', tags,
+    method: 'get',
+    path: '/api/wallet/google/save/{serialNumber}',
+    tags,
     summary: 'The "Add to Google Wallet" link of the confirmation e-mail: redirects to a fresh save link',
     responses: { 302: { description: 'To Google Wallet' }, ...appleResponses },
     handler: async (ctx) => {

@@ -11,10 +11,19 @@ export async function applePassFile(tx: Tx, settings: AppleWalletSettings, pass:
   const subject = await loadPassSubject(tx, pass.ticket_id);
   if (!subject) throw notFound('Ticket');
   const logo = subject.branding.logo_png_base64 ? Buffer.from(subject.branding.logo_png_base64, 'base64') : undefined;
-  return renderApplePass(settings, { serialNumber: pass.serial_number, authToken: pass.auth_token }, applePassDesign(subject), logo);
+  return renderApplePass(
+    settings,
+    { serialNumber: pass.serial_number, authToken: pass.auth_token },
+    applePassDesign(subject),
+    logo,
+  );
 }
 
-export async function googleSaveLink(tx: Tx, settings: GoogleWalletSettings, pass: WalletPassRow): Promise<{ url: string; class_id: string; object_id: string }> {
+export async function googleSaveLink(
+  tx: Tx,
+  settings: GoogleWalletSettings,
+  pass: WalletPassRow,
+): Promise<{ url: string; class_id: string; object_id: string }> {
   const subject = await loadPassSubject(tx, pass.ticket_id);
   if (!subject) throw notFound('Ticket');
   const cls = googleEventTicketClass(settings.issuerId, pass.tenant_id, subject);

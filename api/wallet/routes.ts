@@ -16,9 +16,16 @@ export function walletRoutes(deps: RouterDeps): void {
   const google = googleWalletSettings(deps.config);
 
   defineRoute(deps, {
-    method: 'get', path: '/api/wallet/ticket/{id}/apple', summary: 'The ticket as a signed Apple Wallet pass (.pkpass)', tags,
-    access: { scope: 'read', customer: true, module: 'wallet' }, params: IdParams,
-    responses: { 200: { description: 'The signed pass, application/vnd.apple.pkpass' }, 503: { description: 'Apple Wallet is not configured' } },
+    method: 'get',
+    path: '/api/wallet/ticket/{id}/apple',
+    summary: 'The ticket as a signed Apple Wallet pass (.pkpass)',
+    tags,
+    access: { scope: 'read', customer: true, module: 'wallet' },
+    params: IdParams,
+    responses: {
+      200: { description: 'The signed pass, application/vnd.apple.pkpass' },
+      503: { description: 'Apple Wallet is not configured' },
+    },
     handler: async ({ tx, auth, params }) => {
       const ticket = await getTicket(tx, params.id);
       if (!ticket || (auth.kind === 'customer' && ticket.customer_id !== auth.customerId)) throw notFound('Ticket');
@@ -29,9 +36,16 @@ export function walletRoutes(deps: RouterDeps): void {
   });
 
   defineRoute(deps, {
-    method: 'get', path: '/api/wallet/ticket/{id}/google', summary: 'A "Save to Google Wallet" link for the ticket', tags,
-    access: { scope: 'read', customer: true, module: 'wallet' }, params: IdParams,
-    responses: { 200: { description: 'The save link (a signed JWT)', schema: GoogleSaveLink }, 503: { description: 'Google Wallet is not configured' } },
+    method: 'get',
+    path: '/api/wallet/ticket/{id}/google',
+    summary: 'A "Save to Google Wallet" link for the ticket',
+    tags,
+    access: { scope: 'read', customer: true, module: 'wallet' },
+    params: IdParams,
+    responses: {
+      200: { description: 'The save link (a signed JWT)', schema: GoogleSaveLink },
+      503: { description: 'Google Wallet is not configured' },
+    },
     handler: async ({ tx, auth, params }) => {
       const ticket = await getTicket(tx, params.id);
       if (!ticket || (auth.kind === 'customer' && ticket.customer_id !== auth.customerId)) throw notFound('Ticket');

@@ -177,7 +177,17 @@ export async function up(knex: Knex): Promise<void> {
     using (id = current_setting('app.tenant_id', true))
     with check (id = current_setting('app.tenant_id', true));
     alter table tenants enable row level security;`);
-  for (const table of ['api_keys', 'events', 'ticket_types', 'customers', 'orders', 'order_items', 'tickets', 'outbox', 'idempotency_keys']) {
+  for (const table of [
+    'api_keys',
+    'events',
+    'ticket_types',
+    'customers',
+    'orders',
+    'order_items',
+    'tickets',
+    'outbox',
+    'idempotency_keys',
+  ]) {
     await enableTenantIsolation(knex, table);
   }
 }

@@ -120,8 +120,16 @@ export async function up(knex: Knex): Promise<void> {
     );
     create index checkin_alerts_event on checkin_alerts (tenant_id, event_id, id);
   `);
-  for (const table of ['checkin_gates', 'checkin_gate_staff', 'checkin_devices', 'checkin_scans', 'checkin_presence',
-    'checkin_capacity_snapshots', 'checkin_alert_levels', 'checkin_alerts']) {
+  for (const table of [
+    'checkin_gates',
+    'checkin_gate_staff',
+    'checkin_devices',
+    'checkin_scans',
+    'checkin_presence',
+    'checkin_capacity_snapshots',
+    'checkin_alert_levels',
+    'checkin_alerts',
+  ]) {
     await enableTenantIsolation(knex, table);
   }
 }

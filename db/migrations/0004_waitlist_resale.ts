@@ -93,11 +93,19 @@ export async function up(knex: Knex): Promise<void> {
       created_at timestamptz not null default now()
     );
   `);
-  for (const table of ['waitlist_settings', 'waitlist_entries', 'resale_sellers', 'resale_listings', 'resale_transactions']) {
+  for (const table of [
+    'waitlist_settings',
+    'waitlist_entries',
+    'resale_sellers',
+    'resale_listings',
+    'resale_transactions',
+  ]) {
     await enableTenantIsolation(knex, table);
   }
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('drop table if exists resale_transactions, resale_listings, resale_sellers, waitlist_entries, waitlist_settings cascade');
+  await knex.raw(
+    'drop table if exists resale_transactions, resale_listings, resale_sellers, waitlist_entries, waitlist_settings cascade',
+  );
 }

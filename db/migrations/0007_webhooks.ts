@@ -51,7 +51,8 @@ export async function up(knex: Knex): Promise<void> {
 
     alter table tenants add column contact_email text;
   `);
-  for (const table of ['webhook_endpoints', 'webhook_deliveries', 'webhook_attempts']) await enableTenantIsolation(knex, table);
+  for (const table of ['webhook_endpoints', 'webhook_deliveries', 'webhook_attempts'])
+    await enableTenantIsolation(knex, table);
 }
 
 export async function down(knex: Knex): Promise<void> {

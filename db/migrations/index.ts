@@ -12,7 +12,10 @@ import * as joinHotPath from './0010_join_hot_path';
 import * as scanBatchGuard from './0011_scan_batch_guard';
 import * as authenticateWithModule from './0012_authenticate_with_module';
 
-interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
 
 /** Listed here rather than read from disk so tsx, jest and a bundled build load them alike. */
 const migrations: Record<string, Migration> = {

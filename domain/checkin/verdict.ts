@@ -4,8 +4,14 @@ export type Verdict = (typeof VERDICTS)[number];
 
 /** Why a scan was refused, beyond the verdict itself. */
 export const REASONS = [
-  'unknown_code', 'voided', 'transferred', 'wrong_event', 'gate_closed', 'ticket_type_not_admitted',
-  'not_inside', 'reentry_not_allowed',
+  'unknown_code',
+  'voided',
+  'transferred',
+  'wrong_event',
+  'gate_closed',
+  'ticket_type_not_admitted',
+  'not_inside',
+  'reentry_not_allowed',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
@@ -24,7 +30,8 @@ export interface GateFacts {
   ticketTypeIds: readonly number[] | null;
 }
 
-export type Precheck = { verdict: Exclude<Verdict, 'success' | 'already_checked_in'>; reason?: Reason } | { verdict: 'admissible' };
+export type Precheck =
+  { verdict: Exclude<Verdict, 'success' | 'already_checked_in'>; reason?: Reason } | { verdict: 'admissible' };
 
 /**
  * Everything about a scan that does not depend on earlier admissions. Whether an admissible scan
@@ -33,11 +40,13 @@ export type Precheck = { verdict: Exclude<Verdict, 'success' | 'already_checked_
 export function precheck(ticket: TicketFacts | undefined, gate: GateFacts, direction: Direction): Precheck {
   if (!ticket) return { verdict: 'invalid', reason: 'unknown_code' };
   if (ticket.status === 'cancelled') return { verdict: 'cancelled' };
-  if (ticket.status === 'voided' || ticket.status === 'transferred') return { verdict: 'invalid', reason: ticket.status };
+  if (ticket.status === 'voided' || ticket.status === 'transferred')
+    return { verdict: 'invalid', reason: ticket.status };
   if (ticket.eventId !== gate.eventId) return { verdict: 'invalid', reason: 'wrong_event' };
   if (direction === 'exit') return { verdict: 'admissible' };
   if (gate.status === 'closed') return { verdict: 'invalid', reason: 'gate_closed' };
-  if (gate.ticketTypeIds && !gate.ticketTypeIds.includes(ticket.ticketTypeId)) return { verdict: 'invalid', reason: 'ticket_type_not_admitted' };
+  if (gate.ticketTypeIds && !gate.ticketTypeIds.includes(ticket.ticketTypeId))
+    return { verdict: 'invalid', reason: 'ticket_type_not_admitted' };
   return { verdict: 'admissible' };
 }
 
@@ -60,7 +69,11 @@ export function ratePerMinute(perMinute: { minute: Date; count: number }[], now:
 }
 
 /** A device is offline when it is active but has not been heard from within the heartbeat timeout. */
-export function deviceStatus(d: { status: 'active' | 'inactive'; last_seen_at: Date | null }, now: Date, heartbeatTimeoutS: number): 'active' | 'inactive' | 'offline' {
+export function deviceStatus(
+  d: { status: 'active' | 'inactive'; last_seen_at: Date | null },
+  now: Date,
+  heartbeatTimeoutS: number,
+): 'active' | 'inactive' | 'offline' {
   if (d.status === 'inactive') return 'inactive';
   if (!d.last_seen_at || now.getTime() - d.last_seen_at.getTime() > heartbeatTimeoutS * 1000) return 'offline';
   return 'active';

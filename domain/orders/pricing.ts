@@ -15,7 +15,8 @@ export function priceOrder(lines: readonly PricedLine[]): PricingResult {
   if (!lines.length) return { ok: false, code: 'empty_order' };
   const currencies = new Set(lines.map((l) => l.currency));
   if (currencies.size > 1) return { ok: false, code: 'mixed_currencies' };
-  if (new Set(lines.map((l) => l.ticketTypeId)).size !== lines.length) return { ok: false, code: 'duplicate_ticket_type' };
+  if (new Set(lines.map((l) => l.ticketTypeId)).size !== lines.length)
+    return { ok: false, code: 'duplicate_ticket_type' };
   const totalMinor = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceMinor, 0);
   return { ok: true, currency: lines[0].currency, totalMinor };
 }

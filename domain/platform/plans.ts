@@ -1,7 +1,17 @@
 /** The twelve add-on services, each a module a tenant subscribes to. */
 export const MODULES = [
-  'checkin', 'wallet', 'waitlist', 'crm', 'analytics', 'refunds',
-  'pricing', 'season', 'upsells', 'surveys', 'groups', 'streaming',
+  'checkin',
+  'wallet',
+  'waitlist',
+  'crm',
+  'analytics',
+  'refunds',
+  'pricing',
+  'season',
+  'upsells',
+  'surveys',
+  'groups',
+  'streaming',
 ] as const;
 export type ModuleName = (typeof MODULES)[number];
 
@@ -11,7 +21,11 @@ export type PlanName = (typeof PLANS)[number];
 /** Billable units with their price per unit in euro cents; percentage meters carry their own amount. */
 export const METERS = {
   'checkin.scan': { module: 'checkin', unitMinor: 1, description: 'Ticket scans (€0.01 each)' },
-  'checkin.extra_device': { module: 'checkin', unitMinor: 500, description: 'Scanner devices above the 3 included (€5/device/month)' },
+  'checkin.extra_device': {
+    module: 'checkin',
+    unitMinor: 500,
+    description: 'Scanner devices above the 3 included (€5/device/month)',
+  },
   'resale.fee': { module: 'waitlist', percent: 3, description: 'Resale platform fee (3% from the buyer)' },
   'refunds.processing': { module: 'refunds', percent: 2, description: 'Refund processing (2%)' },
   'upsells.commission': { module: 'upsells', percent: 3, description: 'Upsell commission (3%)' },
@@ -19,7 +33,11 @@ export const METERS = {
 } as const satisfies Record<string, { module: ModuleName; unitMinor?: number; percent?: number; description: string }>;
 export type MeterName = keyof typeof METERS;
 
-interface ModulePrice { baseMinor: number; enterpriseMinor?: number; label: string }
+interface ModulePrice {
+  baseMinor: number;
+  enterpriseMinor?: number;
+  label: string;
+}
 
 /** Monthly base fees from the proposal's pricing, in euro cents. */
 export const MODULE_PRICES: Record<ModuleName, ModulePrice> = {
@@ -64,18 +82,36 @@ export function rolloutBucket(module: ModuleName, eventId: number): number {
   return (h >>> 0) % 100;
 }
 
-export interface SubscriptionLine { module: ModuleName; plan: PlanName }
-export interface UsageLine { meter: MeterName; quantity: number; amountMinor: number }
-export interface InvoiceLine { kind: 'base' | 'usage'; code: string; description: string; quantity: number; amount_minor: number }
+export interface SubscriptionLine {
+  module: ModuleName;
+  plan: PlanName;
+}
+export interface UsageLine {
+  meter: MeterName;
+  quantity: number;
+  amountMinor: number;
+}
+export interface InvoiceLine {
+  kind: 'base' | 'usage';
+  code: string;
+  description: string;
+  quantity: number;
+  amount_minor: number;
+}
 
 /** A month's invoice: base fees of the subscribed modules, then usage per meter. */
-export function buildInvoice(subscriptions: SubscriptionLine[], usage: UsageLine[]): { lines: InvoiceLine[]; total_minor: number; currency: 'EUR' } {
+export function buildInvoice(
+  subscriptions: SubscriptionLine[],
+  usage: UsageLine[],
+): { lines: InvoiceLine[]; total_minor: number; currency: 'EUR' } {
   const plans = new Map(subscriptions.map((s) => [s.module, s.plan]));
   const lines: InvoiceLine[] = subscriptions.map((s) => {
     const price = MODULE_PRICES[s.module];
     const enterprise = s.plan === 'enterprise' && price.enterpriseMinor !== undefined;
     return {
-      kind: 'base', code: `${s.module}.base`, quantity: 1,
+      kind: 'base',
+      code: `${s.module}.base`,
+      quantity: 1,
       description: `${price.label} ${enterprise ? 'enterprise' : 'base'} subscription`,
       amount_minor: enterprise ? (price.enterpriseMinor as number) : price.baseMinor,
     };
@@ -83,13 +119,23 @@ export function buildInvoice(subscriptions: SubscriptionLine[], usage: UsageLine
   for (const u of usage) {
     const plan = plans.get(METERS[u.meter].module) ?? 'standard';
     if (isMeterWaived(u.meter, plan)) continue;
-    lines.push({ kind: 'usage', code: u.meter, description: METERS[u.meter].description, quantity: u.quantity, amount_minor: u.amountMinor });
+    lines.push({
+      kind: 'usage',
+      code: u.meter,
+      description: METERS[u.meter].description,
+      quantity: u.quantity,
+      amount_minor: u.amountMinor,
+    });
   }
   return { lines, total_minor: lines.reduce((s, l) => s + l.amount_minor, 0), currency: 'EUR' };
 }
 
 /** Whether a tenant's module row lets a call through: on, and (under a gradual rollout) this event inside it. */
-export function moduleAdmits(row: { enabled: boolean; rollout_percent: number } | undefined, module: ModuleName, eventId?: number): boolean {
+export function moduleAdmits(
+  row: { enabled: boolean; rollout_percent: number } | undefined,
+  module: ModuleName,
+  eventId?: number,
+): boolean {
   if (!row?.enabled) return false;
   return eventId === undefined || rolloutBucket(module, eventId) < row.rollout_percent;
 }

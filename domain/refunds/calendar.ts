@@ -18,7 +18,11 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 /** The calendar date of an instant in a zone. */
 function wallClock(instant: Date, timeZone: string): { y: number; m: number; d: number } {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(instant).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(instant)
+      .map((p) => [p.type, p.value]),
+  );
   return { y: Number(parts.year), m: Number(parts.month), d: Number(parts.day) };
 }
 

@@ -5,18 +5,32 @@ import { localDayNumber, startOfLocalDay } from './calendar';
  * A refund policy exactly as the design proposal writes it: windows keyed by days before the
  * event, a processing fee in major units (5.00 = €5), and whether tickets may become store credit.
  */
-export const PolicyRules = z.strictObject({
-  windows: z.array(z.strictObject({
-    until_days_before: z.number().int().min(0).max(3650),
-    refund_percentage: z.number().min(0).max(100).multipleOf(0.01),
-    exchange_allowed: z.boolean(),
-    transfer_allowed: z.boolean(),
-  })).max(20)
-    .refine((ws) => new Set(ws.map((w) => w.until_days_before)).size === ws.length, 'each until_days_before may appear once'),
-  processing_fee: z.number().min(0).max(10_000).multipleOf(0.01).default(0)
-    .meta({ description: 'Deducted per refunded ticket, in major units of the ticket currency (5.00 = €5)' }),
-  allow_credit_conversion: z.boolean().default(false),
-}).meta({ id: 'RefundPolicyRules' });
+export const PolicyRules = z
+  .strictObject({
+    windows: z
+      .array(
+        z.strictObject({
+          until_days_before: z.number().int().min(0).max(3650),
+          refund_percentage: z.number().min(0).max(100).multipleOf(0.01),
+          exchange_allowed: z.boolean(),
+          transfer_allowed: z.boolean(),
+        }),
+      )
+      .max(20)
+      .refine(
+        (ws) => new Set(ws.map((w) => w.until_days_before)).size === ws.length,
+        'each until_days_before may appear once',
+      ),
+    processing_fee: z
+      .number()
+      .min(0)
+      .max(10_000)
+      .multipleOf(0.01)
+      .default(0)
+      .meta({ description: 'Deducted per refunded ticket, in major units of the ticket currency (5.00 = €5)' }),
+    allow_credit_conversion: z.boolean().default(false),
+  })
+  .meta({ id: 'RefundPolicyRules' });
 
 export type PolicyRules = z.output<typeof PolicyRules>;
 export type PolicyWindow = PolicyRules['windows'][number];
@@ -49,7 +63,10 @@ export interface QuoteContext {
   paidMinor: number[];
 }
 
-export interface OptionQuote { allowed: boolean; reason: string }
+export interface OptionQuote {
+  allowed: boolean;
+  reason: string;
+}
 
 export interface Quote {
   /**
@@ -74,8 +91,11 @@ export interface Quote {
  * start, for N = 0).
  */
 export function activeWindow(rules: PolicyRules, daysBefore: number): PolicyWindow | null {
-  return [...rules.windows].sort((a, b) => b.until_days_before - a.until_days_before)
-    .find((w) => daysBefore >= w.until_days_before) ?? null;
+  return (
+    [...rules.windows]
+      .sort((a, b) => b.until_days_before - a.until_days_before)
+      .find((w) => daysBefore >= w.until_days_before) ?? null
+  );
 }
 
 const sum = (xs: number[]): number => xs.reduce((s, x) => s + x, 0);
@@ -84,9 +104,14 @@ const sum = (xs: number[]): number => xs.reduce((s, x) => s + x, 0);
 export function quote(rules: PolicyRules, ctx: QuoteContext): Quote {
   const paidMinor = sum(ctx.paidMinor);
   const none = (reason: string): Quote => ({
-    daysBefore: null, window: null, windowEndsAt: null, paidMinor,
+    daysBefore: null,
+    window: null,
+    windowEndsAt: null,
+    paidMinor,
     refund: { allowed: false, reason, percentage: 0, grossMinor: 0, feeMinor: 0, amountMinor: 0 },
-    exchange: { allowed: false, reason }, transfer: { allowed: false, reason }, credit: { allowed: false, reason, amountMinor: 0 },
+    exchange: { allowed: false, reason },
+    transfer: { allowed: false, reason },
+    credit: { allowed: false, reason, amountMinor: 0 },
   });
   if (ctx.now >= ctx.eventStartsAt) return none('the event has started');
 
@@ -94,10 +119,16 @@ export function quote(rules: PolicyRules, ctx: QuoteContext): Quote {
   const daysBefore = eventDay - localDayNumber(ctx.now, ctx.timeZone);
   const window = activeWindow(rules, daysBefore);
   const credit = rules.allow_credit_conversion
-    ? { allowed: true, reason: 'the policy converts tickets to store credit at their full price until the event starts', amountMinor: paidMinor }
+    ? {
+        allowed: true,
+        reason: 'the policy converts tickets to store credit at their full price until the event starts',
+        amountMinor: paidMinor,
+      }
     : { allowed: false, reason: 'the policy does not convert tickets to store credit', amountMinor: 0 };
   if (!window) {
-    const reason = rules.windows.length ? `no refund window applies ${daysBefore} days before the event` : 'no refund policy is set; staff decide';
+    const reason = rules.windows.length
+      ? `no refund window applies ${daysBefore} days before the event`
+      : 'no refund policy is set; staff decide';
     return { ...none(reason), daysBefore, credit };
   }
 
@@ -110,14 +141,31 @@ export function quote(rules: PolicyRules, ctx: QuoteContext): Quote {
   const feeMinor = sum(gross.map((g) => Math.min(g, feePerTicket)));
   const amountMinor = grossMinor - feeMinor;
   const until = `${window.until_days_before} or more days before the event`;
-  const refundReason = window.refund_percentage === 0 ? `no refund ${daysBefore} days before the event`
-    : amountMinor === 0 ? 'the processing fee takes the whole refund'
-      : `${window.refund_percentage}% refund ${until}${feeMinor ? `, less a processing fee of ${feeMinor} minor units` : ''}`;
+  const refundReason =
+    window.refund_percentage === 0
+      ? `no refund ${daysBefore} days before the event`
+      : amountMinor === 0
+        ? 'the processing fee takes the whole refund'
+        : `${window.refund_percentage}% refund ${until}${feeMinor ? `, less a processing fee of ${feeMinor} minor units` : ''}`;
   return {
-    daysBefore, window, windowEndsAt, paidMinor,
-    refund: { allowed: amountMinor > 0, reason: refundReason, percentage: window.refund_percentage, grossMinor, feeMinor, amountMinor },
-    exchange: window.exchange_allowed ? { allowed: true, reason: `exchanges are allowed ${until}` } : { allowed: false, reason: `no exchanges ${daysBefore} days before the event` },
-    transfer: window.transfer_allowed ? { allowed: true, reason: `transfers are allowed ${until}` } : { allowed: false, reason: `no transfers ${daysBefore} days before the event` },
+    daysBefore,
+    window,
+    windowEndsAt,
+    paidMinor,
+    refund: {
+      allowed: amountMinor > 0,
+      reason: refundReason,
+      percentage: window.refund_percentage,
+      grossMinor,
+      feeMinor,
+      amountMinor,
+    },
+    exchange: window.exchange_allowed
+      ? { allowed: true, reason: `exchanges are allowed ${until}` }
+      : { allowed: false, reason: `no exchanges ${daysBefore} days before the event` },
+    transfer: window.transfer_allowed
+      ? { allowed: true, reason: `transfers are allowed ${until}` }
+      : { allowed: false, reason: `no transfers ${daysBefore} days before the event` },
     credit,
   };
 }
@@ -134,7 +182,14 @@ export function quoteToJson(q: Quote) {
     window: q.window,
     window_ends_at: q.windowEndsAt?.toISOString() ?? null,
     paid_minor: q.paidMinor,
-    refund: { allowed: q.refund.allowed, reason: q.refund.reason, percentage: q.refund.percentage, gross_minor: q.refund.grossMinor, fee_minor: q.refund.feeMinor, amount_minor: q.refund.amountMinor },
+    refund: {
+      allowed: q.refund.allowed,
+      reason: q.refund.reason,
+      percentage: q.refund.percentage,
+      gross_minor: q.refund.grossMinor,
+      fee_minor: q.refund.feeMinor,
+      amount_minor: q.refund.amountMinor,
+    },
     exchange: q.exchange,
     transfer: q.transfer,
     credit: { allowed: q.credit.allowed, reason: q.credit.reason, amount_minor: q.credit.amountMinor },

@@ -14,10 +14,19 @@ export interface ResaleQuote {
 }
 
 /** What each side pays and gets for a sale at `askingMinor`. */
-export function quoteResale(askingMinor: number, settings: Pick<WaitlistSettings, 'buyerFeePercent' | 'sellerFeePercent'>): ResaleQuote {
+export function quoteResale(
+  askingMinor: number,
+  settings: Pick<WaitlistSettings, 'buyerFeePercent' | 'sellerFeePercent'>,
+): ResaleQuote {
   const buyerFeeMinor = Math.round((askingMinor * settings.buyerFeePercent) / 100);
   const sellerFeeMinor = Math.round((askingMinor * settings.sellerFeePercent) / 100);
-  return { askingMinor, buyerFeeMinor, buyerTotalMinor: askingMinor + buyerFeeMinor, sellerFeeMinor, sellerPayoutMinor: askingMinor - sellerFeeMinor };
+  return {
+    askingMinor,
+    buyerFeeMinor,
+    buyerTotalMinor: askingMinor + buyerFeeMinor,
+    sellerFeeMinor,
+    sellerPayoutMinor: askingMinor - sellerFeeMinor,
+  };
 }
 
 export interface ListingCandidate {
@@ -33,28 +42,64 @@ export interface ListingCandidate {
   now: Date;
 }
 
-export type ListingVerdict = { ok: true; maxAllowedMinor: number } | { ok: false; status: 409 | 422; code: string; message: string; maxAllowedMinor?: number };
+export type ListingVerdict =
+  | { ok: true; maxAllowedMinor: number }
+  | { ok: false; status: 409 | 422; code: string; message: string; maxAllowedMinor?: number };
 
 /** The proposal's anti-scalping rules, in the order a seller would want to hear about them. */
 export function checkListing(c: ListingCandidate, s: WaitlistSettings): ListingVerdict {
-  if (c.ticketStatus !== 'valid') return { ok: false, status: 422, code: 'ticket_not_resellable', message: 'Only valid tickets that have not been scanned in can be resold' };
-  if (c.ticketAdmitted) return { ok: false, status: 422, code: 'ticket_admitted', message: 'A ticket that has been scanned in at a gate cannot be resold' };
-  if (c.eventStatus === 'ended' || c.eventStatus === 'cancelled') return { ok: false, status: 422, code: 'event_not_resellable', message: `The event is ${c.eventStatus}` };
-  if (s.requireVerifiedSeller && !c.sellerVerified) return { ok: false, status: 422, code: 'seller_not_verified', message: 'Only verified sellers may list tickets' };
+  if (c.ticketStatus !== 'valid')
+    return {
+      ok: false,
+      status: 422,
+      code: 'ticket_not_resellable',
+      message: 'Only valid tickets that have not been scanned in can be resold',
+    };
+  if (c.ticketAdmitted)
+    return {
+      ok: false,
+      status: 422,
+      code: 'ticket_admitted',
+      message: 'A ticket that has been scanned in at a gate cannot be resold',
+    };
+  if (c.eventStatus === 'ended' || c.eventStatus === 'cancelled')
+    return { ok: false, status: 422, code: 'event_not_resellable', message: `The event is ${c.eventStatus}` };
+  if (s.requireVerifiedSeller && !c.sellerVerified)
+    return { ok: false, status: 422, code: 'seller_not_verified', message: 'Only verified sellers may list tickets' };
   const earliest = c.ticketIssuedAt.getTime() + s.minListingAgeS * 1000;
   if (c.now.getTime() < earliest) {
-    return { ok: false, status: 422, code: 'listing_too_early', message: `Tickets can be listed ${Math.round(s.minListingAgeS / 3600)} h after purchase, from ${new Date(earliest).toISOString()}` };
+    return {
+      ok: false,
+      status: 422,
+      code: 'listing_too_early',
+      message: `Tickets can be listed ${Math.round(s.minListingAgeS / 3600)} h after purchase, from ${new Date(earliest).toISOString()}`,
+    };
   }
   if (c.sellerActiveListings >= s.maxActiveListingsPerSeller) {
-    return { ok: false, status: 422, code: 'listing_limit_reached', message: `A seller may have at most ${s.maxActiveListingsPerSeller} active listings` };
+    return {
+      ok: false,
+      status: 422,
+      code: 'listing_limit_reached',
+      message: `A seller may have at most ${s.maxActiveListingsPerSeller} active listings`,
+    };
   }
   return checkPrice(c.askingMinor, c.originalMinor, s);
 }
 
-export function checkPrice(askingMinor: number, originalMinor: number, s: Pick<WaitlistSettings, 'priceCapPercent'>): ListingVerdict {
+export function checkPrice(
+  askingMinor: number,
+  originalMinor: number,
+  s: Pick<WaitlistSettings, 'priceCapPercent'>,
+): ListingVerdict {
   const maxAllowedMinor = maxAllowedPrice(originalMinor, s.priceCapPercent);
   if (askingMinor > maxAllowedMinor) {
-    return { ok: false, status: 422, code: 'price_above_cap', message: `The price may be at most ${s.priceCapPercent}% of the original (${maxAllowedMinor})`, maxAllowedMinor };
+    return {
+      ok: false,
+      status: 422,
+      code: 'price_above_cap',
+      message: `The price may be at most ${s.priceCapPercent}% of the original (${maxAllowedMinor})`,
+      maxAllowedMinor,
+    };
   }
   return { ok: true, maxAllowedMinor };
 }

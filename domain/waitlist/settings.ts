@@ -47,7 +47,10 @@ const KEYS: Record<keyof WaitlistSettings, { key: string; min: number; max: numb
  */
 export function parseWaitlistSettings(raw: Record<string, unknown> | undefined): WaitlistSettings {
   const out = { ...DEFAULT_WAITLIST_SETTINGS };
-  for (const [name, spec] of Object.entries(KEYS) as [keyof WaitlistSettings, (typeof KEYS)[keyof WaitlistSettings]][]) {
+  for (const [name, spec] of Object.entries(KEYS) as [
+    keyof WaitlistSettings,
+    (typeof KEYS)[keyof WaitlistSettings],
+  ][]) {
     const value = raw?.[spec.key];
     if (name === 'requireVerifiedSeller') {
       if (typeof value === 'boolean') out.requireVerifiedSeller = value;

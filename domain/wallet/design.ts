@@ -31,11 +31,24 @@ export interface PassSubject {
   tenantName: string;
   branding: Branding;
   event: {
-    id: number; name: string; startsAt: Date; endsAt: Date; timezone: string; status: string;
-    venueName: string; venueAddress: string | null; latitude: number | null; longitude: number | null;
+    id: number;
+    name: string;
+    startsAt: Date;
+    endsAt: Date;
+    timezone: string;
+    status: string;
+    venueName: string;
+    venueAddress: string | null;
+    latitude: number | null;
+    longitude: number | null;
   };
   ticket: {
-    id: number; code: string; status: string; section: string | null; seat: string | null; holderName: string | null;
+    id: number;
+    code: string;
+    status: string;
+    section: string | null;
+    seat: string | null;
+    holderName: string | null;
     ticketTypeName: string;
   };
 }
@@ -101,7 +114,14 @@ export function applePassDesign(s: PassSubject): ApplePassDesign {
     voided,
     primaryFields: [{ key: 'event', label: 'EVENT', value: s.event.name, changeMessage: 'Event is now %@' }],
     secondaryFields: [
-      { key: 'starts', label: 'DATE', value: s.event.startsAt.toISOString(), dateStyle: 'PKDateStyleMedium', timeStyle: 'PKDateStyleShort', changeMessage: 'New time: %@' },
+      {
+        key: 'starts',
+        label: 'DATE',
+        value: s.event.startsAt.toISOString(),
+        dateStyle: 'PKDateStyleMedium',
+        timeStyle: 'PKDateStyleShort',
+        changeMessage: 'New time: %@',
+      },
       { key: 'venue', label: 'VENUE', value: s.event.venueName, changeMessage: 'New venue: %@' },
     ],
     auxiliaryFields: seatFields,
@@ -114,15 +134,22 @@ export function applePassDesign(s: PassSubject): ApplePassDesign {
     barcodeMessage: s.ticket.code,
     relevantDate: s.event.startsAt,
     expirationDate: s.event.endsAt,
-    location: s.event.latitude !== null && s.event.longitude !== null
-      ? { latitude: s.event.latitude, longitude: s.event.longitude, relevantText: `${s.event.name} at ${s.event.venueName}` }
-      : undefined,
+    location:
+      s.event.latitude !== null && s.event.longitude !== null
+        ? {
+            latitude: s.event.latitude,
+            longitude: s.event.longitude,
+            relevantText: `${s.event.name} at ${s.event.venueName}`,
+          }
+        : undefined,
   };
 }
 
 /** Google ids are `<issuer>.<suffix>`, the suffix of letters, digits, '.', '_' or '-'. */
-export const googleClassId = (issuerId: string, tenantId: string, eventId: number): string => `${issuerId}.${tenantId}-event-${eventId}`;
-export const googleObjectId = (issuerId: string, tenantId: string, ticketId: number): string => `${issuerId}.${tenantId}-ticket-${ticketId}`;
+export const googleClassId = (issuerId: string, tenantId: string, eventId: number): string =>
+  `${issuerId}.${tenantId}-event-${eventId}`;
+export const googleObjectId = (issuerId: string, tenantId: string, ticketId: number): string =>
+  `${issuerId}.${tenantId}-ticket-${ticketId}`;
 
 const localized = (value: string) => ({ defaultValue: { language: 'en-US', value } });
 
@@ -137,7 +164,9 @@ export function googleEventTicketClass(issuerId: string, tenantId: string, s: Pa
     dateTime: { start: s.event.startsAt.toISOString(), end: s.event.endsAt.toISOString() },
     hexBackgroundColor: s.branding.background_color,
     ...(s.branding.logo_url ? { logo: { sourceUri: { uri: s.branding.logo_url } } } : {}),
-    ...(s.event.latitude !== null && s.event.longitude !== null ? { locations: [{ latitude: s.event.latitude, longitude: s.event.longitude }] } : {}),
+    ...(s.event.latitude !== null && s.event.longitude !== null
+      ? { locations: [{ latitude: s.event.latitude, longitude: s.event.longitude }] }
+      : {}),
   };
 }
 

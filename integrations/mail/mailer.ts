@@ -1,7 +1,13 @@
 import nodemailer from 'nodemailer';
 import type { Logger } from '../../lib/logger';
 
-export interface OutgoingMail { to: string; subject: string; text: string; html?: string; messageId: string }
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  messageId: string;
+}
 
 export interface Mailer {
   /** 'smtp' when it went to a server, 'log' when no server is configured (local runs). */
@@ -11,7 +17,12 @@ export interface Mailer {
   close(): void;
 }
 
-export function createMailer(opts: { smtpUrl?: string; from: string; logger: Logger; maxConnections?: number }): Mailer {
+export function createMailer(opts: {
+  smtpUrl?: string;
+  from: string;
+  logger: Logger;
+  maxConnections?: number;
+}): Mailer {
   if (!opts.smtpUrl) {
     return {
       transport: 'log',
@@ -23,11 +34,22 @@ export function createMailer(opts: { smtpUrl?: string; from: string; logger: Log
   }
   // Pooled: a new SMTP connection per message costs ~100 ms, which a burst of 1,000 waitlist offers cannot afford.
   // One connection per concurrent sender, so the dispatcher's parallel rows do not queue for one.
-  const transporter = nodemailer.createTransport({ url: opts.smtpUrl, pool: true, maxConnections: opts.maxConnections ?? 5 });
+  const transporter = nodemailer.createTransport({
+    url: opts.smtpUrl,
+    pool: true,
+    maxConnections: opts.maxConnections ?? 5,
+  });
   return {
     transport: 'smtp',
     async send(mail) {
-      await transporter.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.messageId });
+      await transporter.sendMail({
+        from: opts.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: mail.messageId,
+      });
     },
     close() {
       transporter.close();

@@ -1,4 +1,12 @@
-import type { PaymentProvider, PaymentRequest, PaymentResult, RefundRequest, RefundResult, TransferRequest, TransferResult } from './provider';
+import type {
+  PaymentProvider,
+  PaymentRequest,
+  PaymentResult,
+  RefundRequest,
+  RefundResult,
+  TransferRequest,
+  TransferResult,
+} from './provider';
 
 /**
  * For box offices and the embedded default: records that payment was taken outside Usher
@@ -25,6 +33,9 @@ export class OfflinePaymentProvider implements PaymentProvider {
   }
 
   async transfer(request: TransferRequest): Promise<TransferResult> {
-    return { reference: `offline_payout_${request.idempotencyKey}`, note: 'Recorded as a manual payout to be made outside Usher; no money was sent.' };
+    return {
+      reference: `offline_payout_${request.idempotencyKey}`,
+      note: 'Recorded as a manual payout to be made outside Usher; no money was sent.',
+    };
   }
 }

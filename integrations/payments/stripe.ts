@@ -1,5 +1,14 @@
 import Stripe from 'stripe';
-import type { PaymentProvider, PaymentRequest, PaymentResult, PaymentStatus, RefundRequest, RefundResult, TransferRequest, TransferResult } from './provider';
+import type {
+  PaymentProvider,
+  PaymentRequest,
+  PaymentResult,
+  PaymentStatus,
+  RefundRequest,
+  RefundResult,
+  TransferRequest,
+  TransferResult,
+} from './provider';
 
 export interface StripeOptions {
   secretKey: string;
@@ -11,16 +20,24 @@ export function createStripeClient({ secretKey, apiUrl }: StripeOptions): Stripe
   const url = apiUrl ? new URL(apiUrl) : undefined;
   return new Stripe(secretKey, {
     maxNetworkRetries: 2,
-    ...(url && { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), protocol: url.protocol.replace(':', '') as 'http' | 'https' }),
+    ...(url && {
+      host: url.hostname,
+      port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
+      protocol: url.protocol.replace(':', '') as 'http' | 'https',
+    }),
   });
 }
 
 function mapStatus(status: Stripe.PaymentIntent.Status): PaymentStatus {
   switch (status) {
-    case 'succeeded': return 'succeeded';
-    case 'processing': return 'processing';
-    case 'canceled': return 'failed';
-    default: return 'requires_action';
+    case 'succeeded':
+      return 'succeeded';
+    case 'processing':
+      return 'processing';
+    case 'canceled':
+      return 'failed';
+    default:
+      return 'requires_action';
   }
 }
 
@@ -30,13 +47,16 @@ export class StripePaymentProvider implements PaymentProvider {
   constructor(private readonly stripe: Stripe) {}
 
   async createPayment(request: PaymentRequest): Promise<PaymentResult> {
-    const intent = await this.stripe.paymentIntents.create({
-      amount: request.amountMinor,
-      currency: request.currency.toLowerCase(),
-      description: request.description,
-      metadata: request.metadata,
-      ...(request.paymentMethod ? { payment_method: request.paymentMethod, confirm: true } : {}),
-    }, { idempotencyKey: request.idempotencyKey });
+    const intent = await this.stripe.paymentIntents.create(
+      {
+        amount: request.amountMinor,
+        currency: request.currency.toLowerCase(),
+        description: request.description,
+        metadata: request.metadata,
+        ...(request.paymentMethod ? { payment_method: request.paymentMethod, confirm: true } : {}),
+      },
+      { idempotencyKey: request.idempotencyKey },
+    );
     return {
       provider: this.name,
       reference: intent.id,
@@ -50,22 +70,31 @@ export class StripePaymentProvider implements PaymentProvider {
   }
 
   async refund(request: RefundRequest): Promise<RefundResult> {
-    const refund = await this.stripe.refunds.create({
-      payment_intent: request.reference,
-      amount: request.amountMinor,
-      ...(request.reason ? { metadata: { reason: request.reason } } : {}),
-    }, { idempotencyKey: request.idempotencyKey });
-    return { reference: refund.id, status: refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' ? 'failed' : 'pending' };
+    const refund = await this.stripe.refunds.create(
+      {
+        payment_intent: request.reference,
+        amount: request.amountMinor,
+        ...(request.reason ? { metadata: { reason: request.reason } } : {}),
+      },
+      { idempotencyKey: request.idempotencyKey },
+    );
+    return {
+      reference: refund.id,
+      status: refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' ? 'failed' : 'pending',
+    };
   }
 
   async transfer(request: TransferRequest): Promise<TransferResult> {
-    if (!request.destination) throw new Error('A Stripe transfer needs the seller\'s connected account');
-    const transfer = await this.stripe.transfers.create({
-      amount: request.amountMinor,
-      currency: request.currency.toLowerCase(),
-      destination: request.destination,
-      metadata: request.metadata,
-    }, { idempotencyKey: request.idempotencyKey });
+    if (!request.destination) throw new Error("A Stripe transfer needs the seller's connected account");
+    const transfer = await this.stripe.transfers.create(
+      {
+        amount: request.amountMinor,
+        currency: request.currency.toLowerCase(),
+        destination: request.destination,
+        metadata: request.metadata,
+      },
+      { idempotencyKey: request.idempotencyKey },
+    );
     return { reference: transfer.id };
   }
 }

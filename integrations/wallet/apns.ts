@@ -40,8 +40,12 @@ export class ApnsClient {
   private connect(): ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
     const session = http2.connect(this.settings.url, this.settings.ca ? { ca: this.settings.ca } : {});
-    session.on('error', () => { if (this.session === session) this.session = undefined; });
-    session.on('close', () => { if (this.session === session) this.session = undefined; });
+    session.on('error', () => {
+      if (this.session === session) this.session = undefined;
+    });
+    session.on('close', () => {
+      if (this.session === session) this.session = undefined;
+    });
     // An idle session should neither keep the process alive nor linger for ever (see push()).
     session.unref();
     this.session = session;
@@ -54,8 +58,13 @@ export class ApnsClient {
       let req;
       try {
         req = session.request({
-          ':method': 'POST', ':path': `/3/device/${token}`, authorization: `bearer ${jwt}`,
-          'apns-topic': this.settings.topic, 'apns-push-type': 'background', 'apns-priority': '5', 'content-type': 'application/json',
+          ':method': 'POST',
+          ':path': `/3/device/${token}`,
+          authorization: `bearer ${jwt}`,
+          'apns-topic': this.settings.topic,
+          'apns-push-type': 'background',
+          'apns-priority': '5',
+          'content-type': 'application/json',
         });
       } catch {
         resolve('retry');
@@ -64,8 +73,12 @@ export class ApnsClient {
       let status = 0;
       let body = '';
       req.setEncoding('utf8');
-      req.on('response', (headers) => { status = Number(headers[':status']); });
-      req.on('data', (chunk: string) => { body += chunk; });
+      req.on('response', (headers) => {
+        status = Number(headers[':status']);
+      });
+      req.on('data', (chunk: string) => {
+        body += chunk;
+      });
       req.on('error', () => resolve('retry'));
       req.on('end', () => {
         if (status === 200) return resolve('sent');

@@ -3,7 +3,10 @@ import type { ApplePassDesign } from '../../domain/wallet/design';
 import type { AppleWalletSettings } from './settings';
 
 // Apple requires an icon; a 1x1 transparent PNG stands in when the tenant has no logo.
-const DEFAULT_ICON = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const DEFAULT_ICON = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 export interface ApplePassIdentity {
   serialNumber: string;
@@ -11,7 +14,12 @@ export interface ApplePassIdentity {
 }
 
 /** Builds and signs the .pkpass (a zip of pass.json, images, manifest.json and a detached PKCS#7 signature). */
-export function renderApplePass(settings: AppleWalletSettings, identity: ApplePassIdentity, design: ApplePassDesign, logoPng?: Buffer): Buffer {
+export function renderApplePass(
+  settings: AppleWalletSettings,
+  identity: ApplePassIdentity,
+  design: ApplePassDesign,
+  logoPng?: Buffer,
+): Buffer {
   const icon = logoPng ?? DEFAULT_ICON;
   const pass = new PKPass(
     { 'icon.png': icon, 'icon@2x.png': icon, ...(logoPng ? { 'logo.png': logoPng, 'logo@2x.png': logoPng } : {}) },
@@ -37,7 +45,12 @@ export function renderApplePass(settings: AppleWalletSettings, identity: ApplePa
   pass.secondaryFields.push(...design.secondaryFields);
   pass.auxiliaryFields.push(...design.auxiliaryFields);
   pass.backFields.push(...design.backFields);
-  pass.setBarcodes({ format: 'PKBarcodeFormatQR', message: design.barcodeMessage, messageEncoding: 'iso-8859-1', altText: design.barcodeMessage });
+  pass.setBarcodes({
+    format: 'PKBarcodeFormatQR',
+    message: design.barcodeMessage,
+    messageEncoding: 'iso-8859-1',
+    altText: design.barcodeMessage,
+  });
   pass.setRelevantDate(design.relevantDate);
   pass.setExpirationDate(design.expirationDate);
   if (design.location) pass.setLocations(design.location);

@@ -7,13 +7,21 @@ const WALLET_SCOPE = 'https://www.googleapis.com/auth/wallet_object.issuer';
 const keys = new Map<string, Promise<CryptoKey>>();
 const signingKey = (pem: string): Promise<CryptoKey> => {
   let key = keys.get(pem);
-  if (!key) keys.set(pem, key = importPKCS8(pem, 'RS256'));
+  if (!key) keys.set(pem, (key = importPKCS8(pem, 'RS256')));
   return key;
 };
 
 /** A "Save to Google Wallet" link: a JWT (RS256, the service account's key) carrying the class and the object. */
-export async function googleSaveUrl(settings: GoogleWalletSettings, ticketClass: Record<string, unknown>, ticketObject: Record<string, unknown>): Promise<string> {
-  const jwt = await new SignJWT({ typ: 'savetowallet', origins: [], payload: { eventTicketClasses: [ticketClass], eventTicketObjects: [ticketObject] } })
+export async function googleSaveUrl(
+  settings: GoogleWalletSettings,
+  ticketClass: Record<string, unknown>,
+  ticketObject: Record<string, unknown>,
+): Promise<string> {
+  const jwt = await new SignJWT({
+    typ: 'savetowallet',
+    origins: [],
+    payload: { eventTicketClasses: [ticketClass], eventTicketObjects: [ticketObject] },
+  })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
     .setIssuer(settings.serviceAccountEmail)
     .setAudience('google')

@@ -37,11 +37,23 @@ export const walletNotConfigured = (what: string): AppError =>
 
 /** Apple pass signing settings, or undefined when the server has no pass certificates. */
 export function appleWalletSettings(config: Config): AppleWalletSettings | undefined {
-  const { APPLE_PASS_TYPE_ID: passTypeId, APPLE_TEAM_ID: teamId, APPLE_SIGNER_CERT: cert, APPLE_SIGNER_KEY: key, APPLE_WWDR_CERT: wwdr } = config;
+  const {
+    APPLE_PASS_TYPE_ID: passTypeId,
+    APPLE_TEAM_ID: teamId,
+    APPLE_SIGNER_CERT: cert,
+    APPLE_SIGNER_KEY: key,
+    APPLE_WWDR_CERT: wwdr,
+  } = config;
   if (!passTypeId || !teamId || !cert || !key || !wwdr) return undefined;
   return {
-    passTypeId, teamId,
-    certificates: { signerCert: readPem(cert), signerKey: readPem(key), signerKeyPassphrase: config.APPLE_SIGNER_KEY_PASSPHRASE, wwdr: readPem(wwdr) },
+    passTypeId,
+    teamId,
+    certificates: {
+      signerCert: readPem(cert),
+      signerKey: readPem(key),
+      signerKeyPassphrase: config.APPLE_SIGNER_KEY_PASSPHRASE,
+      wwdr: readPem(wwdr),
+    },
     webServiceUrl: `${config.publicApiUrl.replace(/\/$/, '')}/api/wallet/apple`,
   };
 }
@@ -51,13 +63,28 @@ export function apnsSettings(config: Config): ApnsSettings | undefined {
   const teamId = config.APNS_TEAM_ID ?? config.APPLE_TEAM_ID;
   if (!config.APNS_KEY || !config.APNS_KEY_ID || !teamId || !config.APPLE_PASS_TYPE_ID) return undefined;
   return {
-    url: config.APNS_URL, topic: config.APPLE_PASS_TYPE_ID, keyPem: readPem(config.APNS_KEY), keyId: config.APNS_KEY_ID, teamId,
-    ca: config.APNS_CA_CERT ? readPem(config.APNS_CA_CERT) : undefined, concurrency: config.APNS_CONCURRENCY,
+    url: config.APNS_URL,
+    topic: config.APPLE_PASS_TYPE_ID,
+    keyPem: readPem(config.APNS_KEY),
+    keyId: config.APNS_KEY_ID,
+    teamId,
+    ca: config.APNS_CA_CERT ? readPem(config.APNS_CA_CERT) : undefined,
+    concurrency: config.APNS_CONCURRENCY,
   };
 }
 
 export function googleWalletSettings(config: Config): GoogleWalletSettings | undefined {
-  const { GOOGLE_WALLET_ISSUER_ID: issuerId, GOOGLE_WALLET_SERVICE_ACCOUNT_EMAIL: email, GOOGLE_WALLET_PRIVATE_KEY: key } = config;
+  const {
+    GOOGLE_WALLET_ISSUER_ID: issuerId,
+    GOOGLE_WALLET_SERVICE_ACCOUNT_EMAIL: email,
+    GOOGLE_WALLET_PRIVATE_KEY: key,
+  } = config;
   if (!issuerId || !email || !key) return undefined;
-  return { issuerId, serviceAccountEmail: email, privateKeyPem: readPem(key), apiUrl: config.GOOGLE_WALLET_API_URL.replace(/\/$/, ''), tokenUrl: config.GOOGLE_OAUTH_TOKEN_URL };
+  return {
+    issuerId,
+    serviceAccountEmail: email,
+    privateKeyPem: readPem(key),
+    apiUrl: config.GOOGLE_WALLET_API_URL.replace(/\/$/, ''),
+    tokenUrl: config.GOOGLE_OAUTH_TOKEN_URL,
+  };
 }

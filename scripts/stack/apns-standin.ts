@@ -2,7 +2,12 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { importSPKI, jwtVerify } from 'jose';
 
-export interface ApnsPush { token: string; topic: string; pushType: string | undefined; body: string }
+export interface ApnsPush {
+  token: string;
+  topic: string;
+  pushType: string | undefined;
+  body: string;
+}
 
 export interface ApnsStandIn {
   url: string;
@@ -20,7 +25,14 @@ export interface ApnsStandIn {
  * A local HTTP/2 (TLS) server standing in for APNs: it checks the path, the method, the topic and
  * the provider token (ES256, key id, team) as APNs does, and records what it accepted.
  */
-export async function startApnsStandIn(opts: { tlsKey: string; tlsCert: string; publicKeyPem: string; keyId: string; teamId: string; topic: string }): Promise<ApnsStandIn> {
+export async function startApnsStandIn(opts: {
+  tlsKey: string;
+  tlsCert: string;
+  publicKeyPem: string;
+  keyId: string;
+  teamId: string;
+  topic: string;
+}): Promise<ApnsStandIn> {
   const publicKey = await importSPKI(opts.publicKeyPem, 'ES256');
   const verified = new Set<string>();
   const pushes: ApnsPush[] = [];
@@ -44,7 +56,10 @@ export async function startApnsStandIn(opts: { tlsKey: string; tlsCert: string; 
     if (!jwt) return 'MissingProviderToken';
     if (!verified.has(jwt)) {
       try {
-        const { protectedHeader, payload } = await jwtVerify(jwt, publicKey, { issuer: opts.teamId, algorithms: ['ES256'] });
+        const { protectedHeader, payload } = await jwtVerify(jwt, publicKey, {
+          issuer: opts.teamId,
+          algorithms: ['ES256'],
+        });
         if (protectedHeader.kid !== opts.keyId || typeof payload.iat !== 'number') return 'InvalidProviderToken';
       } catch {
         return 'InvalidProviderToken';
@@ -58,14 +73,22 @@ export async function startApnsStandIn(opts: { tlsKey: string; tlsCert: string; 
   server.on('stream', (stream, headers) => {
     let body = '';
     stream.setEncoding('utf8');
-    stream.on('data', (c: string) => { body += c; });
+    stream.on('data', (c: string) => {
+      body += c;
+    });
     stream.on('end', () => {
       void check(headers).then((reason) => {
         const path = String(headers[':path']);
         const token = path.split('/').pop() as string;
         const answer = reason ? { status: reason === 'BadPath' ? 400 : 403, reason } : scripted(token);
         if (reason) rejected.push({ path, reason });
-        else if (!answer) pushes.push({ token, topic: String(headers['apns-topic']), pushType: headers['apns-push-type'] as string | undefined, body });
+        else if (!answer)
+          pushes.push({
+            token,
+            topic: String(headers['apns-topic']),
+            pushType: headers['apns-push-type'] as string | undefined,
+            body,
+          });
         if (stream.closed) return;
         stream.respond({ ':status': answer?.status ?? 200, 'apns-id': `${pushes.length}` });
         stream.end(answer ? JSON.stringify({ reason: answer.reason }) : undefined);
@@ -74,13 +97,20 @@ export async function startApnsStandIn(opts: { tlsKey: string; tlsCert: string; 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const sessions = new Set<http2.ServerHttp2Session>();
-  server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)); });
+  server.on('session', (s) => {
+    sessions.add(s);
+    s.on('close', () => sessions.delete(s));
+  });
   return {
     url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    pushes, rejected, respond, refused,
-    stop: () => new Promise<void>((resolve) => {
-      for (const s of sessions) s.destroy();
-      server.close(() => resolve());
-    }),
+    pushes,
+    rejected,
+    respond,
+    refused,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sessions) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -267,7 +267,9 @@ async function clearStalePostmaster(dataDir: string, log: Log): Promise<void> {
   // Still running. Orphaned by a killed run (re-parented to init)? Then it is ours to stop.
   const ppid = procStat(pid)?.ppid;
   if (ppid !== 1) {
-    throw new Error(`postgres: ${dataDir} is in use by postgres pid ${pid} (parent pid ${ppid ?? 'unknown'}); stop that first`);
+    throw new Error(
+      `postgres: ${dataDir} is in use by postgres pid ${pid} (parent pid ${ppid ?? 'unknown'}); stop that first`,
+    );
   }
   log(`postgres: stopping orphaned postgres pid ${pid} left by an earlier run`);
   process.kill(pid, 'SIGINT'); // fast shutdown
@@ -283,4 +285,3 @@ function isPostmasterOf(pid: number, dataDir: string): boolean {
     return false;
   }
 }
-

@@ -151,7 +151,8 @@ async function registerSearchAttributes(connection: Connection, namespace: strin
   } catch (err) {
     // Someone else registered them between our list and add; a type clash
     // surfaces in assertSearchAttributes with a clearer message.
-    const alreadyExists = (err as { code?: number }).code === GRPC_ALREADY_EXISTS || /already exists/i.test(errorText(err));
+    const alreadyExists =
+      (err as { code?: number }).code === GRPC_ALREADY_EXISTS || /already exists/i.test(errorText(err));
     if (!alreadyExists) throw err;
   }
 }

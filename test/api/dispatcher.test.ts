@@ -11,14 +11,22 @@ let t: TenantFixture;
 beforeAll(async () => {
   h = await createHarness();
   t = await createTenantWithKey(h);
-  await h.owner.raw('create table test_effects (outbox_id bigint not null, pid integer not null, at timestamptz not null default clock_timestamp()); grant insert, select on test_effects to usher_app');
+  await h.owner.raw(
+    'create table test_effects (outbox_id bigint not null, pid integer not null, at timestamptz not null default clock_timestamp()); grant insert, select on test_effects to usher_app',
+  );
 });
 afterAll(() => h.stop());
 
 function startDispatcherProcess(): Promise<ChildProcess> {
   const child = fork(path.join(__dirname, '..', 'fixtures', 'dispatcher-child.ts'), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, DATABASE_URL: h.config.DATABASE_URL, APP_DATABASE_URL: h.config.appDatabaseUrl, TEMPORAL_ADDRESS: h.config.TEMPORAL_ADDRESS, LOG_LEVEL: 'silent' },
+    env: {
+      ...process.env,
+      DATABASE_URL: h.config.DATABASE_URL,
+      APP_DATABASE_URL: h.config.appDatabaseUrl,
+      TEMPORAL_ADDRESS: h.config.TEMPORAL_ADDRESS,
+      LOG_LEVEL: 'silent',
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
@@ -33,11 +41,14 @@ describe('outbox dispatcher', () => {
   it('survives a SIGKILL mid-stream without losing or repeating a delivery', async () => {
     const total = 300;
     await withTenant(h.db, t.tenantId, async (tx) => {
-      for (let i = 0; i < total; i++) await emit(tx, t.tenantId, { type: 'test.ping', aggregateType: 'test', aggregateId: i, payload: { i } });
+      for (let i = 0; i < total; i++)
+        await emit(tx, t.tenantId, { type: 'test.ping', aggregateType: 'test', aggregateId: i, payload: { i } });
     });
 
     const first = await startDispatcherProcess();
-    await eventually(async () => (await count('select count(*) as n from test_effects')) >= 60, { what: 'the first process to get going' });
+    await eventually(async () => (await count('select count(*) as n from test_effects')) >= 60, {
+      what: 'the first process to get going',
+    });
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const beforeRestart = await count('select count(*) as n from test_effects');
@@ -45,7 +56,11 @@ describe('outbox dispatcher', () => {
 
     const second = await startDispatcherProcess();
     try {
-      await eventually(async () => (await count("select count(*) as n from outbox where type = 'test.ping' and dispatched_at is null")) === 0, { what: 'the restarted dispatcher to finish', timeoutMs: 30_000 });
+      await eventually(
+        async () =>
+          (await count("select count(*) as n from outbox where type = 'test.ping' and dispatched_at is null")) === 0,
+        { what: 'the restarted dispatcher to finish', timeoutMs: 30_000 },
+      );
     } finally {
       second.kill('SIGTERM');
     }

@@ -31,20 +31,31 @@ DELETE /api/resale/listings/{id}
 POST   /api/resale/listings/{id}/purchase
 GET    /api/resale/my-listings
 GET    /api/resale/my-purchases
-`.trim().split('\n').map((line) => line.trim().split(/\s+/) as [string, string]);
+`
+  .trim()
+  .split('\n')
+  .map((line) => line.trim().split(/\s+/) as [string, string]);
 
 // Path parameter names may differ from the proposal's; the shape must not.
 const shape = (path: string): string => path.replace(/\{\w+\}/g, '{}');
 
 let h: Harness;
-beforeAll(async () => { h = await createHarness(); });
+beforeAll(async () => {
+  h = await createHarness();
+});
 afterAll(() => h.stop());
 
 describe("the proposal's endpoints", () => {
   it('are all served and documented at the paths the proposal gives', async () => {
     const doc = (await client(h.baseUrl).get<{ paths: Record<string, Record<string, unknown>> }>('/openapi.json')).body;
-    const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${shape(path)}`)));
-    const missing = PROPOSAL_ENDPOINTS.filter(([method, path]) => !documented.has(`${method} ${shape(path)}`)).map((e) => e.join(' '));
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${shape(path)}`),
+      ),
+    );
+    const missing = PROPOSAL_ENDPOINTS.filter(([method, path]) => !documented.has(`${method} ${shape(path)}`)).map(
+      (e) => e.join(' '),
+    );
     expect(missing).toEqual([]);
   });
 });

@@ -10,7 +10,9 @@ let bCode: string;
 
 /** Every table with a tenant_id column, read from the catalogue so a new table cannot be forgotten. */
 async function tenantTables(): Promise<string[]> {
-  const { rows } = await h.owner.raw("select table_name from information_schema.columns where table_schema = 'public' and column_name = 'tenant_id' order by 1");
+  const { rows } = await h.owner.raw(
+    "select table_name from information_schema.columns where table_schema = 'public' and column_name = 'tenant_id' order by 1",
+  );
   return rows.map((r: { table_name: string }) => r.table_name);
 }
 
@@ -20,27 +22,73 @@ beforeAll(async () => {
   b = await createTenantWithKey(h, 'Tenant B');
   await createOnSaleEvent(a);
   const f = await createOnSaleEvent(b);
-  const order = await b.api.post<{ id: number; tickets: { id: number; code: string }[] }>('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] }, { 'idempotency-key': 'b-order' });
+  const order = await b.api.post<{ id: number; tickets: { id: number; code: string }[] }>(
+    '/api/orders',
+    { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] },
+    { 'idempotency-key': 'b-order' },
+  );
   expect(order.status).toBe(201);
   const key = await b.api.post<{ id: number }>('/api/keys', { name: 'second', scopes: ['read'] });
   await b.api.put(`/api/waitlist/events/${f.eventId}`, { open: true });
-  const entry = await b.api.post<{ id: number }>('/api/waitlist/join', { event_id: f.eventId, ticket_type_id: f.ticketTypeId, customer_id: f.customerId });
+  const entry = await b.api.post<{ id: number }>('/api/waitlist/join', {
+    event_id: f.eventId,
+    ticket_type_id: f.ticketTypeId,
+    customer_id: f.customerId,
+  });
   await b.api.put('/api/modules/waitlist', { settings: { min_listing_age_s: 0, require_verified_seller: false } });
-  const listing = await b.api.post<{ id: number }>('/api/resale/list', { ticket_id: order.body.tickets[0].id, asking_price_minor: 100 });
+  const listing = await b.api.post<{ id: number }>('/api/resale/list', {
+    ticket_id: order.body.tickets[0].id,
+    asking_price_minor: 100,
+  });
   expect([entry.status, listing.status]).toEqual([201, 201]);
   const refund = await b.api.post<{ id: number }>('/api/refund-requests', { order_id: order.body.id, type: 'refund' });
   expect(refund.status).toBe(201);
-  const endpoint = await b.api.post<{ id: number }>('/api/webhooks/endpoints', { url: 'https://hooks.tenant-b.example/usher', event_types: ['none.such'] });
+  const endpoint = await b.api.post<{ id: number }>('/api/webhooks/endpoints', {
+    url: 'https://hooks.tenant-b.example/usher',
+    event_types: ['none.such'],
+  });
   const outbox = await h.owner('outbox').where({ tenant_id: b.tenantId }).first('id');
-  const [delivery] = await h.owner('webhook_deliveries').insert({ tenant_id: b.tenantId, endpoint_id: endpoint.body.id, outbox_id: outbox.id, event_type: 'none.such', payload: '{}' }).returning('id');
+  const [delivery] = await h
+    .owner('webhook_deliveries')
+    .insert({
+      tenant_id: b.tenantId,
+      endpoint_id: endpoint.body.id,
+      outbox_id: outbox.id,
+      event_type: 'none.such',
+      payload: '{}',
+    })
+    .returning('id');
   Object.assign(bIds, {
-    event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id,
-    waitlistEntry: entry.body.id, listing: listing.body.id, webhookEndpoint: endpoint.body.id, webhookDelivery: delivery.id, refundRequest: refund.body.id,
+    event: f.eventId,
+    ticketType: f.ticketTypeId,
+    customer: f.customerId,
+    order: order.body.id,
+    ticket: order.body.tickets[0].id,
+    key: key.body.id,
+    waitlistEntry: entry.body.id,
+    listing: listing.body.id,
+    webhookEndpoint: endpoint.body.id,
+    webhookDelivery: delivery.id,
+    refundRequest: refund.body.id,
   });
   const gate = await b.api.post<{ id: number }>('/api/checkin/gates', { event_id: f.eventId, name: 'B gate' });
-  const device = await b.api.post<{ id: number }>('/api/checkin/devices/register', { event_id: f.eventId, device_name: 'B scanner', device_uuid: 'b-1', gate_id: gate.body.id });
+  const device = await b.api.post<{ id: number }>('/api/checkin/devices/register', {
+    event_id: f.eventId,
+    device_name: 'B scanner',
+    device_uuid: 'b-1',
+    gate_id: gate.body.id,
+  });
   bCode = order.body.tickets[0].code;
-  Object.assign(bIds, { gate: gate.body.id, device: device.body.id, event: f.eventId, ticketType: f.ticketTypeId, customer: f.customerId, order: order.body.id, ticket: order.body.tickets[0].id, key: key.body.id });
+  Object.assign(bIds, {
+    gate: gate.body.id,
+    device: device.body.id,
+    event: f.eventId,
+    ticketType: f.ticketTypeId,
+    customer: f.customerId,
+    order: order.body.id,
+    ticket: order.body.tickets[0].id,
+    key: key.body.id,
+  });
 });
 afterAll(() => h.stop());
 
@@ -80,16 +128,21 @@ function idFor(path: string): number | string {
 
 describe('tenant isolation', () => {
   it("answers 404 to tenant A for every route that names one of tenant B's resources", async () => {
-    const doc = (await client(h.baseUrl).get<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>('/openapi.json')).body;
+    const doc = (
+      await client(h.baseUrl).get<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>('/openapi.json')
+    ).body;
     const checked: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths)) {
       if (!path.includes('{') || NOT_A_RESOURCE_ID.has(path)) continue;
       for (const [method, op] of Object.entries(ops)) {
         if (!op.security?.length) continue;
         const url = path.replace(/\{\w+\}/g, String(idFor(path)));
-        const body = method === 'get' || method === 'delete' ? undefined : VALID_BODIES[`${method} ${path}`] ?? {};
+        const body = method === 'get' || method === 'delete' ? undefined : (VALID_BODIES[`${method} ${path}`] ?? {});
         const res = await a.api.request(method.toUpperCase(), url, body);
-        expect({ route: `${method} ${path}`, status: res.status === 400 ? 'validation' : res.status }).toEqual({ route: `${method} ${path}`, status: 404 });
+        expect({ route: `${method} ${path}`, status: res.status === 400 ? 'validation' : res.status }).toEqual({
+          route: `${method} ${path}`,
+          status: 404,
+        });
         checked.push(`${method} ${path}`);
       }
     }
@@ -111,7 +164,11 @@ describe('tenant isolation', () => {
 
   it('an Idempotency-Key of another tenant is a different key', async () => {
     const f = await createOnSaleEvent(a);
-    const res = await a.api.post('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] }, { 'idempotency-key': 'b-order' });
+    const res = await a.api.post(
+      '/api/orders',
+      { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] },
+      { 'idempotency-key': 'b-order' },
+    );
     expect(res.status).toBe(201);
     expect(res.headers.get('idempotent-replayed')).toBeNull();
   });
@@ -128,9 +185,19 @@ describe('tenant isolation', () => {
     expect(await h.db('tenants').select('id')).toHaveLength(0);
     const seen = await withTenant(h.db, a.tenantId, (tx) => tx('events').distinct('tenant_id'));
     expect(seen).toEqual([{ tenant_id: a.tenantId }]);
-    await expect(withTenant(h.db, a.tenantId, (tx) => tx('events').insert({
-      tenant_id: b.tenantId, name: 'x', venue_name: 'x', timezone: 'UTC', starts_at: new Date(), ends_at: new Date(Date.now() + 1000), capacity: 1,
-    }))).rejects.toThrow(/row-level security/);
+    await expect(
+      withTenant(h.db, a.tenantId, (tx) =>
+        tx('events').insert({
+          tenant_id: b.tenantId,
+          name: 'x',
+          venue_name: 'x',
+          timezone: 'UTC',
+          starts_at: new Date(),
+          ends_at: new Date(Date.now() + 1000),
+          capacity: 1,
+        }),
+      ),
+    ).rejects.toThrow(/row-level security/);
   });
 
   it('the application role is neither superuser nor owner of the tables', async () => {
@@ -144,7 +211,10 @@ describe('tenant isolation', () => {
 describe('credentials', () => {
   it('rejects missing, unknown and revoked keys with 401, and a too-narrow scope with 403', async () => {
     expect((await client(h.baseUrl).get('/api/events')).body).toMatchObject({ status: 401, code: 'unauthenticated' });
-    expect((await client(h.baseUrl, 'usk_nope').get('/api/events')).body).toMatchObject({ status: 401, code: 'invalid_credentials' });
+    expect((await client(h.baseUrl, 'usk_nope').get('/api/events')).body).toMatchObject({
+      status: 401,
+      code: 'invalid_credentials',
+    });
     const created = await a.api.post<{ id: number; key: string }>('/api/keys', { name: 'reader', scopes: ['read'] });
     expect(created.status).toBe(201);
     const reader = client(h.baseUrl, created.body.key);
@@ -163,6 +233,9 @@ describe('credentials', () => {
     const res = await a.api.get('/api/events/abc');
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(res.body).toMatchObject({ code: 'validation_failed', errors: [expect.objectContaining({ path: 'params.id' })] });
+    expect(res.body).toMatchObject({
+      code: 'validation_failed',
+      errors: [expect.objectContaining({ path: 'params.id' })],
+    });
   });
 });

@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { importSPKI, jwtVerify } from 'jose';
 import { createHarness, client, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
-import { makeWalletTestKeys, readStoredZip, startGoogleStandIn, verifyPassSignature, walletEnv, type GoogleStandIn, type WalletTestKeys } from '../helpers/wallet';
+import {
+  makeWalletTestKeys,
+  readStoredZip,
+  startGoogleStandIn,
+  verifyPassSignature,
+  walletEnv,
+  type GoogleStandIn,
+  type WalletTestKeys,
+} from '../helpers/wallet';
 
 let h: Harness;
 let t: TenantFixture;
@@ -14,12 +22,17 @@ let eventId: number;
 const PASS_TYPE = 'pass.test.usher';
 const PUSH_TOKEN = 'a'.repeat(64);
 
-async function binary(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Buffer }> {
+async function binary(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: Buffer }> {
   const res = await fetch(h.baseUrl + path, { headers });
   return { status: res.status, headers: res.headers, body: Buffer.from(await res.arrayBuffer()) };
 }
 
-async function downloadPass(ticketId = ticket.id): Promise<{ files: Record<string, Buffer>; pass: Record<string, unknown> }> {
+async function downloadPass(
+  ticketId = ticket.id,
+): Promise<{ files: Record<string, Buffer>; pass: Record<string, unknown> }> {
   const res = await binary(`/api/wallet/ticket/${ticketId}/apple`, { authorization: `Bearer ${t.key}` });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('application/vnd.apple.pkpass');
@@ -31,13 +44,34 @@ beforeAll(async () => {
   keys = makeWalletTestKeys();
   // Ticket changes here also rewrite Google objects; the stand-in takes them.
   google = await startGoogleStandIn(keys, 'wallet@usher-test.iam.gserviceaccount.com');
-  h = await createHarness({ worker: true, env: walletEnv(keys, { PUBLIC_API_URL: 'https://tickets.example.com', GOOGLE_WALLET_API_URL: google.apiUrl, GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl }) });
+  h = await createHarness({
+    worker: true,
+    env: walletEnv(keys, {
+      PUBLIC_API_URL: 'https://tickets.example.com',
+      GOOGLE_WALLET_API_URL: google.apiUrl,
+      GOOGLE_OAUTH_TOKEN_URL: google.tokenUrl,
+    }),
+  });
   t = await createTenantWithKey(h, 'Rock Hall');
-  await t.api.put('/api/modules/wallet', { enabled: true, settings: { branding: { organization_name: 'Rock Hall Live', background_color: '#102030', foreground_color: '#ffffff', label_color: '#aabbcc' } } });
+  await t.api.put('/api/modules/wallet', {
+    enabled: true,
+    settings: {
+      branding: {
+        organization_name: 'Rock Hall Live',
+        background_color: '#102030',
+        foreground_color: '#ffffff',
+        label_color: '#aabbcc',
+      },
+    },
+  });
   const f = await createOnSaleEvent(t);
   eventId = f.eventId;
   await t.api.patch(`/api/events/${f.eventId}`, { venue: { latitude: 52.52, longitude: 13.405 } });
-  const order = await t.api.post<{ tickets: { id: number; code: string }[] }>('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 2 }] });
+  const order = await t.api.post<{ tickets: { id: number; code: string }[] }>('/api/orders', {
+    event_id: f.eventId,
+    customer_id: f.customerId,
+    items: [{ ticket_type_id: f.ticketTypeId, quantity: 2 }],
+  });
   ticket = order.body.tickets[0];
   await t.api.patch(`/api/tickets/${ticket.id}`, { section: 'B', seat: '12' });
 });
@@ -51,9 +85,14 @@ describe('Apple Wallet pass', () => {
   it('is an event ticket with the event, venue, seat, QR of the scanner code, branding, relevance and web service', async () => {
     const { pass } = await downloadPass();
     expect(pass).toMatchObject({
-      formatVersion: 1, passTypeIdentifier: PASS_TYPE, teamIdentifier: 'TEAM123456', organizationName: 'Rock Hall Live',
+      formatVersion: 1,
+      passTypeIdentifier: PASS_TYPE,
+      teamIdentifier: 'TEAM123456',
+      organizationName: 'Rock Hall Live',
       webServiceURL: 'https://tickets.example.com/api/wallet/apple',
-      backgroundColor: 'rgb(16, 32, 48)', foregroundColor: 'rgb(255, 255, 255)', labelColor: 'rgb(170, 187, 204)',
+      backgroundColor: 'rgb(16, 32, 48)',
+      foregroundColor: 'rgb(255, 255, 255)',
+      labelColor: 'rgb(170, 187, 204)',
       barcodes: [expect.objectContaining({ format: 'PKBarcodeFormatQR', message: ticket.code })],
       locations: [expect.objectContaining({ latitude: 52.52, longitude: 13.405 })],
       voided: false,
@@ -62,18 +101,35 @@ describe('Apple Wallet pass', () => {
     const event = (await t.api.get<{ starts_at: string }>(`/api/events/${eventId}`)).body;
     expect(new Date(String(pass.relevantDate)).toISOString()).toBe(event.starts_at);
     const fields = pass.eventTicket as Record<string, { key: string; value: string }[]>;
-    const all = Object.fromEntries(Object.values(fields).flat().map((f) => [f.key, f.value]));
-    expect(all).toMatchObject({ event: 'Test concert', venue: 'Hall', address: '1 Main St', section: 'B', seat: '12', type: 'General admission', starts: event.starts_at });
+    const all = Object.fromEntries(
+      Object.values(fields)
+        .flat()
+        .map((f) => [f.key, f.value]),
+    );
+    expect(all).toMatchObject({
+      event: 'Test concert',
+      venue: 'Hall',
+      address: '1 Main St',
+      section: 'B',
+      seat: '12',
+      type: 'General admission',
+      starts: event.starts_at,
+    });
   });
 
   it('carries a manifest whose hashes match its files and a signature that verifies against the signer certificate', async () => {
     const { files } = await downloadPass();
     const manifest = JSON.parse(files['manifest.json'].toString('utf8')) as Record<string, string>;
-    const packed = Object.keys(files).filter((f) => f !== 'manifest.json' && f !== 'signature').sort();
+    const packed = Object.keys(files)
+      .filter((f) => f !== 'manifest.json' && f !== 'signature')
+      .sort();
     expect(Object.keys(manifest).sort()).toEqual(packed);
     for (const name of packed) expect(manifest[name]).toBe(createHash('sha1').update(files[name]).digest('hex'));
     expect(verifyPassSignature(keys, files)).toBe(true);
-    const tampered = { ...files, 'manifest.json': Buffer.from(files['manifest.json'].toString().replace(/"pass.json":"\w/, '"pass.json":"0')) };
+    const tampered = {
+      ...files,
+      'manifest.json': Buffer.from(files['manifest.json'].toString().replace(/"pass.json":"\w/, '"pass.json":"0')),
+    };
     expect(verifyPassSignature(keys, tampered)).toBe(false);
   });
 
@@ -90,7 +146,8 @@ describe('PassKit web service', () => {
   let authToken: string;
   const anon = () => client(h.baseUrl);
   const applePass = (token: string) => ({ authorization: `ApplePass ${token}` });
-  const registration = (device: string, s = serial) => `/api/wallet/apple/v1/devices/${device}/registrations/${PASS_TYPE}/${s}`;
+  const registration = (device: string, s = serial) =>
+    `/api/wallet/apple/v1/devices/${device}/registrations/${PASS_TYPE}/${s}`;
 
   beforeAll(async () => {
     const { pass } = await downloadPass();
@@ -99,12 +156,20 @@ describe('PassKit web service', () => {
   });
 
   it('registers a device (201, then 200), lists its updated serials, and unregisters it', async () => {
-    expect((await anon().post(registration('device-1'), { pushToken: PUSH_TOKEN }, applePass(authToken))).status).toBe(201);
-    expect((await anon().post(registration('device-1'), { pushToken: PUSH_TOKEN }, applePass(authToken))).status).toBe(200);
-    const list = await anon().get<{ serialNumbers: string[]; lastUpdated: string }>(`/api/wallet/apple/v1/devices/device-1/registrations/${PASS_TYPE}`);
+    expect((await anon().post(registration('device-1'), { pushToken: PUSH_TOKEN }, applePass(authToken))).status).toBe(
+      201,
+    );
+    expect((await anon().post(registration('device-1'), { pushToken: PUSH_TOKEN }, applePass(authToken))).status).toBe(
+      200,
+    );
+    const list = await anon().get<{ serialNumbers: string[]; lastUpdated: string }>(
+      `/api/wallet/apple/v1/devices/device-1/registrations/${PASS_TYPE}`,
+    );
     expect(list.status).toBe(200);
     expect(list.body.serialNumbers).toEqual([serial]);
-    const again = await anon().get(`/api/wallet/apple/v1/devices/device-1/registrations/${PASS_TYPE}?passesUpdatedSince=${list.body.lastUpdated}`);
+    const again = await anon().get(
+      `/api/wallet/apple/v1/devices/device-1/registrations/${PASS_TYPE}?passesUpdatedSince=${list.body.lastUpdated}`,
+    );
     expect(again.status).toBe(204);
     const del = await anon().request('DELETE', registration('device-1'), undefined, applePass(authToken));
     expect(del.status).toBe(200);
@@ -117,56 +182,107 @@ describe('PassKit web service', () => {
     expect(first.status).toBe(200);
     const lastModified = first.headers.get('last-modified') as string;
     expect(lastModified).toBeTruthy();
-    expect((await binary(`/api/wallet/apple/v1/passes/${PASS_TYPE}/${serial}`, { ...applePass(authToken), 'if-modified-since': lastModified })).status).toBe(304);
+    expect(
+      (
+        await binary(`/api/wallet/apple/v1/passes/${PASS_TYPE}/${serial}`, {
+          ...applePass(authToken),
+          'if-modified-since': lastModified,
+        })
+      ).status,
+    ).toBe(304);
     await t.api.patch(`/api/tickets/${ticket.id}`, { seat: '14' });
     const changed = await eventually304Gone(lastModified);
-    const pass = JSON.parse(readStoredZip(changed)['pass.json'].toString()) as { eventTicket: { auxiliaryFields: { key: string; value: string }[] } };
+    const pass = JSON.parse(readStoredZip(changed)['pass.json'].toString()) as {
+      eventTicket: { auxiliaryFields: { key: string; value: string }[] };
+    };
     expect(pass.eventTicket.auxiliaryFields.find((f) => f.key === 'seat')?.value).toBe('14');
   });
 
   async function eventually304Gone(lastModified: string): Promise<Buffer> {
     const { eventually } = await import('../helpers/harness');
-    return eventually(async () => {
-      const res = await binary(`/api/wallet/apple/v1/passes/${PASS_TYPE}/${serial}`, { ...applePass(authToken), 'if-modified-since': lastModified });
-      return res.status === 200 ? res.body : undefined;
-    }, { what: 'the pass to be modified' });
+    return eventually(
+      async () => {
+        const res = await binary(`/api/wallet/apple/v1/passes/${PASS_TYPE}/${serial}`, {
+          ...applePass(authToken),
+          'if-modified-since': lastModified,
+        });
+        return res.status === 200 ? res.body : undefined;
+      },
+      { what: 'the pass to be modified' },
+    );
   }
 
   it("answers Apple's codes to wrong tokens, unknown serials or pass types and malformed push tokens, changing nothing", async () => {
     const before = await h.owner('wallet_push_registrations').count<{ count: string }[]>({ count: '*' });
-    expect((await anon().post(registration('device-2'), { pushToken: PUSH_TOKEN }, applePass('wrong-token-wrong-token'))).status).toBe(401);
+    expect(
+      (await anon().post(registration('device-2'), { pushToken: PUSH_TOKEN }, applePass('wrong-token-wrong-token')))
+        .status,
+    ).toBe(401);
     expect((await anon().post(registration('device-2'), { pushToken: PUSH_TOKEN })).status).toBe(401);
-    expect((await anon().post(registration('device-2', 'nosuchserial'), { pushToken: PUSH_TOKEN }, applePass(authToken))).status).toBe(404);
-    expect((await anon().post(`/api/wallet/apple/v1/devices/device-2/registrations/pass.other/${serial}`, { pushToken: PUSH_TOKEN }, applePass(authToken))).status).toBe(404);
+    expect(
+      (await anon().post(registration('device-2', 'nosuchserial'), { pushToken: PUSH_TOKEN }, applePass(authToken)))
+        .status,
+    ).toBe(404);
+    expect(
+      (
+        await anon().post(
+          `/api/wallet/apple/v1/devices/device-2/registrations/pass.other/${serial}`,
+          { pushToken: PUSH_TOKEN },
+          applePass(authToken),
+        )
+      ).status,
+    ).toBe(404);
     const malformed = await anon().post(registration('device-2'), { pushToken: 'not hex!' }, applePass(authToken));
     expect([malformed.status, malformed.body.code]).toEqual([400, 'invalid_push_token']);
-    expect((await anon().request('DELETE', registration('device-2'), undefined, applePass('nope-nope-nope-nope'))).status).toBe(401);
-    expect((await binary(`/api/wallet/apple/v1/passes/${PASS_TYPE}/${serial}`, applePass('nope-nope-nope-nope'))).status).toBe(401);
+    expect(
+      (await anon().request('DELETE', registration('device-2'), undefined, applePass('nope-nope-nope-nope'))).status,
+    ).toBe(401);
+    expect(
+      (await binary(`/api/wallet/apple/v1/passes/${PASS_TYPE}/${serial}`, applePass('nope-nope-nope-nope'))).status,
+    ).toBe(401);
     expect((await binary(`/api/wallet/apple/v1/passes/${PASS_TYPE}/unknown`, applePass(authToken))).status).toBe(404);
     expect((await anon().get(`/api/wallet/apple/v1/devices/device-2/registrations/pass.other`)).status).toBe(404);
     expect(await h.owner('wallet_push_registrations').count<{ count: string }[]>({ count: '*' })).toEqual(before);
   });
 
   it('accepts device logs', async () => {
-    expect((await anon().post('/api/wallet/apple/v1/log', { logs: ['Web service error for pass.test.usher: 500'] })).status).toBe(200);
+    expect(
+      (await anon().post('/api/wallet/apple/v1/log', { logs: ['Web service error for pass.test.usher: 500'] })).status,
+    ).toBe(200);
     expect((await anon().post('/api/wallet/apple/v1/log', { logs: 'nope' })).status).toBe(400);
   });
 });
 
 describe('Google Wallet save link', () => {
   it('is a JWT signed RS256 by the service account, with a class per event and an object per ticket', async () => {
-    const res = await t.api.get<{ url: string; class_id: string; object_id: string }>(`/api/wallet/ticket/${ticket.id}/google`);
+    const res = await t.api.get<{ url: string; class_id: string; object_id: string }>(
+      `/api/wallet/ticket/${ticket.id}/google`,
+    );
     expect(res.status).toBe(200);
     expect(res.body.url).toMatch(/^https:\/\/pay\.google\.com\/gp\/v\/save\//);
     const jwt = res.body.url.split('/').pop() as string;
-    const { payload, protectedHeader } = await jwtVerify(jwt, await importSPKI(keys.googlePublicKeyPem, 'RS256'), { issuer: 'wallet@usher-test.iam.gserviceaccount.com', audience: 'google' });
+    const { payload, protectedHeader } = await jwtVerify(jwt, await importSPKI(keys.googlePublicKeyPem, 'RS256'), {
+      issuer: 'wallet@usher-test.iam.gserviceaccount.com',
+      audience: 'google',
+    });
     expect(protectedHeader.alg).toBe('RS256');
-    const body = payload as { typ: string; payload: { eventTicketClasses: Record<string, unknown>[]; eventTicketObjects: Record<string, unknown>[] } };
+    const body = payload as {
+      typ: string;
+      payload: { eventTicketClasses: Record<string, unknown>[]; eventTicketObjects: Record<string, unknown>[] };
+    };
     expect(body.typ).toBe('savetowallet');
-    expect(body.payload.eventTicketClasses[0]).toMatchObject({ id: `3388000000012345.${t.tenantId}-event-${eventId}`, issuerName: 'Rock Hall Live', hexBackgroundColor: '#102030', eventName: { defaultValue: { value: 'Test concert' } } });
+    expect(body.payload.eventTicketClasses[0]).toMatchObject({
+      id: `3388000000012345.${t.tenantId}-event-${eventId}`,
+      issuerName: 'Rock Hall Live',
+      hexBackgroundColor: '#102030',
+      eventName: { defaultValue: { value: 'Test concert' } },
+    });
     expect(body.payload.eventTicketObjects[0]).toMatchObject({
-      id: res.body.object_id, classId: res.body.class_id, state: 'ACTIVE',
-      barcode: { type: 'QR_CODE', value: ticket.code }, seatInfo: { section: { defaultValue: { value: 'B' } } },
+      id: res.body.object_id,
+      classId: res.body.class_id,
+      state: 'ACTIVE',
+      barcode: { type: 'QR_CODE', value: ticket.code },
+      seatInfo: { section: { defaultValue: { value: 'B' } } },
     });
   });
 });

@@ -1,4 +1,11 @@
-import { deviceStatus, levelsReached, precheck, ratePerMinute, type GateFacts, type TicketFacts } from '../../domain/checkin/verdict';
+import {
+  deviceStatus,
+  levelsReached,
+  precheck,
+  ratePerMinute,
+  type GateFacts,
+  type TicketFacts,
+} from '../../domain/checkin/verdict';
 
 const ticket: TicketFacts = { eventId: 1, ticketTypeId: 10, status: 'valid' };
 const gate: GateFacts = { eventId: 1, status: 'open', ticketTypeIds: null };
@@ -7,12 +14,30 @@ describe('precheck', () => {
   it.each([
     ['unknown code', undefined, gate, 'entry', { verdict: 'invalid', reason: 'unknown_code' }],
     ['cancelled ticket', { ...ticket, status: 'cancelled' }, gate, 'entry', { verdict: 'cancelled' }],
-    ['voided ticket (resold)', { ...ticket, status: 'voided' }, gate, 'entry', { verdict: 'invalid', reason: 'voided' }],
-    ['transferred ticket', { ...ticket, status: 'transferred' }, gate, 'entry', { verdict: 'invalid', reason: 'transferred' }],
+    [
+      'voided ticket (resold)',
+      { ...ticket, status: 'voided' },
+      gate,
+      'entry',
+      { verdict: 'invalid', reason: 'voided' },
+    ],
+    [
+      'transferred ticket',
+      { ...ticket, status: 'transferred' },
+      gate,
+      'entry',
+      { verdict: 'invalid', reason: 'transferred' },
+    ],
     ['another event', { ...ticket, eventId: 2 }, gate, 'entry', { verdict: 'invalid', reason: 'wrong_event' }],
     ['closed gate', ticket, { ...gate, status: 'closed' }, 'entry', { verdict: 'invalid', reason: 'gate_closed' }],
     ['exit through a closed gate', ticket, { ...gate, status: 'closed' }, 'exit', { verdict: 'admissible' }],
-    ['VIP lane, other type', ticket, { ...gate, ticketTypeIds: [11] }, 'entry', { verdict: 'invalid', reason: 'ticket_type_not_admitted' }],
+    [
+      'VIP lane, other type',
+      ticket,
+      { ...gate, ticketTypeIds: [11] },
+      'entry',
+      { verdict: 'invalid', reason: 'ticket_type_not_admitted' },
+    ],
     ['VIP lane, its type', ticket, { ...gate, ticketTypeIds: [10, 11] }, 'entry', { verdict: 'admissible' }],
     ['valid ticket, open gate', ticket, gate, 'entry', { verdict: 'admissible' }],
   ] as const)('%s', (_label, t, g, direction, expected) => {

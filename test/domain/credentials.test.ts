@@ -24,7 +24,9 @@ describe('customer tokens', () => {
     const { token } = await signCustomerToken(secret, { tenantId: 't_1', customerId: 42 }, 60);
     await expect(verifyCustomerToken('y'.repeat(40), token)).resolves.toBeUndefined();
     const [h, , s] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ tid: 't_2', sub: '42', iss: 'usher', aud: 'usher-customer', exp: 9e9 })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ tid: 't_2', sub: '42', iss: 'usher', aud: 'usher-customer', exp: 9e9 }),
+    ).toString('base64url');
     await expect(verifyCustomerToken(secret, `${h}.${forged}.${s}`)).resolves.toBeUndefined();
     const { token: expired } = await signCustomerToken(secret, { tenantId: 't_1', customerId: 42 }, -10);
     await expect(verifyCustomerToken(secret, expired)).resolves.toBeUndefined();

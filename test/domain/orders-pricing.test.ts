@@ -3,26 +3,36 @@ import { canTransition, statusAfterInventoryChange } from '../../domain/events/l
 
 describe('priceOrder', () => {
   it('totals quantity times unit price across lines', () => {
-    expect(priceOrder([
-      { ticketTypeId: 1, quantity: 2, unitPriceMinor: 4500, currency: 'EUR' },
-      { ticketTypeId: 2, quantity: 1, unitPriceMinor: 9900, currency: 'EUR' },
-    ])).toEqual({ ok: true, currency: 'EUR', totalMinor: 18900 });
+    expect(
+      priceOrder([
+        { ticketTypeId: 1, quantity: 2, unitPriceMinor: 4500, currency: 'EUR' },
+        { ticketTypeId: 2, quantity: 1, unitPriceMinor: 9900, currency: 'EUR' },
+      ]),
+    ).toEqual({ ok: true, currency: 'EUR', totalMinor: 18900 });
   });
 
   it('rejects mixed currencies, empty orders and repeated ticket types', () => {
     expect(priceOrder([])).toEqual({ ok: false, code: 'empty_order' });
-    expect(priceOrder([
-      { ticketTypeId: 1, quantity: 1, unitPriceMinor: 100, currency: 'EUR' },
-      { ticketTypeId: 2, quantity: 1, unitPriceMinor: 100, currency: 'USD' },
-    ])).toEqual({ ok: false, code: 'mixed_currencies' });
-    expect(priceOrder([
-      { ticketTypeId: 1, quantity: 1, unitPriceMinor: 100, currency: 'EUR' },
-      { ticketTypeId: 1, quantity: 2, unitPriceMinor: 100, currency: 'EUR' },
-    ])).toEqual({ ok: false, code: 'duplicate_ticket_type' });
+    expect(
+      priceOrder([
+        { ticketTypeId: 1, quantity: 1, unitPriceMinor: 100, currency: 'EUR' },
+        { ticketTypeId: 2, quantity: 1, unitPriceMinor: 100, currency: 'USD' },
+      ]),
+    ).toEqual({ ok: false, code: 'mixed_currencies' });
+    expect(
+      priceOrder([
+        { ticketTypeId: 1, quantity: 1, unitPriceMinor: 100, currency: 'EUR' },
+        { ticketTypeId: 1, quantity: 2, unitPriceMinor: 100, currency: 'EUR' },
+      ]),
+    ).toEqual({ ok: false, code: 'duplicate_ticket_type' });
   });
 
   it('prices free tickets at zero', () => {
-    expect(priceOrder([{ ticketTypeId: 1, quantity: 3, unitPriceMinor: 0, currency: 'EUR' }])).toEqual({ ok: true, currency: 'EUR', totalMinor: 0 });
+    expect(priceOrder([{ ticketTypeId: 1, quantity: 3, unitPriceMinor: 0, currency: 'EUR' }])).toEqual({
+      ok: true,
+      currency: 'EUR',
+      totalMinor: 0,
+    });
   });
 });
 

@@ -11,12 +11,26 @@ describe('plans and meters', () => {
   });
 
   it('bills base fees for every subscribed module and waives check-in usage on enterprise', () => {
-    const usage = [{ meter: 'checkin.scan' as const, quantity: 5000, amountMinor: 5000 }, { meter: 'resale.fee' as const, quantity: 2, amountMinor: 600 }];
-    expect(buildInvoice([{ module: 'checkin', plan: 'standard' }, { module: 'waitlist', plan: 'standard' }], usage).total_minor).toBe(1500 + 5000 + 1000 + 600);
+    const usage = [
+      { meter: 'checkin.scan' as const, quantity: 5000, amountMinor: 5000 },
+      { meter: 'resale.fee' as const, quantity: 2, amountMinor: 600 },
+    ];
+    expect(
+      buildInvoice(
+        [
+          { module: 'checkin', plan: 'standard' },
+          { module: 'waitlist', plan: 'standard' },
+        ],
+        usage,
+      ).total_minor,
+    ).toBe(1500 + 5000 + 1000 + 600);
     expect(buildInvoice([{ module: 'checkin', plan: 'enterprise' }], usage.slice(0, 1)).total_minor).toBe(10000);
-    expect(buildInvoice(MODULES.map((module) => ({ module, plan: 'standard' as const })), []).total_minor).toBe(
-      1500 + 800 + 1000 + 2500 + 1500 + 1200 + 3000 + 2000 + 1000 + 500 + 800 + 5000,
-    );
+    expect(
+      buildInvoice(
+        MODULES.map((module) => ({ module, plan: 'standard' as const })),
+        [],
+      ).total_minor,
+    ).toBe(1500 + 800 + 1000 + 2500 + 1500 + 1200 + 3000 + 2000 + 1000 + 500 + 800 + 5000);
   });
 
   it('puts events into stable rollout buckets spread over 0-99, so raising a percentage only adds events', () => {

@@ -7,36 +7,82 @@ import type { ScannerServerMessage, ScanVerdict } from '../../realtime/protocol'
 import type { EventFixture, TenantFixture } from './fixtures';
 
 /** `n` valid tickets of one order, written straight to the database: fast enough for storms and benchmarks. */
-export async function seedTickets(owner: Db, tenantId: string, f: EventFixture, n: number, opts: { ticketTypeId?: number; prefix?: string } = {}): Promise<{ id: number; code: string }[]> {
+export async function seedTickets(
+  owner: Db,
+  tenantId: string,
+  f: EventFixture,
+  n: number,
+  opts: { ticketTypeId?: number; prefix?: string } = {},
+): Promise<{ id: number; code: string }[]> {
   const ticketTypeId = opts.ticketTypeId ?? f.ticketTypeId;
-  const [order] = await owner('orders').insert({
-    tenant_id: tenantId, event_id: f.eventId, customer_id: f.customerId, order_number: `SEED-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
-    status: 'paid', currency: 'EUR', total_minor: 0, payment_provider: 'offline', paid_at: new Date(),
-  }).returning('id');
+  const [order] = await owner('orders')
+    .insert({
+      tenant_id: tenantId,
+      event_id: f.eventId,
+      customer_id: f.customerId,
+      order_number: `SEED-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+      status: 'paid',
+      currency: 'EUR',
+      total_minor: 0,
+      payment_provider: 'offline',
+      paid_at: new Date(),
+    })
+    .returning('id');
   const prefix = opts.prefix ?? `T${f.eventId}X${ticketTypeId}X${order.id}X`;
-  const { rows } = await owner.raw<{ rows: { id: number; code: string }[] }>(`
+  const { rows } = await owner.raw<{ rows: { id: number; code: string }[] }>(
+    `
     insert into tickets (tenant_id, event_id, order_id, ticket_type_id, customer_id, code, holder_name)
     select ?, ?, ?, ?, ?, ? || g, 'Holder ' || g from generate_series(1, ?) g returning id, code`,
-  [tenantId, f.eventId, order.id, ticketTypeId, f.customerId, prefix, n]);
-  await owner('ticket_types').where({ id: ticketTypeId }).update({ sold: owner.raw('least(inventory, sold + ?)', [n]) });
+    [tenantId, f.eventId, order.id, ticketTypeId, f.customerId, prefix, n],
+  );
+  await owner('ticket_types')
+    .where({ id: ticketTypeId })
+    .update({ sold: owner.raw('least(inventory, sold + ?)', [n]) });
   return rows;
 }
 
-export async function startTestRealtime(db: Db, options: Partial<RealtimeOptions> = {}, logger: Logger = createLogger('realtime-test', process.env.LOG_LEVEL === 'debug' ? 'debug' : 'silent')): Promise<RealtimeServer & { url: string }> {
+export async function startTestRealtime(
+  db: Db,
+  options: Partial<RealtimeOptions> = {},
+  logger: Logger = createLogger('realtime-test', process.env.LOG_LEVEL === 'debug' ? 'debug' : 'silent'),
+): Promise<RealtimeServer & { url: string }> {
   const server = await startRealtimeServer({ db, logger, options }, 0);
   return { ...server, url: `ws://127.0.0.1:${server.port}` };
 }
 
-export interface Device { id: number; token: string; event_id: number; gate_id: number | null }
+export interface Device {
+  id: number;
+  token: string;
+  event_id: number;
+  gate_id: number | null;
+}
 
-export async function registerDevice(t: TenantFixture, eventId: number, gateId: number | null, name = `scanner-${Math.random().toString(36).slice(2, 8)}`): Promise<Device> {
-  const res = await t.api.post<Device>('/api/checkin/devices/register', { event_id: eventId, device_name: name, device_uuid: name, gate_id: gateId });
+export async function registerDevice(
+  t: TenantFixture,
+  eventId: number,
+  gateId: number | null,
+  name = `scanner-${Math.random().toString(36).slice(2, 8)}`,
+): Promise<Device> {
+  const res = await t.api.post<Device>('/api/checkin/devices/register', {
+    event_id: eventId,
+    device_name: name,
+    device_uuid: name,
+    gate_id: gateId,
+  });
   if (res.status !== 201) throw new Error(`register device: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
 
-export async function createGate(t: TenantFixture, eventId: number, body: Record<string, unknown> = {}): Promise<{ id: number }> {
-  const res = await t.api.post<{ id: number }>('/api/checkin/gates', { event_id: eventId, name: `Gate ${Math.random().toString(36).slice(2, 6)}`, ...body });
+export async function createGate(
+  t: TenantFixture,
+  eventId: number,
+  body: Record<string, unknown> = {},
+): Promise<{ id: number }> {
+  const res = await t.api.post<{ id: number }>('/api/checkin/gates', {
+    event_id: eventId,
+    name: `Gate ${Math.random().toString(36).slice(2, 6)}`,
+    ...body,
+  });
   if (res.status !== 201) throw new Error(`gate: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
@@ -59,7 +105,10 @@ export class ScannerSocket {
         if (msg.scan_id) this.waiters.get(msg.scan_id)?.reject(new Error(`${msg.code}: ${msg.message}`));
       }
     });
-    ws.on('close', (code) => { this.closed = true; this.closeCode = code; });
+    ws.on('close', (code) => {
+      this.closed = true;
+      this.closeCode = code;
+    });
   }
 
   static async connect(url: string): Promise<ScannerSocket> {
@@ -77,7 +126,13 @@ export class ScannerSocket {
   }
 
   /** Sends a scan and resolves with its verdict. */
-  scan(scan: { scan_id: string; code: string; gate_id?: number; direction?: 'entry' | 'exit'; scanned_at?: string }): Promise<ScanVerdict> {
+  scan(scan: {
+    scan_id: string;
+    code: string;
+    gate_id?: number;
+    direction?: 'entry' | 'exit';
+    scanned_at?: string;
+  }): Promise<ScanVerdict> {
     const verdict = new Promise<ScanVerdict>((resolve, reject) => this.waiters.set(scan.scan_id, { resolve, reject }));
     this.send({ type: 'scan', scanned_at: new Date().toISOString(), ...scan });
     return verdict;

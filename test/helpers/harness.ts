@@ -75,10 +75,15 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
   Object.assign(config, { SMTP_URL: smtp.url });
   const owner = createDb(ownerUrl, 5);
   const db = createDb(config.appDatabaseUrl, 30);
-  const temporal = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({
+    connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
+    namespace: config.TEMPORAL_NAMESPACE,
+  });
   const logger = createLogger('test', config.LOG_LEVEL);
   const api = createApp({ config, db, temporal, payments: opts.payments ?? createPaymentProvider(config), logger });
-  const server = await new Promise<Server>((resolve) => { const s = api.app.listen(0, '127.0.0.1', () => resolve(s)); });
+  const server = await new Promise<Server>((resolve) => {
+    const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
+  });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   let worker: WorkerProcess | undefined;
@@ -87,14 +92,30 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     quietTemporalRuntime();
     nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     const deps: WorkerDeps = {
-      db, config, logger, temporal, payments: opts.payments ?? createPaymentProvider(config),
+      db,
+      config,
+      logger,
+      temporal,
+      payments: opts.payments ?? createPaymentProvider(config),
       mailer: createMailer({ smtpUrl: smtp.url, from: config.MAIL_FROM, logger }),
     };
-    worker = await startWorkerProcess({ connection: nativeConnection, deps, workflows: { workflowBundle: { codePath: testEnv('workflowBundle') } } });
+    worker = await startWorkerProcess({
+      connection: nativeConnection,
+      deps,
+      workflows: { workflowBundle: { codePath: testEnv('workflowBundle') } },
+    });
   }
 
   return {
-    config, owner, db, temporal, api, baseUrl, worker, mail: smtp.messages, refuseMail: smtp.refuse,
+    config,
+    owner,
+    db,
+    temporal,
+    api,
+    baseUrl,
+    worker,
+    mail: smtp.messages,
+    refuseMail: smtp.refuse,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker?.shutdown();
@@ -119,7 +140,12 @@ export interface HttpResult<T = unknown> {
 
 /** A small HTTP client bound to one credential. */
 export function client(baseUrl: string, token?: string) {
-  async function request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+  async function request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpResult<T>> {
     const res = await fetch(baseUrl + path, {
       method,
       headers: {
@@ -131,13 +157,19 @@ export function client(baseUrl: string, token?: string) {
     });
     const text = await res.text();
     let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON: keep text */ }
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON: keep text */
+    }
     return { status: res.status, body: parsed as T, headers: res.headers };
   }
   return {
     request,
-    get: <T = Record<string, unknown>>(path: string, headers?: Record<string, string>) => request<T>('GET', path, undefined, headers),
-    post: <T = Record<string, unknown>>(path: string, body?: unknown, headers?: Record<string, string>) => request<T>('POST', path, body ?? {}, headers),
+    get: <T = Record<string, unknown>>(path: string, headers?: Record<string, string>) =>
+      request<T>('GET', path, undefined, headers),
+    post: <T = Record<string, unknown>>(path: string, body?: unknown, headers?: Record<string, string>) =>
+      request<T>('POST', path, body ?? {}, headers),
     patch: <T = Record<string, unknown>>(path: string, body?: unknown) => request<T>('PATCH', path, body ?? {}),
     put: <T = Record<string, unknown>>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
     delete: <T = Record<string, unknown>>(path: string) => request<T>('DELETE', path),
@@ -147,7 +179,10 @@ export function client(baseUrl: string, token?: string) {
 export type ApiClient = ReturnType<typeof client>;
 
 /** Waits on a condition with a deadline instead of sleeping a fixed time. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, { timeoutMs = 15_000, intervalMs = 50, what = 'condition' } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  { timeoutMs = 15_000, intervalMs = 50, what = 'condition' } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -10,7 +10,12 @@ export interface ReceivedMail {
 }
 
 /** A real SMTP server on a free port that keeps what it receives, and turns away addresses put in `refuse` (450, try later). */
-export async function startSmtpReceiver(): Promise<{ url: string; messages: ReceivedMail[]; refuse: Set<string>; stop(): Promise<void> }> {
+export async function startSmtpReceiver(): Promise<{
+  url: string;
+  messages: ReceivedMail[];
+  refuse: Set<string>;
+  stop(): Promise<void>;
+}> {
   const messages: ReceivedMail[] = [];
   const refuse = new Set<string>();
   const server = new SMTPServer({
@@ -28,7 +33,8 @@ export async function startSmtpReceiver(): Promise<{ url: string; messages: Rece
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        const header = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(raw.split(/\r?\n\r?\n/)[0])?.[1]?.trim() ?? '';
+        const header = (name: string) =>
+          new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(raw.split(/\r?\n\r?\n/)[0])?.[1]?.trim() ?? '';
         messages.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),

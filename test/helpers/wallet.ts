@@ -33,21 +33,78 @@ function openssl(dir: string, args: string[]): void {
 export function makeWalletTestKeys(): WalletTestKeys {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-wallet-'));
   const subj = (cn: string) => ['-subj', `/CN=${cn}/O=Usher Test`];
-  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'wwdr.key', '-out', 'wwdr.pem', '-days', '2', ...subj('Test WWDR'),
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'signer.key', '-out', 'signer.csr', ...subj('Pass Type ID: pass.test.usher')]);
-  openssl(dir, ['x509', '-req', '-in', 'signer.csr', '-CA', 'wwdr.pem', '-CAkey', 'wwdr.key', '-CAcreateserial', '-out', 'signer.pem', '-days', '2']);
-  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'tls.key', '-out', 'tls.pem', '-days', '2', ...subj('127.0.0.1'),
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'wwdr.key',
+    '-out',
+    'wwdr.pem',
+    '-days',
+    '2',
+    ...subj('Test WWDR'),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
+  openssl(dir, [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'signer.key',
+    '-out',
+    'signer.csr',
+    ...subj('Pass Type ID: pass.test.usher'),
+  ]);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    'signer.csr',
+    '-CA',
+    'wwdr.pem',
+    '-CAkey',
+    'wwdr.key',
+    '-CAcreateserial',
+    '-out',
+    'signer.pem',
+    '-days',
+    '2',
+  ]);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'tls.key',
+    '-out',
+    'tls.pem',
+    '-days',
+    '2',
+    ...subj('127.0.0.1'),
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+  ]);
   const apns = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const google = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
   return {
     dir,
-    wwdrPem: read('wwdr.pem'), signerCertPem: read('signer.pem'), signerKeyPem: read('signer.key'),
+    wwdrPem: read('wwdr.pem'),
+    signerCertPem: read('signer.pem'),
+    signerKeyPem: read('signer.key'),
     apnsKeyPem: apns.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     apnsPublicKeyPem: apns.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    tlsCertPem: read('tls.pem'), tlsKeyPem: read('tls.key'),
+    tlsCertPem: read('tls.pem'),
+    tlsKeyPem: read('tls.key'),
     googleKeyPem: google.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     googlePublicKeyPem: google.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
@@ -57,13 +114,21 @@ export function makeWalletTestKeys(): WalletTestKeys {
 /** The environment a wallet-enabled server reads: inline PEMs, nothing written by the app. */
 export function walletEnv(keys: WalletTestKeys, extra: Record<string, string> = {}): Record<string, string> {
   return {
-    APPLE_PASS_TYPE_ID: 'pass.test.usher', APPLE_TEAM_ID: 'TEAM123456',
-    APPLE_SIGNER_CERT: keys.signerCertPem, APPLE_SIGNER_KEY: keys.signerKeyPem, APPLE_WWDR_CERT: keys.wwdrPem,
-    APNS_KEY: keys.apnsKeyPem, APNS_KEY_ID: 'KEY1234567', APNS_CA_CERT: keys.tlsCertPem,
-    GOOGLE_WALLET_ISSUER_ID: '3388000000012345', GOOGLE_WALLET_SERVICE_ACCOUNT_EMAIL: 'wallet@usher-test.iam.gserviceaccount.com',
+    APPLE_PASS_TYPE_ID: 'pass.test.usher',
+    APPLE_TEAM_ID: 'TEAM123456',
+    APPLE_SIGNER_CERT: keys.signerCertPem,
+    APPLE_SIGNER_KEY: keys.signerKeyPem,
+    APPLE_WWDR_CERT: keys.wwdrPem,
+    APNS_KEY: keys.apnsKeyPem,
+    APNS_KEY_ID: 'KEY1234567',
+    APNS_CA_CERT: keys.tlsCertPem,
+    GOOGLE_WALLET_ISSUER_ID: '3388000000012345',
+    GOOGLE_WALLET_SERVICE_ACCOUNT_EMAIL: 'wallet@usher-test.iam.gserviceaccount.com',
     GOOGLE_WALLET_PRIVATE_KEY: keys.googleKeyPem,
     // Nothing leaves the machine: a test that wants APNs or Google points these at its stand-ins.
-    APNS_URL: 'https://127.0.0.1:9', GOOGLE_WALLET_API_URL: 'http://127.0.0.1:9/walletobjects/v1', GOOGLE_OAUTH_TOKEN_URL: 'http://127.0.0.1:9/token',
+    APNS_URL: 'https://127.0.0.1:9',
+    GOOGLE_WALLET_API_URL: 'http://127.0.0.1:9/walletobjects/v1',
+    GOOGLE_OAUTH_TOKEN_URL: 'http://127.0.0.1:9/token',
     ...extra,
   };
 }
@@ -93,8 +158,27 @@ export function verifyPassSignature(keys: WalletTestKeys, files: Record<string, 
   fs.writeFileSync(sig, files.signature);
   fs.writeFileSync(manifest, files['manifest.json']);
   try {
-    execFileSync('openssl', ['smime', '-verify', '-binary', '-inform', 'DER', '-in', sig, '-content', manifest,
-      '-CAfile', path.join(keys.dir, 'wwdr.pem'), '-purpose', 'any', '-out', '/dev/null'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'smime',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        sig,
+        '-content',
+        manifest,
+        '-CAfile',
+        path.join(keys.dir, 'wwdr.pem'),
+        '-purpose',
+        'any',
+        '-out',
+        '/dev/null',
+      ],
+      { stdio: 'pipe' },
+    );
     return true;
   } catch {
     return false;
@@ -120,23 +204,36 @@ export async function startGoogleStandIn(keys: WalletTestKeys, serviceAccountEma
   const accessToken = 'ya29.test-access-token';
   let base = '';
   const state: GoogleStandIn = {
-    apiUrl: '', tokenUrl: '', tokensIssued: 0, patches: [], rejected: [],
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    apiUrl: '',
+    tokenUrl: '',
+    tokensIssued: 0,
+    patches: [],
+    rejected: [],
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
   const server: Server = http.createServer((req, res) => {
     let raw = '';
-    req.on('data', (c: Buffer) => { raw += c.toString('utf8'); });
+    req.on('data', (c: Buffer) => {
+      raw += c.toString('utf8');
+    });
     req.on('end', () => {
       void (async () => {
-        const reply = (status: number, body: unknown) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
+        const reply = (status: number, body: unknown) => {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
+        };
         if (req.method === 'POST' && req.url === '/token') {
           const form = new URLSearchParams(raw);
           try {
             if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') throw new Error('grant_type');
-            const { payload } = await jwtVerify(form.get('assertion') ?? '', publicKey, { issuer: serviceAccountEmail, audience: `${base}/token` });
+            const { payload } = await jwtVerify(form.get('assertion') ?? '', publicKey, {
+              issuer: serviceAccountEmail,
+              audience: `${base}/token`,
+            });
             if (payload.scope !== 'https://www.googleapis.com/auth/wallet_object.issuer') throw new Error('scope');
           } catch (err) {
             state.rejected.push(`token: ${(err as Error).message}`);

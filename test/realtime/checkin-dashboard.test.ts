@@ -16,13 +16,22 @@ let profile: string;
 
 beforeAll(async () => {
   // A machine without Chromium fails here, loudly: the dashboard is only proven in a real browser.
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is required for the dashboard test and was not found at ${CHROMIUM}`);
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`Chromium is required for the dashboard test and was not found at ${CHROMIUM}`);
   profile = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-chromium-'));
   // A fresh profile directory per run.
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   h = await createHarness();
   t = await createTenantWithKey(h);
@@ -43,13 +52,19 @@ it('shows a scan made by a scanner client on the organiser dashboard within a se
 
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${rt.port}/checkin/dashboard?event=${f.eventId}&key=${encodeURIComponent(t.key)}`);
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'live' && document.getElementById('inside')?.textContent === '0');
+  await page.waitForFunction(
+    () =>
+      document.getElementById('status')?.textContent === 'live' &&
+      document.getElementById('inside')?.textContent === '0',
+  );
   await page.waitForSelector('#gates td');
 
   const sock = await ScannerSocket.connect(`${rt.url}/api/checkin/scanner?token=${device.token}`);
   const started = Date.now();
   expect((await sock.scan({ scan_id: 'dash-1', code: ticket.code })).verdict).toBe('success');
-  await page.waitForFunction(() => document.getElementById('inside')?.textContent === '1', undefined, { timeout: 1000 });
+  await page.waitForFunction(() => document.getElementById('inside')?.textContent === '1', undefined, {
+    timeout: 1000,
+  });
   await page.waitForSelector('#scans li[data-scan-id="dash-1"]', { timeout: 1000 });
   expect(Date.now() - started).toBeLessThan(1000);
   expect(await page.textContent('#scans')).toContain('Holder 1');

@@ -13,7 +13,9 @@ let rt: Awaited<ReturnType<typeof startTestRealtime>>;
 beforeAll(async () => {
   h = await createHarness();
   t = await createTenantWithKey(h);
-  await upsertModule(h.owner, t.tenantId, 'checkin', { settings: { alert_email: 'ops@example.com', heartbeat_timeout_s: 1 } });
+  await upsertModule(h.owner, t.tenantId, 'checkin', {
+    settings: { alert_email: 'ops@example.com', heartbeat_timeout_s: 1 },
+  });
   rt = await startTestRealtime(h.db, { heartbeatTimeoutS: 1 });
 });
 afterAll(async () => {
@@ -44,25 +46,41 @@ describe('live dashboard socket and alerts', () => {
     const sock = await ScannerSocket.connect(`${rt.url}/api/checkin/scanner?token=${device.token}`);
     const started = Date.now();
     await sock.scan({ scan_id: 'l-0', code: tickets[0].code });
-    await eventually(async () => live.messages.some((m) => m.type === 'counts' && m.inside === 1), { what: 'counts with one inside' });
+    await eventually(async () => live.messages.some((m) => m.type === 'counts' && m.inside === 1), {
+      what: 'counts with one inside',
+    });
     expect(Date.now() - started).toBeLessThan(1000);
     for (let i = 1; i < 5; i++) await sock.scan({ scan_id: `l-${i}`, code: tickets[i].code });
     for (let i = 5; i < 10; i++) await sock.scan({ scan_id: `l-${i}`, code: tickets[i].code, gate_id: main.id });
 
-    const last = await eventually(async () => live.messages.filter((m) => m.type === 'counts').find((m) => m.inside === 10), { what: 'ten inside' });
+    const last = await eventually(
+      async () => live.messages.filter((m) => m.type === 'counts').find((m) => m.inside === 10),
+      { what: 'ten inside' },
+    );
     expect(last).toMatchObject({ capacity_pct: 100, sold: 10, admitted: 10 });
     if (last.type !== 'counts') throw new Error('unreachable');
-    expect(last.gates.map((g) => [g.name, g.inside, g.capacity_pct])).toEqual([['Small', 5, 100], ['Main', 5, null]]);
+    expect(last.gates.map((g) => [g.name, g.inside, g.capacity_pct])).toEqual([
+      ['Small', 5, 100],
+      ['Main', 5, null],
+    ]);
     expect(last.per_minute.reduce((n, m) => n + m.count, 0)).toBe(10);
     expect(live.messages.some((m) => m.type === 'scan' && m.scan_id === 'l-3')).toBe(true);
 
-    const levels = await eventually(async () => {
-      const rows = await h.owner('checkin_alerts').where({ event_id: f.eventId, kind: 'capacity' });
-      return rows.length >= 6 && rows;
-    }, { what: 'capacity alerts' });
+    const levels = await eventually(
+      async () => {
+        const rows = await h.owner('checkin_alerts').where({ event_id: f.eventId, kind: 'capacity' });
+        return rows.length >= 6 && rows;
+      },
+      { what: 'capacity alerts' },
+    );
     const fired = levels.map((a) => `${a.gate_id ?? 'event'}:${a.payload.level}`).sort();
-    expect(fired).toEqual([`${small.id}:100`, `${small.id}:80`, `${small.id}:90`, 'event:100', 'event:80', 'event:90'].sort());
-    await eventually(async () => live.messages.filter((m) => m.type === 'alert' && m.alert.kind === 'capacity').length === 6, { what: 'alerts on the socket' });
+    expect(fired).toEqual(
+      [`${small.id}:100`, `${small.id}:80`, `${small.id}:90`, 'event:100', 'event:80', 'event:90'].sort(),
+    );
+    await eventually(
+      async () => live.messages.filter((m) => m.type === 'alert' && m.alert.kind === 'capacity').length === 6,
+      { what: 'alerts on the socket' },
+    );
     const mails = await h.owner('email_outbox').where({ tenant_id: t.tenantId, to_address: 'ops@example.com' });
     expect(mails.length).toBeGreaterThanOrEqual(6);
     await sock.close();
@@ -76,14 +94,23 @@ describe('live dashboard socket and alerts', () => {
     const device = await registerDevice(t, f.eventId, gate.id);
     const tickets = await seedTickets(h.owner, t.tenantId, f, 4);
     const sock = await ScannerSocket.connect(`${rt.url}/api/checkin/scanner?token=${device.token}`);
-    const eightyPct = async () => (await h.owner('checkin_alerts').where({ event_id: f.eventId, kind: 'capacity' })).filter((a) => a.payload.level === 80);
+    const eightyPct = async () =>
+      (await h.owner('checkin_alerts').where({ event_id: f.eventId, kind: 'capacity' })).filter(
+        (a) => a.payload.level === 80,
+      );
 
-    for (const [i, tk] of tickets.entries()) expect((await sock.scan({ scan_id: `cap-in-${i}`, code: tk.code })).verdict).toBe('success');
+    for (const [i, tk] of tickets.entries())
+      expect((await sock.scan({ scan_id: `cap-in-${i}`, code: tk.code })).verdict).toBe('success');
     await eventually(async () => (await eightyPct()).length === 1, { what: 'the 80% alert' });
 
     // 3 of 5 inside: the level re-arms once a refresh sees it; back to 4 fires it a second time.
     expect((await sock.scan({ scan_id: 'cap-out', code: tickets[0].code, direction: 'exit' })).verdict).toBe('success');
-    await eventually(async () => (await h.owner('checkin_alert_levels').where({ event_id: f.eventId, gate_id: 0, level: 80 }).first())?.above === false, { what: 're-armed' });
+    await eventually(
+      async () =>
+        (await h.owner('checkin_alert_levels').where({ event_id: f.eventId, gate_id: 0, level: 80 }).first())?.above ===
+        false,
+      { what: 're-armed' },
+    );
     expect((await sock.scan({ scan_id: 'cap-back', code: tickets[0].code })).verdict).toBe('success');
     await eventually(async () => (await eightyPct()).length === 2, { what: 'the second 80% alert' });
     await sock.close();
@@ -95,9 +122,14 @@ describe('live dashboard socket and alerts', () => {
     const device = await registerDevice(t, f.eventId, gate.id, 'door-7');
     const sock = await ScannerSocket.connect(`${rt.url}/api/checkin/scanner?token=${device.token}`);
     await sock.close();
-    const alert = await eventually(async () => h.owner('checkin_alerts').where({ event_id: f.eventId, kind: 'device_offline' }).first(), { what: 'offline alert' });
+    const alert = await eventually(
+      async () => h.owner('checkin_alerts').where({ event_id: f.eventId, kind: 'device_offline' }).first(),
+      { what: 'offline alert' },
+    );
     expect(alert.message).toMatch(/door-7/);
-    const devices = await t.api.get<{ items: { id: number; status: string }[] }>(`/api/checkin/events/${f.eventId}/devices`);
+    const devices = await t.api.get<{ items: { id: number; status: string }[] }>(
+      `/api/checkin/events/${f.eventId}/devices`,
+    );
     expect(devices.body.items).toEqual([expect.objectContaining({ id: device.id, status: 'offline' })]);
   });
 
@@ -125,9 +157,13 @@ describe('check-in over HTTP', () => {
     const lookup = await scanner.get(`/api/checkin/ticket/${tickets[0].code}/lookup`);
     expect(lookup.body).toMatchObject({ checked_in: true, inside: true, ticket: { id: tickets[0].id } });
     expect((lookup.body.scans as unknown[]).length).toBe(2);
-    const byName = await scanner.get<{ items: { id: number; order_number: string }[] }>(`/api/checkin/search?event_id=${f.eventId}&q=holder 2`);
+    const byName = await scanner.get<{ items: { id: number; order_number: string }[] }>(
+      `/api/checkin/search?event_id=${f.eventId}&q=holder 2`,
+    );
     expect(byName.body.items.map((x) => x.id)).toEqual([tickets[1].id]);
-    const byOrder = await scanner.get<{ items: { id: number }[] }>(`/api/checkin/search?event_id=${f.eventId}&q=${byName.body.items[0].order_number}`);
+    const byOrder = await scanner.get<{ items: { id: number }[] }>(
+      `/api/checkin/search?event_id=${f.eventId}&q=${byName.body.items[0].order_number}`,
+    );
     expect(byOrder.body.items).toHaveLength(3);
 
     const status = await t.api.get(`/api/checkin/events/${f.eventId}/status`);
@@ -138,7 +174,9 @@ describe('check-in over HTTP', () => {
     const gateStats = await t.api.get(`/api/checkin/gates/${gate.id}/stats`);
     expect(gateStats.body).toMatchObject({ inside: 1, admitted: 1 });
 
-    expect((await t.api.post(`/api/checkin/gates/${gate.id}/staff`, { staff_ref: 'u-1', name: 'Sam' })).status).toBe(201);
+    expect((await t.api.post(`/api/checkin/gates/${gate.id}/staff`, { staff_ref: 'u-1', name: 'Sam' })).status).toBe(
+      201,
+    );
     expect((await t.api.get<{ items: unknown[] }>(`/api/checkin/gates/${gate.id}/staff`)).body.items).toHaveLength(1);
     expect((await t.api.delete(`/api/checkin/gates/${gate.id}/staff/u-1`)).status).toBe(204);
   });

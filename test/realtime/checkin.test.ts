@@ -18,7 +18,12 @@ afterAll(async () => {
   await h.stop();
 });
 
-interface Setup { f: EventFixture; gate: { id: number }; device: { id: number; token: string }; tickets: { id: number; code: string }[] }
+interface Setup {
+  f: EventFixture;
+  gate: { id: number };
+  device: { id: number; token: string };
+  tickets: { id: number; code: string }[];
+}
 async function setup(n: number, eventOpts: { allow_reentry?: boolean } = {}): Promise<Setup> {
   const f = await createOnSaleEvent(t, { inventory: Math.max(n, 10), capacity: Math.max(n, 10) * 2 });
   if (eventOpts.allow_reentry) await t.api.patch(`/api/events/${f.eventId}`, { allow_reentry: true });
@@ -36,7 +41,12 @@ describe('scanner socket', () => {
     const sock = await ScannerSocket.connect(scannerUrl(s.device.token));
     await eventually(async () => sock.messages.find((m) => m.type === 'hello'));
     const first = await sock.scan({ scan_id: 'a-1', code: s.tickets[0].code });
-    expect(first).toMatchObject({ verdict: 'success', reason: null, gate_id: s.gate.id, ticket: { id: s.tickets[0].id, holder_name: 'Holder 1', ticket_type: 'General admission' } });
+    expect(first).toMatchObject({
+      verdict: 'success',
+      reason: null,
+      gate_id: s.gate.id,
+      ticket: { id: s.tickets[0].id, holder_name: 'Holder 1', ticket_type: 'General admission' },
+    });
     // Durable before the verdict was sent.
     expect(await h.owner('checkin_presence').where({ ticket_id: s.tickets[0].id })).toHaveLength(1);
 
@@ -49,7 +59,10 @@ describe('scanner socket', () => {
     expect(resent).toMatchObject({ verdict: 'success', replayed: true });
     expect(await h.owner('checkin_scans').where({ tenant_id: t.tenantId, scan_id: 'a-1' })).toHaveLength(1);
     // Two scans stored, two billed (each made alone, so each its own batch); the re-sent one is not billed again.
-    const usage = await h.owner('usage_records').where({ tenant_id: t.tenantId, meter: 'checkin.scan' }).whereIn('idempotency_key', ['checkin.scan:a-1', 'checkin.scan:a-2']);
+    const usage = await h
+      .owner('usage_records')
+      .where({ tenant_id: t.tenantId, meter: 'checkin.scan' })
+      .whereIn('idempotency_key', ['checkin.scan:a-1', 'checkin.scan:a-2']);
     expect(usage.reduce((n, u) => n + u.quantity, 0)).toBe(2);
     expect(usage.reduce((n, u) => n + u.amount_minor, 0)).toBe(2);
 
@@ -60,15 +73,24 @@ describe('scanner socket', () => {
 
   it('duplicate storm: 16 connections scanning the same 1,000 tickets at once admit each exactly once', async () => {
     const s = await setup(1000);
-    const socks = await Promise.all(Array.from({ length: 16 }, () => ScannerSocket.connect(scannerUrl(s.device.token))));
-    const verdicts = await Promise.all(socks.flatMap((sock, c) => s.tickets.map((tk) => sock.scan({ scan_id: `storm-${c}-${tk.id}`, code: tk.code }))));
+    const socks = await Promise.all(
+      Array.from({ length: 16 }, () => ScannerSocket.connect(scannerUrl(s.device.token))),
+    );
+    const verdicts = await Promise.all(
+      socks.flatMap((sock, c) => s.tickets.map((tk) => sock.scan({ scan_id: `storm-${c}-${tk.id}`, code: tk.code }))),
+    );
     expect(verdicts).toHaveLength(16_000);
     expect(verdicts.filter((v) => v.verdict === 'success')).toHaveLength(1000);
     expect(verdicts.filter((v) => v.verdict === 'already_checked_in')).toHaveLength(15_000);
     const perTicket = new Map<number, number>();
-    for (const v of verdicts) if (v.verdict === 'success') perTicket.set((v.ticket as { id: number }).id, (perTicket.get((v.ticket as { id: number }).id) ?? 0) + 1);
+    for (const v of verdicts)
+      if (v.verdict === 'success')
+        perTicket.set((v.ticket as { id: number }).id, (perTicket.get((v.ticket as { id: number }).id) ?? 0) + 1);
     expect(perTicket.size).toBe(1000);
-    const [{ n }] = await h.owner('checkin_scans').where({ event_id: s.f.eventId, verdict: 'success' }).count<{ n: string }[]>('* as n');
+    const [{ n }] = await h
+      .owner('checkin_scans')
+      .where({ event_id: s.f.eventId, verdict: 'success' })
+      .count<{ n: string }[]>('* as n');
     expect(Number(n)).toBe(1000);
     await Promise.all(socks.map((x) => x.close()));
   });
@@ -83,18 +105,24 @@ describe('scanner socket', () => {
     const mine = await ScannerSocket.connect(scannerUrl(s.device.token));
     const theirs = await ScannerSocket.connect(scannerUrl(otherDevice.token));
     // Interleaved, so batches hold both tenants; each side also tries the other's codes.
-    const verdicts = await Promise.all(s.tickets.flatMap((tk, i) => [
-      mine.scan({ scan_id: `mix-a-${i}`, code: tk.code }),
-      theirs.scan({ scan_id: `mix-b-${i}`, code: otherTickets[i].code }),
-      theirs.scan({ scan_id: `mix-bx-${i}`, code: tk.code }),
-      mine.scan({ scan_id: `mix-ax-${i}`, code: otherTickets[i].code }),
-    ]));
-    const byPrefix = (p: string) => verdicts.filter((v) => v.scan_id.startsWith(p)).map((v) => `${v.verdict}/${v.reason}`);
+    const verdicts = await Promise.all(
+      s.tickets.flatMap((tk, i) => [
+        mine.scan({ scan_id: `mix-a-${i}`, code: tk.code }),
+        theirs.scan({ scan_id: `mix-b-${i}`, code: otherTickets[i].code }),
+        theirs.scan({ scan_id: `mix-bx-${i}`, code: tk.code }),
+        mine.scan({ scan_id: `mix-ax-${i}`, code: otherTickets[i].code }),
+      ]),
+    );
+    const byPrefix = (p: string) =>
+      verdicts.filter((v) => v.scan_id.startsWith(p)).map((v) => `${v.verdict}/${v.reason}`);
     expect(new Set(byPrefix('mix-a-'))).toEqual(new Set(['success/null']));
     expect(new Set(byPrefix('mix-b-'))).toEqual(new Set(['success/null']));
     expect(new Set(byPrefix('mix-bx-'))).toEqual(new Set(['invalid/unknown_code']));
     expect(new Set(byPrefix('mix-ax-'))).toEqual(new Set(['invalid/unknown_code']));
-    const [{ n }] = await h.owner('checkin_scans').where({ tenant_id: other.tenantId }).count<{ n: string }[]>('* as n');
+    const [{ n }] = await h
+      .owner('checkin_scans')
+      .where({ tenant_id: other.tenantId })
+      .count<{ n: string }[]>('* as n');
     expect(Number(n)).toBe(400);
     await mine.close();
     await theirs.close();
@@ -107,7 +135,12 @@ describe('scanner socket', () => {
     try {
       const a = await ScannerSocket.connect(scannerUrl(s.device.token));
       const b = await ScannerSocket.connect(scannerUrl(s.device.token, other));
-      const verdicts = await Promise.all(s.tickets.flatMap((tk) => [a.scan({ scan_id: `p1-${tk.id}`, code: tk.code }), b.scan({ scan_id: `p2-${tk.id}`, code: tk.code })]));
+      const verdicts = await Promise.all(
+        s.tickets.flatMap((tk) => [
+          a.scan({ scan_id: `p1-${tk.id}`, code: tk.code }),
+          b.scan({ scan_id: `p2-${tk.id}`, code: tk.code }),
+        ]),
+      );
       expect(verdicts.filter((v) => v.verdict === 'success')).toHaveLength(300);
       expect(verdicts.filter((v) => v.verdict === 'already_checked_in')).toHaveLength(300);
       await a.close();
@@ -128,40 +161,80 @@ describe('scanner socket', () => {
     expect(after.map((v) => v.verdict)).toEqual(before.map((v) => v.verdict));
     expect(after.every((v) => v.replayed)).toBe(true);
     // Metered per committed batch: 50 scans billed once each, however they were batched.
-    const [billed] = await h.owner('usage_records').where({ tenant_id: t.tenantId, meter: 'checkin.scan' }).whereLike('idempotency_key', 'checkin.scan:re-%')
+    const [billed] = await h
+      .owner('usage_records')
+      .where({ tenant_id: t.tenantId, meter: 'checkin.scan' })
+      .whereLike('idempotency_key', 'checkin.scan:re-%')
       .select(h.owner.raw('sum(quantity)::int as scans'), h.owner.raw('sum(amount_minor)::int as amount'));
     expect(billed).toEqual({ scans: 50, amount: 50 });
     await second.close();
   });
 
-  it('refuses closed gates, VIP lanes for other ticket types, cancelled, voided and other events\' tickets; lets people out and (when allowed) back in', async () => {
+  it("refuses closed gates, VIP lanes for other ticket types, cancelled, voided and other events' tickets; lets people out and (when allowed) back in", async () => {
     const s = await setup(6, { allow_reentry: true });
-    const vipType = await t.api.post<{ id: number }>(`/api/events/${s.f.eventId}/ticket-types`, { name: 'VIP', price_minor: 9900, currency: 'EUR', inventory: 5 });
-    const vip = await createGate(t, s.f.eventId, { name: 'VIP lane', is_vip: true, ticket_type_ids: [vipType.body.id] });
+    const vipType = await t.api.post<{ id: number }>(`/api/events/${s.f.eventId}/ticket-types`, {
+      name: 'VIP',
+      price_minor: 9900,
+      currency: 'EUR',
+      inventory: 5,
+    });
+    const vip = await createGate(t, s.f.eventId, {
+      name: 'VIP lane',
+      is_vip: true,
+      ticket_type_ids: [vipType.body.id],
+    });
     const [vipTicket] = await seedTickets(h.owner, t.tenantId, s.f, 1, { ticketTypeId: vipType.body.id });
     const other = await setup(1);
     const sock = await ScannerSocket.connect(scannerUrl(s.device.token));
 
-    expect(await sock.scan({ scan_id: 'g-1', code: s.tickets[0].code, gate_id: vip.id })).toMatchObject({ verdict: 'invalid', reason: 'ticket_type_not_admitted' });
-    expect(await sock.scan({ scan_id: 'g-2', code: vipTicket.code, gate_id: vip.id })).toMatchObject({ verdict: 'success', ticket: { ticket_type: 'VIP' } });
-    await eventually(async () => (await h.owner('checkin_alerts').where({ tenant_id: t.tenantId, kind: 'vip_arrival', event_id: s.f.eventId })).length === 1);
+    expect(await sock.scan({ scan_id: 'g-1', code: s.tickets[0].code, gate_id: vip.id })).toMatchObject({
+      verdict: 'invalid',
+      reason: 'ticket_type_not_admitted',
+    });
+    expect(await sock.scan({ scan_id: 'g-2', code: vipTicket.code, gate_id: vip.id })).toMatchObject({
+      verdict: 'success',
+      ticket: { ticket_type: 'VIP' },
+    });
+    await eventually(
+      async () =>
+        (await h.owner('checkin_alerts').where({ tenant_id: t.tenantId, kind: 'vip_arrival', event_id: s.f.eventId }))
+          .length === 1,
+    );
 
     expect((await t.api.post(`/api/checkin/gates/${s.gate.id}/close`)).body).toMatchObject({ status: 'closed' });
-    expect(await sock.scan({ scan_id: 'g-3', code: s.tickets[1].code })).toMatchObject({ verdict: 'invalid', reason: 'gate_closed' });
+    expect(await sock.scan({ scan_id: 'g-3', code: s.tickets[1].code })).toMatchObject({
+      verdict: 'invalid',
+      reason: 'gate_closed',
+    });
     await t.api.post(`/api/checkin/gates/${s.gate.id}/open`);
     expect(await sock.scan({ scan_id: 'g-4', code: s.tickets[1].code })).toMatchObject({ verdict: 'success' });
 
     expect((await t.api.post(`/api/tickets/${s.tickets[2].id}/cancel`)).status).toBe(200);
     expect(await sock.scan({ scan_id: 'g-5', code: s.tickets[2].code })).toMatchObject({ verdict: 'cancelled' });
     await h.owner('tickets').where({ id: s.tickets[3].id }).update({ status: 'voided' });
-    expect(await sock.scan({ scan_id: 'g-6', code: s.tickets[3].code })).toMatchObject({ verdict: 'invalid', reason: 'voided' });
+    expect(await sock.scan({ scan_id: 'g-6', code: s.tickets[3].code })).toMatchObject({
+      verdict: 'invalid',
+      reason: 'voided',
+    });
     await h.owner('tickets').where({ id: s.tickets[4].id }).update({ status: 'transferred' });
-    expect(await sock.scan({ scan_id: 'g-7', code: s.tickets[4].code })).toMatchObject({ verdict: 'invalid', reason: 'transferred' });
-    expect(await sock.scan({ scan_id: 'g-8', code: other.tickets[0].code })).toMatchObject({ verdict: 'invalid', reason: 'wrong_event' });
+    expect(await sock.scan({ scan_id: 'g-7', code: s.tickets[4].code })).toMatchObject({
+      verdict: 'invalid',
+      reason: 'transferred',
+    });
+    expect(await sock.scan({ scan_id: 'g-8', code: other.tickets[0].code })).toMatchObject({
+      verdict: 'invalid',
+      reason: 'wrong_event',
+    });
 
-    expect(await sock.scan({ scan_id: 'g-9', code: s.tickets[1].code, direction: 'exit' })).toMatchObject({ verdict: 'success', direction: 'exit' });
+    expect(await sock.scan({ scan_id: 'g-9', code: s.tickets[1].code, direction: 'exit' })).toMatchObject({
+      verdict: 'success',
+      direction: 'exit',
+    });
     expect(await sock.scan({ scan_id: 'g-10', code: s.tickets[1].code })).toMatchObject({ verdict: 'success' });
-    expect(await sock.scan({ scan_id: 'g-11', code: s.tickets[5].code, direction: 'exit' })).toMatchObject({ verdict: 'invalid', reason: 'not_inside' });
+    expect(await sock.scan({ scan_id: 'g-11', code: s.tickets[5].code, direction: 'exit' })).toMatchObject({
+      verdict: 'invalid',
+      reason: 'not_inside',
+    });
     await sock.close();
   });
 
@@ -170,7 +243,10 @@ describe('scanner socket', () => {
     const sock = await ScannerSocket.connect(scannerUrl(s.device.token));
     expect((await sock.scan({ scan_id: 'x-1', code: s.tickets[0].code })).verdict).toBe('success');
     expect((await sock.scan({ scan_id: 'x-2', code: s.tickets[0].code, direction: 'exit' })).verdict).toBe('success');
-    expect(await sock.scan({ scan_id: 'x-3', code: s.tickets[0].code })).toMatchObject({ verdict: 'already_checked_in', reason: 'reentry_not_allowed' });
+    expect(await sock.scan({ scan_id: 'x-3', code: s.tickets[0].code })).toMatchObject({
+      verdict: 'already_checked_in',
+      reason: 'reentry_not_allowed',
+    });
     await sock.close();
   });
 
@@ -206,31 +282,56 @@ describe('offline sync', () => {
     expect((await sock.scan({ scan_id: 'on-1', code: s.tickets[0].code })).verdict).toBe('success');
     await sock.close();
 
-    const manifest = await t.api.get<{ items: { code: string; status: string }[]; next_cursor: string }>(`/api/checkin/events/${s.f.eventId}/manifest`);
+    const manifest = await t.api.get<{ items: { code: string; status: string }[]; next_cursor: string }>(
+      `/api/checkin/events/${s.f.eventId}/manifest`,
+    );
     expect(manifest.body.items.map((i) => i.code).sort()).toEqual(s.tickets.map((x) => x.code).sort());
     await t.api.post(`/api/tickets/${s.tickets[2].id}/cancel`);
-    const delta = await t.api.get<{ items: { code: string; status: string }[] }>(`/api/checkin/events/${s.f.eventId}/manifest?cursor=${manifest.body.next_cursor}`);
+    const delta = await t.api.get<{ items: { code: string; status: string }[] }>(
+      `/api/checkin/events/${s.f.eventId}/manifest?cursor=${manifest.body.next_cursor}`,
+    );
     expect(delta.body.items).toEqual([expect.objectContaining({ code: s.tickets[2].code, status: 'cancelled' })]);
 
     const at = new Date(Date.now() - 10 * 60_000).toISOString();
-    const body = { device_id: offline.id, scans: [
-      { scan_id: 'off-1', code: s.tickets[0].code, scanned_at: at },
-      { scan_id: 'off-2', code: s.tickets[1].code, scanned_at: at },
-    ] };
+    const body = {
+      device_id: offline.id,
+      scans: [
+        { scan_id: 'off-1', code: s.tickets[0].code, scanned_at: at },
+        { scan_id: 'off-2', code: s.tickets[1].code, scanned_at: at },
+      ],
+    };
     const sync = await t.api.post<{ results: ScanVerdict[] }>('/api/checkin/sync', body);
     expect(sync.status).toBe(200);
-    expect(sync.body.results.map((r) => [r.scan_id, r.verdict])).toEqual([['off-1', 'already_checked_in'], ['off-2', 'success']]);
+    expect(sync.body.results.map((r) => [r.scan_id, r.verdict])).toEqual([
+      ['off-1', 'already_checked_in'],
+      ['off-2', 'success'],
+    ]);
     const again = await t.api.post<{ results: ScanVerdict[] }>('/api/checkin/sync', body);
-    expect(again.body.results.map((r) => [r.verdict, r.replayed])).toEqual([['already_checked_in', true], ['success', true]]);
+    expect(again.body.results.map((r) => [r.verdict, r.replayed])).toEqual([
+      ['already_checked_in', true],
+      ['success', true],
+    ]);
 
     const scans = await h.owner('checkin_scans').where({ ticket_id: s.tickets[0].id }).orderBy('scan_id');
-    expect(scans.map((x) => [x.scan_id, x.suspicious, x.source])).toEqual([['off-1', true, 'offline'], ['on-1', true, 'online']]);
+    expect(scans.map((x) => [x.scan_id, x.suspicious, x.source])).toEqual([
+      ['off-1', true, 'offline'],
+      ['on-1', true, 'online'],
+    ]);
     const off2 = await h.owner('checkin_scans').where({ tenant_id: t.tenantId, scan_id: 'off-2' }).first();
     expect(off2.scanned_at.toISOString()).toBe(at);
-    const alerts = await h.owner('checkin_alerts').where({ tenant_id: t.tenantId, kind: 'suspicious', event_id: s.f.eventId });
+    const alerts = await h
+      .owner('checkin_alerts')
+      .where({ tenant_id: t.tenantId, kind: 'suspicious', event_id: s.f.eventId });
     expect(alerts).toHaveLength(1);
-    expect(await h.owner('outbox').where({ tenant_id: t.tenantId, type: 'checkin.alert' }).whereRaw("payload->>'id' = ?", [String(alerts[0].id)])).toHaveLength(1);
-    const device = await t.api.get<{ items: { id: number; last_sync_at: string | null }[] }>(`/api/checkin/events/${s.f.eventId}/devices`);
+    expect(
+      await h
+        .owner('outbox')
+        .where({ tenant_id: t.tenantId, type: 'checkin.alert' })
+        .whereRaw("payload->>'id' = ?", [String(alerts[0].id)]),
+    ).toHaveLength(1);
+    const device = await t.api.get<{ items: { id: number; last_sync_at: string | null }[] }>(
+      `/api/checkin/events/${s.f.eventId}/devices`,
+    );
     expect(device.body.items.find((d) => d.id === offline.id)?.last_sync_at).not.toBeNull();
   });
 
@@ -239,8 +340,14 @@ describe('offline sync', () => {
     const d1 = await registerDevice(t, s.f.eventId, s.gate.id);
     const d2 = await registerDevice(t, s.f.eventId, s.gate.id);
     const at = new Date().toISOString();
-    const r1 = await t.api.post<{ results: ScanVerdict[] }>('/api/checkin/sync', { device_id: d1.id, scans: [{ scan_id: 'd1-1', code: s.tickets[0].code, scanned_at: at }] });
-    const r2 = await t.api.post<{ results: ScanVerdict[] }>('/api/checkin/sync', { device_id: d2.id, scans: [{ scan_id: 'd2-1', code: s.tickets[0].code, scanned_at: at }] });
+    const r1 = await t.api.post<{ results: ScanVerdict[] }>('/api/checkin/sync', {
+      device_id: d1.id,
+      scans: [{ scan_id: 'd1-1', code: s.tickets[0].code, scanned_at: at }],
+    });
+    const r2 = await t.api.post<{ results: ScanVerdict[] }>('/api/checkin/sync', {
+      device_id: d2.id,
+      scans: [{ scan_id: 'd2-1', code: s.tickets[0].code, scanned_at: at }],
+    });
     expect([r1.body.results[0].verdict, r2.body.results[0].verdict]).toEqual(['success', 'already_checked_in']);
     const flagged = await h.owner('checkin_scans').where({ ticket_id: s.tickets[0].id, suspicious: true });
     expect(flagged).toHaveLength(2);

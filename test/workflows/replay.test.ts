@@ -10,20 +10,32 @@ const files = fs.readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.json'));
 
 describe('workflow replay', () => {
   it('has a recorded history for every workflow type', () => {
-    const recorded = new Set(files.map((f) => JSON.parse(fs.readFileSync(path.join(HISTORY_DIR, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name));
+    const recorded = new Set(
+      files.map(
+        (f) =>
+          JSON.parse(fs.readFileSync(path.join(HISTORY_DIR, f), 'utf8')).events[0]
+            .workflowExecutionStartedEventAttributes.workflowType.name,
+      ),
+    );
     expect(Object.keys(workflows).filter((w) => !recorded.has(w))).toEqual([]);
   });
 
   it('replays every committed history against the current workflow code without a determinism error', async () => {
     async function* histories() {
       for (const file of files) {
-        yield { workflowId: file, history: JSON.parse(fs.readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as unknown };
+        yield {
+          workflowId: file,
+          history: JSON.parse(fs.readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as unknown,
+        };
       }
     }
     quietTemporalRuntime();
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: testEnv('workflowBundle') } }, histories())) {
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: testEnv('workflowBundle') } },
+      histories(),
+    )) {
       replayed++;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }

@@ -3,7 +3,11 @@ import { createHarness, eventually, type Harness } from '../helpers/harness';
 import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { recordHistory } from '../helpers/histories';
 import { join, newCustomer, setWaitlistSettings, soldOutEvent, type Entry } from '../helpers/waitlist';
-import { getOfferStateQuery, waitlistOfferWorkflowId, type WaitlistOfferState } from '../../workflows/waitlist/contract';
+import {
+  getOfferStateQuery,
+  waitlistOfferWorkflowId,
+  type WaitlistOfferState,
+} from '../../workflows/waitlist/contract';
 import { startWorkerProcess } from '../../worker';
 import { createMailer } from '../../integrations/mail/mailer';
 import { createLogger } from '../../lib/logger';
@@ -26,16 +30,28 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 const entry = (t: TenantFixture, id: number) => t.api.get<Entry>(`/api/waitlist/position/${id}`).then((r) => r.body);
-const offerHandle = (t: TenantFixture, id: number) => h.temporal.workflow.getHandle(waitlistOfferWorkflowId(t.tenantId, id));
+const offerHandle = (t: TenantFixture, id: number) =>
+  h.temporal.workflow.getHandle(waitlistOfferWorkflowId(t.tenantId, id));
 const mailTo = (email: string) => h.mail.filter((m) => m.to.includes(email));
 
 /** Waits until the entry is offered and its purchase-window workflow is running. */
 async function offered(t: TenantFixture, id: number): Promise<Entry> {
-  const e = await eventually(async () => {
-    const current = await entry(t, id);
-    return current.status === 'notified' && current;
-  }, { what: `entry ${id} offered` });
-  await eventually(async () => (await offerHandle(t, id).query(getOfferStateQuery).catch(() => undefined))?.status === 'offered', { what: `offer workflow of entry ${id} running` });
+  const e = await eventually(
+    async () => {
+      const current = await entry(t, id);
+      return current.status === 'notified' && current;
+    },
+    { what: `entry ${id} offered` },
+  );
+  await eventually(
+    async () =>
+      (
+        await offerHandle(t, id)
+          .query(getOfferStateQuery)
+          .catch(() => undefined)
+      )?.status === 'offered',
+    { what: `offer workflow of entry ${id} running` },
+  );
   return e;
 }
 
@@ -53,7 +69,10 @@ async function seatOfferedToFirstOfTwo(t: TenantFixture) {
 describe('waitlist offers on a real Temporal server', () => {
   it('opens the waitlist on sell-out, holds a cancelled seat for the first in line, e-mails them, and turns their purchase into an order', async () => {
     const f = await soldOutEvent(slow);
-    await eventually(async () => (await slow.api.get<{ open: boolean }>(`/api/waitlist/events/${f.eventId}`)).body.open, { what: 'waitlist opened by the sold-out trigger' });
+    await eventually(
+      async () => (await slow.api.get<{ open: boolean }>(`/api/waitlist/events/${f.eventId}`)).body.open,
+      { what: 'waitlist opened by the sold-out trigger' },
+    );
     const [a, b] = [await newCustomer(h, slow, 'first'), await newCustomer(h, slow, 'second')];
     const ea = await join(a.api, f);
     const eb = await join(b.api, f);
@@ -67,10 +86,17 @@ describe('waitlist offers on a real Temporal server', () => {
     expect((await entry(slow, eb.id)).position).toBe(1);
 
     // The held seat is not for sale to anyone else.
-    const outsider = await slow.api.post<{ code: string }>('/api/orders', { event_id: f.eventId, customer_id: f.customerId, items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }] });
+    const outsider = await slow.api.post<{ code: string }>('/api/orders', {
+      event_id: f.eventId,
+      customer_id: f.customerId,
+      items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }],
+    });
     expect([outsider.status, outsider.body.code]).toEqual([409, 'sold_out']);
 
-    const bought = await a.api.post<{ status: string; customer_id: number; tickets: { status: string }[] }>(`/api/waitlist/${ea.id}/purchase`, {});
+    const bought = await a.api.post<{ status: string; customer_id: number; tickets: { status: string }[] }>(
+      `/api/waitlist/${ea.id}/purchase`,
+      {},
+    );
     expect(bought.status).toBe(201);
     expect(bought.body).toMatchObject({ status: 'paid', customer_id: a.id, tickets: [{ status: 'valid' }] });
     const final = (await offerHandle(slow, ea.id).result()) as WaitlistOfferState;
@@ -90,9 +116,14 @@ describe('waitlist offers on a real Temporal server', () => {
     await eventually(async () => mailTo(b.email).length > 0, { what: 'second offer e-mail' });
 
     expect(await offerHandle(fast, eb.id).result()).toMatchObject({ status: 'expired', nextEntryIds: [] });
-    await eventually(async () => (await fast.api.get<{ status: string }>(`/api/events/${f.eventId}`)).body.status === 'on_sale', { what: 'event back on sale' });
+    await eventually(
+      async () => (await fast.api.get<{ status: string }>(`/api/events/${f.eventId}`)).body.status === 'on_sale',
+      { what: 'event back on sale' },
+    );
     expect((await h.owner('ticket_types').where({ id: f.ticketTypeId }).first()).sold).toBe(0);
-    const audit = await fast.api.get<{ items: { actor: { type: string } }[] }>(`/api/audit?entity_type=waitlist_entry&entity_id=${ea.id}`);
+    const audit = await fast.api.get<{ items: { actor: { type: string } }[] }>(
+      `/api/audit?entity_type=waitlist_entry&entity_id=${ea.id}`,
+    );
     expect(audit.body.items.map((i) => i.actor.type)).toContain('workflow');
     await recordHistory(h.temporal, offerHandle(fast, ea.id).workflowId, 'waitlist-offer-expired');
   });
@@ -120,8 +151,16 @@ describe('waitlist offers on a real Temporal server', () => {
     const connection = await NativeConnection.connect({ address: h.config.TEMPORAL_ADDRESS });
     const logger = createLogger('test', 'silent');
     const restarted = await startWorkerProcess({
-      connection, workflows: { workflowBundle: { codePath: testEnv('workflowBundle') } },
-      deps: { db: h.db, config: h.config, logger, temporal: h.temporal, payments: new OfflinePaymentProvider(), mailer: createMailer({ smtpUrl: h.config.SMTP_URL, from: h.config.MAIL_FROM, logger }) },
+      connection,
+      workflows: { workflowBundle: { codePath: testEnv('workflowBundle') } },
+      deps: {
+        db: h.db,
+        config: h.config,
+        logger,
+        temporal: h.temporal,
+        payments: new OfflinePaymentProvider(),
+        mailer: createMailer({ smtpUrl: h.config.SMTP_URL, from: h.config.MAIL_FROM, logger }),
+      },
     });
     try {
       expect(await offerHandle(fast, ea.id).result()).toMatchObject({ status: 'expired', nextEntryIds: [eb.id] });

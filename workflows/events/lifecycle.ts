@@ -1,8 +1,11 @@
 import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { EventActivities } from '../../activities/events';
 import {
-  cancelEventSignal, getEventLifecycleQuery, rescheduleEventSignal,
-  type EventLifecycleInput, type EventLifecycleState,
+  cancelEventSignal,
+  getEventLifecycleQuery,
+  rescheduleEventSignal,
+  type EventLifecycleInput,
+  type EventLifecycleState,
 } from './contract';
 
 const db = proxyActivities<EventActivities>({

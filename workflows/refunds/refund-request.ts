@@ -1,22 +1,44 @@
 import { ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RefundActivities } from '../../activities/refunds';
 import {
-  approveRefundSignal, approveRefundUpdate, getRefundStateQuery, rejectRefundSignal, rejectRefundUpdate,
-  type ApproveRefund, type RefundRequestInput, type RefundRequestState, type RejectRefund,
+  approveRefundSignal,
+  approveRefundUpdate,
+  getRefundStateQuery,
+  rejectRefundSignal,
+  rejectRefundUpdate,
+  type ApproveRefund,
+  type RefundRequestInput,
+  type RefundRequestState,
+  type RejectRefund,
 } from './contract';
 
 const db = proxyActivities<RefundActivities>({
   startToCloseTimeout: '30 seconds',
   // Writes are guarded by the request's status, so retrying until Postgres is back is safe;
   // a decision the request's state forbids will not become possible by waiting.
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', nonRetryableErrorTypes: ['request_not_pending', 'request_not_approved', 'ticket_not_valid', 'amount_exceeds_paid', 'not_found'] },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [
+      'request_not_pending',
+      'request_not_approved',
+      'ticket_not_valid',
+      'amount_exceeds_paid',
+      'not_found',
+    ],
+  },
 });
 
 const provider = proxyActivities<RefundActivities>({
   startToCloseTimeout: '1 minute',
   // Unlimited retries with backoff: the refund carries an idempotency key per request, so every
   // retry after an outage or a timeout is the same refund, never a second one.
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['refund_failed'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    nonRetryableErrorTypes: ['refund_failed'],
+  },
 });
 
 type Decision = { approve: ApproveRefund } | { reject: RejectRefund };
@@ -34,7 +56,11 @@ export async function refundRequestWorkflow(input: RefundRequestInput): Promise<
   let failure = '';
 
   const assertPending = (): void => {
-    if (state.status !== 'pending' || decision) throw ApplicationFailure.nonRetryable(`The request is already ${decision ? 'being decided' : state.status}`, 'request_not_pending');
+    if (state.status !== 'pending' || decision)
+      throw ApplicationFailure.nonRetryable(
+        `The request is already ${decision ? 'being decided' : state.status}`,
+        'request_not_pending',
+      );
   };
   /** Resolves once the decision took effect, or fails with the reason it could not. */
   const decide = async (d: Decision): Promise<RefundRequestState> => {
@@ -46,10 +72,18 @@ export async function refundRequestWorkflow(input: RefundRequestInput): Promise<
   };
 
   setHandler(getRefundStateQuery, () => state);
-  setHandler(approveRefundSignal, (d) => { if (state.status === 'pending') decision ??= { approve: d }; });
-  setHandler(rejectRefundSignal, (d) => { if (state.status === 'pending') decision ??= { reject: d }; });
-  setHandler(approveRefundUpdate, (d: ApproveRefund) => decide({ approve: d }), { validator: (_d: ApproveRefund) => assertPending() });
-  setHandler(rejectRefundUpdate, (d: RejectRefund) => decide({ reject: d }), { validator: (_d: RejectRefund) => assertPending() });
+  setHandler(approveRefundSignal, (d) => {
+    if (state.status === 'pending') decision ??= { approve: d };
+  });
+  setHandler(rejectRefundSignal, (d) => {
+    if (state.status === 'pending') decision ??= { reject: d };
+  });
+  setHandler(approveRefundUpdate, (d: ApproveRefund) => decide({ approve: d }), {
+    validator: (_d: ApproveRefund) => assertPending(),
+  });
+  setHandler(rejectRefundUpdate, (d: RejectRefund) => decide({ reject: d }), {
+    validator: (_d: RejectRefund) => assertPending(),
+  });
 
   const { tenantId, requestId } = input;
   while (state.status === 'pending') {
@@ -64,10 +98,23 @@ export async function refundRequestWorkflow(input: RefundRequestInput): Promise<
     const d = decision as Decision;
     try {
       if ('approve' in d) {
-        await db.approveRequest({ tenantId, requestId, by: d.approve.by, note: d.approve.note, amountMinor: d.approve.amountMinor, workflowId: workflowInfo().workflowId });
+        await db.approveRequest({
+          tenantId,
+          requestId,
+          by: d.approve.by,
+          note: d.approve.note,
+          amountMinor: d.approve.amountMinor,
+          workflowId: workflowInfo().workflowId,
+        });
         state.status = 'approved';
       } else {
-        await db.rejectRequest({ tenantId, requestId, by: d.reject.by, note: d.reject.note, workflowId: workflowInfo().workflowId });
+        await db.rejectRequest({
+          tenantId,
+          requestId,
+          by: d.reject.by,
+          note: d.reject.note,
+          workflowId: workflowInfo().workflowId,
+        });
         state.status = 'rejected';
       }
       state.decidedBy = 'approve' in d ? d.approve.by : d.reject.by;
@@ -84,7 +131,13 @@ export async function refundRequestWorkflow(input: RefundRequestInput): Promise<
   const refund = await provider.refundPayment({ tenantId, requestId });
   state.route = refund.route;
   state.paymentRefundId = refund.reference;
-  await db.completeRequest({ tenantId, requestId, route: refund.route, paymentRefundId: refund.reference, workflowId: workflowInfo().workflowId });
+  await db.completeRequest({
+    tenantId,
+    requestId,
+    route: refund.route,
+    paymentRefundId: refund.reference,
+    workflowId: workflowInfo().workflowId,
+  });
   state.status = 'processed';
   return state;
 }

@@ -3,7 +3,8 @@ import { parseWorkflowId, workflowId } from '../ids';
 
 export const RESALE_PAYOUT_KIND = 'resale-payout';
 
-export const resalePayoutWorkflowId = (tenantId: string, transactionId: number): string => workflowId(RESALE_PAYOUT_KIND, tenantId, transactionId);
+export const resalePayoutWorkflowId = (tenantId: string, transactionId: number): string =>
+  workflowId(RESALE_PAYOUT_KIND, tenantId, transactionId);
 
 export function parseResalePayoutWorkflowId(id: string): { tenantId: string; transactionId: number } | undefined {
   const parsed = parseWorkflowId(RESALE_PAYOUT_KIND, id);

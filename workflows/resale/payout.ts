@@ -11,7 +11,12 @@ const provider = proxyActivities<ResaleActivities>({
   startToCloseTimeout: '1 minute',
   // A transfer carries the transaction's idempotency key, so retrying after a lost answer or an
   // outage never pays twice; keep trying (slowly) until the provider is back.
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['payout_account_missing', 'not_found'] },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    nonRetryableErrorTypes: ['payout_account_missing', 'not_found'],
+  },
 });
 
 /** Pays a resale's seller after the tenant's hold: pending, then processing, then completed. */
@@ -22,7 +27,10 @@ export async function resalePayoutWorkflow(input: ResalePayoutInput): Promise<Re
   if (input.holdMs > 0) await sleep(input.holdMs);
   state.status = 'processing';
   await db.markPayoutProcessing({ tenantId: input.tenantId, transactionId: input.transactionId });
-  const { reference, note } = await provider.transferPayout({ tenantId: input.tenantId, transactionId: input.transactionId });
+  const { reference, note } = await provider.transferPayout({
+    tenantId: input.tenantId,
+    transactionId: input.transactionId,
+  });
   state.reference = reference;
   await db.completePayout({ tenantId: input.tenantId, transactionId: input.transactionId, reference, note });
   state.status = 'completed';

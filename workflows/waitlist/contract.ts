@@ -3,7 +3,8 @@ import { parseWorkflowId, workflowId } from '../ids';
 
 export const WAITLIST_OFFER_KIND = 'waitlist-offer';
 
-export const waitlistOfferWorkflowId = (tenantId: string, entryId: number): string => workflowId(WAITLIST_OFFER_KIND, tenantId, entryId);
+export const waitlistOfferWorkflowId = (tenantId: string, entryId: number): string =>
+  workflowId(WAITLIST_OFFER_KIND, tenantId, entryId);
 
 export function parseWaitlistOfferWorkflowId(id: string): { tenantId: string; entryId: number } | undefined {
   const parsed = parseWorkflowId(WAITLIST_OFFER_KIND, id);

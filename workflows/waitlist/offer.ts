@@ -26,7 +26,11 @@ export async function waitlistOfferWorkflow(input: WaitlistOfferInput): Promise<
     return state;
   }
   // The database has the last word: a purchase committed just before the timer fired stands.
-  const result = await db.expireWaitlistOffer({ tenantId: input.tenantId, entryId: input.entryId, workflowId: workflowInfo().workflowId });
+  const result = await db.expireWaitlistOffer({
+    tenantId: input.tenantId,
+    entryId: input.entryId,
+    workflowId: workflowInfo().workflowId,
+  });
   state.status = result.status === 'notified' || result.status === 'waiting' ? 'expired' : result.status;
   state.nextEntryIds = result.nextEntryIds;
   return state;

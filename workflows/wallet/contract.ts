@@ -8,7 +8,6 @@ export const WALLET_PUSH_KIND = 'wallet-push';
 export const walletPushWorkflowId = (tenantId: string, eventId: number, version: number | string): string =>
   workflowId(WALLET_PUSH_KIND, tenantId, `${eventId}-${version}`);
 
-
 export interface WalletPushInput {
   tenantId: string;
   scope: PassScope;

@@ -22,7 +22,16 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
  * parallelism, re-sending to the devices APNs could not take; then rewrites the Google objects.
  */
 export async function walletPushWorkflow(input: WalletPushInput): Promise<WalletPushState> {
-  const state: WalletPushState = { status: 'planning', batches: 0, batchesDone: 0, devices: 0, sent: 0, removed: 0, failed: 0, googleUpdated: 0 };
+  const state: WalletPushState = {
+    status: 'planning',
+    batches: 0,
+    batchesDone: 0,
+    devices: 0,
+    sent: 0,
+    removed: 0,
+    failed: 0,
+    googleUpdated: 0,
+  };
   setHandler(getWalletPushStateQuery, () => state);
   const { tenantId, scope } = input;
 

@@ -28,7 +28,12 @@ export async function webhookDeliveryWorkflow(input: WebhookDeliveryInput): Prom
     const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
     state.status = cause?.type === 'delivery_gone' ? 'skipped' : 'failed';
     state.error = cause?.message ?? (err as Error).message;
-    if (state.status === 'failed') await bookkeeping.markDeliveryFailed({ tenantId: input.tenantId, deliveryId: input.deliveryId, reason: state.error });
+    if (state.status === 'failed')
+      await bookkeeping.markDeliveryFailed({
+        tenantId: input.tenantId,
+        deliveryId: input.deliveryId,
+        reason: state.error,
+      });
   }
   return state;
 }
