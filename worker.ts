@@ -1,47 +1,31 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createDb, type Db } from './db/connection';
-import { loadConfig, type Config } from './lib/config';
-import { createLogger, type Logger } from './lib/logger';
-import { createEventActivities } from './activities/events';
-import { createOrderActivities } from './activities/orders';
-import { createResaleActivities } from './activities/resale';
-import { createWaitlistActivities } from './activities/waitlist';
-import { createWalletActivities } from './activities/wallet';
-import { createRefundActivities } from './activities/refunds';
-import { createWebhookActivities } from './activities/webhooks';
+import { createDb } from './db/connection';
+import { loadConfig } from './lib/config';
+import { createLogger } from './lib/logger';
 import { OutboxDispatcher } from './activities/platform/dispatcher';
-import { createTriggers } from './activities/registry';
-import { createMailer, type Mailer } from './integrations/mail/mailer';
+import type { WorkerDeps } from './activities/deps';
+import { modules } from './modules';
+import type { Activities } from './modules/kit';
+import { workflowEntry } from './modules/workflow-entry';
+import { createMailer } from './integrations/mail/mailer';
 import { createPaymentProvider } from './integrations/payments';
-import type { PaymentProvider } from './integrations/payments/provider';
+import type { Trigger } from './activities/platform/triggers';
 
-/** What activities and triggers are built over; tests pass the same shape with local stand-ins. */
-export interface WorkerDeps {
-  db: Db;
-  config: Config;
-  logger: Logger;
-  temporal: Client;
-  mailer: Mailer;
-  payments: PaymentProvider;
-}
+export type { WorkerDeps };
 
-/** Every activity the worker serves, wired once over its dependencies. */
-export function createActivities(deps: WorkerDeps) {
+/** Every module's activities and triggers, wired once over the worker's dependencies. */
+export async function createWorkerParts(deps: WorkerDeps): Promise<{ activities: Activities; triggers: Trigger[] }> {
+  const parts = await Promise.all(modules.map((m) => m.worker?.()));
   return {
-    ...createEventActivities(deps),
-    ...createOrderActivities(deps),
-    ...createWaitlistActivities(deps),
-    ...createResaleActivities(deps),
-    ...createWalletActivities(deps),
-    ...createRefundActivities(deps),
-    ...createWebhookActivities(deps),
+    activities: Object.assign({}, ...parts.map((p) => p?.activities?.(deps))) as Activities,
+    triggers: parts.flatMap((p) => p?.triggers?.(deps) ?? []),
   };
 }
 
 export type WorkflowSource = Pick<WorkerOptions, 'workflowsPath'> | Pick<WorkerOptions, 'workflowBundle'>;
 
-export const defaultWorkflowSource = (): WorkflowSource => ({ workflowsPath: require.resolve('./workflows') });
+export const defaultWorkflowSource = (): WorkflowSource => ({ workflowsPath: workflowEntry(modules) });
 
 export interface WorkerProcess {
   worker: Worker;
@@ -58,16 +42,17 @@ export async function startWorkerProcess(opts: {
   workflows?: WorkflowSource;
 }): Promise<WorkerProcess> {
   const { config } = opts.deps;
+  const { activities, triggers } = await createWorkerParts(opts.deps);
   const worker = await Worker.create({
     connection: opts.connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities(opts.deps),
+    activities,
     ...(opts.workflows ?? defaultWorkflowSource()),
   });
   const dispatcher = new OutboxDispatcher({
     ...opts.deps,
-    triggers: createTriggers(opts.deps),
+    triggers,
     concurrency: config.OUTBOX_CONCURRENCY,
   });
   await dispatcher.start();

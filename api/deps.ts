@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
+import type { z } from 'zod';
 import type { Db } from '../db/connection';
+import type { ModuleName } from '../domain/platform/plans';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
 import type { PaymentProvider } from '../integrations/payments/provider';
@@ -14,4 +16,10 @@ export interface ApiServices {
   logger: Logger;
 }
 
-export type RouterDeps = RouteDeps & ApiServices;
+export type RouterDeps = RouteDeps &
+  ApiServices & {
+    /** Each add-on's settings schema, from the module manifests. */
+    moduleSettings: ReadonlyMap<ModuleName, z.ZodType>;
+    /** The OpenAPI document of every registered route, built on first use. */
+    openApiDocument(): object;
+  };

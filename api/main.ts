@@ -15,7 +15,7 @@ export async function startApi(
   const logger = createLogger('api', config.LOG_LEVEL);
   const db = createDb(config.appDatabaseUrl, config.DATABASE_POOL_MAX);
   const temporal = await createTemporalClient(config.TEMPORAL_ADDRESS, config.TEMPORAL_NAMESPACE);
-  const { app } = createApp({ config, db, temporal, payments: createPaymentProvider(config), logger });
+  const { app } = await createApp({ config, db, temporal, payments: createPaymentProvider(config), logger });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(config.API_PORT, '0.0.0.0', () => resolve(s));
   });

@@ -10,10 +10,10 @@ import WebSocket from 'ws';
 import { Pool } from 'pg';
 import { createDb } from '../db/connection';
 import { migrate } from '../db/migrate';
-import { newDeviceToken } from '../db/checkin';
+import { newDeviceToken } from '../db/checkin/devices';
 import { appDatabaseUrl } from '../lib/config';
 import { createDatabase, startPostgres } from '../scripts/stack/postgres';
-import { freePort } from '../scripts/stack/toolchain';
+import { freePort } from '../scripts/stack/wait';
 import type { ScannerServerMessage } from '../realtime/protocol';
 
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 100_000);

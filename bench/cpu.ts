@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { groupBy } from '../lib/group-by';
-import { procStat } from '../scripts/stack/toolchain';
+import { procStat } from '../scripts/stack/processes';
 
 const TICKS_PER_S = 100;
 

@@ -17,8 +17,9 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import { createDb } from '../db/connection';
 import { migrate } from '../db/migrate';
-import { upsertModule } from '../db/platform';
-import { createApiKey, createTenant } from '../db/tenants';
+import { upsertModule } from '../db/platform/modules';
+import { createApiKey } from '../db/tenants/keys';
+import { createTenant } from '../db/tenants/tenants';
 import { PolicyRules, quote } from '../domain/refunds/policy';
 import { createMailer } from '../integrations/mail/mailer';
 import { OfflinePaymentProvider } from '../integrations/payments/offline';
@@ -26,7 +27,7 @@ import { appDatabaseUrl, loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { startPostgres } from '../scripts/stack/postgres';
 import { startTemporal } from '../scripts/stack/temporal';
-import { freePort } from '../scripts/stack/toolchain';
+import { freePort } from '../scripts/stack/wait';
 import { startWorkerProcess } from '../worker';
 
 const REQUESTS = Number(process.env.REQUESTS ?? 300);
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
     const db = createDb(config.appDatabaseUrl, 20);
     const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     const payments = new OfflinePaymentProvider();
-    const api = createApp({ config, db, temporal: temporalClient, payments, logger });
+    const api = await createApp({ config, db, temporal: temporalClient, payments, logger });
     const server = await new Promise<Server>((resolve) => {
       const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -11,20 +11,14 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../db/connection';
 import { migrate } from '../db/migrate';
-import { upsertModule } from '../db/platform';
-import { createApiKey, createTenant } from '../db/tenants';
+import { upsertModule } from '../db/platform/modules';
+import { createApiKey } from '../db/tenants/keys';
+import { createTenant } from '../db/tenants/tenants';
 import { loadConfig } from '../lib/config';
 import { startPostgres } from '../scripts/stack/postgres';
 import { startTemporal } from '../scripts/stack/temporal';
-import {
-  describeExit,
-  freePort,
-  procStat,
-  spawnManaged,
-  waitFor,
-  WaitAborted,
-  type ManagedProcess,
-} from '../scripts/stack/toolchain';
+import { describeExit, procStat, spawnManaged, type ManagedProcess } from '../scripts/stack/processes';
+import { freePort, waitFor, WaitAborted } from '../scripts/stack/wait';
 import { startSmtpReceiver } from '../test/helpers/smtp';
 import { treeCpuSeconds } from './cpu';
 

@@ -67,3 +67,8 @@ export function msUntilReplan(connection: ClientBase): number {
 }
 const REPLAN_AFTER_MS = 2000;
 const plansMadeAt = new WeakMap<ClientBase, number>();
+
+/** A round trip to the server, for readiness checks. */
+export async function ping(db: Db): Promise<void> {
+  await db.raw('select 1');
+}

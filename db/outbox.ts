@@ -1,13 +1,17 @@
 import type { Knex } from 'knex';
+import type { EventPayload, EventType } from '../domain/catalogue';
 
-export interface DomainEvent {
-  type: string;
-  aggregateType: string;
-  aggregateId: string | number;
-  payload: Record<string, unknown>;
-  /** Dispatched no earlier than this (a retry of part of an earlier event's work). */
-  notBefore?: Date;
-}
+/** A catalogued domain event: its payload type follows its `type`, so a typo or a wrong field does not compile. */
+export type DomainEvent<T extends EventType = EventType> = {
+  [K in T]: {
+    type: K;
+    aggregateType: string;
+    aggregateId: string | number;
+    payload: EventPayload<K>;
+    /** Dispatched no earlier than this (a retry of part of an earlier event's work). */
+    notBefore?: Date;
+  };
+}[T];
 
 /** Writes domain events in the caller's transaction, so they exist exactly when the change does. */
 export async function emit(tx: Knex.Transaction, tenantId: string, events: DomainEvent | DomainEvent[]): Promise<void> {

@@ -10,12 +10,14 @@ import {
   type QuoteJson,
   type RequestType,
 } from '../domain/refunds/policy';
+import type { EventPayload } from '../domain/catalogue';
 import { meterAmount } from '../domain/platform/plans';
 import { upsertCustomer } from './customers';
 import { getEvent, getTicketType, syncSoldOutStatus } from './events';
 import { fulfilOrder, getOrder, getOrderItems, placeOrder, type OrderRow } from './orders';
 import { emit } from './outbox';
-import { appendAudit, recordUsage, type AuditActor } from './platform';
+import { appendAudit, type AuditActor } from './platform/audit';
+import { recordUsage } from './platform/usage';
 import { bookCredit } from './store-credit';
 import { cancelTickets, insertTickets, type TicketRow } from './tickets';
 
@@ -320,7 +322,7 @@ export async function listRefundRequests(
   return q;
 }
 
-const payloadOf = (r: RefundRequestRow): Record<string, unknown> => ({
+const payloadOf = (r: RefundRequestRow): EventPayload<'refund.requested'> => ({
   request_id: r.id,
   type: r.type,
   status: r.status,

@@ -6,7 +6,7 @@ import { parseWaitlistSettings, type WaitlistSettings } from '../domain/waitlist
 import { getEvent, syncSoldOutStatus, type EventRow, type TicketTypeRow } from './events';
 import { queueEmails } from './mail';
 import { emit } from './outbox';
-import { getModule } from './platform';
+import { getModule } from './platform/modules';
 import { unknownCustomer, type CustomerInput, type CustomerRef } from './customers';
 import { groupBy } from '../lib/group-by';
 

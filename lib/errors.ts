@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/common';
+
 export interface FieldError {
   path: string;
   message: string;
@@ -23,3 +25,11 @@ export const conflict = (code: string, message: string, details?: Record<string,
 export const unprocessable = (code: string, message: string, details?: Record<string, unknown>): AppError =>
   new AppError(422, code, message, details);
 export const forbidden = (code: string, message: string): AppError => new AppError(403, code, message);
+
+/**
+ * What an activity throws for an error: a business rejection (an AppError) becomes a non-retryable
+ * failure carrying its code, since waiting will not change the answer; anything else stays retryable.
+ */
+export function activityFailure(err: unknown): unknown {
+  return err instanceof AppError ? ApplicationFailure.nonRetryable(err.message, err.code) : err;
+}

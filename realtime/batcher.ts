@@ -1,13 +1,8 @@
 import type { ClientBase } from 'pg';
 import { discardPlans, msUntilReplan, type Db } from '../db/connection';
-import {
-  applyScans,
-  applyScansAutocommit,
-  COUNTER_SHARDS,
-  type AlertRow,
-  type ScanInput,
-  type ScanOutcome,
-} from '../db/checkin';
+import type { AlertRow } from '../db/checkin/alerts';
+import type { ScanInput, ScanOutcome } from '../db/checkin/scan-plan';
+import { applyScans, applyScansAutocommit, bindSessionTenant, COUNTER_SHARDS } from '../db/checkin/scans';
 import type { Logger } from '../lib/logger';
 import { groupBy } from '../lib/group-by';
 
@@ -172,7 +167,7 @@ export class ScanBatcher {
         connection = await this.connection(shard);
         // Row-level security reads the setting, bound here for the session: no round trip per batch.
         if (connection.tenantId !== tenantId) {
-          await connection.client.query("select set_config('app.tenant_id', $1, false)", [tenantId]);
+          await bindSessionTenant(connection.client, tenantId);
           connection.tenantId = tenantId;
         }
         const { client } = connection;

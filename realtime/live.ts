@@ -1,15 +1,14 @@
 import type uWS from 'uWebSockets.js';
 import { withTenant, type Db } from '../db/connection';
+import { toAlertPayload, type AlertRow } from '../db/checkin/alerts';
 import {
   capacityLevelsKey,
   checkCapacity,
   eventCounts,
   snapshotCapacity,
-  toAlertPayload,
-  type AlertRow,
   type EventCounts,
-  type ScanOutcome,
-} from '../db/checkin';
+} from '../db/checkin/counts';
+import type { ScanOutcome } from '../db/checkin/scan-plan';
 import { ratePerMinute } from '../domain/checkin/verdict';
 import type { Logger } from '../lib/logger';
 import type { LiveAlert, LiveCounts, LiveScan } from './protocol';

@@ -7,7 +7,7 @@ import { ClientMessage, LiveAlert, LiveCounts, ScanVerdict } from './protocol';
  * their upgrade GET, with the messages each side sends.
  */
 export function registerRealtimeDocs(registry: OpenAPIRegistry): void {
-  const tags = ['Check-in (realtime server)'];
+  const tags = ['Check-in'];
   const upgrade = {
     101: { description: 'Switching to WebSocket' },
     401: { description: 'Unknown, inactive or unauthorised credentials' },

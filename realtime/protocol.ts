@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { REASONS, VERDICTS } from '../domain/checkin/verdict';
-import type { ScanOutcome } from '../db/checkin';
+import type { ScanOutcome } from '../db/checkin/scan-plan';
 import { TicketCode } from '../api/orders/schemas';
 
 export { TicketCode };

@@ -1,8 +1,18 @@
 import uWS from 'uWebSockets.js';
 import { withTenant, type Db } from '../db/connection';
-import { deviceByToken, raiseAlerts, tenantOfDeviceToken, type DeviceRow } from '../db/checkin';
-import { isModuleEnabled } from '../db/platform';
-import { hashApiKey, isApiKey, type Scope } from '../lib/credentials';
+import { raiseAlerts } from '../db/checkin/alerts';
+import {
+  deviceByToken,
+  markDeviceOffline,
+  markDeviceOnline,
+  tenantOfDeviceToken,
+  touchDevice,
+  type DeviceRow,
+} from '../db/checkin/devices';
+import { apiKeyByHash } from '../db/tenants/keys';
+import { getEvent } from '../db/events';
+import { isModuleEnabled } from '../db/platform/modules';
+import { hashApiKey, isApiKey } from '../lib/credentials';
 import type { Logger } from '../lib/logger';
 import { ScanBatcher } from './batcher';
 import { LiveHub, liveTopic } from './live';
@@ -92,9 +102,7 @@ async function authenticateDevice(
     const device = await deviceByToken(tx, token);
     if (!device || device.status !== 'active' || !(await isModuleEnabled(tx, 'checkin', device.event_id)))
       return undefined;
-    await tx('checkin_devices')
-      .where({ id: device.id })
-      .update({ last_seen_at: tx.fn.now(), offline_alerted_at: null });
+    await markDeviceOnline(tx, device.id);
     return { tenantId, device };
   });
 }
@@ -102,14 +110,10 @@ async function authenticateDevice(
 /** A tenant API key with read access and the check-in module, for an event of that tenant. */
 async function authenticateViewer(db: Db, key: string | null, eventId: number): Promise<string | undefined> {
   if (!key || !isApiKey(key) || !Number.isSafeInteger(eventId)) return undefined;
-  const { rows } = await db.raw<{ rows: { tenant_id: string; scopes: Scope[] }[] }>(
-    'select * from usher_authenticate_key(?)',
-    [hashApiKey(key)],
-  );
-  const auth = rows[0];
+  const auth = await apiKeyByHash(db, hashApiKey(key));
   if (!auth || !auth.scopes.some((s) => s === 'read' || s === 'write' || s === 'admin')) return undefined;
   return withTenant(db, auth.tenant_id, async (tx) => {
-    const event = await tx('events').where({ id: eventId }).first('id');
+    const event = await getEvent(tx, eventId);
     return event && (await isModuleEnabled(tx, 'checkin', eventId)) ? auth.tenant_id : undefined;
   });
 }
@@ -169,11 +173,7 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
         offlineTimers.delete(device.id);
         if (connected.get(device.id)) return;
         withTenant(db, tenantId, async (tx) => {
-          const [stale] = await tx('checkin_devices')
-            .where({ id: device.id, status: 'active', offline_alerted_at: null })
-            .where('last_seen_at', '<', tx.raw('now() - make_interval(secs => ?)', [opts.heartbeatTimeoutS - 0.5]))
-            .update({ offline_alerted_at: tx.fn.now() })
-            .returning(['id', 'last_seen_at']);
+          const stale = await markDeviceOffline(tx, device.id, opts.heartbeatTimeoutS - 0.5);
           if (!stale) return [];
           return raiseAlerts(tx, tenantId, [
             {
@@ -255,9 +255,9 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
       const msg = parsed.message;
       if (msg.type === 'heartbeat') {
         send(ws, { type: 'heartbeat_ack', at: new Date().toISOString() });
-        void withTenant(db, data.tenantId, (tx) =>
-          tx('checkin_devices').where({ id: data.device.id }).update({ last_seen_at: tx.fn.now() }),
-        ).catch((err: unknown) => logger.error({ err }, 'heartbeat update failed'));
+        void withTenant(db, data.tenantId, (tx) => touchDevice(tx, data.device.id)).catch((err: unknown) =>
+          logger.error({ err }, 'heartbeat update failed'),
+        );
         return;
       }
       const gateId = msg.gate_id ?? data.device.gate_id;
@@ -312,9 +312,7 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
       const left = (connected.get(data.device.id) ?? 1) - 1;
       if (left) connected.set(data.device.id, left);
       else connected.delete(data.device.id);
-      const seen = withTenant(db, data.tenantId, (tx) =>
-        tx('checkin_devices').where({ id: data.device.id }).update({ last_seen_at: tx.fn.now() }),
-      )
+      const seen = withTenant(db, data.tenantId, (tx) => touchDevice(tx, data.device.id))
         .then(
           () => undefined,
           (err: unknown) => logger.error({ err }, 'device update failed'),

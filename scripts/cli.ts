@@ -1,5 +1,6 @@
 import { createDb } from '../db/connection';
-import { createApiKey, createTenant, listTenants, revokeApiKey } from '../db/tenants';
+import { createApiKey, revokeApiKey } from '../db/tenants/keys';
+import { createTenant, listTenants } from '../db/tenants/tenants';
 import { loadConfig } from '../lib/config';
 import { SCOPES, type Scope } from '../lib/credentials';
 

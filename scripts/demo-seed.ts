@@ -2,8 +2,9 @@ import { createDb, withTenant } from '../db/connection';
 import { upsertCustomer } from '../db/customers';
 import { insertEvent, insertTicketType } from '../db/events';
 import { fulfilOrder, placeOrder } from '../db/orders';
-import { createApiKey, createTenant, getTenant } from '../db/tenants';
-import { upsertModule } from '../db/platform';
+import { createApiKey } from '../db/tenants/keys';
+import { createTenant, getTenant } from '../db/tenants/tenants';
+import { upsertModule } from '../db/platform/modules';
 import { MODULES } from '../domain/platform/plans';
 import { hashApiKey } from '../lib/credentials';
 

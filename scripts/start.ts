@@ -5,7 +5,7 @@ import { migrate } from '../db/migrate';
 import { loadConfig } from '../lib/config';
 import { startPostgres } from './stack/postgres';
 import { startTemporal } from './stack/temporal';
-import { waitFor } from './stack/toolchain';
+import { waitFor } from './stack/wait';
 import { seedDemo, type DemoTenant } from './demo-seed';
 
 const root = path.resolve(__dirname, '..');

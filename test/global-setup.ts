@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { modules } from '../modules';
+import { workflowEntry } from '../modules/workflow-entry';
 import { migrate } from '../db/migrate';
 import { dropDatabase, startPostgres, withDatabase } from '../scripts/stack/postgres';
 import { startStripeMock } from '../scripts/stack/stripe-mock';
 import { startTemporal } from '../scripts/stack/temporal';
-import { freePort } from '../scripts/stack/toolchain';
+import { freePort } from '../scripts/stack/wait';
 import { TEST_ENV } from './stack-env';
 
 export const TEST_APP_PASSWORD = 'usher_app_test_password';
@@ -38,7 +40,7 @@ export default async function globalSetup(): Promise<void> {
   await migrate(withDatabase(postgres.url, templateDb), TEST_APP_PASSWORD);
 
   const bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
+    workflowsPath: workflowEntry(modules),
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
   });
   const bundlePath = path.join(workDir, 'workflow-bundle.js');

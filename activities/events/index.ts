@@ -1,6 +1,6 @@
 import { withTenant, type Db } from '../../db/connection';
 import { emit } from '../../db/outbox';
-import { appendAudit } from '../../db/platform';
+import { appendAudit } from '../../db/platform/audit';
 import { eventLifecycleWorkflowId } from '../../workflows/events/contract';
 
 export function createEventActivities({ db }: { db: Db }) {

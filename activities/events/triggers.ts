@@ -3,20 +3,21 @@ import { startIdempotent } from '../../lib/temporal';
 import {
   cancelEventSignal,
   eventLifecycleWorkflowId,
+  eventLifecycleWorkflowType,
   rescheduleEventSignal,
   type EventLifecycleInput,
 } from '../../workflows/events/contract';
 import { searchAttributes } from '../../workflows/search-attributes';
-import type { Trigger } from '../platform/triggers';
+import { defineTrigger, type Trigger } from '../platform/triggers';
 
 /** Keeps each event's end-of-event timer in step with the event: start, reschedule, cancel. */
 export function eventTriggers(): Trigger[] {
   return [
-    {
+    defineTrigger({
       name: 'events.lifecycle',
       on: ['event.created', 'event.updated', 'event.cancelled'],
       async run(event, { tx, temporal, config }) {
-        const eventId = Number(event.aggregateId);
+        const eventId = event.payload.event_id;
         const workflowId = eventLifecycleWorkflowId(event.tenantId, eventId);
         if (event.type === 'event.cancelled') {
           await temporal.workflow
@@ -41,15 +42,15 @@ export function eventTriggers(): Trigger[] {
           typedSearchAttributes: searchAttributes(event.tenantId, eventId),
         };
         if (event.type === 'event.created') {
-          await startIdempotent(temporal, 'eventLifecycleWorkflow', options);
-        } else if ((event.payload.changed as string[] | undefined)?.includes('ends_at')) {
-          await temporal.workflow.signalWithStart('eventLifecycleWorkflow', {
+          await startIdempotent(temporal, eventLifecycleWorkflowType, options);
+        } else if (event.payload.changed.includes('ends_at')) {
+          await temporal.workflow.signalWithStart(eventLifecycleWorkflowType.name, {
             ...options,
             signal: rescheduleEventSignal,
             signalArgs: [{ endsAt: input.endsAt }],
           });
         }
       },
-    },
+    }),
   ];
 }

@@ -1,5 +1,5 @@
 import { queueEmail } from '../../db/mail';
-import type { Trigger } from '../platform/triggers';
+import { defineTrigger, type Trigger } from '../platform/triggers';
 
 /**
  * The proposal's event-driven reactions that need no module of their own: keep each customer's
@@ -9,11 +9,10 @@ import type { Trigger } from '../platform/triggers';
  */
 export function insightTriggers(): Trigger[] {
   return [
-    {
+    defineTrigger({
       name: 'insights.customer_metrics',
       on: ['order.created'],
       async run(event, { tx }) {
-        const customerId = Number(event.payload.customer_id);
         // Recomputed from the orders themselves, so re-running it can never double-count.
         await tx.raw(
           `
@@ -24,11 +23,11 @@ export function insightTriggers(): Trigger[] {
             total_orders = excluded.total_orders, total_spent_minor = excluded.total_spent_minor, currency = excluded.currency,
             avg_order_value_minor = excluded.avg_order_value_minor, first_purchase_at = excluded.first_purchase_at,
             last_purchase_at = excluded.last_purchase_at, updated_at = now()`,
-          [customerId],
+          [event.payload.customer_id],
         );
       },
-    },
-    {
+    }),
+    defineTrigger({
       name: 'insights.sold_out_notice',
       on: ['event.sold_out'],
       async run(event, { tx }) {
@@ -42,8 +41,8 @@ export function insightTriggers(): Trigger[] {
           text: `Every ticket for ${ev.name} (${new Date(ev.starts_at).toUTCString()}) is sold. If the waitlist module is on, new buyers can join it now.`,
         });
       },
-    },
-    {
+    }),
+    defineTrigger({
       name: 'insights.event_summary',
       on: ['event.ended'],
       async run(event, { tx }) {
@@ -59,9 +58,9 @@ export function insightTriggers(): Trigger[] {
             now()
           on conflict (tenant_id, event_id) do update set tickets_sold = excluded.tickets_sold, tickets_cancelled = excluded.tickets_cancelled,
             revenue_minor = excluded.revenue_minor, currency = excluded.currency, orders = excluded.orders, computed_at = now()`,
-          [event.tenantId, ...Array(6).fill(Number(event.payload.event_id))],
+          [event.tenantId, ...Array(6).fill(event.payload.event_id)],
         );
       },
-    },
+    }),
   ];
 }

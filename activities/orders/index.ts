@@ -1,18 +1,11 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { withTenant, type Db } from '../../db/connection';
 import { closeOrder, fulfilOrder } from '../../db/orders';
-import { AppError } from '../../lib/errors';
-import { appendAudit } from '../../db/platform';
+import { activityFailure } from '../../lib/errors';
+import { appendAudit } from '../../db/platform/audit';
 import { orderFulfilmentWorkflowId } from '../../workflows/orders/contract';
 
 export interface OrderActivityDeps {
   db: Db;
-}
-
-/** Business rejections must not be retried: the order's state will not change by waiting. */
-function asFailure(err: unknown): unknown {
-  if (err instanceof AppError) return ApplicationFailure.nonRetryable(err.message, err.code);
-  return err;
 }
 
 export function createOrderActivities({ db }: OrderActivityDeps) {
@@ -28,7 +21,7 @@ export function createOrderActivities({ db }: OrderActivityDeps) {
         );
         return { ticketIds: tickets.map((t) => t.id) };
       } catch (err) {
-        throw asFailure(err);
+        throw activityFailure(err);
       }
     },
 
@@ -54,7 +47,7 @@ export function createOrderActivities({ db }: OrderActivityDeps) {
           }
         });
       } catch (err) {
-        throw asFailure(err);
+        throw activityFailure(err);
       }
     },
   };

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { withTenant, type Db } from '../../db/connection';
+import { parseEvent } from '../../domain/catalogue';
 import type { Config } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 import { matches, type OutboxEvent, type Trigger } from './triggers';
@@ -132,20 +133,25 @@ export class OutboxDispatcher {
     return withTenant(this.deps.db, tenantId, async (tx) => {
       const row = await tx('outbox').where({ id }).whereNull('dispatched_at').forUpdate().skipLocked().first();
       if (!row) return 'busy';
-      const event: OutboxEvent = {
-        id,
-        tenantId,
-        type: row.type,
-        aggregateType: row.aggregate_type,
-        aggregateId: row.aggregate_id,
-        payload: row.payload,
-        createdAt: row.created_at,
-      };
+      // A payload the catalogue rejects fails every trigger it would reach, so the row stays pending
+      // with the reason in `last_error` (and is retried after a fix) instead of feeding triggers bad data.
+      const parsed = parseEvent(row.type, row.payload);
+      const event: OutboxEvent | Error = parsed.success
+        ? {
+            ...parsed.event,
+            id,
+            tenantId,
+            aggregateType: row.aggregate_type,
+            aggregateId: row.aggregate_id,
+            createdAt: row.created_at,
+          }
+        : new Error(`outbox row ${id}: ${parsed.error}`);
       const completed = new Set((await tx('trigger_runs').where({ outbox_id: id }).pluck('trigger')) as string[]);
       const errors: string[] = [];
       for (const trigger of this.deps.triggers) {
-        if (!matches(trigger, event.type) || completed.has(trigger.name)) continue;
+        if (!matches(trigger, row.type) || completed.has(trigger.name)) continue;
         try {
+          if (event instanceof Error) throw event;
           // A savepoint per trigger: one failing trigger neither undoes nor blocks the others.
           await tx.transaction(async (sp) => {
             await trigger.run(event, { ...this.deps, tx: sp });

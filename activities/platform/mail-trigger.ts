@@ -1,7 +1,7 @@
 import { emailsQueued } from '../../db/mail';
 import { emit } from '../../db/outbox';
 import type { Mailer } from '../../integrations/mail/mailer';
-import type { Trigger } from './triggers';
+import { defineTrigger, type Trigger } from './triggers';
 
 /** How long e-mails that failed next to sent ones wait before they are tried again. */
 const RESEND_AFTER_MS = 5_000;
@@ -12,12 +12,12 @@ const RESEND_AFTER_MS = 5_000;
  * twice and one bad address does not hold up the others. When all fail, the event is retried.
  */
 export function mailTrigger(mailer: Mailer): Trigger {
-  return {
+  return defineTrigger({
     name: 'mail.send',
     on: ['email.queued'],
     async run(event, { tx }) {
       const emails = await tx('email_outbox')
-        .whereIn('id', event.payload.email_ids as number[])
+        .whereIn('id', event.payload.email_ids)
         .whereNot({ status: 'sent' })
         .orderBy('id')
         .forUpdate();
@@ -54,5 +54,5 @@ export function mailTrigger(mailer: Mailer): Trigger {
       await tx('email_outbox').whereIn('id', failed).increment('attempts', 1);
       await emit(tx, event.tenantId, emailsQueued(failed, new Date(Date.now() + RESEND_AFTER_MS)));
     },
-  };
+  });
 }

@@ -1,18 +1,17 @@
 import type { Client } from '@temporalio/client';
 import type { Db, Tx } from '../../db/connection';
+import type { CataloguedEvent, EventType } from '../../domain/catalogue';
 import type { Config } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
 
-/** A domain event as the dispatcher hands it to triggers. */
-export interface OutboxEvent {
+/** A domain event as the dispatcher hands it to triggers: its payload parsed by the catalogue, typed by `type`. */
+export type OutboxEvent<T extends EventType = EventType> = CataloguedEvent<T> & {
   id: number;
   tenantId: string;
-  type: string;
   aggregateType: string;
   aggregateId: string;
-  payload: Record<string, unknown>;
   createdAt: Date;
-}
+};
 
 export interface TriggerContext {
   /** The event's own tenant-scoped transaction: database effects here happen exactly once. */
@@ -28,13 +27,15 @@ export interface TriggerContext {
  * `ctx.tx`; anything outside it (starting a workflow, calling out) must be idempotent, because a
  * crash between the effect and the commit runs the trigger again.
  */
-export interface Trigger {
+export interface Trigger<T extends EventType = EventType> {
   /** Stable: recorded per event so a completed trigger never runs twice. */
   name: string;
-  /** Event types, or '*' for all. */
-  on: readonly string[];
-  run(event: OutboxEvent, ctx: TriggerContext): Promise<void>;
+  /** Catalogued event types, or '*' for all (then `T` is every type, as `defineTrigger` infers). */
+  on: readonly T[] | readonly ['*'];
+  run(event: OutboxEvent<T>, ctx: TriggerContext): Promise<void>;
 }
 
-export const matches = (trigger: Trigger, type: string): boolean =>
-  trigger.on.includes('*') || trigger.on.includes(type);
+/** Infers the types a trigger listens to from `on`, so `run` sees exactly their payloads. */
+export const defineTrigger = <T extends EventType>(trigger: Trigger<T>): Trigger<T> => trigger;
+
+export const matches = (trigger: Trigger, type: string): boolean => trigger.on.some((t) => t === '*' || t === type);

@@ -2,7 +2,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { withTenant, type Db } from '../../db/connection';
 import { queueEmail } from '../../db/mail';
 import { emit } from '../../db/outbox';
-import { getModule, type AuditActor } from '../../db/platform';
+import { getModule } from '../../db/platform/modules';
+import { type AuditActor } from '../../db/platform/audit';
 import {
   approveRefundRequest,
   completeRefundRequest,
@@ -12,7 +13,7 @@ import {
   type RefundRoute,
 } from '../../db/refunds';
 import type { PaymentProvider } from '../../integrations/payments/provider';
-import { AppError } from '../../lib/errors';
+import { activityFailure } from '../../lib/errors';
 
 export interface RefundActivityDeps {
   db: Db;
@@ -24,8 +25,7 @@ async function asActivity<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof AppError) throw ApplicationFailure.nonRetryable(err.message, err.code);
-    throw err;
+    throw activityFailure(err);
   }
 }
 

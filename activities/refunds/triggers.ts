@@ -1,11 +1,15 @@
 import type { Client } from '@temporalio/client';
 import type { Tx } from '../../db/connection';
-import { getModule } from '../../db/platform';
+import { getModule } from '../../db/platform/modules';
 import { getRefundRequest, type RefundRequestRow } from '../../db/refunds';
 import { startIdempotent } from '../../lib/temporal';
-import { refundRequestWorkflowId, type RefundRequestInput } from '../../workflows/refunds/contract';
+import {
+  refundRequestWorkflowId,
+  refundRequestWorkflowType,
+  type RefundRequestInput,
+} from '../../workflows/refunds/contract';
 import { searchAttributes } from '../../workflows/search-attributes';
-import type { Trigger } from '../platform/triggers';
+import { defineTrigger, type Trigger } from '../platform/triggers';
 
 /** How long a request waits for staff before they are reminded, unless the tenant sets `approval_reminder_after_s`. */
 const DEFAULT_REMINDER_S = 24 * 3600;
@@ -22,7 +26,7 @@ export async function startRefundWorkflow(
 ): Promise<void> {
   const setting = Number((await getModule(tx, 'refunds'))?.settings.approval_reminder_after_s ?? DEFAULT_REMINDER_S);
   const reminderS = Number.isFinite(setting) && setting > 0 ? setting : DEFAULT_REMINDER_S;
-  await startIdempotent(temporal, 'refundRequestWorkflow', {
+  await startIdempotent(temporal, refundRequestWorkflowType, {
     taskQueue,
     workflowId: refundRequestWorkflowId(request.tenant_id, request.id),
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -45,14 +49,14 @@ export async function startRefundWorkflow(
  */
 export function refundTriggers(): Trigger[] {
   return [
-    {
+    defineTrigger({
       name: 'refunds.start-workflow',
       on: ['refund.requested'],
       async run(event, { tx, temporal, config }) {
-        const request = await getRefundRequest(tx, Number(event.aggregateId));
+        const request = await getRefundRequest(tx, event.payload.request_id);
         if (!request || request.status === 'rejected' || request.status === 'processed') return;
         await startRefundWorkflow(tx, temporal, config.TEMPORAL_TASK_QUEUE, request);
       },
-    },
+    }),
   ];
 }

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { withTenant, type Db } from '../../db/connection';
-import { appendAudit } from '../../db/platform';
+import { appendAudit } from '../../db/platform/audit';
 import { getSeller, getTransaction } from '../../db/resale';
 import { emit } from '../../db/outbox';
 import type { PaymentProvider } from '../../integrations/payments/provider';

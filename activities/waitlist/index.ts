@@ -1,5 +1,5 @@
 import { withTenant, type Db } from '../../db/connection';
-import { appendAudit } from '../../db/platform';
+import { appendAudit } from '../../db/platform/audit';
 import { closeOffer, getEntry, type WaitlistStatus } from '../../db/waitlist';
 
 export interface WaitlistActivityDeps {

@@ -1,35 +1,19 @@
-import { z } from 'zod';
 import type { Tx } from '../../db/connection';
 import { queueEmail } from '../../db/mail';
-import { isModuleEnabled } from '../../db/platform';
+import { isModuleEnabled } from '../../db/platform/modules';
 import { ensurePasses, touchPasses, type WalletPassRow } from '../../db/wallet';
 import type { PassScope } from '../../domain/wallet/scope';
 import type { Config } from '../../lib/config';
 import { startIdempotent } from '../../lib/temporal';
 import { apnsSettings, appleWalletSettings, googleWalletSettings } from '../../integrations/wallet/settings';
-import { walletPushWorkflowId, type WalletPushInput } from '../../workflows/wallet/contract';
+import { walletPushWorkflowId, walletPushWorkflowType, type WalletPushInput } from '../../workflows/wallet/contract';
 import { searchAttributes } from '../../workflows/search-attributes';
-import type { OutboxEvent, Trigger, TriggerContext } from '../platform/triggers';
-
-const OrderCreated = z.object({ order_id: z.number().int(), ticket_ids: z.array(z.number().int()) });
-const EventChange = z.object({ event_id: z.number().int() });
-/** Ticket events from tickets, resale and refunds: a transfer, exchange or resale names the ticket that replaces it. */
-const TicketChange = z.object({
-  ticket_id: z.number().int(),
-  event_id: z.number().int().optional(),
-  new_ticket_id: z.number().int().optional(),
-  replaced_by_ticket_id: z.number().int().optional(),
-});
+import { defineTrigger, type OutboxEvent, type Trigger, type TriggerContext } from '../platform/triggers';
 
 const EVENT_CHANGES = ['event.updated', 'event.cancelled'] as const;
-const TICKET_CHANGES = [
-  'ticket.updated',
-  'ticket.cancelled',
-  'ticket.voided',
-  'ticket.transferred',
-  'ticket.refunded',
-  'ticket.resold',
-] as const;
+/** Ticket events from tickets, resale and refunds: a transfer, exchange or resale names the ticket that replaces it. */
+const TICKET_CHANGES = ['ticket.updated', 'ticket.cancelled', 'ticket.voided', 'ticket.transferred'] as const;
+type PassChange = (typeof EVENT_CHANGES)[number] | (typeof TICKET_CHANGES)[number];
 
 function walletLinks(config: Config, passes: WalletPassRow[]): { apple?: string; google?: string }[] {
   const base = config.publicApiUrl.replace(/\/$/, '');
@@ -50,19 +34,22 @@ function walletLinks(config: Config, passes: WalletPassRow[]): { apple?: string;
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** After purchase: a pass record per ticket and platform, and the e-mail with the "Add to Wallet" links. */
-async function createPassesForOrder(event: OutboxEvent, { tx, config }: TriggerContext): Promise<void> {
-  const payload = OrderCreated.safeParse(event.payload);
-  if (!payload.success || !payload.data.ticket_ids.length || !(await isModuleEnabled(tx, 'wallet'))) return;
-  const tickets = await tx('tickets').whereIn('id', payload.data.ticket_ids).select('id', 'order_id');
+async function createPassesForOrder(
+  event: OutboxEvent<'order.created'>,
+  { tx, config }: TriggerContext,
+): Promise<void> {
+  const payload = event.payload;
+  if (!payload.ticket_ids.length || !(await isModuleEnabled(tx, 'wallet'))) return;
+  const tickets = await tx('tickets').whereIn('id', payload.ticket_ids).select('id', 'order_id');
   await ensurePasses(tx, event.tenantId, tickets);
   const order = await tx('orders as o')
     .join('customers as c', 'c.id', 'o.customer_id')
     .join('events as e', 'e.id', 'o.event_id')
-    .where('o.id', payload.data.order_id)
+    .where('o.id', payload.order_id)
     .first('o.order_number', 'c.email', 'c.name', 'e.name as event_name');
   const links = walletLinks(
     config,
-    await tx<WalletPassRow>('wallet_passes').whereIn('ticket_id', payload.data.ticket_ids).orderBy('ticket_id'),
+    await tx<WalletPassRow>('wallet_passes').whereIn('ticket_id', payload.ticket_ids).orderBy('ticket_id'),
   ).filter((l) => l.apple || l.google);
   if (!order || !links.length) return;
   const lines = links.map((l, i) =>
@@ -86,7 +73,7 @@ async function createPassesForOrder(event: OutboxEvent, { tx, config }: TriggerC
     )
     .join('');
   await queueEmail(tx, event.tenantId, {
-    idempotencyKey: `wallet-order-${payload.data.order_id}`,
+    idempotencyKey: `wallet-order-${payload.order_id}`,
     to: order.email,
     subject: `Your tickets for ${order.event_name} (order ${order.order_number})`,
     text: `Hello ${order.name},\n\nyour tickets for ${order.event_name} are ready. Keep them on your phone:\n\n${lines.join('\n\n')}\n`,
@@ -94,25 +81,27 @@ async function createPassesForOrder(event: OutboxEvent, { tx, config }: TriggerC
   });
 }
 
-async function scopeOf(tx: Tx, event: OutboxEvent): Promise<{ scope: PassScope; eventChanged: boolean } | undefined> {
-  if (event.type.startsWith('event.')) {
-    const p = EventChange.safeParse(event.payload);
-    return p.success ? { scope: { eventId: p.data.event_id }, eventChanged: true } : undefined;
-  }
-  const p = TicketChange.safeParse(event.payload);
-  if (!p.success) return undefined;
-  const ticket = await tx('tickets').where({ id: p.data.ticket_id }).first('event_id');
-  if (!ticket) return undefined;
-  const replacement = p.data.new_ticket_id ?? p.data.replaced_by_ticket_id;
-  if (replacement) {
+async function scopeOf(
+  tx: Tx,
+  event: OutboxEvent<PassChange>,
+): Promise<{ scope: PassScope; eventChanged: boolean } | undefined> {
+  if (event.type === 'event.updated' || event.type === 'event.cancelled')
+    return { scope: { eventId: event.payload.event_id }, eventChanged: true };
+  const { ticket_id: ticketId, event_id: eventId } = event.payload;
+  if (!(await tx('tickets').where({ id: ticketId }).first('id'))) return undefined;
+  if ('new_ticket_id' in event.payload) {
     // The new holder's ticket gets passes of its own; the old ones are voided below.
-    await ensurePasses(tx, event.tenantId, await tx('tickets').where({ id: replacement }).select('id', 'order_id'));
+    await ensurePasses(
+      tx,
+      event.tenantId,
+      await tx('tickets').where({ id: event.payload.new_ticket_id }).select('id', 'order_id'),
+    );
   }
-  return { scope: { eventId: p.data.event_id ?? ticket.event_id, ticketIds: [p.data.ticket_id] }, eventChanged: false };
+  return { scope: { eventId, ticketIds: [ticketId] }, eventChanged: false };
 }
 
 /** A change holders see: mark the passes changed (voiding dead tickets' passes) and fan the push out. */
-async function updatePasses(event: OutboxEvent, { tx, config, temporal }: TriggerContext): Promise<void> {
+async function updatePasses(event: OutboxEvent<PassChange>, { tx, config, temporal }: TriggerContext): Promise<void> {
   if (!(await isModuleEnabled(tx, 'wallet'))) return;
   const target = await scopeOf(tx, event);
   if (!target || !(await touchPasses(tx, target.scope))) return;
@@ -127,7 +116,7 @@ async function updatePasses(event: OutboxEvent, { tx, config, temporal }: Trigge
     retryRounds: config.WALLET_PUSH_RETRY_ROUNDS,
     retryDelayMs: config.WALLET_PUSH_RETRY_DELAY_S * 1000,
   };
-  await startIdempotent(temporal, 'walletPushWorkflow', {
+  await startIdempotent(temporal, walletPushWorkflowType, {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowId: walletPushWorkflowId(event.tenantId, target.scope.eventId, event.id),
     args: [input],
@@ -137,7 +126,7 @@ async function updatePasses(event: OutboxEvent, { tx, config, temporal }: Trigge
 
 export function walletTriggers(): Trigger[] {
   return [
-    { name: 'wallet.passes', on: ['order.created'], run: createPassesForOrder },
-    { name: 'wallet.update', on: [...EVENT_CHANGES, ...TICKET_CHANGES], run: updatePasses },
+    defineTrigger({ name: 'wallet.passes', on: ['order.created'], run: createPassesForOrder }),
+    defineTrigger({ name: 'wallet.update', on: [...EVENT_CHANGES, ...TICKET_CHANGES], run: updatePasses }),
   ];
 }

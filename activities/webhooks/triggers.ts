@@ -1,9 +1,13 @@
 import { endpointWants, isDeliverable } from '../../domain/webhooks/signature';
 import { startIdempotent } from '../../lib/temporal';
-import { webhookDeliveryWorkflowId, type WebhookDeliveryInput } from '../../workflows/webhooks/contract';
+import {
+  webhookDeliveryWorkflowId,
+  webhookDeliveryWorkflowType,
+  type WebhookDeliveryInput,
+} from '../../workflows/webhooks/contract';
 import { searchAttributes } from '../../workflows/search-attributes';
 import type { Config } from '../../lib/config';
-import type { Trigger } from '../platform/triggers';
+import { defineTrigger, type Trigger } from '../platform/triggers';
 
 export const webhookRetry = (config: Config): WebhookDeliveryInput['retry'] => ({
   initialIntervalMs: config.WEBHOOK_RETRY_INITIAL_MS,
@@ -17,7 +21,7 @@ export const webhookRetry = (config: Config): WebhookDeliveryInput['retry'] => (
  */
 export function webhookTriggers(): Trigger[] {
   return [
-    {
+    defineTrigger({
       name: 'webhooks.fanout',
       on: ['*'],
       async run(event, { tx, temporal, config }) {
@@ -39,9 +43,9 @@ export function webhookTriggers(): Trigger[] {
           .onConflict(['endpoint_id', 'outbox_id'])
           .ignore()
           .returning('id');
-        const eventId = typeof event.payload.event_id === 'number' ? event.payload.event_id : undefined;
+        const eventId = 'event_id' in event.payload ? event.payload.event_id : undefined;
         for (const { id } of created as { id: number }[]) {
-          await startIdempotent(temporal, 'webhookDeliveryWorkflow', {
+          await startIdempotent(temporal, webhookDeliveryWorkflowType, {
             taskQueue: config.TEMPORAL_TASK_QUEUE,
             workflowId: webhookDeliveryWorkflowId(event.tenantId, id),
             args: [
@@ -51,6 +55,6 @@ export function webhookTriggers(): Trigger[] {
           });
         }
       },
-    },
+    }),
   ];
 }

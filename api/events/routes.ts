@@ -202,7 +202,7 @@ export function eventRoutes(deps: RouterDeps): void {
           payload: { event_id: event.id, changed },
         });
       }
-      if (updated.status !== event.status && ['cancelled', 'ended'].includes(updated.status)) {
+      if (updated.status !== event.status && (updated.status === 'cancelled' || updated.status === 'ended')) {
         await emit(tx, auth.tenantId, {
           type: `event.${updated.status}`,
           aggregateType: 'event',

@@ -22,6 +22,7 @@ import {
   confirmPaymentSignal,
   failPaymentSignal,
   orderFulfilmentWorkflowId,
+  orderFulfilmentWorkflowType,
   type OrderFulfilmentInput,
 } from '../../workflows/orders/contract';
 import type { PaymentResult } from '../../integrations/payments/provider';
@@ -156,7 +157,7 @@ export async function startPaymentAndFulfilment(
   body: Pick<CreateOrderBody, 'payment'>,
   paidReference?: string,
 ): Promise<PaymentResult | undefined> {
-  const handle = await startIdempotent(deps.temporal, 'orderFulfilmentWorkflow', {
+  const handle = await startIdempotent(deps.temporal, orderFulfilmentWorkflowType, {
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     workflowId: orderFulfilmentWorkflowId(tenantId, order.id),
     args: [

@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { listModules, upsertModule, usageForPeriod, type TenantModuleRow } from '../../db/platform';
+import { listModules, upsertModule, type TenantModuleRow } from '../../db/platform/modules';
+import { usageForPeriod } from '../../db/platform/usage';
 import { buildInvoice, MODULE_PRICES, MODULES, type ModuleName } from '../../domain/platform/plans';
 import type { RouterDeps } from '../deps';
-import { defineRoute } from '../route';
+import { defineRoute, fieldErrors } from '../route';
+import { AppError } from '../../lib/errors';
 import { page, toPage } from '../schemas/common';
+import { listAudit } from '../../db/platform/audit';
 import { AuditQuery, AuditRecord, Invoice, Module, ModuleParams, UpdateModule, UsageQuery } from './schemas';
 
 function toModule(module: ModuleName, row?: TenantModuleRow): z.infer<typeof Module> {
@@ -20,6 +23,19 @@ function toModule(module: ModuleName, row?: TenantModuleRow): z.infer<typeof Mod
     settings: row?.settings ?? {},
   };
 }
+
+/** Settings are checked against the module's own schema; what is stored is what was sent, defaults unapplied. */
+function assertModuleSettings(schema: z.ZodType | undefined, settings: Record<string, unknown>): void {
+  const parsed = (schema ?? NO_SETTINGS).safeParse(settings);
+  if (!parsed.success) {
+    throw new AppError(400, 'validation_failed', 'The module settings are not valid', {
+      errors: fieldErrors('body.settings', parsed.error),
+    });
+  }
+}
+
+/** A module that declares no settings takes none. */
+const NO_SETTINGS = z.strictObject({});
 
 export function platformRoutes(deps: RouterDeps): void {
   const tags = ['Platform'];
@@ -47,6 +63,7 @@ export function platformRoutes(deps: RouterDeps): void {
     body: UpdateModule,
     responses: { 200: { description: 'Module', schema: Module } },
     handler: async ({ tx, auth, params, body }) => {
+      if (body.settings) assertModuleSettings(deps.moduleSettings.get(params.module), body.settings);
       const row = await upsertModule(tx, auth.tenantId, params.module, { enabled: body.enabled ?? true, ...body });
       return { body: toModule(params.module, row) };
     },
@@ -82,14 +99,7 @@ export function platformRoutes(deps: RouterDeps): void {
     query: AuditQuery,
     responses: { 200: { description: 'Audit records', schema: page(AuditRecord) } },
     handler: async ({ tx, query }) => {
-      const q = tx('audit_log').orderBy('id').limit(query.limit);
-      if (query.entity_type) q.where('entity_type', query.entity_type);
-      if (query.entity_id) q.where('entity_id', query.entity_id);
-      if (query.actor_type) q.where('actor_type', query.actor_type);
-      if (query.action) q.where('action', query.action);
-      if (query.since) q.where('occurred_at', '>=', query.since);
-      if (query.after) q.where('id', '>', query.after);
-      const rows = await q;
+      const rows = await listAudit(tx, query);
       return {
         body: {
           ...toPage(rows, query.limit),

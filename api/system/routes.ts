@@ -1,18 +1,10 @@
 import { z } from 'zod';
-import client from 'prom-client';
 import type { RouterDeps } from '../deps';
 import { definePublicRoute } from '../route';
+import { eventDocs, fieldSummary, type EventDoc } from '../../domain/catalogue-docs';
 import { groupBy } from '../../lib/group-by';
-
-export const metricsRegistry = new client.Registry();
-client.collectDefaultMetrics({ register: metricsRegistry });
-export const httpDuration = new client.Histogram({
-  name: 'usher_http_request_duration_seconds',
-  help: 'API request duration by route and status',
-  labelNames: ['method', 'route', 'status'] as const,
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-  registers: [metricsRegistry],
-});
+import { metricsRegistry } from './metrics';
+import { ping } from '../../db/connection';
 
 async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -22,7 +14,7 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function systemRoutes(deps: RouterDeps, document: () => object): void {
+export function systemRoutes(deps: RouterDeps): void {
   const tags = ['System'];
   definePublicRoute(deps, {
     method: 'get',
@@ -47,7 +39,7 @@ export function systemRoutes(deps: RouterDeps, document: () => object): void {
     handler: async (ctx) => {
       const checks: Record<string, string> = {};
       await Promise.all([
-        within(2000, deps.db.raw('select 1')).then(
+        within(2000, ping(deps.db)).then(
           () => {
             checks.postgres = 'ok';
           },
@@ -89,7 +81,7 @@ export function systemRoutes(deps: RouterDeps, document: () => object): void {
     tags,
     responses: { 200: { description: 'OpenAPI document' } },
     handler: async (ctx) => {
-      ctx.body = document();
+      ctx.body = deps.openApiDocument();
     },
   });
 
@@ -101,7 +93,7 @@ export function systemRoutes(deps: RouterDeps, document: () => object): void {
     responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
     handler: async (ctx) => {
       ctx.type = 'text/html';
-      ctx.body = renderDocs(document() as OpenApiDoc);
+      ctx.body = renderDocs(deps.openApiDocument() as OpenApiDoc);
     },
   });
 }
@@ -129,5 +121,13 @@ function renderDocs(doc: OpenApiDoc): string {
 table{border-collapse:collapse;width:100%}td{border-bottom:1px solid #eee;padding:.35em .5em;vertical-align:top}
 .m{font-weight:600;width:4em}.get{color:#1565c0}.post{color:#2e7d32}.put,.patch{color:#ef6c00}.delete{color:#c62828}</style></head>
 <body><h1>${escape(doc.info.title)} <small>${escape(doc.info.version)}</small></h1><p>${escape(doc.info.description ?? '')}</p>
-<p>Machine-readable: <a href="/openapi.json">/openapi.json</a>. Errors are <code>application/problem+json</code> with a stable <code>code</code>.</p>${sections}</body></html>`;
+<p>Machine-readable: <a href="/openapi.json">/openapi.json</a>. Errors are <code>application/problem+json</code> with a stable <code>code</code>.</p>${sections}${renderEvents()}</body></html>`;
+}
+
+/** Every catalogued domain event, generated from the catalogue so the webhook reference cannot go stale. */
+function renderEvents(): string {
+  const row = (e: EventDoc): string =>
+    `<tr><td><code>${escape(e.type)}</code></td><td>${escape(e.doc)}${e.webhook ? '' : ' <em>Internal: not delivered to webhooks.</em>'}</td><td>${e.fields.map((f) => `<code>${escape(f.name)}</code>: ${escape(fieldSummary(f))}`).join('<br>')}</td></tr>`;
+  return `<h2 id="events">Webhook events</h2><p>Each delivery is a signed POST of <code>{"id", "type", "created_at", "data"}</code>; <code>data</code> holds the payload fields below.</p>
+<table>${eventDocs().map(row).join('')}</table>`;
 }

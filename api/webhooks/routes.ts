@@ -4,7 +4,7 @@ import type { Tx } from '../../db/connection';
 import { conflict, notFound } from '../../lib/errors';
 import { startIdempotent } from '../../lib/temporal';
 import { webhookRetry } from '../../activities/webhooks/triggers';
-import { webhookDeliveryWorkflowId } from '../../workflows/webhooks/contract';
+import { webhookDeliveryWorkflowId, webhookDeliveryWorkflowType } from '../../workflows/webhooks/contract';
 import { searchAttributes } from '../../workflows/search-attributes';
 import type { RouterDeps } from '../deps';
 import { defineRoute } from '../route';
@@ -229,7 +229,7 @@ export function webhookRoutes(deps: RouterDeps): void {
         .update({ status: 'pending', delivered_at: null, redeliveries: tx.raw('redeliveries + 1') })
         .returning('*');
       afterCommit(async () => {
-        await startIdempotent(deps.temporal, 'webhookDeliveryWorkflow', {
+        await startIdempotent(deps.temporal, webhookDeliveryWorkflowType, {
           taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
           workflowId: webhookDeliveryWorkflowId(auth.tenantId, row.id, updated.redeliveries),
           args: [{ tenantId: auth.tenantId, deliveryId: row.id, retry: webhookRetry(deps.config) }],

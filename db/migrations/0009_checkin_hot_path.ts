@@ -5,7 +5,7 @@ import { enableTenantIsolation } from './rls';
  * The scan hot path writes a scan row and usually a presence row per scan. Their foreign keys ran
  * one trigger per row per key and share-locked the same tenant, event, gate and device rows from
  * every concurrent batch (multixact churn): a third of the check-in throughput. The ids they hold
- * come from rows the same transaction has just read (db/checkin.ts), so the keys are dropped here.
+ * come from rows the same transaction has just read (db/checkin/scans.ts), so the keys are dropped here.
  *
  * Live counters stop re-counting presence on every dashboard refresh: each scan batch adds its
  * admissions, entries and exits to a counter row per event, gate, minute and shard in the same

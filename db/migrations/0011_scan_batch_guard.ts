@@ -1,7 +1,5 @@
 import type { Knex } from 'knex';
-
-/** SQLSTATE of a scan batch that must be decided again inside a transaction. */
-export const SCAN_BATCH_RERUN = 'UB001';
+import { SCAN_BATCH_RERUN } from '../checkin/scan-statements';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** The tenant's waitlist and resale rules (module settings of `waitlist`), with the proposal's defaults. */
 export interface WaitlistSettings {
   /** How long an offered entry may buy its held tickets. */
@@ -40,6 +42,16 @@ const KEYS: Record<keyof WaitlistSettings, { key: string; min: number; max: numb
   payoutHoldS: { key: 'payout_hold_s', min: 0, max: 365 * 86400 },
   listingNotifyCount: { key: 'listing_notify_count', min: 0, max: 100 },
 };
+
+/** What `PUT /api/modules/waitlist` accepts: the same keys and ranges, refused rather than clamped. */
+export const WaitlistSettingsSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(KEYS).map(([name, spec]) => [
+      spec.key,
+      (name === 'requireVerifiedSeller' ? z.boolean() : z.number().int().min(spec.min).max(spec.max)).optional(),
+    ]),
+  ),
+);
 
 /**
  * Reads the tenant's settings leniently: a missing or malformed value falls back to the default and

@@ -21,6 +21,9 @@ export const Branding = z.object({
 });
 export type Branding = z.infer<typeof Branding>;
 
+/** The wallet module's settings (`PUT /api/modules/wallet`). */
+export const WalletSettingsSchema = z.strictObject({ branding: Branding.optional() });
+
 /** Settings are free-form JSON: unusable branding falls back to the defaults rather than breaking passes. */
 export function brandingFromSettings(settings: Record<string, unknown> | undefined): Branding {
   const parsed = Branding.safeParse(settings?.branding ?? {});

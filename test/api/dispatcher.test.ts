@@ -1,7 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { OutboxDispatcher } from '../../activities/platform/dispatcher';
+import { defineTrigger } from '../../activities/platform/triggers';
 import { withTenant } from '../../db/connection';
 import { emit } from '../../db/outbox';
+import { createLogger } from '../../lib/logger';
 import { createHarness, eventually, type Harness } from '../helpers/harness';
 import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 
@@ -38,6 +41,42 @@ function startDispatcherProcess(): Promise<ChildProcess> {
 const count = async (sql: string): Promise<number> => Number((await h.owner.raw(sql)).rows[0].n);
 
 describe('outbox dispatcher', () => {
+  it('fails the triggers of a row whose payload the catalogue rejects, and keeps the row pending', async () => {
+    const seen: number[] = [];
+    const dispatcher = new OutboxDispatcher({
+      db: h.db,
+      config: h.config,
+      logger: createLogger('dispatcher-test', 'silent'),
+      temporal: h.temporal,
+      triggers: [
+        defineTrigger({
+          name: 'test.orders',
+          on: ['order.created'],
+          async run(event) {
+            seen.push(event.id);
+          },
+        }),
+      ],
+    });
+    const [{ id }] = await h
+      .owner('outbox')
+      .insert({
+        tenant_id: t.tenantId,
+        type: 'order.created',
+        aggregate_type: 'order',
+        aggregate_id: '1',
+        payload: { order_id: '1' },
+      })
+      .returning('id');
+    await dispatcher.drain();
+    const row = await h.owner('outbox').where({ id }).first();
+    expect(row).toMatchObject({ dispatched_at: null, attempts: 1 });
+    expect(row.last_error).toMatch(
+      /^test\.orders: outbox row \d+: payload of order\.created does not match the catalogue/,
+    );
+    expect(seen).toEqual([]);
+  });
+
   it('survives a SIGKILL mid-stream without losing or repeating a delivery', async () => {
     const total = 300;
     await withTenant(h.db, t.tenantId, async (tx) => {

@@ -1,5 +1,6 @@
 import { createHarness, client, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
+import { EVENT_TYPES } from '../../domain/catalogue';
 
 interface Operation {
   security?: unknown[];
@@ -155,6 +156,8 @@ describe('OpenAPI document', () => {
     const page = await client(h.baseUrl).get('/docs');
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     expect(String(page.body)).toContain('/api/orders');
+    // The webhook reference comes from the event catalogue: every type is listed.
+    for (const type of EVENT_TYPES) expect(String(page.body)).toContain(`<code>${type}</code>`);
   });
 });
 

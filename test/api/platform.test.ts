@@ -1,7 +1,7 @@
 import { withTenant } from '../../db/connection';
 import { queueEmail, queueEmails } from '../../db/mail';
 import { emit } from '../../db/outbox';
-import { recordUsage } from '../../db/platform';
+import { recordUsage } from '../../db/platform/usage';
 import { meterAmount } from '../../domain/platform/plans';
 import { createHarness, eventually, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';

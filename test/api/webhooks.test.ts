@@ -132,7 +132,7 @@ describe('tenant webhooks', () => {
     try {
       const endpoint = await t.api.post<{ id: number }>('/api/webhooks/endpoints', {
         url: receiver.url,
-        event_types: ['customer.created'],
+        event_types: ['resale.payout_completed'],
       });
       const [fanout] = webhookTriggers();
       // The trigger inserts the delivery and starts its workflow in one transaction, still open while the worker tries it.
@@ -140,20 +140,20 @@ describe('tenant webhooks', () => {
         const [outbox] = await tx('outbox')
           .insert({
             tenant_id: t.tenantId,
-            type: 'customer.created',
-            aggregate_type: 'customer',
+            type: 'resale.payout_completed',
+            aggregate_type: 'resale_transaction',
             aggregate_id: '1',
-            payload: { customer_id: 1 },
+            payload: { transaction_id: 1, reference: 'po_test' },
           })
           .returning(['id', 'created_at']);
         await fanout.run(
           {
             id: outbox.id,
             tenantId: t.tenantId,
-            type: 'customer.created',
-            aggregateType: 'customer',
+            type: 'resale.payout_completed',
+            aggregateType: 'resale_transaction',
             aggregateId: '1',
-            payload: { customer_id: 1 },
+            payload: { transaction_id: 1, reference: 'po_test' },
             createdAt: outbox.created_at,
           },
           { tx, db: h.db, temporal: h.temporal, config: h.config, logger: createLogger('test', 'silent') },
@@ -161,7 +161,7 @@ describe('tenant webhooks', () => {
         await new Promise((r) => setTimeout(r, 500));
       });
       const delivered = await eventually(
-        async () => receiver.received.find((r) => r.headers['usher-event-type'] === 'customer.created'),
+        async () => receiver.received.find((r) => r.headers['usher-event-type'] === 'resale.payout_completed'),
         { what: 'the delivery' },
       );
       // The POST is answered before the attempt is recorded.

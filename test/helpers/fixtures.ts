@@ -1,5 +1,6 @@
-import { createApiKey, createTenant } from '../../db/tenants';
-import { upsertModule } from '../../db/platform';
+import { createApiKey } from '../../db/tenants/keys';
+import { createTenant } from '../../db/tenants/tenants';
+import { upsertModule } from '../../db/platform/modules';
 import { MODULES, type ModuleName } from '../../domain/platform/plans';
 import type { Scope } from '../../lib/credentials';
 import { client, type ApiClient, type Harness } from './harness';

@@ -80,7 +80,13 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     namespace: config.TEMPORAL_NAMESPACE,
   });
   const logger = createLogger('test', config.LOG_LEVEL);
-  const api = createApp({ config, db, temporal, payments: opts.payments ?? createPaymentProvider(config), logger });
+  const api = await createApp({
+    config,
+    db,
+    temporal,
+    payments: opts.payments ?? createPaymentProvider(config),
+    logger,
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -1,6 +1,8 @@
 import type { ClientBase } from 'pg';
 import { withTenant } from '../../db/connection';
-import { applyScans, applyScansAutocommit, eventCounts, type ScanInput } from '../../db/checkin';
+import { eventCounts } from '../../db/checkin/counts';
+import type { ScanInput } from '../../db/checkin/scan-plan';
+import { applyScans, applyScansAutocommit } from '../../db/checkin/scans';
 import { createLogger } from '../../lib/logger';
 import { ScanBatcher } from '../../realtime/batcher';
 import { createHarness, eventually, type Harness } from '../helpers/harness';

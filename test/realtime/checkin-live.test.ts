@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
-import { upsertModule } from '../../db/platform';
-import { createApiKey } from '../../db/tenants';
+import { upsertModule } from '../../db/platform/modules';
+import { createApiKey } from '../../db/tenants/keys';
 import type { LiveServerMessage } from '../../realtime/protocol';
 import { client, createHarness, eventually, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';

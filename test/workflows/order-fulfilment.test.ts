@@ -4,6 +4,7 @@ import { recordHistory } from '../helpers/histories';
 import {
   getOrderStateQuery,
   orderFulfilmentWorkflowId,
+  orderFulfilmentWorkflowType,
   type OrderFulfilmentState,
 } from '../../workflows/orders/contract';
 
@@ -81,7 +82,7 @@ describe('order fulfilment workflow', () => {
     };
     const res = await t.api.post<{ id: number }>('/api/orders', body);
     const { startIdempotent } = await import('../../lib/temporal');
-    const again = await startIdempotent(h.temporal, 'orderFulfilmentWorkflow', {
+    const again = await startIdempotent(h.temporal, orderFulfilmentWorkflowType, {
       taskQueue: h.config.TEMPORAL_TASK_QUEUE,
       workflowId: orderFulfilmentWorkflowId(t.tenantId, res.body.id),
       args: [{ tenantId: t.tenantId, orderId: res.body.id, eventId: f.eventId, paymentTimeoutMs: 1000 }],

@@ -4,7 +4,7 @@ import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { recordHistory } from '../helpers/histories';
 import { eventWithPolicy } from '../helpers/refunds';
 import { testEnv } from '../stack-env';
-import { upsertModule } from '../../db/platform';
+import { upsertModule } from '../../db/platform/modules';
 import { createPaymentProvider } from '../../integrations/payments';
 import { createMailer } from '../../integrations/mail/mailer';
 import type {

@@ -226,7 +226,14 @@ describe('wallet push fan-out', () => {
         type: 'ticket.transferred',
         aggregateType: 'ticket',
         aggregateId: old.id,
-        payload: { ticket_id: old.id, new_ticket_id: fresh.id, event_id: old.event_id },
+        payload: {
+          ticket_id: old.id,
+          event_id: old.event_id,
+          ticket_type_id: old.ticket_type_id,
+          old_ticket_id: old.id,
+          new_ticket_id: fresh.id,
+          new_customer_id: old.customer_id,
+        },
       });
       return fresh.id;
     });

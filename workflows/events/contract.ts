@@ -1,5 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { workflowId } from '../ids';
+import type * as workflows from '.';
+import { workflowType } from '../workflow-type';
 
 export const EVENT_LIFECYCLE_KIND = 'event-lifecycle';
 
@@ -21,3 +23,6 @@ export interface EventLifecycleState {
 export const rescheduleEventSignal = defineSignal<[{ endsAt: string }]>('rescheduleEvent');
 export const cancelEventSignal = defineSignal('cancelEvent');
 export const getEventLifecycleQuery = defineQuery<EventLifecycleState>('getEventLifecycle');
+
+/** How the API and triggers start it: typed by the function, whose code they never load. */
+export const eventLifecycleWorkflowType = workflowType<typeof workflows>()('eventLifecycleWorkflow');

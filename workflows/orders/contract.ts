@@ -1,5 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { parseWorkflowId, workflowId } from '../ids';
+import type * as workflows from '.';
+import { workflowType } from '../workflow-type';
 
 export const ORDER_FULFILMENT_KIND = 'order-fulfilment';
 
@@ -33,3 +35,6 @@ export interface OrderFulfilmentState {
 export const confirmPaymentSignal = defineSignal<[{ reference: string }]>('confirmPayment');
 export const failPaymentSignal = defineSignal<[{ reason: string }]>('failPayment');
 export const getOrderStateQuery = defineQuery<OrderFulfilmentState>('getOrderState');
+
+/** How the API and triggers start it: typed by the function, whose code they never load. */
+export const orderFulfilmentWorkflowType = workflowType<typeof workflows>()('orderFulfilmentWorkflow');

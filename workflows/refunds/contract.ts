@@ -1,5 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { parseWorkflowId, workflowId } from '../ids';
+import type * as workflows from '.';
+import { workflowType } from '../workflow-type';
 
 export const REFUND_REQUEST_KIND = 'refund';
 
@@ -51,3 +53,6 @@ export const rejectRefundSignal = defineSignal<[RejectRefund]>('rejectRefund');
 export const approveRefundUpdate = defineUpdate<RefundRequestState, [ApproveRefund]>('approveRefund');
 export const rejectRefundUpdate = defineUpdate<RefundRequestState, [RejectRefund]>('rejectRefund');
 export const getRefundStateQuery = defineQuery<RefundRequestState>('getRefundState');
+
+/** How the API and triggers start it: typed by the function, whose code they never load. */
+export const refundRequestWorkflowType = workflowType<typeof workflows>()('refundRequestWorkflow');

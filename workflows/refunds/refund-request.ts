@@ -1,4 +1,11 @@
-import { ApplicationFailure, condition, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { RefundActivities } from '../../activities/refunds';
 import {
   approveRefundSignal,
@@ -126,7 +133,11 @@ export async function refundRequestWorkflow(input: RefundRequestInput): Promise<
       decision = undefined;
     }
   }
-  if (state.status === 'rejected') return state;
+  // An update handler still answering its caller must finish before the workflow completes.
+  if (state.status === 'rejected') {
+    await condition(allHandlersFinished);
+    return state;
+  }
 
   const refund = await provider.refundPayment({ tenantId, requestId });
   state.route = refund.route;
@@ -139,5 +150,6 @@ export async function refundRequestWorkflow(input: RefundRequestInput): Promise<
     workflowId: workflowInfo().workflowId,
   });
   state.status = 'processed';
+  await condition(allHandlersFinished);
   return state;
 }

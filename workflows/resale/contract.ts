@@ -1,5 +1,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import { parseWorkflowId, workflowId } from '../ids';
+import type * as workflows from '.';
+import { workflowType } from '../workflow-type';
 
 export const RESALE_PAYOUT_KIND = 'resale-payout';
 
@@ -27,3 +29,6 @@ export interface ResalePayoutState {
 }
 
 export const getPayoutStateQuery = defineQuery<ResalePayoutState>('getPayoutState');
+
+/** How the API and triggers start it: typed by the function, whose code they never load. */
+export const resalePayoutWorkflowType = workflowType<typeof workflows>()('resalePayoutWorkflow');

@@ -1,5 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { parseWorkflowId, workflowId } from '../ids';
+import type * as workflows from '.';
+import { workflowType } from '../workflow-type';
 
 export const WAITLIST_OFFER_KIND = 'waitlist-offer';
 
@@ -31,3 +33,6 @@ export interface WaitlistOfferState {
 /** The API committed a purchase or the entry leaving; the workflow only stops its timer. */
 export const closeOfferSignal = defineSignal<[{ outcome: 'purchased' | 'cancelled' }]>('closeOffer');
 export const getOfferStateQuery = defineQuery<WaitlistOfferState>('getOfferState');
+
+/** How the API and triggers start it: typed by the function, whose code they never load. */
+export const waitlistOfferWorkflowType = workflowType<typeof workflows>()('waitlistOfferWorkflow');

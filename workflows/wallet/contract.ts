@@ -1,6 +1,8 @@
 import { defineQuery } from '@temporalio/workflow';
 import { workflowId } from '../ids';
 import type { PassScope } from '../../domain/wallet/scope';
+import type * as workflows from '.';
+import { workflowType } from '../workflow-type';
 
 export const WALLET_PUSH_KIND = 'wallet-push';
 
@@ -36,3 +38,6 @@ export interface WalletPushState {
 }
 
 export const getWalletPushStateQuery = defineQuery<WalletPushState>('getWalletPushState');
+
+/** How the API and triggers start it: typed by the function, whose code they never load. */
+export const walletPushWorkflowType = workflowType<typeof workflows>()('walletPushWorkflow');

@@ -1,5 +1,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import { workflowId } from '../ids';
+import type * as workflows from '.';
+import { workflowType } from '../workflow-type';
 
 export const WEBHOOK_DELIVERY_KIND = 'webhook-delivery';
 
@@ -20,3 +22,6 @@ export interface WebhookDeliveryState {
 }
 
 export const getDeliveryStateQuery = defineQuery<WebhookDeliveryState>('getDeliveryState');
+
+/** How the API and triggers start it: typed by the function, whose code they never load. */
+export const webhookDeliveryWorkflowType = workflowType<typeof workflows>()('webhookDeliveryWorkflow');

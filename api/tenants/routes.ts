@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { createApiKey, getTenant, listApiKeys, revokeApiKey, type ApiKeyRow, type TenantRow } from '../../db/tenants';
+import { createApiKey, listApiKeys, revokeApiKey, type ApiKeyRow } from '../../db/tenants/keys';
+import { updateTenant, getTenant, type TenantRow } from '../../db/tenants/tenants';
 import { notFound } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
 import { defineRoute } from '../route';
@@ -23,8 +24,8 @@ const toApiKey = (k: ApiKeyRow): z.infer<typeof ApiKey> => ({
   revoked_at: isoOrNull(k.revoked_at),
 });
 
-export function tenancyRoutes(deps: RouterDeps): void {
-  const tags = ['Tenancy'];
+export function tenantRoutes(deps: RouterDeps): void {
+  const tags = ['Tenants'];
 
   defineRoute(deps, {
     method: 'get',
@@ -49,7 +50,7 @@ export function tenancyRoutes(deps: RouterDeps): void {
     body: UpdateTenant,
     responses: { 200: { description: 'Tenant', schema: Tenant } },
     handler: async ({ tx, auth, body }) => {
-      if (Object.keys(body).length) await tx('tenants').where({ id: auth.tenantId }).update(body);
+      await updateTenant(tx, auth.tenantId, body);
       const t = await getTenant(tx, auth.tenantId);
       if (!t) throw notFound('Tenant');
       return { body: toTenant(t) };

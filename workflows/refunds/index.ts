@@ -1,0 +1,2 @@
+// The refunds module's workflows: the worker bundles this file (see modules/refunds.ts).
+export { refundRequestWorkflow } from './refund-request';

@@ -1,0 +1,2 @@
+// The resale module's workflows: the worker bundles this file (see modules/resale.ts).
+export { resalePayoutWorkflow } from './payout';

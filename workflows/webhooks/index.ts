@@ -1,0 +1,2 @@
+// The webhooks module's workflows: the worker bundles this file (see modules/webhooks.ts).
+export { webhookDeliveryWorkflow } from './delivery';
