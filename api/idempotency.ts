@@ -12,11 +12,27 @@ interface StoredResponse {
   body: unknown;
 }
 
-export function idempotencyClaim(ctx: Koa.Context, tenantId: string, key: string): IdempotencyClaim {
+/**
+ * Whose an Idempotency-Key is: the API key, or the customer of a customer token. A key replays only
+ * to the credential that first used it; any other caller sending it makes a different request,
+ * decided fresh (as Stripe scopes keys to the account), so no caller can fetch another's answer.
+ */
+export function idempotencyCaller(auth: Auth): string {
+  return auth.kind === 'key' ? `key:${auth.keyId}` : `customer:${auth.customerId}`;
+}
+
+export function idempotencyClaim(ctx: Koa.Context, auth: Auth, key: string): IdempotencyClaim {
   const hash = createHash('sha256')
     .update(JSON.stringify((ctx.request as { body?: unknown }).body ?? null))
     .digest('hex');
-  return { tenant_id: tenantId, key, method: ctx.method, path: ctx.path, request_hash: hash };
+  return {
+    tenant_id: auth.tenantId,
+    caller: idempotencyCaller(auth),
+    key,
+    method: ctx.method,
+    path: ctx.path,
+    request_hash: hash,
+  };
 }
 
 /** Claims the key inside the request's transaction; a concurrent twin waits on the row lock. */
@@ -26,7 +42,7 @@ export async function claimIdempotencyKey(
   auth: Auth,
   key: string,
 ): Promise<StoredResponse | undefined> {
-  const claim = idempotencyClaim(ctx, auth.tenantId, key);
+  const claim = idempotencyClaim(ctx, auth, key);
   const row = await claimKey(tx, claim);
   if (!row) return undefined;
   if (row.request_hash !== claim.request_hash || row.path !== ctx.path || row.method !== ctx.method) {

@@ -7,12 +7,18 @@ import { getModule } from '../db/platform/modules';
 import { groupBy } from '../lib/group-by';
 import { auditEntry } from './audit';
 import { authenticateMany } from './auth';
-import { idempotencyClaim } from './idempotency';
-import { claimKeys, releaseKeys, storeResponses } from '../db/platform/idempotency';
+import { idempotencyCaller, idempotencyClaim } from './idempotency';
+import {
+  claimKeys,
+  releaseKeys,
+  storeResponses,
+  type IdempotencyClaim,
+  type IdempotencyRef,
+} from '../db/platform/idempotency';
 import { admit } from './input';
 import { responseStatus } from './respond';
 // Types only: route.ts imports this module, so no value may come back from it.
-import type { AnyObject, BatchInput, RouteBatch, RouteDeps, RouteSpec } from './route';
+import type { AnyObject, Auth, BatchInput, RouteBatch, RouteDeps, RouteSpec } from './route';
 
 /** An item of a batch leaves it and goes through the route's `handler` alone, after the batch committed. */
 export const RUN_ALONE = Symbol('run alone');
@@ -71,16 +77,9 @@ export async function decideBatch<P extends AnyObject, Q extends AnyObject, B ex
             mine.set(index, err);
           }
         }
-        const claimed = await claimIdempotencyKeys(
-          tx,
-          tenantId,
-          admitted.map((a) => a.index),
-          waiting,
-        );
-        // A key already taken (a repeat, or a twin earlier in this very batch) is answered alone: replayed or refused.
-        const runnable = admitted.filter(
-          (a) => !waiting[a.index].idempotencyKey || claimed.get(waiting[a.index].idempotencyKey) === a.index,
-        );
+        const claimed = await claimIdempotencyKeys(tx, admitted, waiting);
+        // A key its caller already took (a repeat, or a twin earlier in this very batch) is answered alone: replayed or refused.
+        const runnable = admitted.filter((a) => !waiting[a.index].idempotencyKey || claimed.has(a.index));
         const outcomes = runnable.length
           ? await batch.run(
               tx,
@@ -89,20 +88,21 @@ export async function decideBatch<P extends AnyObject, Q extends AnyObject, B ex
             )
           : [];
         const audits: AuditEntry[] = [];
-        const stored: { key: string; status: number; body: unknown }[] = [];
-        const released: string[] = [];
+        const stored: (IdempotencyRef & { status: number; body: unknown })[] = [];
+        const released: IdempotencyRef[] = [];
         runnable.forEach((a, n) => {
           const outcome = outcomes[n];
           const key = waiting[a.index].idempotencyKey;
+          const caller = idempotencyCaller(a.input.auth);
           if (outcome === RUN_ALONE || outcome instanceof AppError) {
             mine.set(a.index, outcome);
-            if (key) released.push(key);
+            if (key) released.push({ caller, key });
             return;
           }
           const status = responseStatus(outcome, outcome.body);
           mine.set(a.index, { status, body: outcome.body, headers: outcome.headers });
           if (spec.method !== 'get') audits.push(auditEntry(a.input.auth, spec, a.input.params, a.input.body, outcome));
-          if (key) stored.push({ key, status, body: outcome.body });
+          if (key) stored.push({ caller, key, status, body: outcome.body });
         });
         await appendAudits(tx, tenantId, audits);
         await storeResponses(tx, tenantId, stored);
@@ -117,20 +117,28 @@ export async function decideBatch<P extends AnyObject, Q extends AnyObject, B ex
   return answers;
 }
 
-/** The batch's keys in one statement: each key claimed now, with the request that claimed it. */
+/**
+ * The batch's keys in one statement: the requests that claimed their key now. Keys are the caller's
+ * own, so the same key from two callers is two claims; a caller's twin loses to its first request.
+ */
 async function claimIdempotencyKeys(
   tx: Tx,
-  tenantId: string,
-  indexes: number[],
+  admitted: { index: number; input: { auth: Auth } }[],
   waiting: Waiting[],
-): Promise<Map<string, number>> {
-  const first = new Map<string, number>();
-  for (const i of indexes)
-    if (waiting[i].idempotencyKey && !first.has(waiting[i].idempotencyKey)) first.set(waiting[i].idempotencyKey, i);
-  if (!first.size) return first;
+): Promise<Set<number>> {
+  const first = new Map<string, { index: number; claim: IdempotencyClaim }>();
+  for (const { index, input } of admitted) {
+    const key = waiting[index].idempotencyKey;
+    if (!key) continue;
+    const claim = idempotencyClaim(waiting[index].ctx, input.auth, key);
+    const ref = JSON.stringify([claim.caller, key]);
+    if (!first.has(ref)) first.set(ref, { index, claim });
+  }
+  if (!first.size) return new Set();
+  const requests = [...first.values()];
   const taken = await claimKeys(
     tx,
-    [...first].map(([key, i]) => idempotencyClaim(waiting[i].ctx, tenantId, key)),
+    requests.map((r) => r.claim),
   );
-  return new Map([...first].filter(([key]) => taken.has(key)));
+  return new Set(requests.filter((_, i) => taken[i]).map((r) => r.index));
 }

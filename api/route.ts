@@ -12,7 +12,7 @@ import { appendAudits } from '../db/platform/audit';
 import type { ModuleName } from '../domain/platform/plans';
 import { auditEntry } from './audit';
 import { authenticate, bearer } from './auth';
-import { claimIdempotencyKey } from './idempotency';
+import { claimIdempotencyKey, idempotencyCaller } from './idempotency';
 import { storeResponses } from '../db/platform/idempotency';
 import { admit } from './input';
 import { respond, responseStatus } from './respond';
@@ -65,7 +65,10 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
   params?: P;
   query?: Q;
   body?: B;
-  /** Accepts an `Idempotency-Key` header: a repeat with the same key and body replays the first answer. */
+  /**
+   * Accepts an `Idempotency-Key` header: a repeat by the same caller (API key or customer) with the
+   * same key and body replays the first answer; another caller's use of the key is a request of its own.
+   */
   idempotent?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   handler(input: HandlerInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<HandlerResult>;
@@ -189,7 +192,12 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
       const settled = idempotencyKey && !after.length && typeof result.body !== 'function';
       if (settled)
         await storeResponses(tx, auth.tenantId, [
-          { key: idempotencyKey, status: responseStatus(result, result.body), body: result.body },
+          {
+            caller: idempotencyCaller(auth),
+            key: idempotencyKey,
+            status: responseStatus(result, result.body),
+            body: result.body,
+          },
         ]);
       return { auth, result, settled };
     });
@@ -207,7 +215,7 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
     const status = responseStatus(result, body);
     if (idempotencyKey && !outcome.settled) {
       await withTenant(deps.db, auth.tenantId, (tx) =>
-        storeResponses(tx, auth.tenantId, [{ key: idempotencyKey, status, body }]),
+        storeResponses(tx, auth.tenantId, [{ caller: idempotencyCaller(auth), key: idempotencyKey, status, body }]),
       );
     }
     respond(ctx, status, body, result.headers);

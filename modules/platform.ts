@@ -15,5 +15,6 @@ export default defineModule({
     '0001_core': () => import('../db/migrations/0001_core'),
     '0002_platform': () => import('../db/migrations/0002_platform'),
     '0012_authenticate_with_module': () => import('../db/migrations/0012_authenticate_with_module'),
+    '0013_idempotency_caller': () => import('../db/migrations/0013_idempotency_caller'),
   },
 });

@@ -7,6 +7,19 @@ export default defineModule({
   addOn: 'waitlist',
   emits: ['resale.listed', 'resale.cancelled', 'resale.sold', 'resale.payout_completed', 'ticket.voided'],
   api: async () => (await import('../api/resale/routes')).resaleRoutes,
-  worker: async () => ({ activities: (await import('../activities/resale')).createResaleActivities }),
+  worker: async () => {
+    const [{ createResaleActivities }, { createResalePurchaseActivities }, { resaleTriggers }] = await Promise.all([
+      import('../activities/resale'),
+      import('../activities/resale/purchase'),
+      import('../activities/resale/triggers'),
+    ]);
+    return {
+      activities: (deps) => ({ ...createResaleActivities(deps), ...createResalePurchaseActivities(deps) }),
+      triggers: resaleTriggers,
+    };
+  },
   workflows: require.resolve('../workflows/resale'),
+  migrations: {
+    '0014_resale_purchase_claims': () => import('../db/migrations/0014_resale_purchase_claims'),
+  },
 });

@@ -10,7 +10,7 @@ import {
   type DeviceRow,
 } from '../db/checkin/devices';
 import { apiKeyByHash } from '../db/tenants/keys';
-import { getEvent } from '../db/events';
+import { getEvent } from '../db/events/events';
 import { isModuleEnabled } from '../db/platform/modules';
 import { hashApiKey, isApiKey } from '../lib/credentials';
 import type { Logger } from '../lib/logger';

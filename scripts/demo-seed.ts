@@ -1,7 +1,9 @@
 import { createDb, withTenant } from '../db/connection';
-import { upsertCustomer } from '../db/customers';
-import { insertEvent, insertTicketType } from '../db/events';
-import { fulfilOrder, placeOrder } from '../db/orders';
+import { upsertCustomer } from '../db/customers/customers';
+import { insertEvent } from '../db/events/events';
+import { insertTicketType } from '../db/events/ticket-types';
+import { fulfilOrder } from '../db/orders/fulfilment';
+import { placeOrder } from '../db/orders/placement';
 import { createApiKey } from '../db/tenants/keys';
 import { createTenant, getTenant } from '../db/tenants/tenants';
 import { upsertModule } from '../db/platform/modules';

@@ -1,5 +1,6 @@
 import { withTenant, type Db } from '../../db/connection';
-import { emit } from '../../db/outbox';
+import { getEvent, updateEvent } from '../../db/events/events';
+import { emit } from '../../db/platform/outbox';
 import { appendAudit } from '../../db/platform/audit';
 import { eventLifecycleWorkflowId } from '../../workflows/events/contract';
 
@@ -8,9 +9,9 @@ export function createEventActivities({ db }: { db: Db }) {
     /** Ends an event that is still open; one the tenant already ended or cancelled is left alone. */
     async markEventEnded(input: { tenantId: string; eventId: number }): Promise<boolean> {
       return withTenant(db, input.tenantId, async (tx) => {
-        const event = await tx('events').where({ id: input.eventId }).forUpdate().first('status');
+        const event = await getEvent(tx, input.eventId, { lock: true });
         if (!event || ['ended', 'cancelled'].includes(event.status)) return false;
-        await tx('events').where({ id: input.eventId }).update({ status: 'ended', updated_at: tx.fn.now() });
+        await updateEvent(tx, input.eventId, { status: 'ended' });
         await emit(tx, input.tenantId, {
           type: 'event.ended',
           aggregateType: 'event',

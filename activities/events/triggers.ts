@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { getEvent } from '../../db/events/events';
 import { startIdempotent } from '../../lib/temporal';
 import {
   cancelEventSignal,
@@ -28,12 +29,12 @@ export function eventTriggers(): Trigger[] {
             });
           return;
         }
-        const row = await tx('events').where({ id: eventId }).first('ends_at', 'status');
+        const row = await getEvent(tx, eventId);
         if (!row || ['ended', 'cancelled'].includes(row.status)) return;
         const input: EventLifecycleInput = {
           tenantId: event.tenantId,
           eventId,
-          endsAt: new Date(row.ends_at).toISOString(),
+          endsAt: row.ends_at.toISOString(),
         };
         const options = {
           taskQueue: config.TEMPORAL_TASK_QUEUE,

@@ -1,5 +1,6 @@
 import { withTenant, type Db } from '../../db/connection';
-import { closeOrder, fulfilOrder } from '../../db/orders';
+import { closeOrder, fulfilOrder } from '../../db/orders/fulfilment';
+import { getOrder } from '../../db/orders/orders';
 import { activityFailure } from '../../lib/errors';
 import { appendAudit } from '../../db/platform/audit';
 import { orderFulfilmentWorkflowId } from '../../workflows/orders/contract';
@@ -33,7 +34,7 @@ export function createOrderActivities({ db }: OrderActivityDeps) {
     }): Promise<void> {
       try {
         await withTenant(db, input.tenantId, async (tx) => {
-          const before = await tx('orders').where({ id: input.orderId }).first('status');
+          const before = await getOrder(tx, input.orderId);
           const order = await closeOrder(tx, input.tenantId, input.orderId, input.status, input.reason);
           if (before?.status !== order.status) {
             await appendAudit(tx, input.tenantId, {

@@ -1,6 +1,15 @@
 import pg from 'pg';
 import type { Client } from '@temporalio/client';
 import { withTenant, type Db } from '../../db/connection';
+import {
+  claimOutboxRow,
+  completedTriggers,
+  listDueOutbox,
+  markOutboxDispatched,
+  recordTriggerRun,
+  scheduleOutboxRetry,
+  type DueOutboxRow,
+} from '../../db/platform/outbox';
 import { parseEvent } from '../../domain/catalogue';
 import type { Config } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
@@ -19,14 +28,7 @@ export interface DispatcherDeps {
   concurrency?: number;
 }
 
-interface DueRow {
-  id: number;
-  tenant_id: string;
-  aggregate_type: string;
-  aggregate_id: string;
-}
-
-const laneOf = (row: DueRow): string => `${row.tenant_id}/${row.aggregate_type}/${row.aggregate_id}`;
+const laneOf = (row: DueOutboxRow): string => `${row.tenant_id}/${row.aggregate_type}/${row.aggregate_id}`;
 
 const MAX_BACKOFF_MS = 10 * 60_000;
 
@@ -66,15 +68,13 @@ export class OutboxDispatcher {
   /** Processes everything due now; returns how many rows were completed. Exposed for tests and benchmarks. */
   async drain(): Promise<number> {
     let done = 0;
-    const lanes = new Map<string, DueRow[]>();
+    const lanes = new Map<string, DueOutboxRow[]>();
     const running = new Set<string>();
     // Rows another dispatcher holds, or that were handled in this drain: not taken again here.
     const seen = new Set<number>();
     let fetching: Promise<void> | undefined;
     const fetchDue = async (): Promise<void> => {
-      const { rows } = await this.deps.db.raw<{ rows: DueRow[] }>('select * from usher_due_outbox(?)', [
-        this.deps.batchSize ?? 100,
-      ]);
+      const rows = await listDueOutbox(this.deps.db, this.deps.batchSize ?? 100);
       for (const row of rows) {
         const lane = laneOf(row);
         // A row whose entity is in flight waits for the next fetch, so one entity's rows keep their order.
@@ -131,7 +131,7 @@ export class OutboxDispatcher {
 
   private async dispatch(tenantId: string, id: number): Promise<'done' | 'failed' | 'busy'> {
     return withTenant(this.deps.db, tenantId, async (tx) => {
-      const row = await tx('outbox').where({ id }).whereNull('dispatched_at').forUpdate().skipLocked().first();
+      const row = await claimOutboxRow(tx, id);
       if (!row) return 'busy';
       // A payload the catalogue rejects fails every trigger it would reach, so the row stays pending
       // with the reason in `last_error` (and is retried after a fix) instead of feeding triggers bad data.
@@ -146,7 +146,7 @@ export class OutboxDispatcher {
             createdAt: row.created_at,
           }
         : new Error(`outbox row ${id}: ${parsed.error}`);
-      const completed = new Set((await tx('trigger_runs').where({ outbox_id: id }).pluck('trigger')) as string[]);
+      const completed = await completedTriggers(tx, id);
       const errors: string[] = [];
       for (const trigger of this.deps.triggers) {
         if (!matches(trigger, row.type) || completed.has(trigger.name)) continue;
@@ -155,7 +155,7 @@ export class OutboxDispatcher {
           // A savepoint per trigger: one failing trigger neither undoes nor blocks the others.
           await tx.transaction(async (sp) => {
             await trigger.run(event, { ...this.deps, tx: sp });
-            await sp('trigger_runs').insert({ outbox_id: id, trigger: trigger.name, tenant_id: tenantId });
+            await recordTriggerRun(sp, tenantId, id, trigger.name);
           });
         } catch (err) {
           errors.push(`${trigger.name}: ${(err as Error).message}`);
@@ -163,18 +163,16 @@ export class OutboxDispatcher {
         }
       }
       if (!errors.length) {
-        await tx('outbox').where({ id }).update({ dispatched_at: tx.fn.now(), last_error: null });
+        await markOutboxDispatched(tx, id);
         return 'done';
       }
       const attempts = row.attempts + 1;
       const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 20));
-      await tx('outbox')
-        .where({ id })
-        .update({
-          attempts,
-          last_error: errors.join('; ').slice(0, 2000),
-          next_attempt_at: new Date(Date.now() + backoff),
-        });
+      await scheduleOutboxRetry(tx, id, {
+        attempts,
+        lastError: errors.join('; ').slice(0, 2000),
+        nextAttemptAt: new Date(Date.now() + backoff),
+      });
       return 'failed';
     });
   }

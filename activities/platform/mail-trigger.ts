@@ -1,5 +1,5 @@
-import { emailsQueued } from '../../db/mail';
-import { emit } from '../../db/outbox';
+import { countFailedEmails, emailsQueued, lockUnsentEmails, markEmailsSent } from '../../db/platform/mail';
+import { emit } from '../../db/platform/outbox';
 import type { Mailer } from '../../integrations/mail/mailer';
 import { defineTrigger, type Trigger } from './triggers';
 
@@ -16,11 +16,7 @@ export function mailTrigger(mailer: Mailer): Trigger {
     name: 'mail.send',
     on: ['email.queued'],
     async run(event, { tx }) {
-      const emails = await tx('email_outbox')
-        .whereIn('id', event.payload.email_ids)
-        .whereNot({ status: 'sent' })
-        .orderBy('id')
-        .forUpdate();
+      const emails = await lockUnsentEmails(tx, event.payload.email_ids);
       if (!emails.length) return;
       const sent: number[] = [];
       const failed: number[] = [];
@@ -42,16 +38,9 @@ export function mailTrigger(mailer: Mailer): Trigger {
         }
       }
       if (failed.length && !sent.length) throw firstError;
-      await tx('email_outbox')
-        .whereIn('id', sent)
-        .update({
-          status: 'sent',
-          sent_at: tx.fn.now(),
-          attempts: tx.raw('attempts + 1'),
-          transport: mailer.transport,
-        });
+      await markEmailsSent(tx, sent, mailer.transport);
       if (!failed.length) return;
-      await tx('email_outbox').whereIn('id', failed).increment('attempts', 1);
+      await countFailedEmails(tx, failed);
       await emit(tx, event.tenantId, emailsQueued(failed, new Date(Date.now() + RESEND_AFTER_MS)));
     },
   });

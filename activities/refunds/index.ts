@@ -1,17 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { withTenant, type Db } from '../../db/connection';
-import { queueEmail } from '../../db/mail';
-import { emit } from '../../db/outbox';
+import { queueEmail } from '../../db/platform/mail';
+import { emit } from '../../db/platform/outbox';
 import { getModule } from '../../db/platform/modules';
 import { type AuditActor } from '../../db/platform/audit';
-import {
-  approveRefundRequest,
-  completeRefundRequest,
-  getRefundRequest,
-  refundRouteFor,
-  rejectRefundRequest,
-  type RefundRoute,
-} from '../../db/refunds';
+import { approveRefundRequest, rejectRefundRequest } from '../../db/refunds/decisions';
+import { completeRefundRequest, refundRouteFor, type RefundRoute } from '../../db/refunds/processing';
+import { getRefundRequest } from '../../db/refunds/requests';
 import type { PaymentProvider } from '../../integrations/payments/provider';
 import { activityFailure } from '../../lib/errors';
 

@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { withTenant, type Db } from '../../db/connection';
 import { appendAudit } from '../../db/platform/audit';
-import { getSeller, getTransaction } from '../../db/resale';
-import { emit } from '../../db/outbox';
+import { getSeller } from '../../db/resale/sellers';
+import { getTransaction, recordPayoutCompleted, setPayoutProcessing } from '../../db/resale/transactions';
+import { emit } from '../../db/platform/outbox';
 import type { PaymentProvider } from '../../integrations/payments/provider';
 import { resalePayoutWorkflowId } from '../../workflows/resale/contract';
 
@@ -23,11 +24,7 @@ export function createResaleActivities({ db, payments }: ResaleActivityDeps) {
 
   return {
     async markPayoutProcessing(input: { tenantId: string; transactionId: number }): Promise<void> {
-      await withTenant(db, input.tenantId, (tx) =>
-        tx('resale_transactions')
-          .where({ id: input.transactionId, payout_status: 'pending' })
-          .update({ payout_status: 'processing' }),
-      );
+      await withTenant(db, input.tenantId, (tx) => setPayoutProcessing(tx, input.transactionId));
     },
 
     /** Sends the seller's money; the idempotency key names the transaction, so no retry pays twice. */
@@ -56,17 +53,7 @@ export function createResaleActivities({ db, payments }: ResaleActivityDeps) {
       note?: string;
     }): Promise<void> {
       await withTenant(db, input.tenantId, async (tx) => {
-        const updated = await tx('resale_transactions')
-          .where({ id: input.transactionId })
-          .whereNot({ payout_status: 'completed' })
-          .update({
-            payout_status: 'completed',
-            payout_reference: input.reference,
-            payout_note: input.note ?? null,
-            completed_at: tx.fn.now(),
-          })
-          .returning('id');
-        if (!updated.length) return;
+        if (!(await recordPayoutCompleted(tx, input.transactionId, input))) return;
         await emit(tx, input.tenantId, {
           type: 'resale.payout_completed',
           aggregateType: 'resale_transaction',

@@ -1,6 +1,7 @@
 import { withTenant, type Db } from '../../db/connection';
 import { appendAudit } from '../../db/platform/audit';
-import { closeOffer, getEntry, type WaitlistStatus } from '../../db/waitlist';
+import { closeOffer } from '../../db/waitlist/offers';
+import { getEntry, type WaitlistStatus } from '../../db/waitlist/entries';
 
 export interface WaitlistActivityDeps {
   db: Db;

@@ -1,13 +1,7 @@
 import { isModuleEnabled } from '../../db/platform/modules';
-import { matchWaitlistToListing, withdrawListingsOfInvalidTickets } from '../../db/resale';
-import { configureEventWaitlist, loadWaitlistSettings, offerAvailable } from '../../db/waitlist';
-import type { PaymentProvider } from '../../integrations/payments/provider';
+import { configureEventWaitlist } from '../../db/waitlist/settings';
+import { offerAvailable } from '../../db/waitlist/offers';
 import { startIdempotent } from '../../lib/temporal';
-import {
-  resalePayoutWorkflowId,
-  resalePayoutWorkflowType,
-  type ResalePayoutInput,
-} from '../../workflows/resale/contract';
 import { searchAttributes } from '../../workflows/search-attributes';
 import {
   waitlistOfferWorkflowId,
@@ -33,16 +27,17 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<u
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
 }
 
-const enabled = (ctx: TriggerContext): Promise<boolean> => isModuleEnabled(ctx.tx, 'waitlist');
+/** The waitlist add-on, of which resale is the second half, is enabled for the event's tenant. */
+export const waitlistEnabled = (ctx: TriggerContext): Promise<boolean> => isModuleEnabled(ctx.tx, 'waitlist');
 
-export function waitlistTriggers(deps: { payments: PaymentProvider }): Trigger[] {
+export function waitlistTriggers(): Trigger[] {
   return [
     defineTrigger({
       // The proposal's "Ticket Sold Out → Enable waitlist".
       name: 'waitlist.open-on-sold-out',
       on: ['event.sold_out'],
       async run(event, ctx) {
-        if (await enabled(ctx))
+        if (await waitlistEnabled(ctx))
           await configureEventWaitlist(ctx.tx, event.tenantId, event.payload.event_id, { open: true });
       },
     }),
@@ -50,7 +45,8 @@ export function waitlistTriggers(deps: { payments: PaymentProvider }): Trigger[]
       name: 'waitlist.offer-released-tickets',
       on: RELEASE_EVENTS,
       async run(event, ctx) {
-        if (await enabled(ctx)) await offerAvailable(ctx.tx, event.tenantId, { eventId: event.payload.event_id });
+        if (await waitlistEnabled(ctx))
+          await offerAvailable(ctx.tx, event.tenantId, { eventId: event.payload.event_id });
       },
     }),
     defineTrigger({
@@ -67,41 +63,6 @@ export function waitlistTriggers(deps: { payments: PaymentProvider }): Trigger[]
             typedSearchAttributes: searchAttributes(event.tenantId, eventId),
           }),
         );
-      },
-    }),
-    defineTrigger({
-      name: 'resale.withdraw-invalid-listings',
-      on: ['order.cancelled', 'ticket.cancelled', 'ticket.transferred'],
-      async run(event, ctx) {
-        if (await enabled(ctx)) await withdrawListingsOfInvalidTickets(ctx.tx, event.tenantId, event.payload.event_id);
-      },
-    }),
-    defineTrigger({
-      name: 'resale.match-waitlist',
-      on: ['resale.listed'],
-      async run(event, ctx) {
-        if (await enabled(ctx))
-          await matchWaitlistToListing(ctx.tx, event.tenantId, event.payload.listing_id, deps.payments);
-      },
-    }),
-    defineTrigger({
-      name: 'resale.start-payout',
-      on: ['resale.sold'],
-      async run(event, ctx) {
-        const transactionId = event.payload.transaction_id;
-        const settings = await loadWaitlistSettings(ctx.tx);
-        await startIdempotent(ctx.temporal, resalePayoutWorkflowType, {
-          taskQueue: ctx.config.TEMPORAL_TASK_QUEUE,
-          workflowId: resalePayoutWorkflowId(event.tenantId, transactionId),
-          args: [
-            {
-              tenantId: event.tenantId,
-              transactionId,
-              holdMs: settings.payoutHoldS * 1000,
-            } satisfies ResalePayoutInput,
-          ],
-          typedSearchAttributes: searchAttributes(event.tenantId, event.payload.event_id),
-        });
       },
     }),
   ];

@@ -2,11 +2,11 @@ import { withTenant, type Db } from '../../db/connection';
 import {
   googlePassBatches,
   googlePassesInRange,
-  loadPassSubject,
   pushBatches,
   registrationsFor,
   removeRegistrations,
-} from '../../db/wallet';
+} from '../../db/wallet/push';
+import { loadEventPassSubject, loadPassSubject } from '../../db/wallet/passes';
 import { googleEventTicketClass, googleEventTicketObject } from '../../domain/wallet/design';
 import type { Config } from '../../lib/config';
 import { ApnsClient } from '../../integrations/wallet/apns';
@@ -63,10 +63,7 @@ export function createWalletActivities({ db, config }: WalletActivityDeps) {
 
     async updateGoogleClass(input: { tenantId: string; eventId: number }): Promise<void> {
       if (!google) return;
-      const subject = await withTenant(db, input.tenantId, async (tx) => {
-        const ticket = await tx('tickets').where({ event_id: input.eventId }).first('id');
-        return ticket ? loadPassSubject(tx, ticket.id) : undefined;
-      });
+      const subject = await withTenant(db, input.tenantId, (tx) => loadEventPassSubject(tx, input.eventId));
       if (!subject) return;
       googleClient ??= new GoogleWalletClient(google);
       const ticketClass = googleEventTicketClass(google.issuerId, input.tenantId, subject);

@@ -1,7 +1,15 @@
 import type { Tx } from '../../db/connection';
-import { queueEmail } from '../../db/mail';
+import { queueEmail } from '../../db/platform/mail';
 import { isModuleEnabled } from '../../db/platform/modules';
-import { ensurePasses, touchPasses, type WalletPassRow } from '../../db/wallet';
+import { getTicket } from '../../db/tickets/tickets';
+import {
+  ensurePasses,
+  orderForPassMail,
+  passesOfTickets,
+  passTickets,
+  type WalletPassRow,
+} from '../../db/wallet/passes';
+import { touchPasses } from '../../db/wallet/push';
 import type { PassScope } from '../../domain/wallet/scope';
 import type { Config } from '../../lib/config';
 import { startIdempotent } from '../../lib/temporal';
@@ -40,17 +48,9 @@ async function createPassesForOrder(
 ): Promise<void> {
   const payload = event.payload;
   if (!payload.ticket_ids.length || !(await isModuleEnabled(tx, 'wallet'))) return;
-  const tickets = await tx('tickets').whereIn('id', payload.ticket_ids).select('id', 'order_id');
-  await ensurePasses(tx, event.tenantId, tickets);
-  const order = await tx('orders as o')
-    .join('customers as c', 'c.id', 'o.customer_id')
-    .join('events as e', 'e.id', 'o.event_id')
-    .where('o.id', payload.order_id)
-    .first('o.order_number', 'c.email', 'c.name', 'e.name as event_name');
-  const links = walletLinks(
-    config,
-    await tx<WalletPassRow>('wallet_passes').whereIn('ticket_id', payload.ticket_ids).orderBy('ticket_id'),
-  ).filter((l) => l.apple || l.google);
+  await ensurePasses(tx, event.tenantId, await passTickets(tx, payload.ticket_ids));
+  const order = await orderForPassMail(tx, payload.order_id);
+  const links = walletLinks(config, await passesOfTickets(tx, payload.ticket_ids)).filter((l) => l.apple || l.google);
   if (!order || !links.length) return;
   const lines = links.map((l, i) =>
     [
@@ -88,14 +88,10 @@ async function scopeOf(
   if (event.type === 'event.updated' || event.type === 'event.cancelled')
     return { scope: { eventId: event.payload.event_id }, eventChanged: true };
   const { ticket_id: ticketId, event_id: eventId } = event.payload;
-  if (!(await tx('tickets').where({ id: ticketId }).first('id'))) return undefined;
+  if (!(await getTicket(tx, ticketId))) return undefined;
   if ('new_ticket_id' in event.payload) {
     // The new holder's ticket gets passes of its own; the old ones are voided below.
-    await ensurePasses(
-      tx,
-      event.tenantId,
-      await tx('tickets').where({ id: event.payload.new_ticket_id }).select('id', 'order_id'),
-    );
+    await ensurePasses(tx, event.tenantId, await passTickets(tx, [event.payload.new_ticket_id]));
   }
   return { scope: { eventId, ticketIds: [ticketId] }, eventChanged: false };
 }

@@ -1,8 +1,16 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { withTenant, type Db } from '../../db/connection';
-import { queueEmail } from '../../db/mail';
-import { emit } from '../../db/outbox';
+import { withTenant, type Db, type Tx } from '../../db/connection';
+import { queueEmail } from '../../db/platform/mail';
+import { emit } from '../../db/platform/outbox';
+import { getTenant } from '../../db/tenants/tenants';
+import { getDelivery, recordAttempt, setDeliveryFailed } from '../../db/webhooks/deliveries';
+import {
+  countEndpointFailure,
+  disableFailingEndpoint,
+  getEndpoint,
+  resetEndpointFailures,
+} from '../../db/webhooks/endpoints';
 import { signWebhook } from '../../domain/webhooks/signature';
 import type { Config } from '../../lib/config';
 
@@ -41,10 +49,9 @@ export function createWebhookActivities({ db, config }: WebhookActivityDeps) {
     /** One POST: logged as an attempt; a non-2xx answer throws so Temporal retries with backoff. */
     async attemptDelivery(input: { tenantId: string; deliveryId: number }): Promise<void> {
       const target = await withTenant(db, input.tenantId, async (tx) => {
-        const delivery = await tx('webhook_deliveries').where({ id: input.deliveryId }).first();
+        const delivery = await getDelivery(tx, input.deliveryId);
         if (!delivery) return undefined;
-        const endpoint = await tx('webhook_endpoints').where({ id: delivery.endpoint_id }).first();
-        return { delivery, endpoint };
+        return { delivery, endpoint: await getEndpoint(tx, delivery.endpoint_id) };
       });
       if (!target) {
         // The fan-out starts this workflow inside the outbox transaction that inserts the row: a
@@ -55,7 +62,7 @@ export function createWebhookActivities({ db, config }: WebhookActivityDeps) {
       }
       const { delivery, endpoint } = target;
       if (delivery.status === 'succeeded') return;
-      if (endpoint.status !== 'active')
+      if (endpoint?.status !== 'active')
         throw ApplicationFailure.nonRetryable('The endpoint is disabled', 'endpoint_disabled');
 
       const body = JSON.stringify({
@@ -79,31 +86,12 @@ export function createWebhookActivities({ db, config }: WebhookActivityDeps) {
       const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
 
       await withTenant(db, input.tenantId, async (tx) => {
-        const attempt = delivery.attempts + 1;
-        await tx('webhook_attempts').insert({
-          tenant_id: input.tenantId,
-          delivery_id: delivery.id,
-          attempt,
-          status_code: result.status ?? null,
-          latency_ms: result.latencyMs,
-          error: result.error ?? null,
-        });
-        await tx('webhook_deliveries')
-          .where({ id: delivery.id })
-          .update({
-            attempts: tx.raw('attempts + 1'),
-            last_status_code: result.status ?? null,
-            last_error: ok ? null : (result.error ?? `HTTP ${result.status}`),
-            ...(ok ? { status: 'succeeded', delivered_at: tx.fn.now() } : {}),
-          });
+        await recordAttempt(tx, input.tenantId, delivery, { ...result, ok });
         if (ok) {
-          await tx('webhook_endpoints').where({ id: endpoint.id }).update({ consecutive_failures: 0 });
+          await resetEndpointFailures(tx, endpoint.id);
           return;
         }
-        const [{ consecutive_failures: failures }] = await tx('webhook_endpoints')
-          .where({ id: endpoint.id })
-          .update({ consecutive_failures: tx.raw('consecutive_failures + 1') })
-          .returning('consecutive_failures');
+        const failures = await countEndpointFailure(tx, endpoint.id);
         if (failures >= config.WEBHOOK_DISABLE_AFTER_FAILURES)
           await disableEndpoint(tx, input.tenantId, endpoint.id, endpoint.url, failures);
       });
@@ -111,38 +99,26 @@ export function createWebhookActivities({ db, config }: WebhookActivityDeps) {
     },
 
     async markDeliveryFailed(input: { tenantId: string; deliveryId: number; reason: string }): Promise<void> {
-      await withTenant(db, input.tenantId, (tx) =>
-        tx('webhook_deliveries')
-          .where({ id: input.deliveryId })
-          .whereNot({ status: 'succeeded' })
-          .update({ status: 'failed', last_error: input.reason.slice(0, 1000) }),
-      );
+      await withTenant(db, input.tenantId, (tx) => setDeliveryFailed(tx, input.deliveryId, input.reason));
     },
   };
 }
 
 async function disableEndpoint(
-  tx: Parameters<Parameters<typeof withTenant>[2]>[0],
+  tx: Tx,
   tenantId: string,
   endpointId: number,
   url: string,
   failures: number,
 ): Promise<void> {
-  const updated = await tx('webhook_endpoints')
-    .where({ id: endpointId, status: 'active' })
-    .update({
-      status: 'disabled',
-      disabled_at: tx.fn.now(),
-      disabled_reason: `${failures} consecutive failed deliveries`,
-    });
-  if (!updated) return;
+  if (!(await disableFailingEndpoint(tx, endpointId, failures))) return;
   await emit(tx, tenantId, {
     type: 'webhook.endpoint_disabled',
     aggregateType: 'webhook_endpoint',
     aggregateId: endpointId,
     payload: { endpoint_id: endpointId, url, consecutive_failures: failures },
   });
-  const tenant = await tx('tenants').where({ id: tenantId }).first('contact_email', 'name');
+  const tenant = await getTenant(tx, tenantId);
   if (tenant?.contact_email) {
     await queueEmail(tx, tenantId, {
       idempotencyKey: `webhook-disabled-${endpointId}-${Date.now()}`,

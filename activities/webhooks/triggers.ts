@@ -1,19 +1,15 @@
+import { insertDeliveries } from '../../db/webhooks/deliveries';
+import { listActiveEndpoints } from '../../db/webhooks/endpoints';
 import { endpointWants, isDeliverable } from '../../domain/webhooks/signature';
 import { startIdempotent } from '../../lib/temporal';
 import {
   webhookDeliveryWorkflowId,
   webhookDeliveryWorkflowType,
+  webhookRetry,
   type WebhookDeliveryInput,
 } from '../../workflows/webhooks/contract';
 import { searchAttributes } from '../../workflows/search-attributes';
-import type { Config } from '../../lib/config';
 import { defineTrigger, type Trigger } from '../platform/triggers';
-
-export const webhookRetry = (config: Config): WebhookDeliveryInput['retry'] => ({
-  initialIntervalMs: config.WEBHOOK_RETRY_INITIAL_MS,
-  maximumIntervalMs: config.WEBHOOK_RETRY_MAX_INTERVAL_MS,
-  giveUpAfterMs: config.WEBHOOK_GIVE_UP_AFTER_MS,
-});
 
 /**
  * Fans every tenant-visible domain event out to the tenant's subscribed endpoints: one delivery row
@@ -26,25 +22,16 @@ export function webhookTriggers(): Trigger[] {
       on: ['*'],
       async run(event, { tx, temporal, config }) {
         if (!isDeliverable(event.type)) return;
-        const endpoints = (
-          await tx('webhook_endpoints').where({ status: 'active' }).select('id', 'event_types')
-        ).filter((e: { event_types: string[] }) => endpointWants(e.event_types, event.type));
+        const endpoints = (await listActiveEndpoints(tx)).filter((e) => endpointWants(e.event_types, event.type));
         if (!endpoints.length) return;
-        const created = await tx('webhook_deliveries')
-          .insert(
-            endpoints.map((e: { id: number }) => ({
-              tenant_id: event.tenantId,
-              endpoint_id: e.id,
-              outbox_id: event.id,
-              event_type: event.type,
-              payload: JSON.stringify(event.payload),
-            })),
-          )
-          .onConflict(['endpoint_id', 'outbox_id'])
-          .ignore()
-          .returning('id');
+        const created = await insertDeliveries(
+          tx,
+          event.tenantId,
+          { outboxId: event.id, type: event.type, payload: event.payload },
+          endpoints.map((e) => e.id),
+        );
         const eventId = 'event_id' in event.payload ? event.payload.event_id : undefined;
-        for (const { id } of created as { id: number }[]) {
+        for (const id of created) {
           await startIdempotent(temporal, webhookDeliveryWorkflowType, {
             taskQueue: config.TEMPORAL_TASK_QUEUE,
             workflowId: webhookDeliveryWorkflowId(event.tenantId, id),

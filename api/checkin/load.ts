@@ -1,7 +1,7 @@
 import { getDevice, type DeviceRow } from '../../db/checkin/devices';
 import { getGate, type GateRow } from '../../db/checkin/gates';
 import type { Tx } from '../../db/connection';
-import { getEvent } from '../../db/events';
+import { getEvent } from '../../db/events/events';
 import { notFound } from '../../lib/errors';
 
 /** What every check-in route shares: its OpenAPI tag and the add-on it is gated on. */

@@ -1,9 +1,16 @@
-import { type z } from 'zod';
-import { getCustomer, listCustomers, updateCustomer, upsertCustomer, type CustomerRow } from '../../db/customers';
+import {
+  emailTakenByOther,
+  getCustomer,
+  listCustomers,
+  updateCustomer,
+  upsertCustomer,
+} from '../../db/customers/customers';
+import { getCustomerMetrics } from '../../db/customers/metrics';
 import { signCustomerToken } from '../../lib/credentials';
 import { conflict, notFound } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
-import { defineRoute, type Auth } from '../route';
+import { visibleTo } from '../ownership';
+import { defineRoute } from '../route';
 import { IdParams, isoOrNull, page, toPage } from '../schemas/common';
 import {
   CreateCustomerToken,
@@ -14,20 +21,7 @@ import {
   CustomerToken,
   UpdateCustomer,
 } from './schemas';
-
-export const toCustomer = (c: CustomerRow): z.infer<typeof Customer> => ({
-  id: c.id,
-  external_ref: c.external_ref,
-  email: c.email,
-  name: c.name,
-  phone: c.phone,
-  created_at: c.created_at.toISOString(),
-});
-
-/** A customer token acts only for its own customer; anything else looks like it does not exist. */
-export function assertSelf(auth: Auth, customerId: number): void {
-  if (auth.kind === 'customer' && auth.customerId !== customerId) throw notFound('Resource');
-}
+import { toCustomer } from './view';
 
 export function customerRoutes(deps: RouterDeps): void {
   const tags = ['Customers'];
@@ -69,12 +63,9 @@ export function customerRoutes(deps: RouterDeps): void {
     access: { scope: 'read', customer: true },
     params: IdParams,
     responses: { 200: { description: 'Customer', schema: Customer } },
-    handler: async ({ tx, auth, params }) => {
-      assertSelf(auth, params.id);
-      const row = await getCustomer(tx, params.id);
-      if (!row) throw notFound('Customer');
-      return { body: toCustomer(row) };
-    },
+    handler: async ({ tx, auth, params }) => ({
+      body: toCustomer(visibleTo(auth, await getCustomer(tx, params.id), (c) => c.id, 'Customer')),
+    }),
   });
 
   defineRoute(deps, {
@@ -88,7 +79,7 @@ export function customerRoutes(deps: RouterDeps): void {
     responses: { 200: { description: 'Updated', schema: Customer } },
     handler: async ({ tx, params, body }) => {
       if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
-      if (body.email && (await tx('customers').where({ email: body.email }).whereNot({ id: params.id }).first('id'))) {
+      if (body.email && (await emailTakenByOther(tx, body.email, params.id))) {
         throw conflict('email_taken', 'Another customer already has this e-mail');
       }
       return { body: toCustomer(await updateCustomer(tx, params.id, body)) };
@@ -125,7 +116,7 @@ export function customerRoutes(deps: RouterDeps): void {
     responses: { 200: { description: 'Metrics', schema: CustomerMetrics } },
     handler: async ({ tx, params }) => {
       if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
-      const m = await tx('customer_metrics').where({ customer_id: params.id }).first();
+      const m = await getCustomerMetrics(tx, params.id);
       return {
         body: {
           customer_id: params.id,

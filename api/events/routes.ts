@@ -1,20 +1,23 @@
 import { z } from 'zod';
+import { allocatedInventory, syncSoldOutStatus } from '../../db/events/inventory';
 import {
-  allocatedInventory,
+  findEventIdByExternalRef,
   getEvent,
-  getTicketType,
   insertEvent,
-  insertTicketType,
   listEvents,
-  listTicketTypes,
-  syncSoldOutStatus,
   updateEvent,
-  updateTicketType,
   type EventInput,
   type EventRow,
+} from '../../db/events/events';
+import { getEventSummary } from '../../db/events/summaries';
+import {
+  getTicketType,
+  insertTicketType,
+  listTicketTypes,
+  updateTicketType,
   type TicketTypeRow,
-} from '../../db/events';
-import { emit } from '../../db/outbox';
+} from '../../db/events/ticket-types';
+import { emit } from '../../db/platform/outbox';
 import { canTransition } from '../../domain/events/lifecycle';
 import { AppError, conflict, notFound, unprocessable } from '../../lib/errors';
 import type { Tx } from '../../db/connection';
@@ -121,7 +124,7 @@ export function eventRoutes(deps: RouterDeps): void {
     idempotent: true,
     responses: { 201: { description: 'Created', schema: Event } },
     handler: async ({ tx, auth, body }) => {
-      if (body.external_ref && (await tx('events').where({ external_ref: body.external_ref }).first('id'))) {
+      if (body.external_ref && (await findEventIdByExternalRef(tx, body.external_ref))) {
         throw conflict('duplicate_external_ref', `An event with external_ref ${body.external_ref} already exists`);
       }
       const { venue, ...rest } = body;
@@ -225,7 +228,7 @@ export function eventRoutes(deps: RouterDeps): void {
     responses: { 200: { description: 'Summary', schema: EventSummary } },
     handler: async ({ tx, params }) => {
       await loadEvent(tx, params.id);
-      const s = await tx('event_summaries').where({ event_id: params.id }).first();
+      const s = await getEventSummary(tx, params.id);
       if (!s) throw new AppError(404, 'summary_not_ready', 'The summary is computed when the event ends');
       return {
         body: {
@@ -290,7 +293,7 @@ export function eventRoutes(deps: RouterDeps): void {
       const event = await getEvent(tx, current.event_id, { lock: true });
       if (!event) throw notFound('Event');
       if (body.inventory !== undefined) {
-        const locked = await tx<TicketTypeRow>('ticket_types').where({ id: current.id }).forUpdate().first();
+        const locked = await getTicketType(tx, current.id, { lock: true });
         if (body.inventory < (locked?.sold ?? 0)) {
           throw unprocessable(
             'inventory_below_sold',

@@ -1,103 +1,21 @@
-import { type z } from 'zod';
-import type { Client } from '@temporalio/client';
-import type { Tx } from '../../db/connection';
-import { withTenant } from '../../db/connection';
-import { getCustomer, unknownCustomer, upsertCustomer, type CustomerRef } from '../../db/customers';
-import {
-  closeOrder,
-  getOrder,
-  getOrderItems,
-  listOrders,
-  placeOrder,
-  recordPaymentAttempt,
-  type OrderRow,
-  type PaymentProviderName,
-} from '../../db/orders';
-import { bookCredit } from '../../db/store-credit';
-import { listTickets } from '../../db/tickets';
-import { AppError, notFound, unprocessable } from '../../lib/errors';
-import { startIdempotent } from '../../lib/temporal';
-import { searchAttributes } from '../../workflows/search-attributes';
-import {
-  confirmPaymentSignal,
-  failPaymentSignal,
-  orderFulfilmentWorkflowId,
-  orderFulfilmentWorkflowType,
-  type OrderFulfilmentInput,
-} from '../../workflows/orders/contract';
+import { withTenant, type Tx } from '../../db/connection';
+import { closeOrder } from '../../db/orders/fulfilment';
+import { getOrder, listOrders, type OrderRow, type PaymentProviderName } from '../../db/orders/orders';
+import { placeOrder } from '../../db/orders/placement';
+import { bookCredit } from '../../db/refunds/store-credit';
+import { unprocessable } from '../../lib/errors';
+import { confirmPaymentSignal, failPaymentSignal, orderFulfilmentWorkflowId } from '../../workflows/orders/contract';
 import type { PaymentResult } from '../../integrations/payments/provider';
 import type { RouterDeps } from '../deps';
+import { visibleTo } from '../ownership';
 import { defineRoute, type Auth } from '../route';
-import { IdParams, isoOrNull, page, toPage } from '../schemas/common';
-import { toTicket } from '../tickets/routes';
+import { IdParams, page, toPage } from '../schemas/common';
 import { CancelOrder, CreateOrder, Order, OrderQuery } from './schemas';
-
-type CreateOrderBody = z.output<typeof CreateOrder>;
-
-/** How long the API waits for an already-paid order's tickets before answering without them. */
-const FULFIL_WAIT_MS = 10_000;
-
-export async function loadOrderView(tx: Tx, order: OrderRow, note?: string): Promise<z.infer<typeof Order>> {
-  const [items, tickets] = await Promise.all([
-    getOrderItems(tx, order.id),
-    listTickets(tx, { orderId: order.id, limit: 1000 }),
-  ]);
-  return {
-    id: order.id,
-    order_number: order.order_number,
-    status: order.status,
-    event_id: order.event_id,
-    customer_id: order.customer_id,
-    currency: order.currency.trim(),
-    total_minor: order.total_minor,
-    external_ref: order.external_ref,
-    payment: {
-      provider: order.payment_provider,
-      reference: order.payment_reference,
-      client_secret: order.status === 'pending' ? order.payment_client_secret : null,
-      ...(note ? { note } : {}),
-    },
-    items: items.map((i) => ({
-      ticket_type_id: i.ticket_type_id,
-      quantity: i.quantity,
-      unit_price_minor: i.unit_price_minor,
-    })),
-    tickets: tickets.map(toTicket),
-    created_at: order.created_at.toISOString(),
-    paid_at: isoOrNull(order.paid_at),
-  };
-}
+import { resolveCustomer, startPaymentAndFulfilment, waitForFulfilment, type CreateOrderBody } from './service';
+import { loadOrderView } from './view';
 
 async function loadOwnOrder(tx: Tx, auth: Auth, id: number): Promise<OrderRow> {
-  const order = await getOrder(tx, id);
-  if (!order || (auth.kind === 'customer' && order.customer_id !== auth.customerId)) throw notFound('Order');
-  return order;
-}
-
-/** The customer a call acts for: a token's own, or (for a tenant key) exactly one of `customer_id` or `customer`. */
-export function customerRef(auth: Auth, body: Pick<CreateOrderBody, 'customer_id' | 'customer'>): CustomerRef {
-  if (auth.kind === 'customer') {
-    if (body.customer_id !== undefined || body.customer)
-      throw unprocessable('customer_fixed_by_token', 'A customer token acts for its own customer');
-    return { id: auth.customerId, known: true };
-  }
-  if ((body.customer_id === undefined) === (body.customer === undefined)) {
-    throw new AppError(400, 'validation_failed', 'Give exactly one of customer_id or customer', {
-      errors: [{ path: 'body.customer_id', message: 'give exactly one of customer_id or customer', code: 'custom' }],
-    });
-  }
-  return body.customer ? { upsert: body.customer } : { id: body.customer_id as number, known: false };
-}
-
-export async function resolveCustomer(
-  tx: Tx,
-  auth: Auth,
-  body: Pick<CreateOrderBody, 'customer_id' | 'customer'>,
-): Promise<number> {
-  const ref = customerRef(auth, body);
-  if ('upsert' in ref) return (await upsertCustomer(tx, auth.tenantId, ref.upsert)).row.id;
-  if (!ref.known && !(await getCustomer(tx, ref.id))) throw unknownCustomer();
-  return ref.id;
+  return visibleTo(auth, await getOrder(tx, id), (o) => o.customer_id, 'Order');
 }
 
 function resolveProvider(deps: RouterDeps, auth: Auth, body: CreateOrderBody): PaymentProviderName {
@@ -144,69 +62,6 @@ async function payWithCredit(tx: Tx, tenantId: string, order: OrderRow): Promise
     idempotencyKey: `order-payment-${order.id}`,
   });
   return `credit_${entry.id}`;
-}
-
-/**
- * After the order is committed: start its fulfilment workflow, then take payment. The workflow
- * starts first so that seats are always released if payment never completes.
- */
-export async function startPaymentAndFulfilment(
-  deps: RouterDeps,
-  tenantId: string,
-  order: OrderRow,
-  body: Pick<CreateOrderBody, 'payment'>,
-  paidReference?: string,
-): Promise<PaymentResult | undefined> {
-  const handle = await startIdempotent(deps.temporal, orderFulfilmentWorkflowType, {
-    taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-    workflowId: orderFulfilmentWorkflowId(tenantId, order.id),
-    args: [
-      {
-        tenantId,
-        orderId: order.id,
-        eventId: order.event_id,
-        paymentTimeoutMs: deps.config.PAYMENT_TIMEOUT_S * 1000,
-        paymentReference: paidReference,
-      } satisfies OrderFulfilmentInput,
-    ],
-    typedSearchAttributes: searchAttributes(tenantId, order.event_id),
-  });
-  if (paidReference !== undefined) return undefined;
-
-  let payment: PaymentResult;
-  try {
-    payment = await deps.payments.createPayment({
-      amountMinor: order.total_minor,
-      currency: order.currency.trim(),
-      idempotencyKey: `order-${tenantId}-${order.id}`,
-      description: `Order ${order.order_number}`,
-      metadata: { tenant_id: tenantId, order_id: String(order.id) },
-      paymentMethod: body.payment?.payment_method,
-    });
-  } catch (err) {
-    await handle.signal(failPaymentSignal, { reason: 'payment provider declined or failed' });
-    deps.logger.warn({ err, orderId: order.id }, 'payment failed');
-    throw new AppError(402, 'payment_failed', 'The payment could not be taken; the order was released', {
-      order_id: order.id,
-    });
-  }
-  await withTenant(deps.db, tenantId, (tx) =>
-    recordPaymentAttempt(tx, order.id, payment.reference, payment.clientSecret ?? null),
-  );
-  if (payment.status === 'succeeded') await handle.signal(confirmPaymentSignal, { reference: payment.reference });
-  if (payment.status === 'failed') await handle.signal(failPaymentSignal, { reason: 'payment failed' });
-  return payment;
-}
-
-export async function waitForFulfilment(temporal: Client, tenantId: string, orderId: number): Promise<void> {
-  const result = temporal.workflow.getHandle(orderFulfilmentWorkflowId(tenantId, orderId)).result();
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    result,
-    new Promise((resolve) => {
-      timer = setTimeout(resolve, FULFIL_WAIT_MS);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 export function orderRoutes(deps: RouterDeps): void {

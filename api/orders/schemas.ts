@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../../db/orders';
+import { ORDER_STATUSES } from '../../db/orders/orders';
 import { CustomerInput } from '../customers/schemas';
 import { ExternalRef, Id } from '../schemas/common';
 import { Ticket } from '../tickets/schemas';

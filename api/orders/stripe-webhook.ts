@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { withTenant } from '../../db/connection';
-import { getOrder } from '../../db/orders';
+import { getOrder } from '../../db/orders/orders';
 import { AppError } from '../../lib/errors';
 import { confirmPaymentSignal, failPaymentSignal, orderFulfilmentWorkflowId } from '../../workflows/orders/contract';
 import type { RouterDeps } from '../deps';

@@ -1,28 +1,34 @@
 import { type z } from 'zod';
 import type { Tx } from '../../db/connection';
 import { withTenant } from '../../db/connection';
-import { getCustomer } from '../../db/customers';
-import { getEvent } from '../../db/events';
-import { getOrder, type OrderRow } from '../../db/orders';
+import { getCustomer } from '../../db/customers/customers';
+import { getEvent } from '../../db/events/events';
+import { getOrder, type OrderRow } from '../../db/orders/orders';
+import { createRefundRequest } from '../../db/refunds/submissions';
+import { getDefaultPolicy, getEffectivePolicy, savePolicy } from '../../db/refunds/policies';
 import {
-  createRefundRequest,
-  getEffectivePolicy,
   getRefundRequest,
   getRequestTickets,
   listRefundRequests,
-  loadTicketLines,
-  quoteTickets,
-  savePolicy,
   type RefundRequestRow,
-} from '../../db/refunds';
-import { bookCredit, creditBalances, listCreditEntries } from '../../db/store-credit';
+} from '../../db/refunds/requests';
+import { loadTicketLines, quoteTickets } from '../../db/refunds/quotes';
+import { approvalReminderAfterS } from '../../db/refunds/settings';
+import { bookCredit, creditBalances, listCreditEntries } from '../../db/refunds/store-credit';
 import { NO_POLICY, quoteToJson } from '../../domain/refunds/policy';
 import { conflict, notFound, unprocessable } from '../../lib/errors';
-import { startRefundWorkflow } from '../../activities/refunds/triggers';
-import { approveRefundUpdate, refundRequestWorkflowId, rejectRefundUpdate } from '../../workflows/refunds/contract';
+import { startIdempotent } from '../../lib/temporal';
+import {
+  approveRefundUpdate,
+  refundRequestStartOptions,
+  refundRequestWorkflowId,
+  refundRequestWorkflowType,
+  rejectRefundUpdate,
+} from '../../workflows/refunds/contract';
 import type { RouterDeps } from '../deps';
-import { assertSelf } from '../customers/routes';
+import { visibleTo } from '../ownership';
 import { defineRoute, type Auth } from '../route';
+import { idempotencyCaller } from '../idempotency';
 import { IdParams, isoOrNull, mapInOrder, Pagination, page, toPage } from '../schemas/common';
 import {
   ApproveRequest,
@@ -67,16 +73,11 @@ async function toRequest(tx: Tx, r: RefundRequestRow): Promise<z.infer<typeof Re
 }
 
 async function loadOwnOrder(tx: Tx, auth: Auth, id: number): Promise<OrderRow> {
-  const order = await getOrder(tx, id);
-  if (!order || (auth.kind === 'customer' && order.customer_id !== auth.customerId)) throw notFound('Order');
-  return order;
+  return visibleTo(auth, await getOrder(tx, id), (o) => o.customer_id, 'Order');
 }
 
 async function loadOwnRequest(tx: Tx, auth: Auth, id: number): Promise<RefundRequestRow> {
-  const request = await getRefundRequest(tx, id);
-  if (!request || (auth.kind === 'customer' && request.customer_id !== auth.customerId))
-    throw notFound('Refund request');
-  return request;
+  return visibleTo(auth, await getRefundRequest(tx, id), (r) => r.customer_id, 'Refund request');
 }
 
 /** A request staff can still decide. */
@@ -91,7 +92,7 @@ const decidedBy = (auth: Auth): string => (auth.kind === 'key' ? `api_key:${auth
 
 async function policyView(tx: Tx, eventId: number | null): Promise<z.infer<typeof Policy>> {
   if (eventId === null) {
-    const row = await tx('refund_policies').whereNull('event_id').first();
+    const row = await getDefaultPolicy(tx);
     return {
       event_id: null,
       source: row ? 'default' : 'none',
@@ -226,12 +227,14 @@ export function refundRoutes(deps: RouterDeps): void {
             ? { type: 'api_key', id: String(auth.keyId) }
             : { type: 'customer', id: String(auth.customerId) },
       });
+      const options = refundRequestStartOptions(request, await approvalReminderAfterS(tx));
       // Started again by the `refunds.start-workflow` trigger should this process die before it.
-      afterCommit(() =>
-        withTenant(deps.db, auth.tenantId, (t) =>
-          startRefundWorkflow(t, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, request),
-        ),
-      );
+      afterCommit(async () => {
+        await startIdempotent(deps.temporal, refundRequestWorkflowType, {
+          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+          ...options,
+        });
+      });
       return {
         status: 201,
         headers: { Location: `/api/refund-requests/${request.id}` },
@@ -327,8 +330,7 @@ export function refundRoutes(deps: RouterDeps): void {
     query: Pagination,
     responses: { 200: { description: 'Store credit', schema: StoreCredit } },
     handler: async ({ tx, auth, params, query }) => {
-      assertSelf(auth, params.id);
-      if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
+      visibleTo(auth, await getCustomer(tx, params.id), (c) => c.id, 'Customer');
       const entries = await listCreditEntries(tx, params.id, query);
       return {
         body: {
@@ -370,7 +372,7 @@ export function refundRoutes(deps: RouterDeps): void {
         amountMinor: body.amount_minor,
         kind: 'adjustment',
         note: body.note,
-        idempotencyKey: `adjustment-${ctx.get('idempotency-key') || crypto.randomUUID()}`,
+        idempotencyKey: `adjustment-${idempotencyCaller(auth)}-${ctx.get('idempotency-key') || crypto.randomUUID()}`,
       });
       return { status: 201, body: { customer_id: params.id, balances: await creditBalances(tx, params.id) } };
     },

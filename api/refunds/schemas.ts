@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { REQUEST_STATUSES } from '../../db/refunds';
-import { CREDIT_KINDS } from '../../db/store-credit';
+import { REQUEST_STATUSES } from '../../db/refunds/requests';
+import { CREDIT_KINDS } from '../../db/refunds/store-credit';
 import { PolicyRules, REQUEST_TYPES } from '../../domain/refunds/policy';
 import { Currency, Email, Id, Pagination, text } from '../schemas/common';
 

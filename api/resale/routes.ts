@@ -1,27 +1,23 @@
-import type { z } from 'zod';
-import type { Tx } from '../../db/connection';
-import { getCustomer } from '../../db/customers';
+import { withTenant, type Tx } from '../../db/connection';
+import { getCustomer } from '../../db/customers/customers';
 import {
   cancelListing,
   createListing,
   getListing,
-  getSeller,
   listListings,
-  purchaseListing,
-  suggestedPriceFor,
   updateListingPrice,
-  upsertSeller,
   type ListingRow,
-  type ResaleTransactionRow,
-} from '../../db/resale';
-import { loadWaitlistSettings } from '../../db/waitlist';
-import { quoteResale } from '../../domain/waitlist/resale';
-import type { WaitlistSettings } from '../../domain/waitlist/settings';
+} from '../../db/resale/listings';
+import { claimListing } from '../../db/resale/purchases';
+import { getSeller, upsertSeller } from '../../db/resale/sellers';
+import { getTicket } from '../../db/tickets/tickets';
+import { loadWaitlistSettings } from '../../db/waitlist/settings';
 import { notFound, unprocessable } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
+import { visibleTo } from '../ownership';
 import { defineRoute, type Auth } from '../route';
-import { IdParams, isoOrNull, mapInOrder, page, toPage } from '../schemas/common';
-import { toTicket } from '../tickets/routes';
+import { IdParams, mapInOrder, page, toPage } from '../schemas/common';
+import { payForClaim } from './purchase';
 import {
   CreateListing,
   Listing,
@@ -29,52 +25,13 @@ import {
   MineQuery,
   Purchase,
   PurchaseListing,
-  type ResaleTransaction,
   Seller,
   UpdatePrice,
   UpdateSeller,
 } from './schemas';
+import { toListing, toPurchase, toSeller } from './view';
 
 const MODULE = 'waitlist' as const;
-
-async function toListing(tx: Tx, row: ListingRow, settings: WaitlistSettings): Promise<z.infer<typeof Listing>> {
-  const quote = quoteResale(row.asking_price_minor, settings);
-  return {
-    id: row.id,
-    event_id: row.event_id,
-    ticket_type_id: row.ticket_type_id,
-    ticket_id: row.ticket_id,
-    seller_customer_id: row.seller_customer_id,
-    status: row.status,
-    currency: row.currency.trim(),
-    original_price_minor: row.original_price_minor,
-    asking_price_minor: row.asking_price_minor,
-    max_allowed_price_minor: row.max_allowed_price_minor,
-    // A sold listing shows what was actually charged, not today's settings.
-    buyer_fee_minor: row.platform_fee_minor ?? quote.buyerFeeMinor,
-    buyer_total_minor: row.asking_price_minor + (row.platform_fee_minor ?? quote.buyerFeeMinor),
-    seller_payout_minor: row.seller_payout_minor ?? quote.sellerPayoutMinor,
-    suggested_price_minor: await suggestedPriceFor(tx, row),
-    listed_at: row.listed_at.toISOString(),
-    sold_at: isoOrNull(row.sold_at),
-    buyer_customer_id: row.buyer_customer_id,
-  };
-}
-
-const toTransaction = (t: ResaleTransactionRow): z.infer<typeof ResaleTransaction> => ({
-  id: t.id,
-  listing_id: t.listing_id,
-  order_id: t.order_id,
-  buyer_customer_id: t.buyer_customer_id,
-  seller_customer_id: t.seller_customer_id,
-  currency: t.currency.trim(),
-  sale_price_minor: t.sale_price_minor,
-  platform_fee_minor: t.platform_fee_minor,
-  seller_payout_minor: t.seller_payout_minor,
-  payout_status: t.payout_status,
-  payout_reference: t.payout_reference,
-  created_at: t.created_at.toISOString(),
-});
 
 /** A customer token acts for itself; a tenant key names the customer. */
 function actingCustomer(auth: Auth, customerId: number | undefined): number {
@@ -84,10 +41,7 @@ function actingCustomer(auth: Auth, customerId: number | undefined): number {
 }
 
 async function loadSellersListing(tx: Tx, auth: Auth, id: number, lock = false): Promise<ListingRow> {
-  const listing = await getListing(tx, id, { lock });
-  if (!listing || (auth.kind === 'customer' && listing.seller_customer_id !== auth.customerId))
-    throw notFound('Listing');
-  return listing;
+  return visibleTo(auth, await getListing(tx, id, { lock }), (l) => l.seller_customer_id, 'Listing');
 }
 
 export function resaleRoutes(deps: RouterDeps): void {
@@ -103,8 +57,7 @@ export function resaleRoutes(deps: RouterDeps): void {
     idempotent: true,
     responses: { 201: { description: 'Listed', schema: Listing } },
     handler: async ({ tx, auth, body }) => {
-      const ticket = await tx('tickets').where({ id: body.ticket_id }).first('customer_id');
-      if (!ticket || (auth.kind === 'customer' && ticket.customer_id !== auth.customerId)) throw notFound('Ticket');
+      const ticket = visibleTo(auth, await getTicket(tx, body.ticket_id), (t) => t.customer_id, 'Ticket');
       const row = await createListing(tx, auth.tenantId, {
         ticketId: body.ticket_id,
         sellerId: ticket.customer_id,
@@ -196,26 +149,23 @@ export function resaleRoutes(deps: RouterDeps): void {
     body: PurchaseListing,
     idempotent: true,
     responses: { 201: { description: 'Bought', schema: Purchase } },
-    handler: async ({ tx, auth, params, body }) => {
+    handler: async ({ tx, auth, params, body, afterCommit }) => {
       if (!(await getListing(tx, params.id))) throw notFound('Listing');
       if (auth.kind === 'customer' && body.customer_id !== undefined)
         throw unprocessable('customer_fixed_by_token', 'A customer token buys for its own customer');
       const buyerId = actingCustomer(auth, body.customer_id);
       if (!(await getCustomer(tx, buyerId))) throw unprocessable('unknown_customer', 'The customer does not exist');
-      const purchase = await purchaseListing(tx, auth.tenantId, {
-        listingId: params.id,
-        buyerId,
-        payments: deps.payments,
-        paymentMethod: body.payment_method,
+      // Money moves as a saga: the claim commits with this short transaction, and the charge and the
+      // sale follow outside it, so no row stays locked while the payment provider is called.
+      const claim = await claimListing(tx, { listingId: params.id, buyerId });
+      let transactionId: number | undefined;
+      afterCommit(async () => {
+        transactionId = await payForClaim(deps, auth.tenantId, claim, body.payment_method);
       });
       return {
         status: 201,
         headers: { Location: `/api/resale/listings/${params.id}` },
-        body: {
-          listing: await toListing(tx, purchase.listing, await loadWaitlistSettings(tx)),
-          transaction: toTransaction(purchase.transaction),
-          ticket: toTicket(purchase.ticket),
-        },
+        body: () => withTenant(deps.db, auth.tenantId, (t) => toPurchase(t, params.id, transactionId as number)),
       };
     },
   });
@@ -273,15 +223,7 @@ export function resaleRoutes(deps: RouterDeps): void {
     responses: { 200: { description: 'Seller', schema: Seller } },
     handler: async ({ tx, auth, params, body }) => {
       if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
-      const row = await upsertSeller(tx, auth.tenantId, params.id, body);
-      return {
-        body: {
-          customer_id: row.customer_id,
-          verified: row.verified,
-          verified_at: isoOrNull(row.verified_at),
-          payout_account: row.payout_account,
-        },
-      };
+      return { body: toSeller(params.id, await upsertSeller(tx, auth.tenantId, params.id, body)) };
     },
   });
 
@@ -295,15 +237,7 @@ export function resaleRoutes(deps: RouterDeps): void {
     responses: { 200: { description: 'Seller', schema: Seller } },
     handler: async ({ tx, params }) => {
       if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
-      const row = await getSeller(tx, params.id);
-      return {
-        body: {
-          customer_id: params.id,
-          verified: row?.verified ?? false,
-          verified_at: isoOrNull(row?.verified_at),
-          payout_account: row?.payout_account ?? null,
-        },
-      };
+      return { body: toSeller(params.id, await getSeller(tx, params.id)) };
     },
   });
 }

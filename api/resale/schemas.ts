@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LISTING_STATUSES } from '../../db/resale';
+import { LISTING_STATUSES } from '../../db/resale/listings';
 import { Id, MinorUnits } from '../schemas/common';
 import { Ticket } from '../tickets/schemas';
 import { PaymentMethod } from '../waitlist/schemas';

@@ -1,33 +1,16 @@
-import { type z } from 'zod';
 import type { Tx } from '../../db/connection';
-import { emit } from '../../db/outbox';
-import { cancelTickets, getTicket, listTickets, updateTicket, type TicketRow } from '../../db/tickets';
-import { conflict, notFound } from '../../lib/errors';
+import { emit } from '../../db/platform/outbox';
+import { cancelTickets, getTicket, listTickets, updateTicket, type TicketRow } from '../../db/tickets/tickets';
+import { conflict } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
+import { visibleTo } from '../ownership';
 import { defineRoute, type Auth } from '../route';
 import { IdParams, page, toPage } from '../schemas/common';
 import { Ticket, TicketQuery, UpdateTicket } from './schemas';
-
-export const toTicket = (t: TicketRow): z.infer<typeof Ticket> => ({
-  id: t.id,
-  code: t.code,
-  status: t.status,
-  event_id: t.event_id,
-  order_id: t.order_id,
-  ticket_type_id: t.ticket_type_id,
-  customer_id: t.customer_id,
-  holder_name: t.holder_name,
-  holder_email: t.holder_email,
-  section: t.section,
-  seat: t.seat,
-  replaced_by_ticket_id: t.replaced_by_ticket_id,
-  created_at: t.created_at.toISOString(),
-});
+import { toTicket } from './view';
 
 async function loadTicket(tx: Tx, auth: Auth, id: number, lock = false): Promise<TicketRow> {
-  const ticket = await getTicket(tx, id, { lock });
-  if (!ticket || (auth.kind === 'customer' && ticket.customer_id !== auth.customerId)) throw notFound('Ticket');
-  return ticket;
+  return visibleTo(auth, await getTicket(tx, id, { lock }), (t) => t.customer_id, 'Ticket');
 }
 
 export function ticketRoutes(deps: RouterDeps): void {

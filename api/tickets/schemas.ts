@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TICKET_STATUSES } from '../../db/tickets';
+import { TICKET_STATUSES } from '../../db/tickets/tickets';
 import { Email, optionalText } from '../schemas/common';
 
 export const Ticket = z

@@ -1,37 +1,27 @@
 import type { z } from 'zod';
 import type { Tx } from '../../db/connection';
 import { withTenant } from '../../db/connection';
-import { getEvent } from '../../db/events';
-import { getOrder, placeOrder, type OrderRow } from '../../db/orders';
+import { getEvent } from '../../db/events/events';
+import { getOrder, type OrderRow } from '../../db/orders/orders';
+import { placeOrder } from '../../db/orders/placement';
 import {
   cancelWaitingEntry,
-  closeOffer,
-  configureEventWaitlist,
   entryPosition,
   getEntry,
-  getEventWaitlist,
-  joinWaitlist,
-  joinWaitlistBatch,
   listEntries,
   markEntryPurchased,
-  offerAvailable,
-  type BatchJoin,
-  type JoinInput,
-  type Offer,
   type QueuePlace,
   type WaitlistEntryRow,
-  type WaitlistSettingsRow,
-} from '../../db/waitlist';
+} from '../../db/waitlist/entries';
+import { closeOffer, offerAvailable, type Offer } from '../../db/waitlist/offers';
+import { configureEventWaitlist, getEventWaitlist, type WaitlistSettingsRow } from '../../db/waitlist/settings';
+import { joinWaitlist, joinWaitlistBatch, type BatchJoin, type JoinInput } from '../../db/waitlist/join';
 import { AppError, conflict, notFound } from '../../lib/errors';
 import { closeOfferSignal, waitlistOfferWorkflowId } from '../../workflows/waitlist/contract';
 import type { RouterDeps } from '../deps';
-import {
-  customerRef,
-  loadOrderView,
-  resolveCustomer,
-  startPaymentAndFulfilment,
-  waitForFulfilment,
-} from '../orders/routes';
+import { visibleTo } from '../ownership';
+import { customerRef, resolveCustomer, startPaymentAndFulfilment, waitForFulfilment } from '../orders/service';
+import { loadOrderView } from '../orders/view';
 import { Order } from '../orders/schemas';
 import { defineRoute, RUN_ALONE, type Auth, type HandlerResult } from '../route';
 import { IdParams, isoOrNull, mapInOrder, page, toPage } from '../schemas/common';
@@ -86,9 +76,7 @@ const toOffers = (offers: Offer[]): z.infer<typeof Offers> => ({
 });
 
 async function loadOwnEntry(tx: Tx, auth: Auth, id: number, lock = false): Promise<WaitlistEntryRow> {
-  const entry = await getEntry(tx, id, { lock });
-  if (!entry || (auth.kind === 'customer' && entry.customer_id !== auth.customerId)) throw notFound('Waitlist entry');
-  return entry;
+  return visibleTo(auth, await getEntry(tx, id, { lock }), (e) => e.customer_id, 'Waitlist entry');
 }
 
 async function loadEvent(tx: Tx, id: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WAITLIST_STATUSES } from '../../db/waitlist';
+import { WAITLIST_STATUSES } from '../../db/waitlist/entries';
 import { WAITLIST_MODES } from '../../domain/waitlist/ordering';
 import { CustomerInput } from '../customers/schemas';
 import { Id, MinorUnits } from '../schemas/common';

@@ -2,15 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type Koa from 'koa';
 import type { z } from 'zod';
 import { withTenant, type Tx } from '../../db/connection';
-import {
-  deviceUpdates,
-  findPassBySerial,
-  getPass,
-  registerDevice,
-  unregisterDevice,
-  type WalletPassRow,
-  type WalletPlatform,
-} from '../../db/wallet';
+import { deviceUpdates, registerDevice, unregisterDevice } from '../../db/wallet/push';
+import { findPassBySerial, getPass, type WalletPassRow, type WalletPlatform } from '../../db/wallet/passes';
 import { AppError } from '../../lib/errors';
 import {
   walletNotConfigured,

@@ -1,5 +1,5 @@
 import type { Tx } from '../../db/connection';
-import { loadPassSubject, type WalletPassRow } from '../../db/wallet';
+import { loadPassSubject, type WalletPassRow } from '../../db/wallet/passes';
 import { applePassDesign, googleEventTicketClass, googleEventTicketObject } from '../../domain/wallet/design';
 import { notFound } from '../../lib/errors';
 import { renderApplePass } from '../../integrations/wallet/apple-pass';

@@ -1,8 +1,8 @@
-import { getTicket } from '../../db/tickets';
-import { getPassForTicket } from '../../db/wallet';
-import { notFound } from '../../lib/errors';
+import { getTicket } from '../../db/tickets/tickets';
+import { getPassForTicket } from '../../db/wallet/passes';
 import { appleWalletSettings, googleWalletSettings, walletNotConfigured } from '../../integrations/wallet/settings';
 import type { RouterDeps } from '../deps';
+import { visibleTo } from '../ownership';
 import { defineRoute } from '../route';
 import { IdParams } from '../schemas/common';
 import { applePassFile, googleSaveLink, pkpassHeaders } from './passes';
@@ -27,8 +27,7 @@ export function walletRoutes(deps: RouterDeps): void {
       503: { description: 'Apple Wallet is not configured' },
     },
     handler: async ({ tx, auth, params }) => {
-      const ticket = await getTicket(tx, params.id);
-      if (!ticket || (auth.kind === 'customer' && ticket.customer_id !== auth.customerId)) throw notFound('Ticket');
+      const ticket = visibleTo(auth, await getTicket(tx, params.id), (t) => t.customer_id, 'Ticket');
       if (!apple) throw walletNotConfigured('Apple Wallet');
       const pass = await getPassForTicket(tx, auth.tenantId, ticket, 'apple');
       return { body: await applePassFile(tx, apple, pass), headers: pkpassHeaders(pass) };
@@ -47,8 +46,7 @@ export function walletRoutes(deps: RouterDeps): void {
       503: { description: 'Google Wallet is not configured' },
     },
     handler: async ({ tx, auth, params }) => {
-      const ticket = await getTicket(tx, params.id);
-      if (!ticket || (auth.kind === 'customer' && ticket.customer_id !== auth.customerId)) throw notFound('Ticket');
+      const ticket = visibleTo(auth, await getTicket(tx, params.id), (t) => t.customer_id, 'Ticket');
       if (!google) throw walletNotConfigured('Google Wallet');
       const pass = await getPassForTicket(tx, auth.tenantId, ticket, 'google');
       return { body: await googleSaveLink(tx, google, pass) };

@@ -1,28 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Tx } from '../../db/connection';
+import {
+  getDelivery,
+  listAttempts,
+  listDeliveries,
+  reopenDelivery,
+  type DeliveryRow,
+} from '../../db/webhooks/deliveries';
+import {
+  getEndpoint,
+  insertEndpoint,
+  listEndpoints,
+  retireEndpoint,
+  updateEndpoint,
+  type EndpointRow,
+} from '../../db/webhooks/endpoints';
 import { conflict, notFound } from '../../lib/errors';
 import { startIdempotent } from '../../lib/temporal';
-import { webhookRetry } from '../../activities/webhooks/triggers';
-import { webhookDeliveryWorkflowId, webhookDeliveryWorkflowType } from '../../workflows/webhooks/contract';
+import {
+  webhookDeliveryWorkflowId,
+  webhookDeliveryWorkflowType,
+  webhookRetry,
+} from '../../workflows/webhooks/contract';
 import { searchAttributes } from '../../workflows/search-attributes';
 import type { RouterDeps } from '../deps';
 import { defineRoute } from '../route';
 import { IdParams, isoOrNull, page, toPage } from '../schemas/common';
 import { CreateEndpoint, CreatedEndpoint, Delivery, DeliveryQuery, Endpoint, UpdateEndpoint } from './schemas';
-
-interface EndpointRow {
-  id: number;
-  url: string;
-  secret: string;
-  event_types: string[];
-  description: string | null;
-  status: 'active' | 'disabled';
-  consecutive_failures: number;
-  disabled_at: Date | null;
-  disabled_reason: string | null;
-  created_at: Date;
-}
 
 const toEndpoint = (e: EndpointRow): z.infer<typeof Endpoint> => ({
   id: e.id,
@@ -35,19 +40,6 @@ const toEndpoint = (e: EndpointRow): z.infer<typeof Endpoint> => ({
   disabled_reason: e.disabled_reason,
   created_at: e.created_at.toISOString(),
 });
-
-interface DeliveryRow {
-  id: number;
-  endpoint_id: number;
-  outbox_id: number;
-  event_type: string;
-  status: 'pending' | 'succeeded' | 'failed';
-  attempts: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: Date;
-  delivered_at: Date | null;
-}
 
 const toDelivery = (d: DeliveryRow): z.infer<typeof Delivery> => ({
   id: d.id,
@@ -63,8 +55,14 @@ const toDelivery = (d: DeliveryRow): z.infer<typeof Delivery> => ({
 });
 
 async function loadEndpoint(tx: Tx, id: number): Promise<EndpointRow> {
-  const row = await tx<EndpointRow>('webhook_endpoints').where({ id }).first();
+  const row = await getEndpoint(tx, id);
   if (!row) throw notFound('Webhook endpoint');
+  return row;
+}
+
+async function loadDelivery(tx: Tx, id: number): Promise<DeliveryRow> {
+  const row = await getDelivery(tx, id);
+  if (!row) throw notFound('Delivery');
   return row;
 }
 
@@ -82,15 +80,12 @@ export function webhookRoutes(deps: RouterDeps): void {
     responses: { 201: { description: 'Created', schema: CreatedEndpoint } },
     handler: async ({ tx, auth, body }) => {
       const secret = `whsec_${randomBytes(24).toString('base64url')}`;
-      const [row] = await tx('webhook_endpoints')
-        .insert({
-          tenant_id: auth.tenantId,
-          url: body.url,
-          secret,
-          event_types: body.event_types,
-          description: body.description ?? null,
-        })
-        .returning('*');
+      const row = await insertEndpoint(tx, auth.tenantId, {
+        url: body.url,
+        secret,
+        event_types: body.event_types,
+        description: body.description ?? null,
+      });
       return { status: 201, body: { ...toEndpoint(row), secret } };
     },
   });
@@ -103,7 +98,7 @@ export function webhookRoutes(deps: RouterDeps): void {
     access: { scope: 'admin' },
     responses: { 200: { description: 'Endpoints', schema: z.object({ items: z.array(Endpoint) }) } },
     handler: async ({ tx }) => ({
-      body: { items: (await tx<EndpointRow>('webhook_endpoints').orderBy('id')).map(toEndpoint) },
+      body: { items: (await listEndpoints(tx)).map(toEndpoint) },
     }),
   });
 
@@ -129,15 +124,7 @@ export function webhookRoutes(deps: RouterDeps): void {
     responses: { 200: { description: 'Endpoint', schema: Endpoint } },
     handler: async ({ tx, params, body }) => {
       await loadEndpoint(tx, params.id);
-      const reenable =
-        body.status === 'active' ? { consecutive_failures: 0, disabled_at: null, disabled_reason: null } : {};
-      const disable =
-        body.status === 'disabled' ? { disabled_at: tx.fn.now(), disabled_reason: 'disabled by tenant' } : {};
-      const [row] = await tx('webhook_endpoints')
-        .where({ id: params.id })
-        .update({ ...body, ...reenable, ...disable, updated_at: tx.fn.now() })
-        .returning('*');
-      return { body: toEndpoint(row) };
+      return { body: toEndpoint(await updateEndpoint(tx, params.id, body)) };
     },
   });
 
@@ -151,16 +138,7 @@ export function webhookRoutes(deps: RouterDeps): void {
     responses: { 200: { description: 'Disabled', schema: Endpoint } },
     handler: async ({ tx, params }) => {
       await loadEndpoint(tx, params.id);
-      const [row] = await tx('webhook_endpoints')
-        .where({ id: params.id })
-        .update({
-          status: 'disabled',
-          disabled_at: tx.fn.now(),
-          disabled_reason: 'deleted by tenant',
-          updated_at: tx.fn.now(),
-        })
-        .returning('*');
-      return { body: toEndpoint(row) };
+      return { body: toEndpoint(await retireEndpoint(tx, params.id)) };
     },
   });
 
@@ -173,12 +151,13 @@ export function webhookRoutes(deps: RouterDeps): void {
     query: DeliveryQuery,
     responses: { 200: { description: 'Deliveries', schema: page(Delivery) } },
     handler: async ({ tx, query }) => {
-      const q = tx<DeliveryRow>('webhook_deliveries').orderBy('id').limit(query.limit);
-      if (query.endpoint_id) q.where('endpoint_id', query.endpoint_id);
-      if (query.status) q.where('status', query.status);
-      if (query.event_type) q.where('event_type', query.event_type);
-      if (query.after) q.where('id', '>', query.after);
-      const rows = await q;
+      const rows = await listDeliveries(tx, {
+        endpointId: query.endpoint_id,
+        status: query.status,
+        eventType: query.event_type,
+        after: query.after,
+        limit: query.limit,
+      });
       return { body: { ...toPage(rows, query.limit), items: rows.map(toDelivery) } };
     },
   });
@@ -192,9 +171,8 @@ export function webhookRoutes(deps: RouterDeps): void {
     params: IdParams,
     responses: { 200: { description: 'Delivery', schema: Delivery } },
     handler: async ({ tx, params }) => {
-      const row = await tx<DeliveryRow>('webhook_deliveries').where({ id: params.id }).first();
-      if (!row) throw notFound('Delivery');
-      const attempts = await tx('webhook_attempts').where({ delivery_id: row.id }).orderBy('id');
+      const row = await loadDelivery(tx, params.id);
+      const attempts = await listAttempts(tx, row.id);
       return {
         body: {
           ...toDelivery(row),
@@ -219,15 +197,11 @@ export function webhookRoutes(deps: RouterDeps): void {
     params: IdParams,
     responses: { 202: { description: 'Redelivery started', schema: Delivery } },
     handler: async ({ tx, auth, params, afterCommit }) => {
-      const row = await tx<DeliveryRow>('webhook_deliveries').where({ id: params.id }).first();
-      if (!row) throw notFound('Delivery');
+      const row = await loadDelivery(tx, params.id);
       const endpoint = await loadEndpoint(tx, row.endpoint_id);
       if (endpoint.status !== 'active')
         throw conflict('endpoint_disabled', 'Re-enable the endpoint before redelivering');
-      const [updated] = await tx('webhook_deliveries')
-        .where({ id: row.id })
-        .update({ status: 'pending', delivered_at: null, redeliveries: tx.raw('redeliveries + 1') })
-        .returning('*');
+      const updated = await reopenDelivery(tx, row.id);
       afterCommit(async () => {
         await startIdempotent(deps.temporal, webhookDeliveryWorkflowType, {
           taskQueue: deps.config.TEMPORAL_TASK_QUEUE,

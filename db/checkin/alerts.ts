@@ -1,7 +1,7 @@
 import type { EventPayload } from '../../domain/catalogue';
 import type { Tx } from '../connection';
-import { queueEmails } from '../mail';
-import { emit } from '../outbox';
+import { queueEmails } from '../platform/mail';
+import { emit } from '../platform/outbox';
 import { getModule } from '../platform/modules';
 
 export interface AlertRow {

@@ -29,6 +29,20 @@ export function quoteResale(
   };
 }
 
+/**
+ * A listing held for one buyer while their payment is taken: one purchase attempt. The buyer is
+ * charged `quote.buyerTotalMinor` and the sale is recorded at this quote, whatever changes meanwhile.
+ */
+export interface ResaleClaim {
+  /** Names the attempt: its charge and any refund are keyed by it, so no retry charges or refunds twice. */
+  id: string;
+  listingId: number;
+  eventId: number;
+  buyerId: number;
+  currency: string;
+  quote: ResaleQuote;
+}
+
 export interface ListingCandidate {
   ticketStatus: string;
   /** Scanned in at a gate: the holder is inside, so the ticket has been used. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { OutboxDispatcher } from '../../activities/platform/dispatcher';
 import { defineTrigger } from '../../activities/platform/triggers';
 import { withTenant } from '../../db/connection';
-import { emit } from '../../db/outbox';
+import { emit } from '../../db/platform/outbox';
 import { createLogger } from '../../lib/logger';
 import { createHarness, eventually, type Harness } from '../helpers/harness';
 import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';

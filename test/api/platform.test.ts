@@ -1,6 +1,6 @@
 import { withTenant } from '../../db/connection';
-import { queueEmail, queueEmails } from '../../db/mail';
-import { emit } from '../../db/outbox';
+import { queueEmail, queueEmails } from '../../db/platform/mail';
+import { emit } from '../../db/platform/outbox';
 import { recordUsage } from '../../db/platform/usage';
 import { meterAmount } from '../../domain/platform/plans';
 import { createHarness, eventually, type Harness } from '../helpers/harness';

@@ -2,8 +2,8 @@ import { createHarness, client, eventually, type Harness } from '../helpers/harn
 import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { paidOrderForEvent, PROPOSAL_POLICY } from '../helpers/refunds';
 import { withTenant } from '../../db/connection';
-import { getOrder, type OrderRow } from '../../db/orders';
-import { createRefundRequest } from '../../db/refunds';
+import { getOrder, type OrderRow } from '../../db/orders/orders';
+import { createRefundRequest } from '../../db/refunds/submissions';
 
 interface RequestBody {
   id: number;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { defineTrigger, matches } from '../../activities/platform/triggers';
-import type { DomainEvent } from '../../db/outbox';
+import type { DomainEvent } from '../../db/platform/outbox';
 import {
   catalogue,
   EVENT_TYPES,

@@ -1,6 +1,6 @@
 import { withTenant } from '../../db/connection';
-import { emit } from '../../db/outbox';
-import { insertTickets, updateTicket } from '../../db/tickets';
+import { emit } from '../../db/platform/outbox';
+import { insertTickets, updateTicket } from '../../db/tickets/tickets';
 import { createHarness, client, eventually, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { recordHistory } from '../helpers/histories';

@@ -1,6 +1,8 @@
+import type { WorkflowStartOptions } from '@temporalio/client';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { parseWorkflowId, workflowId } from '../ids';
 import type * as workflows from '.';
+import { searchAttributes } from '../search-attributes';
 import { workflowType } from '../workflow-type';
 
 export const REFUND_REQUEST_KIND = 'refund';
@@ -56,3 +58,28 @@ export const getRefundStateQuery = defineQuery<RefundRequestState>('getRefundSta
 
 /** How the API and triggers start it: typed by the function, whose code they never load. */
 export const refundRequestWorkflowType = workflowType<typeof workflows>()('refundRequestWorkflow');
+
+/**
+ * How a request's workflow starts, but for the task queue. Starting it again, even after it finished,
+ * is the same workflow (ids are never reused), so the API and the `refunds.start-workflow` trigger
+ * may both start it.
+ */
+export function refundRequestStartOptions(
+  request: { id: number; tenant_id: string; event_id: number; status: string },
+  reminderAfterS: number,
+): Omit<WorkflowStartOptions<typeof workflows.refundRequestWorkflow>, 'taskQueue'> {
+  return {
+    workflowId: refundRequestWorkflowId(request.tenant_id, request.id),
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    args: [
+      {
+        tenantId: request.tenant_id,
+        requestId: request.id,
+        eventId: request.event_id,
+        initialStatus: request.status === 'pending' ? 'pending' : 'approved',
+        reminderAfterMs: reminderAfterS * 1000,
+      },
+    ],
+    typedSearchAttributes: searchAttributes(request.tenant_id, request.event_id),
+  };
+}

@@ -2,6 +2,7 @@ import { defineQuery } from '@temporalio/workflow';
 import { parseWorkflowId, workflowId } from '../ids';
 import type * as workflows from '.';
 import { workflowType } from '../workflow-type';
+import type { ResaleClaim } from '../../domain/waitlist/resale';
 
 export const RESALE_PAYOUT_KIND = 'resale-payout';
 
@@ -32,3 +33,41 @@ export const getPayoutStateQuery = defineQuery<ResalePayoutState>('getPayoutStat
 
 /** How the API and triggers start it: typed by the function, whose code they never load. */
 export const resalePayoutWorkflowType = workflowType<typeof workflows>()('resalePayoutWorkflow');
+
+export const RESALE_PURCHASE_KIND = 'resale-purchase';
+
+/** One purchase attempt: the claim names it. */
+export const resalePurchaseWorkflowId = (tenantId: string, claimId: string): string =>
+  workflowId(RESALE_PURCHASE_KIND, tenantId, claimId);
+
+export interface ResalePurchaseInput {
+  tenantId: string;
+  /** The listing, already held for the buyer (see `claimListing`), and the quote to charge. */
+  claim: ResaleClaim;
+  /** A saved or client-created payment method to confirm at once (Stripe `pm_...`). */
+  paymentMethod?: string;
+  /** The waitlist entry buying automatically: the sale closes it, and a failure tells the line instead. */
+  waitlistEntryId?: number;
+}
+
+/** Why a purchase did not go through, as the buyer hears it (an HTTP status and a stable code). */
+export interface PurchaseRefusal {
+  ok: false;
+  status: number;
+  code: string;
+  message: string;
+}
+
+export type ResalePurchaseOutcome = { ok: true; transactionId: number } | PurchaseRefusal;
+
+export type PurchaseStep = 'charging' | 'completing' | 'compensating' | 'done';
+
+export interface ResalePurchaseState {
+  step: PurchaseStep;
+  paymentReference?: string;
+  outcome?: ResalePurchaseOutcome;
+}
+
+export const getPurchaseStateQuery = defineQuery<ResalePurchaseState>('getPurchaseState');
+
+export const resalePurchaseWorkflowType = workflowType<typeof workflows>()('resalePurchaseWorkflow');

@@ -2,6 +2,7 @@ import { defineQuery } from '@temporalio/workflow';
 import { workflowId } from '../ids';
 import type * as workflows from '.';
 import { workflowType } from '../workflow-type';
+import type { Config } from '../../lib/config';
 
 export const WEBHOOK_DELIVERY_KIND = 'webhook-delivery';
 
@@ -15,6 +16,13 @@ export interface WebhookDeliveryInput {
   /** Exponential backoff: first retry after initialIntervalMs, doubling up to maximumIntervalMs, for giveUpAfterMs in all. */
   retry: { initialIntervalMs: number; maximumIntervalMs: number; giveUpAfterMs: number };
 }
+
+/** The retry schedule every delivery run gets, from the deployment's settings. */
+export const webhookRetry = (config: Config): WebhookDeliveryInput['retry'] => ({
+  initialIntervalMs: config.WEBHOOK_RETRY_INITIAL_MS,
+  maximumIntervalMs: config.WEBHOOK_RETRY_MAX_INTERVAL_MS,
+  giveUpAfterMs: config.WEBHOOK_GIVE_UP_AFTER_MS,
+});
 
 export interface WebhookDeliveryState {
   status: 'delivering' | 'succeeded' | 'failed' | 'skipped';

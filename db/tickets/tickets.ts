@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Tx } from './connection';
-import { syncSoldOutStatus } from './events';
-import { emit } from './outbox';
+import type { Tx } from '../connection';
+import { releaseInventory, syncSoldOutStatus } from '../events/inventory';
+import { emit } from '../platform/outbox';
 
 export const TICKET_STATUSES = ['valid', 'cancelled', 'voided', 'transferred'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
@@ -73,6 +73,11 @@ export async function listTickets(
   return q;
 }
 
+/** An order's tickets, all of them, in issue order. */
+export async function listOrderTickets(tx: Tx, orderId: number): Promise<TicketRow[]> {
+  return tx<TicketRow>('tickets').where({ order_id: orderId }).orderBy('id');
+}
+
 export async function updateTicket(tx: Tx, id: number, patch: Partial<TicketRow>): Promise<TicketRow> {
   const [row] = await tx('tickets')
     .where({ id })
@@ -85,7 +90,7 @@ export async function updateTicket(tx: Tx, id: number, patch: Partial<TicketRow>
 export async function cancelTickets(tx: Tx, tenantId: string, tickets: TicketRow[]): Promise<void> {
   for (const t of [...tickets].sort((a, b) => a.ticket_type_id - b.ticket_type_id)) {
     await tx('tickets').where({ id: t.id }).update({ status: 'cancelled', updated_at: tx.fn.now() });
-    await tx('ticket_types').where({ id: t.ticket_type_id }).decrement('sold', 1);
+    await releaseInventory(tx, t.ticket_type_id, 1);
   }
   for (const eventId of new Set(tickets.map((t) => t.event_id))) await syncSoldOutStatus(tx, tenantId, eventId);
   await emit(
@@ -98,4 +103,13 @@ export async function cancelTickets(tx: Tx, tenantId: string, tickets: TicketRow
       payload: { ticket_id: t.id, event_id: t.event_id, ticket_type_id: t.ticket_type_id },
     })),
   );
+}
+
+/** Cancels the still-valid tickets of a closed order; its seats are given back by the caller. Answers their ids. */
+export async function cancelOrderTickets(tx: Tx, orderId: number): Promise<number[]> {
+  const rows: { id: number }[] = await tx('tickets')
+    .where({ order_id: orderId, status: 'valid' })
+    .update({ status: 'cancelled', updated_at: tx.fn.now() })
+    .returning('id');
+  return rows.map((r) => r.id);
 }

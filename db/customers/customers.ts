@@ -1,5 +1,5 @@
-import type { Tx } from './connection';
-import { unprocessable, type AppError } from '../lib/errors';
+import type { Tx } from '../connection';
+import { unprocessable, type AppError } from '../../lib/errors';
 
 export interface CustomerRow {
   id: number;
@@ -46,6 +46,11 @@ export async function upsertCustomer(
 
 export async function getCustomer(tx: Tx, id: number): Promise<CustomerRow | undefined> {
   return tx<CustomerRow>('customers').where({ id }).first();
+}
+
+/** Whether a customer other than `exceptId` already has this e-mail (it is unique per tenant). */
+export async function emailTakenByOther(tx: Tx, email: string, exceptId: number): Promise<boolean> {
+  return Boolean(await tx('customers').where({ email }).whereNot({ id: exceptId }).first('id'));
 }
 
 export async function listCustomers(

@@ -1,4 +1,4 @@
-import type { Tx } from './connection';
+import type { Tx } from '../connection';
 import { emit, type DomainEvent } from './outbox';
 
 export interface EmailMessage {
@@ -58,3 +58,35 @@ export const emailsQueued = (ids: number[], notBefore?: Date): DomainEvent => ({
   payload: { email_ids: ids },
   notBefore,
 });
+
+export interface EmailRow {
+  id: number;
+  tenant_id: string;
+  idempotency_key: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  status: 'queued' | 'sent' | 'failed';
+  attempts: number;
+  last_error: string | null;
+  created_at: Date;
+  sent_at: Date | null;
+  transport: string | null;
+}
+
+/** The e-mails of an event still to send, locked: one named by two events at once is sent by only one of them. */
+export async function lockUnsentEmails(tx: Tx, ids: number[]): Promise<EmailRow[]> {
+  return tx<EmailRow>('email_outbox').whereIn('id', ids).whereNot({ status: 'sent' }).orderBy('id').forUpdate();
+}
+
+export async function markEmailsSent(tx: Tx, ids: number[], transport: string): Promise<void> {
+  await tx('email_outbox')
+    .whereIn('id', ids)
+    .update({ status: 'sent', sent_at: tx.fn.now(), attempts: tx.raw('attempts + 1'), transport });
+}
+
+/** Counts a failed attempt; the e-mails stay queued for the retry. */
+export async function countFailedEmails(tx: Tx, ids: number[]): Promise<void> {
+  await tx('email_outbox').whereIn('id', ids).increment('attempts', 1);
+}

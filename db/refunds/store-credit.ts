@@ -1,5 +1,5 @@
-import type { Tx } from './connection';
-import { unprocessable } from '../lib/errors';
+import type { Tx } from '../connection';
+import { unprocessable } from '../../lib/errors';
 
 export const CREDIT_KINDS = ['refund_credit', 'exchange', 'order_payment', 'adjustment'] as const;
 export type CreditKind = (typeof CREDIT_KINDS)[number];

@@ -1,0 +1,127 @@
+import type { Tx } from '../connection';
+import { conflict, notFound, unprocessable } from '../../lib/errors';
+import { appendAudit, type AuditActor } from '../platform/audit';
+import { emit } from '../platform/outbox';
+import { cancelTickets, type TicketRow } from '../tickets/tickets';
+import { exchangeTickets, transferTickets } from './exchanges';
+import {
+  getRefundRequest,
+  getRequestTickets,
+  lockTicketTypes,
+  requestPayload,
+  type RefundRequestRow,
+  type TransferTarget,
+} from './requests';
+
+export interface Decision {
+  actor: AuditActor;
+  note?: string;
+  amountMinor?: number;
+}
+
+/**
+ * Approves a pending request and applies its effect on tickets at once (cancelled for refunds and
+ * credit, reissued for transfers and exchanges); the money moves afterwards, in the request's workflow.
+ * Approving an approved request is a no-op, so a retried activity is safe.
+ */
+export async function approveRefundRequest(
+  tx: Tx,
+  tenantId: string,
+  id: number,
+  decision: Decision,
+): Promise<RefundRequestRow> {
+  const before = await getRefundRequest(tx, id, { lock: true });
+  if (!before) throw notFound('Refund request');
+  if (before.status === 'approved' || before.status === 'processed') return before;
+  if (before.status !== 'pending') throw conflict('request_not_pending', `Request ${id} is ${before.status}`);
+
+  let refundAmount = before.refund_amount_minor;
+  if (before.type === 'refund' || before.type === 'credit') {
+    // Staff approving an exception without naming an amount give back what was paid.
+    refundAmount = decision.amountMinor ?? (before.refund_amount_minor || before.original_amount_minor);
+    if (refundAmount > before.original_amount_minor)
+      throw unprocessable('amount_exceeds_paid', `At most ${before.original_amount_minor} can be refunded`);
+  }
+  const tickets = await tx<TicketRow>('tickets')
+    .whereIn(
+      'id',
+      (await getRequestTickets(tx, id)).map((l) => l.ticket_id),
+    )
+    .forUpdate();
+  await lockTicketTypes(tx, [
+    ...tickets.map((t) => t.ticket_type_id),
+    ...(before.details.exchange_to ? [before.details.exchange_to.ticket_type_id] : []),
+  ]);
+  const notValid = tickets.find((t) => t.status !== 'valid');
+  if (notValid) throw conflict('ticket_not_valid', `Ticket ${notValid.id} is ${notValid.status}`);
+  if (before.type === 'transfer')
+    await transferTickets(tx, tenantId, id, tickets, before.details.transfer_to as TransferTarget);
+  else if (before.type === 'exchange') refundAmount = await exchangeTickets(tx, tenantId, before, tickets);
+  else await cancelTickets(tx, tenantId, tickets);
+
+  const [after] = (await tx('refund_requests')
+    .where({ id })
+    .update({
+      status: 'approved',
+      refund_amount_minor: refundAmount,
+      decided_by: `${decision.actor.type}:${decision.actor.id}`,
+      decision_note: decision.note ?? null,
+      decided_at: tx.fn.now(),
+      updated_at: tx.fn.now(),
+    })
+    .returning('*')) as RefundRequestRow[];
+  await appendAudit(tx, tenantId, {
+    actor: decision.actor,
+    action: 'refund.approve',
+    entityType: 'refund_request',
+    entityId: id,
+    before: { status: before.status },
+    after: { status: 'approved', refund_amount_minor: refundAmount, note: decision.note },
+  });
+  await emit(tx, tenantId, {
+    type: 'refund.approved',
+    aggregateType: 'refund_request',
+    aggregateId: id,
+    payload: requestPayload(after),
+  });
+  return after;
+}
+
+/** Rejects a pending request: its tickets stay valid and may be asked about again. */
+export async function rejectRefundRequest(
+  tx: Tx,
+  tenantId: string,
+  id: number,
+  decision: Decision,
+): Promise<RefundRequestRow> {
+  const before = await getRefundRequest(tx, id, { lock: true });
+  if (!before) throw notFound('Refund request');
+  if (before.status === 'rejected') return before;
+  if (before.status !== 'pending') throw conflict('request_not_pending', `Request ${id} is ${before.status}`);
+  await tx('refund_request_tickets').where({ request_id: id }).update({ active: false });
+  const [after] = (await tx('refund_requests')
+    .where({ id })
+    .update({
+      status: 'rejected',
+      decided_by: `${decision.actor.type}:${decision.actor.id}`,
+      decision_note: decision.note ?? null,
+      decided_at: tx.fn.now(),
+      updated_at: tx.fn.now(),
+    })
+    .returning('*')) as RefundRequestRow[];
+  await appendAudit(tx, tenantId, {
+    actor: decision.actor,
+    action: 'refund.reject',
+    entityType: 'refund_request',
+    entityId: id,
+    before: { status: before.status },
+    after: { status: 'rejected', note: decision.note },
+  });
+  await emit(tx, tenantId, {
+    type: 'refund.rejected',
+    aggregateType: 'refund_request',
+    aggregateId: id,
+    payload: { ...requestPayload(after), note: decision.note ?? null },
+  });
+  return after;
+}

@@ -1,0 +1,84 @@
+import type { Tx } from '../connection';
+import { conflict, notFound } from '../../lib/errors';
+import { meterAmount } from '../../domain/platform/plans';
+import { getOrder, type OrderRow } from '../orders/orders';
+import { appendAudit } from '../platform/audit';
+import { emit } from '../platform/outbox';
+import { recordUsage } from '../platform/usage';
+import { getRefundRequest, requestPayload, type RefundRequestRow } from './requests';
+import { bookCredit } from './store-credit';
+
+/** Where the money of an approved request goes back to. */
+export type RefundRoute =
+  { kind: 'provider'; order: OrderRow } | { kind: 'credit' } | { kind: 'external' } | { kind: 'none' };
+
+export async function refundRouteFor(tx: Tx, request: RefundRequestRow, providerName: string): Promise<RefundRoute> {
+  if (request.type === 'credit') return { kind: 'credit' };
+  if (request.type === 'transfer' || request.refund_amount_minor === 0) return { kind: 'none' };
+  const order = (await getOrder(tx, request.order_id)) as OrderRow;
+  // An exchange paid with credit kept its surplus on the ledger already.
+  if (order.payment_provider === 'credit') return { kind: request.type === 'exchange' ? 'none' : 'credit' };
+  if (order.payment_provider === providerName && order.payment_reference) return { kind: 'provider', order };
+  return { kind: 'external' };
+}
+
+/**
+ * Books what the approved request gives back (store credit, or the provider's refund reference),
+ * meters the 2% processing fee on it, and closes the request; completing twice is a no-op.
+ */
+export async function completeRefundRequest(
+  tx: Tx,
+  tenantId: string,
+  id: number,
+  outcome: { paymentRefundId: string | null; route: RefundRoute['kind']; workflowId: string },
+): Promise<RefundRequestRow> {
+  const before = await getRefundRequest(tx, id, { lock: true });
+  if (!before) throw notFound('Refund request');
+  if (before.status === 'processed') return before;
+  if (before.status !== 'approved') throw conflict('request_not_approved', `Request ${id} is ${before.status}`);
+  const currency = before.currency.trim();
+  if (outcome.route === 'credit' && before.refund_amount_minor > 0) {
+    await bookCredit(tx, tenantId, {
+      customerId: before.customer_id,
+      currency,
+      amountMinor: before.refund_amount_minor,
+      kind: 'refund_credit',
+      idempotencyKey: `refund-request-${id}`,
+      refundRequestId: id,
+      orderId: before.order_id,
+    });
+  }
+  if (before.refund_amount_minor > 0 && (outcome.route === 'credit' || outcome.route === 'provider')) {
+    await recordUsage(tx, tenantId, {
+      meter: 'refunds.processing',
+      quantity: 1,
+      amountMinor: meterAmount('refunds.processing', 1, before.refund_amount_minor),
+      idempotencyKey: `refunds.processing:${id}`,
+      metadata: { request_id: id, refunded_minor: before.refund_amount_minor, currency },
+    });
+  }
+  const [after] = (await tx('refund_requests')
+    .where({ id })
+    .update({
+      status: 'processed',
+      payment_refund_id: outcome.paymentRefundId,
+      processed_at: tx.fn.now(),
+      updated_at: tx.fn.now(),
+    })
+    .returning('*')) as RefundRequestRow[];
+  await appendAudit(tx, tenantId, {
+    actor: { type: 'workflow', id: outcome.workflowId },
+    action: 'refund.process',
+    entityType: 'refund_request',
+    entityId: id,
+    before: { status: before.status },
+    after: { status: 'processed', route: outcome.route, payment_refund_id: outcome.paymentRefundId },
+  });
+  await emit(tx, tenantId, {
+    type: 'refund.processed',
+    aggregateType: 'refund_request',
+    aggregateId: id,
+    payload: { ...requestPayload(after), route: outcome.route, payment_refund_id: outcome.paymentRefundId },
+  });
+  return after;
+}
