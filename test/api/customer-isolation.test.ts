@@ -1,41 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createHarness, client, eventually, type ApiClient, type Harness, type HttpResult } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
+import type { JsonSchema, OpenApiDoc } from '../helpers/openapi';
 import { makeWalletTestKeys, walletEnv, type WalletTestKeys } from '../helpers/wallet';
-
-/** The parts of the OpenAPI document the sweep reads. */
-interface JsonSchema {
-  $ref?: string;
-  type?: string | string[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  items?: JsonSchema;
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  allOf?: JsonSchema[];
-  enum?: unknown[];
-  const?: unknown;
-  default?: unknown;
-  minimum?: number;
-  minItems?: number;
-  minLength?: number;
-  format?: string;
-}
-interface Parameter {
-  name: string;
-  in: 'path' | 'query' | 'header' | 'cookie';
-  required?: boolean;
-  schema?: JsonSchema;
-}
-interface Operation {
-  security?: Record<string, string[]>[];
-  parameters?: Parameter[];
-  requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
-}
-interface OpenApiDoc {
-  paths: Record<string, Record<string, Operation>>;
-  components?: { schemas?: Record<string, JsonSchema> };
-}
 
 /**
  * What B's call must answer: `not_found` (404) for a route whose path names one of A's rows;

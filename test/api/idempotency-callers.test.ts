@@ -13,6 +13,7 @@ import { createApiKey } from '../../db/tenants/keys';
 import { createLogger } from '../../lib/logger';
 import { createHarness, client, eventually, type ApiClient, type Harness, type HttpResult } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
+import type { JsonSchema, OpenApiDoc } from '../helpers/openapi';
 
 /**
  * An Idempotency-Key belongs to the credential that used it: the same key and body from another API
@@ -20,32 +21,6 @@ import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../h
  */
 
 /** The parts of the OpenAPI document the sweep reads. */
-interface JsonSchema {
-  $ref?: string;
-  type?: string | string[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  items?: JsonSchema;
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  allOf?: JsonSchema[];
-  enum?: unknown[];
-  const?: unknown;
-  default?: unknown;
-  minimum?: number;
-  minItems?: number;
-  minLength?: number;
-  format?: string;
-}
-interface Operation {
-  security?: Record<string, string[]>[];
-  parameters?: { name: string; in: string }[];
-  requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
-}
-interface OpenApiDoc {
-  paths: Record<string, Record<string, Operation>>;
-  components?: { schemas?: Record<string, JsonSchema> };
-}
 
 interface OrderBody {
   id: number;
