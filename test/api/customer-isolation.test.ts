@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createHarness, client, eventually, type ApiClient, type Harness, type HttpResult } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
-import type { JsonSchema, OpenApiDoc } from '../helpers/openapi';
+import { operationsOf, type JsonSchema, type OpenApiDoc } from '../helpers/openapi';
 import { makeWalletTestKeys, walletEnv, type WalletTestKeys } from '../helpers/wallet';
 
 /**
@@ -32,8 +32,6 @@ interface AIds {
   listing: number;
   refundRequest: number;
 }
-
-const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
 
 /**
  * The resale marketplace: an active listing is an offer to every customer of the tenant, so another
@@ -164,34 +162,31 @@ function sample(raw: JsonSchema, name: string): unknown {
 /** One call per customer-token operation of the document, addressed at A's rows. */
 function buildCases(): SweepCase[] {
   const out: SweepCase[] = [];
-  for (const [path, item] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(item)) {
-      if (!METHODS.has(method)) continue;
-      if (!op.security?.some((s) => 'customerToken' in s)) continue;
-      const route = `${method} ${path}`;
-      const params = op.parameters ?? [];
-      const target = path.includes('{') ? pathTarget(path) : undefined;
-      const url = path.replace(/\{(\w+)\}/g, (_, name: string) =>
-        String(name !== 'id' && namesARow(name) ? idNamed(name) : target?.id),
-      );
-      const query = new URLSearchParams();
-      for (const p of params) {
-        if (p.in !== 'query') continue;
-        if (namesARow(p.name) || p.required) query.set(p.name, String(sample(p.schema ?? {}, p.name)));
-      }
-      const schema = op.requestBody?.content?.['application/json']?.schema;
-      const readOnly = method === 'get';
-      const expectation: Expectation =
-        target?.own && !PUBLIC_OFFERS.has(route) ? 'not_found' : readOnly ? 'no_leak' : 'refused';
-      out.push({
-        route,
-        method,
-        url: query.toString() ? `${url}?${query.toString()}` : url,
-        body: schema ? sample(schema, '') : undefined,
-        expectation,
-        byId: readOnly && target !== undefined,
-      });
+  for (const { path, method, op } of operationsOf(doc)) {
+    if (!op.security?.some((s) => 'customerToken' in s)) continue;
+    const route = `${method} ${path}`;
+    const params = op.parameters ?? [];
+    const target = path.includes('{') ? pathTarget(path) : undefined;
+    const url = path.replace(/\{(\w+)\}/g, (_, name: string) =>
+      String(name !== 'id' && namesARow(name) ? idNamed(name) : target?.id),
+    );
+    const query = new URLSearchParams();
+    for (const p of params) {
+      if (p.in !== 'query') continue;
+      if (namesARow(p.name) || p.required) query.set(p.name, String(sample(p.schema ?? {}, p.name)));
     }
+    const schema = op.requestBody?.content?.['application/json']?.schema;
+    const readOnly = method === 'get';
+    const expectation: Expectation =
+      target?.own && !PUBLIC_OFFERS.has(route) ? 'not_found' : readOnly ? 'no_leak' : 'refused';
+    out.push({
+      route,
+      method,
+      url: query.toString() ? `${url}?${query.toString()}` : url,
+      body: schema ? sample(schema, '') : undefined,
+      expectation,
+      byId: readOnly && target !== undefined,
+    });
   }
   return out;
 }

@@ -13,7 +13,7 @@ import { createApiKey } from '../../db/tenants/keys';
 import { createLogger } from '../../lib/logger';
 import { createHarness, client, eventually, type ApiClient, type Harness, type HttpResult } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
-import type { JsonSchema, OpenApiDoc } from '../helpers/openapi';
+import { operationsOf, type JsonSchema, type OpenApiDoc } from '../helpers/openapi';
 
 /**
  * An Idempotency-Key belongs to the credential that used it: the same key and body from another API
@@ -65,8 +65,6 @@ interface SweepCase {
 }
 
 const suffix = randomBytes(4).toString('hex');
-const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
-
 let h: Harness;
 let t: TenantFixture;
 let doc: OpenApiDoc;
@@ -532,23 +530,20 @@ function sample(raw: JsonSchema, name: string, form: Form): unknown {
 /** One case per operation that takes an Idempotency-Key and per pair of callers it admits. */
 function buildCases(): SweepCase[] {
   const out: SweepCase[] = [];
-  for (const [path, item] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(item)) {
-      if (!METHODS.has(method)) continue;
-      if (!op.parameters?.some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key')) continue;
-      const forms = op.security?.some((s) => 'customerToken' in s) ? [keyForm, tokenForm] : [keyForm];
-      const schema = op.requestBody?.content?.['application/json']?.schema;
-      for (const form of forms) {
-        out.push({
-          route: `${method} ${path}`,
-          form,
-          method: method.toUpperCase(),
-          url: path.replace(/\{(\w+)\}/g, (_, name: string) =>
-            String(name === 'id' ? pathId(path, form.ids) : idNamed(name, form.ids)),
-          ),
-          body: schema ? sample(schema, '', form) : undefined,
-        });
-      }
+  for (const { path, method, op } of operationsOf(doc)) {
+    if (!op.parameters?.some((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key')) continue;
+    const forms = op.security?.some((s) => 'customerToken' in s) ? [keyForm, tokenForm] : [keyForm];
+    const schema = op.requestBody?.content?.['application/json']?.schema;
+    for (const form of forms) {
+      out.push({
+        route: `${method} ${path}`,
+        form,
+        method: method.toUpperCase(),
+        url: path.replace(/\{(\w+)\}/g, (_, name: string) =>
+          String(name === 'id' ? pathId(path, form.ids) : idNamed(name, form.ids)),
+        ),
+        body: schema ? sample(schema, '', form) : undefined,
+      });
     }
   }
   return out;

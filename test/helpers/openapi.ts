@@ -23,6 +23,7 @@ export interface Parameter {
   schema?: JsonSchema;
 }
 export interface Operation {
+  tags?: string[];
   security?: Record<string, string[]>[];
   parameters?: Parameter[];
   requestBody?: { content?: Record<string, { schema?: JsonSchema }> };
@@ -30,4 +31,15 @@ export interface Operation {
 export interface OpenApiDoc {
   paths: Record<string, Record<string, Operation>>;
   components?: { schemas?: Record<string, JsonSchema> };
+}
+
+const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
+
+/** Every operation of the document, so a sweep covers a route added later without being edited. */
+export function operationsOf(doc: OpenApiDoc): { path: string; method: string; op: Operation }[] {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => METHODS.has(method))
+      .map(([method, op]) => ({ path, method, op })),
+  );
 }

@@ -7,16 +7,9 @@ import { modules } from '../../modules';
 import { createHarness, client, type Harness } from '../helpers/harness';
 import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { HISTORY_DIR } from '../helpers/histories';
+import { operationsOf, type OpenApiDoc } from '../helpers/openapi';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
-
-interface Operation {
-  tags?: string[];
-}
-interface OpenApiDoc {
-  paths: Record<string, Record<string, Operation>>;
-}
 interface Problem {
   code?: string;
   errors?: { path: string; code: string }[];
@@ -95,11 +88,7 @@ describe('module routes and settings through the API', () => {
     h = await createHarness();
     t = await createTenantWithKey(h, 'Module checklist');
     doc = (await client(h.baseUrl).get<OpenApiDoc>('/openapi.json')).body;
-    operations = Object.entries(doc.paths).flatMap(([p, item]) =>
-      Object.entries(item)
-        .filter(([method]) => METHODS.has(method))
-        .map(([method, op]) => ({ route: `${method} ${p}`, tags: op.tags ?? [] })),
-    );
+    operations = operationsOf(doc).map(({ path: p, method, op }) => ({ route: `${method} ${p}`, tags: op.tags ?? [] }));
   });
   afterAll(() => h?.stop());
 
