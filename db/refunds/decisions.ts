@@ -59,24 +59,9 @@ export async function approveRefundRequest(
   else if (before.type === 'exchange') refundAmount = await exchangeTickets(tx, tenantId, before, tickets);
   else await cancelTickets(tx, tenantId, tickets);
 
-  const [after] = (await tx('refund_requests')
-    .where({ id })
-    .update({
-      status: 'approved',
-      refund_amount_minor: refundAmount,
-      decided_by: `${decision.actor.type}:${decision.actor.id}`,
-      decision_note: decision.note ?? null,
-      decided_at: tx.fn.now(),
-      updated_at: tx.fn.now(),
-    })
-    .returning('*')) as RefundRequestRow[];
-  await appendAudit(tx, tenantId, {
-    actor: decision.actor,
-    action: 'refund.approve',
-    entityType: 'refund_request',
-    entityId: id,
-    before: { status: before.status },
-    after: { status: 'approved', refund_amount_minor: refundAmount, note: decision.note },
+  const after = await recordDecision(tx, tenantId, before, decision, 'refund.approve', {
+    status: 'approved',
+    refund_amount_minor: refundAmount,
   });
   await emit(tx, tenantId, {
     type: 'refund.approved',
@@ -99,10 +84,29 @@ export async function rejectRefundRequest(
   if (before.status === 'rejected') return before;
   if (before.status !== 'pending') throw conflict('request_not_pending', `Request ${id} is ${before.status}`);
   await tx('refund_request_tickets').where({ request_id: id }).update({ active: false });
+  const after = await recordDecision(tx, tenantId, before, decision, 'refund.reject', { status: 'rejected' });
+  await emit(tx, tenantId, {
+    type: 'refund.rejected',
+    aggregateType: 'refund_request',
+    aggregateId: id,
+    payload: { ...requestPayload(after), note: decision.note ?? null },
+  });
+  return after;
+}
+
+/** Writes a decision on the request's row and into the audit trail, the same way for approvals and rejections. */
+async function recordDecision(
+  tx: Tx,
+  tenantId: string,
+  before: RefundRequestRow,
+  decision: Decision,
+  action: 'refund.approve' | 'refund.reject',
+  change: { status: 'approved' | 'rejected'; refund_amount_minor?: number },
+): Promise<RefundRequestRow> {
   const [after] = (await tx('refund_requests')
-    .where({ id })
+    .where({ id: before.id })
     .update({
-      status: 'rejected',
+      ...change,
       decided_by: `${decision.actor.type}:${decision.actor.id}`,
       decision_note: decision.note ?? null,
       decided_at: tx.fn.now(),
@@ -111,17 +115,11 @@ export async function rejectRefundRequest(
     .returning('*')) as RefundRequestRow[];
   await appendAudit(tx, tenantId, {
     actor: decision.actor,
-    action: 'refund.reject',
+    action,
     entityType: 'refund_request',
-    entityId: id,
+    entityId: before.id,
     before: { status: before.status },
-    after: { status: 'rejected', note: decision.note },
-  });
-  await emit(tx, tenantId, {
-    type: 'refund.rejected',
-    aggregateType: 'refund_request',
-    aggregateId: id,
-    payload: { ...requestPayload(after), note: decision.note ?? null },
+    after: { ...change, note: decision.note },
   });
   return after;
 }
