@@ -126,10 +126,12 @@ describe('Apple Wallet pass', () => {
     expect(Object.keys(manifest).sort()).toEqual(packed);
     for (const name of packed) expect(manifest[name]).toBe(createHash('sha1').update(files[name]).digest('hex'));
     expect(verifyPassSignature(keys, files)).toBe(true);
-    const tampered = {
-      ...files,
-      'manifest.json': Buffer.from(files['manifest.json'].toString().replace(/"pass.json":"\w/, '"pass.json":"0')),
-    };
+    // Flip the first hex digit of pass.json's hash to a different one, so the manifest always changes.
+    const tamperedManifest = files['manifest.json']
+      .toString()
+      .replace(/"pass.json":"(\w)/, (_m, d: string) => `"pass.json":"${d === '0' ? '1' : '0'}`);
+    expect(tamperedManifest).not.toBe(files['manifest.json'].toString());
+    const tampered = { ...files, 'manifest.json': Buffer.from(tamperedManifest) };
     expect(verifyPassSignature(keys, tampered)).toBe(false);
   });
 
