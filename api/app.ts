@@ -4,6 +4,7 @@ import { bodyParser } from '@koa/bodyparser';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { ApiServices, RouterDeps } from './deps';
 import { errorMiddleware } from './middleware/errors';
+import { AppError } from '../lib/errors';
 import { httpDuration } from './system/metrics';
 import { modules } from '../modules';
 
@@ -62,6 +63,17 @@ export async function createApp(services: ApiServices): Promise<ApiApp> {
       end({ route, status: String(ctx.status) });
       services.logger.debug({ method: ctx.method, path: ctx.path, status: ctx.status }, 'request');
     }
+  });
+  // Every route reads JSON: any other body is refused here rather than parsed as nothing.
+  app.use(async (ctx, next) => {
+    const hasBody = Boolean(ctx.request.length) || ctx.get('transfer-encoding') !== '';
+    if (hasBody && !ctx.is('application/json'))
+      throw new AppError(
+        415,
+        'unsupported_media_type',
+        'The request body must be JSON (Content-Type: application/json)',
+      );
+    await next();
   });
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }));
   app.use(router.routes());

@@ -14,6 +14,33 @@ export function fieldErrors(where: string, error: z.ZodError): FieldError[] {
   }));
 }
 
+// C0 controls except tab, line feed and carriage return, and DEL: Postgres refuses NUL in text and
+// JSON, and the rest have no business in names, references or filters.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+const CONTROL_MESSAGE = 'must not contain control characters (tab, line feed and carriage return are allowed)';
+
+/** Every string (and object key) holding a control character, by its path, before any schema sees it. */
+function controlCharacters(where: string, value: unknown, path: string[] = [], found: FieldError[] = []): FieldError[] {
+  if (typeof value === 'string') {
+    if (CONTROL.test(value))
+      found.push({ path: [where, ...path].join('.'), message: CONTROL_MESSAGE, code: 'control_character' });
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => controlCharacters(where, v, [...path, String(i)], found));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (CONTROL.test(k))
+        found.push({
+          path: [where, ...path].join('.'),
+          message: `a key ${CONTROL_MESSAGE}`,
+          code: 'control_character',
+        });
+      controlCharacters(where, v, [...path, k], found);
+    }
+  }
+  return found;
+}
+
 function parseInput<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
   ctx: Koa.Context,
   spec: { params?: P; query?: Q; body?: B },
@@ -26,9 +53,13 @@ function parseInput<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodTyp
     errors.push(...fieldErrors(where, r.error));
     return undefined as z.output<S>;
   };
-  const params = run('params', spec.params, ctx.params);
-  const query = run('query', spec.query, ctx.query);
-  const body = run('body', spec.body, (ctx.request as { body?: unknown }).body);
+  const raw = { params: ctx.params, query: ctx.query, body: (ctx.request as { body?: unknown }).body };
+  const params = run('params', spec.params, raw.params);
+  const query = run('query', spec.query, raw.query);
+  const body = run('body', spec.body, raw.body);
+  for (const [where, value] of Object.entries(raw)) {
+    for (const e of controlCharacters(where, value)) if (!errors.some((x) => x.path === e.path)) errors.push(e);
+  }
   if (errors.length) throw new AppError(400, 'validation_failed', 'The request is not valid', { errors });
   return { params, query, body };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, optionalText, text, Timestamp } from '../schemas/common';
+import { Id, IdParam, Timestamp, limitParam, optionalText, text } from '../schemas/common';
 import { ScanId, ScanVerdict, TicketCode } from '../../realtime/protocol';
 
 export const CreateGate = z.strictObject({
@@ -46,7 +46,7 @@ export const AssignStaff = z.strictObject({
 export const Staff = z
   .object({ gate_id: z.number().int(), staff_ref: z.string(), name: z.string(), assigned_at: z.string() })
   .meta({ id: 'CheckinStaff' });
-export const StaffParams = z.object({ id: Id, staff_ref: z.string().min(1).max(100) });
+export const StaffParams = z.object({ id: IdParam, staff_ref: z.string().min(1).max(100) });
 
 export const RegisterDevice = z.strictObject({
   event_id: Id,
@@ -146,9 +146,9 @@ export const TicketLookup = z
   .meta({ id: 'CheckinTicketLookup' });
 
 export const SearchQuery = z.object({
-  event_id: Id,
+  event_id: IdParam,
   q: z.string().trim().min(2).max(200).meta({ description: 'Part of a name or e-mail, or an order number' }),
-  limit: z.coerce.number().int().min(1).max(50).default(20),
+  limit: limitParam(50, 20),
 });
 
 export const ManifestQuery = z.object({
@@ -158,7 +158,7 @@ export const ManifestQuery = z.object({
     .regex(/^\d+:\d+$/)
     .optional()
     .meta({ description: 'next_cursor of the previous page: only tickets changed since' }),
-  limit: z.coerce.number().int().min(1).max(5000).default(1000),
+  limit: limitParam(5000, 1000),
 });
 export const ManifestEntry = z.object({
   ticket_id: z.number().int(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Email, ExternalRef, optionalText, text } from '../schemas/common';
+import { AfterParam, Email, ExternalRef, limitParam, optionalText, text } from '../schemas/common';
 
 export const CustomerInput = z.strictObject({
   email: Email,
@@ -27,8 +27,8 @@ export const Customer = z
 
 export const CustomerQuery = z.object({
   q: z.string().trim().min(1).max(200).optional().meta({ description: 'Search by e-mail or name' }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.coerce.number().int().min(0).optional(),
+  limit: limitParam(200, 50),
+  after: AfterParam.optional(),
 });
 
 export const CreateCustomerToken = z.strictObject({

@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { EVENT_STATUSES } from '../../domain/events/lifecycle';
-import { Currency, ExternalRef, MinorUnits, optionalText, text, Timestamp } from '../schemas/common';
+import {
+  AfterParam,
+  Currency,
+  ExternalRef,
+  MinorUnits,
+  Timestamp,
+  limitParam,
+  optionalText,
+  text,
+} from '../schemas/common';
 
 const TimeZone = z
   .string()
@@ -77,8 +86,8 @@ export const Event = z
 export const EventQuery = z.object({
   status: z.enum(EVENT_STATUSES).optional(),
   from: Timestamp.optional().meta({ description: 'Only events ending at or after this time' }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.coerce.number().int().min(0).optional(),
+  limit: limitParam(200, 50),
+  after: AfterParam.optional(),
 });
 
 export const CreateTicketType = z.strictObject({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ORDER_STATUSES } from '../../db/orders/orders';
 import { CustomerInput } from '../customers/schemas';
-import { ExternalRef, Id } from '../schemas/common';
+import { AfterParam, ExternalRef, Id, IdParam, limitParam } from '../schemas/common';
 import { Ticket } from '../tickets/schemas';
 
 export const TicketCode = z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, '6-64 letters, digits, _ or -');
@@ -41,12 +41,12 @@ export const CreateOrder = z.strictObject({
 });
 
 export const OrderQuery = z.object({
-  event_id: z.coerce.number().int().positive().optional(),
-  customer_id: z.coerce.number().int().positive().optional(),
+  event_id: IdParam.optional(),
+  customer_id: IdParam.optional(),
   status: z.enum(ORDER_STATUSES).optional(),
   q: z.string().trim().min(1).max(40).optional().meta({ description: 'Order number' }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.coerce.number().int().min(0).optional(),
+  limit: limitParam(200, 50),
+  after: AfterParam.optional(),
 });
 
 export const Order = z

@@ -1,3 +1,4 @@
+import { AfterParam, limitParam } from '../schemas/common';
 import { z } from 'zod';
 import { MODULES, PLANS } from '../../domain/platform/plans';
 
@@ -55,8 +56,8 @@ export const AuditQuery = z.object({
   actor_type: z.enum(['api_key', 'customer', 'workflow', 'system', 'operator']).optional(),
   action: z.string().max(200).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.coerce.number().int().min(0).optional(),
+  limit: limitParam(200, 50),
+  after: AfterParam.optional(),
 });
 
 export const AuditRecord = z

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { REQUEST_STATUSES } from '../../db/refunds/requests';
 import { CREDIT_KINDS } from '../../db/refunds/store-credit';
 import { PolicyRules, REQUEST_TYPES } from '../../domain/refunds/policy';
-import { Currency, Email, Id, Pagination, text } from '../schemas/common';
+import { Currency, Email, Id, IdParam, Pagination, text } from '../schemas/common';
 
 export const SavePolicy = z.strictObject({
   name: text(200).optional(),
@@ -24,7 +24,7 @@ export const Policy = z
 const TicketIds = z
   .string()
   .max(2000)
-  .regex(/^\d+(,\d+)*$/, 'comma-separated ticket ids')
+  .regex(/^[1-9]\d{0,15}(,[1-9]\d{0,15})*$/, 'comma-separated ticket ids')
   .transform((s) => [...new Set(s.split(',').map(Number))])
   .optional();
 
@@ -91,8 +91,8 @@ export const CreateRefundRequest = z.strictObject({
 
 export const RefundRequestQuery = Pagination.extend({
   status: z.enum(REQUEST_STATUSES).optional(),
-  order_id: z.coerce.number().int().positive().optional(),
-  customer_id: z.coerce.number().int().positive().optional(),
+  order_id: IdParam.optional(),
+  customer_id: IdParam.optional(),
 });
 
 export const RefundRequest = z

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LISTING_STATUSES } from '../../db/resale/listings';
-import { Id, MinorUnits } from '../schemas/common';
+import { AfterParam, Id, IdParam, MinorUnits, limitParam } from '../schemas/common';
 import { Ticket } from '../tickets/schemas';
 import { PaymentMethod } from '../waitlist/schemas';
 
@@ -63,17 +63,17 @@ export const Purchase = z
   .meta({ id: 'ResalePurchase' });
 
 export const ListingQuery = z.object({
-  event_id: z.coerce.number().int().positive().optional(),
-  ticket_type_id: z.coerce.number().int().positive().optional(),
+  event_id: IdParam.optional(),
+  ticket_type_id: IdParam.optional(),
   status: z.enum(LISTING_STATUSES).default('active'),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.coerce.number().int().min(0).optional(),
+  limit: limitParam(200, 50),
+  after: AfterParam.optional(),
 });
 
 export const MineQuery = z.object({
-  customer_id: z.coerce.number().int().positive().optional().meta({ description: 'Required with a tenant key' }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.coerce.number().int().min(0).optional(),
+  customer_id: IdParam.optional().meta({ description: 'Required with a tenant key' }),
+  limit: limitParam(200, 50),
+  after: AfterParam.optional(),
 });
 
 export const UpdateSeller = z.strictObject({

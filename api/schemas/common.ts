@@ -11,8 +11,24 @@ export const ProblemSchema = z
   })
   .meta({ id: 'Problem' });
 
-export const Id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-export const IdParams = z.object({ id: Id });
+const INTEGER = 'an integer';
+/** An id in a JSON body: exactly a JSON integer, never a string or a boolean read as one. */
+export const Id = z.number({ error: INTEGER }).int({ error: INTEGER }).positive().max(Number.MAX_SAFE_INTEGER);
+
+const DECIMAL = /^(0|[1-9][0-9]{0,15})$/;
+/**
+ * An integer in a path or query string: plain decimal digits only. Anything else (`0x7f`, `1e2`, `+5`,
+ * `127.0`, an empty value) stays a string, which the integer schema refuses.
+ */
+export const fromDecimal = <S extends z.ZodType<number>>(schema: S) =>
+  z.preprocess((v) => (typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v), schema);
+const integer = (min: number, max: number) =>
+  z.number({ error: 'an integer in plain decimal digits' }).int().min(min).max(max);
+/** An id in a path or query string. */
+export const IdParam = fromDecimal(integer(1, Number.MAX_SAFE_INTEGER));
+export const IdParams = z.object({ id: IdParam });
+/** A page size in a query string. */
+export const limitParam = (max: number, fallback: number) => fromDecimal(integer(1, max)).default(fallback);
 
 export const text = (max: number) => z.string().trim().min(1).max(max);
 export const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
@@ -25,9 +41,11 @@ export const MinorUnits = z.number().int().min(0).max(100_000_000);
 export const Timestamp = z.iso.datetime({ offset: true });
 export const ExternalRef = z.string().trim().min(1).max(200);
 
+/** The id a page continues after. */
+export const AfterParam = fromDecimal(integer(0, Number.MAX_SAFE_INTEGER));
 export const Pagination = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.coerce.number().int().min(0).optional().meta({ description: 'Return items with an id above this cursor' }),
+  limit: limitParam(200, 50),
+  after: AfterParam.optional().meta({ description: 'Return items with an id above this cursor' }),
 });
 
 export const page = <T extends z.ZodType>(item: T) =>

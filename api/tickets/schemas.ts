@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TICKET_STATUSES } from '../../db/tickets/tickets';
-import { Email, optionalText } from '../schemas/common';
+import { AfterParam, Email, IdParam, limitParam, optionalText } from '../schemas/common';
 
 export const Ticket = z
   .object({
@@ -21,12 +21,12 @@ export const Ticket = z
   .meta({ id: 'Ticket' });
 
 export const TicketQuery = z.object({
-  order_id: z.coerce.number().int().positive().optional(),
-  event_id: z.coerce.number().int().positive().optional(),
-  customer_id: z.coerce.number().int().positive().optional(),
+  order_id: IdParam.optional(),
+  event_id: IdParam.optional(),
+  customer_id: IdParam.optional(),
   status: z.enum(TICKET_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.coerce.number().int().min(0).optional(),
+  limit: limitParam(200, 50),
+  after: AfterParam.optional(),
 });
 
 export const UpdateTicket = z.strictObject({

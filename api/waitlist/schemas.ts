@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { WAITLIST_STATUSES } from '../../db/waitlist/entries';
 import { WAITLIST_MODES } from '../../domain/waitlist/ordering';
 import { CustomerInput } from '../customers/schemas';
-import { Id, MinorUnits } from '../schemas/common';
+import { AfterParam, Id, MinorUnits, limitParam } from '../schemas/common';
 
 export const PaymentMethod = z.string().regex(/^pm_\w{1,100}$/, 'a saved payment method, pm_...');
 
@@ -42,8 +42,8 @@ export const WaitlistEntry = z
 
 export const EntryQuery = z.object({
   status: z.enum(WAITLIST_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.coerce.number().int().min(0).optional().meta({ description: 'Continue after this entry, in queue order' }),
+  limit: limitParam(200, 50),
+  after: AfterParam.optional().meta({ description: 'Continue after this entry, in queue order' }),
 });
 
 export const NotifyNext = z.strictObject({

@@ -1,3 +1,4 @@
+import { AfterParam, IdParam, limitParam } from '../schemas/common';
 import { z } from 'zod';
 
 const EventType = z
@@ -42,11 +43,11 @@ export const CreatedEndpoint = Endpoint.extend({
 });
 
 export const DeliveryQuery = z.object({
-  endpoint_id: z.coerce.number().int().positive().optional(),
+  endpoint_id: IdParam.optional(),
   status: z.enum(['pending', 'succeeded', 'failed']).optional(),
   event_type: z.string().max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.coerce.number().int().min(0).optional(),
+  limit: limitParam(200, 50),
+  after: AfterParam.optional(),
 });
 
 export const Delivery = z

@@ -85,7 +85,11 @@ export async function updateDevice(
   id: number,
   patch: Partial<Pick<DeviceRow, 'device_name' | 'gate_id' | 'staff_ref' | 'status'>>,
 ): Promise<DeviceRow> {
-  const [row] = await tx('checkin_devices').where({ id }).update(patch).returning('*');
+  // A PATCH with nothing to change answers the device as it is (knex refuses an empty update).
+  const nothing = Object.values(patch).every((v) => v === undefined);
+  const [row] = (await (nothing
+    ? tx('checkin_devices').where({ id }).select('*')
+    : tx('checkin_devices').where({ id }).update(patch).returning('*'))) as DeviceRow[];
   return row;
 }
 

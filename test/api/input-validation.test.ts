@@ -129,8 +129,8 @@ describe('hostile input never causes a 500 or a write', () => {
     const form = await t.api.request('POST', '/api/customers', 'email=a@b.c&name=x', {
       'content-type': 'application/x-www-form-urlencoded',
     });
-    expect(form.status).toBe(400);
-    expect((form.body as { code: string }).code).toBe('validation_failed');
+    expect(form.status).toBe(415);
+    expect((form.body as { code: string }).code).toBe('unsupported_media_type');
   });
 
   it('answers unknown routes with a 404 problem', async () => {

@@ -1,0 +1,264 @@
+import { createHarness, client, eventually, type ApiClient, type Harness, type HttpResult } from '../helpers/harness';
+import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
+import { leavesOf, operationsOf, valueAt, type OpenApiDoc, type Operation } from '../helpers/openapi';
+
+/**
+ * Sweeps generated from /openapi.json for the input classes a hostile client found: control characters
+ * in text, ids in forms other than a plain integer, non-JSON bodies and PATCH requests with nothing to
+ * change. A route added later is swept without anyone editing this file.
+ */
+
+let h: Harness;
+let t: TenantFixture;
+let customerApi: ApiClient;
+let doc: OpenApiDoc;
+/** Real rows, so that a request whose only fault is the one under test can succeed. */
+let ids: Record<string, number>;
+
+interface Problem {
+  code?: string;
+  errors?: { path: string; code: string }[];
+}
+
+beforeAll(async () => {
+  h = await createHarness({ worker: true });
+  t = await createTenantWithKey(h, 'Hostile sweeps');
+  const f = await createOnSaleEvent(t);
+  const gate = await t.api.post<{ id: number }>('/api/checkin/gates', { event_id: f.eventId, name: 'North' });
+  const device = await t.api.post<{ id: number }>('/api/checkin/devices/register', {
+    event_id: f.eventId,
+    device_name: 'Scanner 1',
+    device_uuid: 'sweep-scanner-1',
+    gate_id: gate.body.id,
+  });
+  const endpoint = await t.api.post<{ id: number }>('/api/webhooks/endpoints', {
+    url: 'http://127.0.0.1:9/hook',
+    event_types: ['order.paid'],
+  });
+  const order = await t.api.post<{ id: number; tickets: { id: number }[] }>('/api/orders', {
+    event_id: f.eventId,
+    customer_id: f.customerId,
+    items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }],
+  });
+  const token = await t.api.post<{ token: string }>(`/api/customers/${f.customerId}/tokens`, {});
+  customerApi = client(h.baseUrl, token.body.token);
+  ids = {
+    event: f.eventId,
+    customer: f.customerId,
+    ticketType: f.ticketTypeId,
+    gate: gate.body.id,
+    device: device.body.id,
+    endpoint: endpoint.body.id,
+    order: order.body.id,
+    ticket: await eventually(
+      async () =>
+        (await t.api.get<{ tickets: { id: number }[] }>(`/api/orders/${order.body.id}`)).body.tickets?.[0]?.id,
+      { what: 'the order to be fulfilled' },
+    ),
+  };
+  for (const [name, id] of Object.entries(ids)) if (!id) throw new Error(`fixture ${name} was not created`);
+  doc = (await client(h.baseUrl).get<OpenApiDoc>('/openapi.json')).body;
+});
+afterAll(() => h.stop());
+
+const ROW_BY_PREFIX: [string, string][] = [
+  ['/api/events/', 'event'],
+  ['/api/customers/', 'customer'],
+  ['/api/ticket-types/', 'ticketType'],
+  ['/api/checkin/gates/', 'gate'],
+  ['/api/checkin/devices/', 'device'],
+  ['/api/webhooks/endpoints/', 'endpoint'],
+  ['/api/orders/', 'order'],
+  ['/api/tickets/', 'ticket'],
+];
+
+/** The path with a real row's id in each integer parameter (1 where the sweep has no row of that kind). */
+function concrete(path: string, op: Operation, override: Record<string, string> = {}): string {
+  return path.replace(/\{(\w+)\}/g, (_m, name: string) => {
+    if (name in override) return override[name];
+    const param = op.parameters?.find((p) => p.in === 'path' && p.name === name);
+    if (param?.schema?.type !== 'integer') return param?.schema?.enum ? String(param.schema.enum[0]) : 'x';
+    const row = ROW_BY_PREFIX.find(([prefix]) => path.startsWith(prefix))?.[1];
+    return String(row ? ids[row] : 1);
+  });
+}
+
+/** Tenant-key routes are called with the admin key; routes for customer tokens only with a token. */
+const callerOf = (op: Operation): ApiClient =>
+  op.security?.some((s) => 'apiKey' in s) || !op.security?.length ? t.api : customerApi;
+
+const tenantOperations = () => operationsOf(doc).filter(({ op }) => op.security?.length);
+const bodySchemaOf = (op: Operation) => op.requestBody?.content?.['application/json']?.schema;
+
+/** A failure line unless the answer is a 400 problem naming `field`. */
+function namesField(what: string, res: HttpResult<Problem>, field: string): string[] {
+  const paths = res.body?.errors?.map((e) => e.path) ?? [];
+  return res.status === 400 && paths.includes(field)
+    ? []
+    : [`${what}: ${res.status} ${JSON.stringify(res.body).slice(0, 240)}`];
+}
+
+const CONTROL_CHARACTERS = ['\u0000', '\u001b', '\u0007', '\u007f'];
+const encode = (s: string) => encodeURIComponent(s);
+
+describe('control characters in text', () => {
+  it('are refused with 400 naming the field, in every string field of every body', async () => {
+    const failures: string[] = [];
+    let cases = 0;
+    for (const { path, method, op } of tenantOperations()) {
+      const strings = leavesOf(doc, bodySchemaOf(op)).filter((l) => l.types.includes('string'));
+      for (const [i, leaf] of strings.entries()) {
+        const bad = `a${CONTROL_CHARACTERS[i % CONTROL_CHARACTERS.length]}b`;
+        const res = await callerOf(op).request<Problem>(
+          method.toUpperCase(),
+          concrete(path, op),
+          valueAt(leaf.path, bad),
+        );
+        cases++;
+        failures.push(
+          ...namesField(`${method} ${path} body.${leaf.path.join('.')}`, res, `body.${leaf.path.join('.')}`),
+        );
+      }
+    }
+    console.info(`control-character sweep: ${cases} body fields`);
+    expect(failures).toEqual([]);
+    expect(cases).toBeGreaterThan(40);
+  });
+
+  it('are refused with 400 naming the parameter, in every text query filter and path segment', async () => {
+    const failures: string[] = [];
+    let cases = 0;
+    for (const { path, method, op } of tenantOperations()) {
+      for (const [i, p] of (op.parameters ?? []).entries()) {
+        if ((p.in !== 'query' && p.in !== 'path') || p.schema?.type !== 'string') continue;
+        const bad = encode(`a${CONTROL_CHARACTERS[i % CONTROL_CHARACTERS.length]}b`);
+        const url = p.in === 'path' ? concrete(path, op, { [p.name]: bad }) : `${concrete(path, op)}?${p.name}=${bad}`;
+        const res = await callerOf(op).request<Problem>(method.toUpperCase(), url, method === 'get' ? undefined : {});
+        cases++;
+        failures.push(...namesField(`${method} ${url}`, res, `${p.in === 'path' ? 'params' : 'query'}.${p.name}`));
+      }
+    }
+    console.info(`control-character sweep: ${cases} text parameters`);
+    expect(failures).toEqual([]);
+    expect(cases).toBeGreaterThan(5);
+  });
+
+  it('keeps tabs and line breaks in free text', async () => {
+    const res = await t.api.post<{ name: string }>('/api/customers', {
+      email: `tabs-${Date.now()}@example.com`,
+      name: 'Ada\tLovelace',
+    });
+    expect([res.status, res.body.name]).toEqual([201, 'Ada\tLovelace']);
+  });
+});
+
+/** Forms JavaScript's Number() or zod's coercion would read as an integer, and the document says are not. */
+const BODY_ID_FORMS: unknown[] = ['127', true, 1.5, '0x7f', null];
+const PATH_ID_FORMS = ['0x7f', '127e0', '%2B127', '127.0', '%20127', '0127', '-1', '0'];
+const QUERY_INT_FORMS = ['1e2', '0x10', '', '%2B5', '1.0', '5%20', 'true'];
+
+describe('integers are exactly integers', () => {
+  it('refuses strings, booleans, fractions and null in every integer body field', async () => {
+    const failures: string[] = [];
+    let cases = 0;
+    for (const { path, method, op } of tenantOperations()) {
+      const ints = leavesOf(doc, bodySchemaOf(op)).filter((l) => l.types.includes('integer'));
+      for (const leaf of ints) {
+        const field = `body.${leaf.path.join('.')}`;
+        for (const form of BODY_ID_FORMS) {
+          if (form === null && leaf.types.includes('null')) continue;
+          const res = await callerOf(op).request<Problem>(
+            method.toUpperCase(),
+            concrete(path, op),
+            valueAt(leaf.path, form),
+          );
+          cases++;
+          failures.push(...namesField(`${method} ${path} ${field}=${JSON.stringify(form)}`, res, field));
+        }
+      }
+    }
+    console.info(`integer sweep: ${cases} body cases`);
+    expect(failures).toEqual([]);
+    expect(cases).toBeGreaterThan(50);
+  });
+
+  it('refuses anything but a plain decimal in every integer path and query parameter', async () => {
+    const failures: string[] = [];
+    let cases = 0;
+    for (const { path, method, op } of tenantOperations()) {
+      for (const p of op.parameters ?? []) {
+        if (p.schema?.type !== 'integer' || (p.in !== 'path' && p.in !== 'query')) continue;
+        const forms = p.in === 'path' ? PATH_ID_FORMS : QUERY_INT_FORMS;
+        for (const form of forms) {
+          // Zero is a valid cursor, not a valid id.
+          if (form === '0' && (p.schema.minimum ?? 1) <= 0) continue;
+          const url =
+            p.in === 'path' ? concrete(path, op, { [p.name]: form }) : `${concrete(path, op)}?${p.name}=${form}`;
+          const res = await callerOf(op).request<Problem>(method.toUpperCase(), url, method === 'get' ? undefined : {});
+          cases++;
+          failures.push(...namesField(`${method} ${url}`, res, `${p.in === 'path' ? 'params' : 'query'}.${p.name}`));
+        }
+      }
+    }
+    console.info(`integer sweep: ${cases} path and query cases`);
+    expect(failures).toEqual([]);
+    expect(cases).toBeGreaterThan(100);
+  });
+});
+
+describe('request bodies', () => {
+  it('answer 415 on every route that takes a body when it is not JSON', async () => {
+    const failures: string[] = [];
+    let cases = 0;
+    for (const { path, method, op } of tenantOperations()) {
+      if (!op.requestBody) continue;
+      for (const [type, body] of [
+        ['text/plain', '{}'],
+        ['application/x-www-form-urlencoded', 'name=x'],
+        ['multipart/form-data; boundary=x', '--x--'],
+      ]) {
+        const res = await callerOf(op).request<Problem>(method.toUpperCase(), concrete(path, op), body, {
+          'content-type': type,
+        });
+        cases++;
+        if (res.status !== 415 || res.body?.code !== 'unsupported_media_type')
+          failures.push(`${method} ${path} as ${type}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+      }
+    }
+    console.info(`content-type sweep: ${cases} cases`);
+    expect(failures).toEqual([]);
+    expect(cases).toBeGreaterThan(60);
+  });
+
+  it('answer 200 with the row unchanged to a PATCH with nothing to change, on every PATCH route', async () => {
+    const failures: string[] = [];
+    let cases = 0;
+    for (const { path, method, op } of tenantOperations()) {
+      if (method !== 'patch') continue;
+      const url = concrete(path, op);
+      const read = operationsOf(doc).some((o) => o.path === path && o.method === 'get');
+      for (const [label, body] of [
+        ['{}', '{}'],
+        ['an empty body', ''],
+      ]) {
+        const before = read ? await t.api.get(url) : undefined;
+        const res = await t.api.request(method.toUpperCase(), url, body, { 'content-type': 'application/json' });
+        cases++;
+        if (res.status !== 200)
+          failures.push(`${method} ${url} with ${label}: ${res.status} ${JSON.stringify(res.body)}`);
+        const after = read ? await t.api.get(url) : undefined;
+        if (JSON.stringify(omitTimes(after?.body)) !== JSON.stringify(omitTimes(before?.body)))
+          failures.push(`${method} ${url} with ${label} changed the row: ${JSON.stringify(after?.body).slice(0, 200)}`);
+      }
+    }
+    console.info(`empty PATCH sweep: ${cases} cases`);
+    expect(failures).toEqual([]);
+    expect(cases).toBeGreaterThanOrEqual(14);
+  });
+});
+
+/** `updated_at` may move on a no-op write; nothing else may. */
+function omitTimes(body: unknown): unknown {
+  if (!body || typeof body !== 'object') return body;
+  return Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'updated_at'));
+}
