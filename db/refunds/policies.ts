@@ -27,21 +27,30 @@ export async function getEffectivePolicy(
   return { rules: PolicyRules.parse(policy.rules), policy, source: policy.event_id === null ? 'default' : 'event' };
 }
 
-/** Sets the event's policy (or the tenant default, for `eventId` null), replacing the previous one. */
+/**
+ * Sets the event's policy (or the tenant default, for `eventId` null), replacing the previous one.
+ * One upsert on the partial unique index, so concurrent first saves meet there instead of failing
+ * on it; saving what is already there changes nothing, `updated_at` included.
+ */
 export async function savePolicy(
   tx: Tx,
   tenantId: string,
   eventId: number | null,
   input: { name: string; rules: PolicyRules },
 ): Promise<PolicyRow> {
-  const match =
-    eventId === null ? tx('refund_policies').whereNull('event_id') : tx('refund_policies').where({ event_id: eventId });
-  const [updated] = (await match
-    .update({ name: input.name, rules: JSON.stringify(input.rules), updated_at: tx.fn.now() })
+  const rules = JSON.stringify(input.rules);
+  const [saved] = (await tx('refund_policies')
+    .insert({ tenant_id: tenantId, event_id: eventId, name: input.name, rules })
+    .onConflict(
+      tx.raw(
+        eventId === null ? '(tenant_id) where event_id is null' : '(tenant_id, event_id) where event_id is not null',
+      ),
+    )
+    .merge({ name: input.name, rules, updated_at: tx.fn.now() })
+    .whereRaw('(refund_policies.name, refund_policies.rules) is distinct from (excluded.name, excluded.rules)')
     .returning('*')) as PolicyRow[];
-  if (updated) return updated;
-  const [row] = (await tx('refund_policies')
-    .insert({ tenant_id: tenantId, event_id: eventId, name: input.name, rules: JSON.stringify(input.rules) })
-    .returning('*')) as PolicyRow[];
-  return row;
+  if (saved) return saved;
+  const unchanged =
+    eventId === null ? getDefaultPolicy(tx) : tx<PolicyRow>('refund_policies').where({ event_id: eventId }).first();
+  return (await unchanged) as PolicyRow;
 }

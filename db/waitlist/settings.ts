@@ -26,7 +26,9 @@ export async function getEventWaitlist(tx: Tx, eventId: number): Promise<Waitlis
 
 /**
  * Creates or changes an event's waitlist. The lottery seed is drawn once, when the waitlist is
- * created, and never changes: entries' priorities are derived from it at join time.
+ * created, and never changes: entries' priorities are derived from it at join time. `opened_at`
+ * is when it last went from closed to open, decided against the row the upsert meets, so
+ * concurrent openings agree on it.
  */
 export async function configureEventWaitlist(
   tx: Tx,
@@ -43,7 +45,6 @@ export async function configureEventWaitlist(
   ) {
     throw conflict('waitlist_mode_locked', 'The queue order cannot change once people have joined');
   }
-  const openedAt = patch.open && !existing?.open ? tx.fn.now() : undefined;
   const [row] = await tx('waitlist_settings')
     .insert({
       tenant_id: tenantId,
@@ -51,13 +52,19 @@ export async function configureEventWaitlist(
       seed: randomBytes(16).toString('hex'),
       mode: patch.mode ?? 'first_come',
       open: patch.open ?? false,
-      opened_at: openedAt ?? null,
+      opened_at: patch.open ? tx.fn.now() : null,
     })
     .onConflict('event_id')
     .merge({
       ...(patch.mode ? { mode: patch.mode } : {}),
       ...(patch.open !== undefined ? { open: patch.open } : {}),
-      ...(openedAt ? { opened_at: openedAt } : {}),
+      ...(patch.open
+        ? {
+            opened_at: tx.raw(
+              'case when waitlist_settings.open then waitlist_settings.opened_at else excluded.opened_at end',
+            ),
+          }
+        : {}),
       updated_at: tx.fn.now(),
     })
     .returning('*');

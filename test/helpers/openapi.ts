@@ -12,9 +12,13 @@ export interface JsonSchema {
   const?: unknown;
   default?: unknown;
   minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
   minItems?: number;
   minLength?: number;
+  maxLength?: number;
   format?: string;
+  pattern?: string;
 }
 export interface Parameter {
   name: string;
@@ -53,7 +57,7 @@ export interface Leaf {
 /** Every scalar field of a schema, through $refs, arrays, unions and nullable wrappers. */
 export function leavesOf(doc: OpenApiDoc, schema: JsonSchema | undefined, path: string[] = [], seen = 0): Leaf[] {
   if (!schema || seen > 8) return [];
-  if (schema.$ref) return leavesOf(doc, doc.components?.schemas?.[schema.$ref.split('/').pop() ?? ''], path, seen + 1);
+  if (schema.$ref) return leavesOf(doc, resolveRef(schema, doc), path, seen + 1);
   const branches = [...(schema.anyOf ?? []), ...(schema.oneOf ?? []), ...(schema.allOf ?? [])];
   if (branches.length) {
     const all = branches.flatMap((b) => leavesOf(doc, b, path, seen + 1));
@@ -76,4 +80,80 @@ export function leavesOf(doc: OpenApiDoc, schema: JsonSchema | undefined, path: 
 /** The smallest JSON value that holds `value` at `path` (numeric segments become array indexes). */
 export function valueAt(path: string[], value: unknown): unknown {
   return path.reduceRight<unknown>((inner, key) => (/^\d+$/.test(key) ? [inner] : { [key]: inner }), value);
+}
+
+export interface ExampleOptions {
+  /** Fill the properties a schema does not require too, not just the required ones. */
+  optional?: boolean;
+  /** Values by property name, for what a schema cannot tell (a pattern, a row that must exist). */
+  values?: Record<string, unknown>;
+}
+
+/** Example strings by format, each one the format accepts. */
+const FORMATS: Record<string, () => string> = {
+  email: () => 'example@example.com',
+  'date-time': () => new Date(Date.now() + 7 * 86_400_000).toISOString(),
+  date: () => new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10),
+  uri: () => 'https://example.com/',
+  url: () => 'https://example.com/',
+  uuid: () => '00000000-0000-4000-8000-000000000000',
+};
+
+/**
+ * A value the schema accepts, built from what it says: `const`, the first `enum` value, the
+ * `default`, an example of the `format`, the smallest allowed size. Throws where the schema
+ * does not say enough (a `pattern`), so a sweep reports the gap instead of sending a guess.
+ */
+export function exampleOf(schema: JsonSchema, doc: Pick<OpenApiDoc, 'components'>, opts: ExampleOptions = {}): unknown {
+  const resolved = resolveRef(schema, doc);
+  const variants = resolved.anyOf ?? resolved.oneOf ?? resolved.allOf;
+  if (variants?.length) {
+    const notNull = variants.find((v) => resolveRef(v, doc).type !== 'null') ?? variants[0];
+    return exampleOf(notNull, doc, opts);
+  }
+  if (resolved.const !== undefined) return resolved.const;
+  if (resolved.enum?.length) return resolved.enum[0];
+  if (resolved.default !== undefined) return resolved.default;
+  const type = Array.isArray(resolved.type) ? resolved.type.find((t) => t !== 'null') : resolved.type;
+  switch (type) {
+    case 'integer':
+    case 'number': {
+      const low = resolved.minimum ?? (resolved.exclusiveMinimum !== undefined ? resolved.exclusiveMinimum + 1 : 1);
+      return Math.min(Math.max(1, low), resolved.maximum ?? Infinity);
+    }
+    case 'boolean':
+      return true;
+    case 'array':
+      return Array.from({ length: Math.max(1, resolved.minItems ?? 1) }, () =>
+        exampleOf(resolved.items ?? {}, doc, opts),
+      );
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const [name, property] of Object.entries(resolved.properties ?? {})) {
+        if (opts.values && name in opts.values) out[name] = opts.values[name];
+        else if (opts.optional || resolved.required?.includes(name)) out[name] = exampleOf(property, doc, opts);
+      }
+      return out;
+    }
+    case 'string': {
+      if (resolved.format && FORMATS[resolved.format]) return FORMATS[resolved.format]();
+      if (resolved.pattern) throw new Error(`no example for a string matching ${resolved.pattern}`);
+      if (resolved.format) throw new Error(`no example for the string format ${resolved.format}`);
+      return 'example'.padEnd(resolved.minLength ?? 0, 'x').slice(0, resolved.maxLength);
+    }
+    case 'null':
+      return null;
+    case undefined:
+      // An empty schema accepts anything.
+      return 'example';
+    default:
+      throw new Error(`no example for the type ${type}`);
+  }
+}
+
+function resolveRef(schema: JsonSchema, doc: Pick<OpenApiDoc, 'components'>): JsonSchema {
+  if (!schema.$ref) return schema;
+  const found = doc.components?.schemas?.[schema.$ref.replace('#/components/schemas/', '')];
+  if (!found) throw new Error(`unresolved ${schema.$ref}`);
+  return resolveRef(found, doc);
 }
