@@ -75,6 +75,9 @@ const schema = z.object({
     .default(25 * 3_600_000),
   WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(20),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_ALLOW_PRIVATE_URLS: z.stringbool().default(false).meta({
+    description: 'Let webhook URLs reach private, loopback and link-local addresses (local development only)',
+  }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

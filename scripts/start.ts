@@ -72,7 +72,13 @@ async function main(): Promise<void> {
   ]);
   stoppers.push(pg.stop, temporal.stop);
 
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: pg.url, TEMPORAL_ADDRESS: temporal.address };
+  const env: NodeJS.ProcessEnv = {
+    // A local run delivers webhooks to receivers on this machine (examples/webhook-receiver.ts on :4000).
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    ...process.env,
+    DATABASE_URL: pg.url,
+    TEMPORAL_ADDRESS: temporal.address,
+  };
   const config = loadConfig(env);
   const applied = await migrate(config.DATABASE_URL, config.APP_DATABASE_PASSWORD);
   if (applied.length) log(`migrated: ${applied.join(', ')}`);

@@ -12,6 +12,8 @@ import {
   resetEndpointFailures,
 } from '../../db/webhooks/endpoints';
 import { signWebhook } from '../../domain/webhooks/signature';
+import { postWebhook } from '../../integrations/webhooks/client';
+import { addressRule, type AddressRule } from '../../integrations/webhooks/destination';
 import type { Config } from '../../lib/config';
 
 /** How long a delivery row may stay invisible after its workflow started (its transaction has not committed). */
@@ -20,33 +22,17 @@ const DELIVERY_VISIBLE_WITHIN_MS = 60_000;
 export interface WebhookActivityDeps {
   db: Db;
   config: Config;
+  /** Which addresses count as public (tests stand a local receiver in for a public one). */
+  isPublicAddress?: AddressRule;
 }
 
-async function post(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-): Promise<{ status?: number; error?: string; latencyMs: number }> {
-  const started = Date.now();
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      body,
-      headers,
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'manual',
-    });
-    await res.arrayBuffer().catch(() => undefined);
-    return { status: res.status, latencyMs: Date.now() - started };
-  } catch (err) {
-    return { error: (err as Error).message.slice(0, 500), latencyMs: Date.now() - started };
-  }
-}
-
-export function createWebhookActivities({ db, config }: WebhookActivityDeps) {
+export function createWebhookActivities({ db, config, isPublicAddress }: WebhookActivityDeps) {
+  const rule = addressRule(config.WEBHOOK_ALLOW_PRIVATE_URLS, isPublicAddress);
   return {
-    /** One POST: logged as an attempt; a non-2xx answer throws so Temporal retries with backoff. */
+    /**
+     * One POST: logged as an attempt; a non-2xx answer throws so Temporal retries with backoff. A
+     * destination that is not public is a failure no retry will mend.
+     */
     async attemptDelivery(input: { tenantId: string; deliveryId: number }): Promise<void> {
       const target = await withTenant(db, input.tenantId, async (tx) => {
         const delivery = await getDelivery(tx, input.deliveryId);
@@ -71,7 +57,7 @@ export function createWebhookActivities({ db, config }: WebhookActivityDeps) {
         created_at: delivery.created_at,
         data: delivery.payload,
       });
-      const result = await post(
+      const result = await postWebhook(
         endpoint.url,
         body,
         {
@@ -81,12 +67,12 @@ export function createWebhookActivities({ db, config }: WebhookActivityDeps) {
           'usher-event-type': delivery.event_type,
           'usher-signature': signWebhook(endpoint.secret, body, Math.floor(Date.now() / 1000)),
         },
-        config.WEBHOOK_TIMEOUT_MS,
+        { timeoutMs: config.WEBHOOK_TIMEOUT_MS, rule },
       );
       const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
 
       await withTenant(db, input.tenantId, async (tx) => {
-        await recordAttempt(tx, input.tenantId, delivery, { ...result, ok });
+        await recordAttempt(tx, input.tenantId, delivery, { ...result, error: result.refused ?? result.error, ok });
         if (ok) {
           await resetEndpointFailures(tx, endpoint.id);
           return;
@@ -95,6 +81,7 @@ export function createWebhookActivities({ db, config }: WebhookActivityDeps) {
         if (failures >= config.WEBHOOK_DISABLE_AFTER_FAILURES)
           await disableEndpoint(tx, input.tenantId, endpoint.id, endpoint.url, failures);
       });
+      if (result.refused) throw ApplicationFailure.nonRetryable(result.refused, 'destination_refused');
       if (!ok) throw new Error(`Webhook endpoint answered ${result.status ?? result.error}`);
     },
 

@@ -28,6 +28,7 @@ import type { RouterDeps } from '../deps';
 import { defineRoute } from '../route';
 import { IdParams, isoOrNull, page, toPage } from '../schemas/common';
 import { CreateEndpoint, CreatedEndpoint, Delivery, DeliveryQuery, Endpoint, UpdateEndpoint } from './schemas';
+import { assertPublicWebhookUrl } from './service';
 
 const toEndpoint = (e: EndpointRow): z.infer<typeof Endpoint> => ({
   id: e.id,
@@ -79,6 +80,7 @@ export function webhookRoutes(deps: RouterDeps): void {
     idempotent: true,
     responses: { 201: { description: 'Created', schema: CreatedEndpoint } },
     handler: async ({ tx, auth, body }) => {
+      await assertPublicWebhookUrl(body.url, deps.config);
       const secret = `whsec_${randomBytes(24).toString('base64url')}`;
       const row = await insertEndpoint(tx, auth.tenantId, {
         url: body.url,
@@ -124,6 +126,7 @@ export function webhookRoutes(deps: RouterDeps): void {
     responses: { 200: { description: 'Endpoint', schema: Endpoint } },
     handler: async ({ tx, params, body }) => {
       await loadEndpoint(tx, params.id);
+      if (body.url !== undefined) await assertPublicWebhookUrl(body.url, deps.config);
       return { body: toEndpoint(await updateEndpoint(tx, params.id, body)) };
     },
   });

@@ -6,7 +6,13 @@ const EventType = z
   .regex(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/, 'an event type such as order.created, order.* or *')
   .max(100);
 
-const WebhookUrl = z.url({ protocol: /^https?$/ }).max(2000);
+const WebhookUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2000)
+  .meta({
+    description:
+      'http(s) URL of a public host: private, loopback and link-local addresses, and names resolving to them, answer 400 webhook_url_not_public',
+  });
 
 export const CreateEndpoint = z.strictObject({
   url: WebhookUrl,

@@ -69,6 +69,8 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     STRIPE_API_URL: testEnv('stripeMockUrl'),
     STRIPE_SECRET_KEY: 'sk_test_123',
     STRIPE_WEBHOOK_SECRET: 'whsec_test_secret',
+    // Tests' webhook receivers listen on 127.0.0.1; test/api/webhook-ssrf.test.ts turns this off.
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     ...opts.env,
   });
   const smtp = await startSmtpReceiver();
