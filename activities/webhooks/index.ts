@@ -11,7 +11,7 @@ import {
   getEndpoint,
   resetEndpointFailures,
 } from '../../db/webhooks/endpoints';
-import { signWebhook } from '../../domain/webhooks/signature';
+import { deliverySignatureHeaders } from '../../domain/webhooks/signature';
 import { postWebhook } from '../../integrations/webhooks/client';
 import { addressRule, type AddressRule } from '../../integrations/webhooks/destination';
 import type { Config } from '../../lib/config';
@@ -65,7 +65,7 @@ export function createWebhookActivities({ db, config, isPublicAddress }: Webhook
           'user-agent': 'Usher-Webhooks/1',
           'usher-delivery-id': String(delivery.id),
           'usher-event-type': delivery.event_type,
-          'usher-signature': signWebhook(endpoint.secret, body, Math.floor(Date.now() / 1000)),
+          ...deliverySignatureHeaders(endpoint.secret, String(delivery.id), body, Math.floor(Date.now() / 1000)),
         },
         { timeoutMs: config.WEBHOOK_TIMEOUT_MS, rule },
       );

@@ -81,7 +81,8 @@ export function webhookRoutes(deps: RouterDeps): void {
     responses: { 201: { description: 'Created', schema: CreatedEndpoint } },
     handler: async ({ tx, auth, body }) => {
       await assertPublicWebhookUrl(body.url, deps.config);
-      const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+      // Standard base64, which the Standard Webhooks libraries decode (they refuse the URL-safe alphabet).
+      const secret = `whsec_${randomBytes(24).toString('base64')}`;
       const row = await insertEndpoint(tx, auth.tenantId, {
         url: body.url,
         secret,

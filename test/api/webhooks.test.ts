@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyUsherSignature } from '../../examples/webhook-receiver';
+import { verifyUsherSignature } from '../helpers/usher-signature';
 import { createHarness, eventually, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { recordHistory } from '../helpers/histories';
