@@ -46,6 +46,8 @@ export async function createApp(services: ApiServices): Promise<ApiApp> {
           version: '0.1.0',
           description:
             'Add-on services for event ticketing: check-in, wallet passes, waitlist and resale, refunds, and more.',
+          // package.json's UNLICENSED; SPDX names a licence it does not list `LicenseRef-<name>`.
+          license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
         },
         servers: [{ url: services.config.publicApiUrl }],
       })),

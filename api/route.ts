@@ -1,6 +1,6 @@
 import type Koa from 'koa';
 import type Router from '@koa/router';
-import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { withTenant, type Db, type Tx } from '../db/connection';
 import { GroupCommit } from '../lib/group-commit';
@@ -117,6 +117,33 @@ export function toKoaPath(path: string): string {
 const securityFor = (access: Access): Record<string, string[]>[] =>
   access.customer ? [{ apiKey: [] }, { customerToken: [] }] : [{ apiKey: [] }];
 
+const words = (s: string): string =>
+  s
+    .split(/[^A-Za-z0-9]+/)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+
+/**
+ * The operationId of a route, derived from its method and path so that it changes only when the
+ * URL does: `get /api/events/{id}/ticket-types` is `getEventsByIdTicketTypes`.
+ */
+export function operationIdFor(method: string, path: string): string {
+  const segments = path.split('/').filter((s, i) => s && !(i === 1 && s === 'api'));
+  return method + segments.map((s) => (/^\{\w+\}$/.test(s) ? `By${words(s.slice(1, -1))}` : words(s))).join('');
+}
+
+const operationIds = new WeakMap<OpenAPIRegistry, Set<string>>();
+
+/** Documents an operation under its derived operationId, refusing a second operation with the same one. */
+export function registerOperation(registry: OpenAPIRegistry, route: Omit<RouteConfig, 'operationId'>): void {
+  const operationId = operationIdFor(route.method, route.path);
+  const seen = operationIds.get(registry) ?? new Set<string>();
+  operationIds.set(registry, seen);
+  if (seen.has(operationId)) throw new Error(`Two operations would share the operationId ${operationId}`);
+  seen.add(operationId);
+  registry.registerPath({ ...route, operationId });
+}
+
 export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, T = unknown>(
   deps: RouteDeps,
   spec: RouteSpec<P, Q, B, T>,
@@ -138,7 +165,7 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
         { description, content: { 'application/problem+json': { schema: ProblemSchema } } },
       ]),
   );
-  deps.registry.registerPath({
+  registerOperation(deps.registry, {
     method: spec.method,
     path: spec.path,
     summary: spec.summary,
@@ -241,32 +268,52 @@ export interface PublicRouteSpec {
   summary: string;
   tags: string[];
   description?: string;
+  /** Documented path and query parameters; public routes parse their own input. */
+  params?: AnyObject;
+  query?: AnyObject;
   /** Documented body; public routes parse their own input (e.g. a signed raw body). */
   body?: z.ZodType;
   responses: Record<number, { description: string; contentType?: string; schema?: z.ZodType }>;
   handler: Koa.Middleware;
 }
 
-/** A route outside tenant credentials (health, docs, signed provider callbacks), still documented. */
+const UNSUPPORTED_MEDIA_TYPE = {
+  description: 'The request carried a body that is not JSON',
+  content: { 'application/problem+json': { schema: ProblemSchema } },
+};
+
+/**
+ * A route outside tenant credentials (health, docs, signed provider callbacks), still documented:
+ * with `security: []`, since whatever proves the caller (a signature, a pass token) is the route's own.
+ */
 export function definePublicRoute(deps: Pick<RouteDeps, 'router' | 'registry'>, spec: PublicRouteSpec): void {
-  deps.registry.registerPath({
+  registerOperation(deps.registry, {
     method: spec.method,
     path: spec.path,
     summary: spec.summary,
     tags: spec.tags,
     description: spec.description,
-    request: spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : undefined,
-    responses: Object.fromEntries(
-      Object.entries(spec.responses).map(([status, r]) => [
-        status,
-        {
-          description: r.description,
-          ...(r.schema || r.contentType
-            ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema ?? z.string() } } }
-            : {}),
-        },
-      ]),
-    ),
+    security: [],
+    request: {
+      params: spec.params as z.ZodObject | undefined,
+      query: spec.query as z.ZodObject | undefined,
+      body: spec.body ? { content: { 'application/json': { schema: spec.body } } } : undefined,
+    },
+    responses: {
+      ...Object.fromEntries(
+        Object.entries(spec.responses).map(([status, r]) => [
+          status,
+          {
+            description: r.description,
+            ...(r.schema || r.contentType
+              ? { content: { [r.contentType ?? 'application/json']: { schema: r.schema ?? z.string() } } }
+              : {}),
+          },
+        ]),
+      ),
+      // createApp refuses any request body that is not JSON, on every route.
+      ...(415 in spec.responses ? {} : { 415: UNSUPPORTED_MEDIA_TYPE }),
+    },
   });
   deps.router[spec.method](toKoaPath(spec.path), spec.handler);
 }

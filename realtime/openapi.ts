@@ -1,10 +1,12 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { registerOperation } from '../api/route';
 import { ClientMessage, LiveAlert, LiveCounts, ScanVerdict } from './protocol';
 
 /**
  * The realtime server's routes, documented with the API's: WebSocket endpoints are described as
- * their upgrade GET, with the messages each side sends.
+ * their upgrade GET, with the messages each side sends. None takes an HTTP credential (`security: []`):
+ * the device token or read key travels in the query, as browsers' WebSocket clients cannot set headers.
  */
 export function registerRealtimeDocs(registry: OpenAPIRegistry): void {
   const tags = ['Check-in'];
@@ -12,9 +14,10 @@ export function registerRealtimeDocs(registry: OpenAPIRegistry): void {
     101: { description: 'Switching to WebSocket' },
     401: { description: 'Unknown, inactive or unauthorised credentials' },
   };
-  registry.registerPath({
+  registerOperation(registry, {
     method: 'get',
     path: '/api/checkin/scanner',
+    security: [],
     tags,
     summary: 'Scanner WebSocket (realtime server, port REALTIME_PORT)',
     description:
@@ -32,9 +35,10 @@ export function registerRealtimeDocs(registry: OpenAPIRegistry): void {
       200: { description: 'Messages the server sends', content: { 'application/json': { schema: ScanVerdict } } },
     },
   });
-  registry.registerPath({
+  registerOperation(registry, {
     method: 'get',
     path: '/api/checkin/events/{id}/live',
+    security: [],
     tags,
     summary: 'Live check-in WebSocket for dashboards (realtime server)',
     description:
@@ -49,9 +53,10 @@ export function registerRealtimeDocs(registry: OpenAPIRegistry): void {
       },
     },
   });
-  registry.registerPath({
+  registerOperation(registry, {
     method: 'get',
     path: '/checkin/dashboard',
+    security: [],
     tags,
     summary: 'Organiser dashboard page (realtime server): `?event=<id>&key=<read key>`',
     responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } },

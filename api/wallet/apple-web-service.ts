@@ -90,6 +90,7 @@ export function appleWebServiceRoutes(
     path: `${base}/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}/{serialNumber}`,
     tags,
     summary: 'PassKit: register a device for push updates of a pass',
+    params: DeviceRegistrationParams,
     body: RegisterDevice,
     responses: {
       200: { description: 'Already registered' },
@@ -118,6 +119,7 @@ export function appleWebServiceRoutes(
     path: `${base}/devices/{deviceLibraryIdentifier}/registrations/{passTypeIdentifier}/{serialNumber}`,
     tags,
     summary: 'PassKit: unregister a device from a pass',
+    params: DeviceRegistrationParams,
     responses: { 200: { description: 'Unregistered' }, ...appleResponses },
     handler: async (ctx) => {
       const params = parse(DeviceRegistrationParams, ctx.params, unknownPass);
@@ -136,9 +138,12 @@ export function appleWebServiceRoutes(
     tags,
     summary: "PassKit: serial numbers of a device's passes changed since a tag",
     description: 'Apple sends no token here; `passesUpdatedSince` is the `lastUpdated` tag of the previous answer.',
+    params: DeviceParams,
+    query: UpdatedSince,
     responses: {
       200: { description: 'Changed passes', schema: SerialNumbers },
       204: { description: 'Nothing changed' },
+      400: { description: '`passesUpdatedSince` is not a tag of an earlier answer' },
       404: appleResponses[404],
     },
     handler: async (ctx) => {
@@ -166,6 +171,7 @@ export function appleWebServiceRoutes(
     path: `${base}/passes/{passTypeIdentifier}/{serialNumber}`,
     tags,
     summary: 'PassKit: the latest version of a pass',
+    params: PassParams,
     responses: {
       200: { description: 'The signed pass', contentType: PKPASS_TYPE },
       304: { description: 'Not modified since If-Modified-Since' },
@@ -213,6 +219,8 @@ export function appleWebServiceRoutes(
     path: '/api/wallet/apple/download/{serialNumber}',
     tags,
     summary: 'The "Add to Apple Wallet" link of the confirmation e-mail: the pass, for its token',
+    params: SerialParams,
+    query: DownloadQuery,
     responses: { 200: { description: 'The signed pass', contentType: PKPASS_TYPE }, ...appleResponses },
     handler: async (ctx) => {
       const { serialNumber } = parse(SerialParams, ctx.params, unknownPass);
@@ -232,6 +240,8 @@ export function appleWebServiceRoutes(
     path: '/api/wallet/google/save/{serialNumber}',
     tags,
     summary: 'The "Add to Google Wallet" link of the confirmation e-mail: redirects to a fresh save link',
+    params: SerialParams,
+    query: DownloadQuery,
     responses: { 302: { description: 'To Google Wallet' }, ...appleResponses },
     handler: async (ctx) => {
       const { serialNumber } = parse(SerialParams, ctx.params, unknownPass);
