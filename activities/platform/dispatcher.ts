@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Client } from '@temporalio/client';
-import { withTenant, type Db } from '../../db/connection';
+import { withTenant, type Db, type Tx } from '../../db/connection';
 import {
   claimOutboxRow,
   completedTriggers,
@@ -32,13 +32,17 @@ const laneOf = (row: DueOutboxRow): string => `${row.tenant_id}/${row.aggregate_
 
 const MAX_BACKOFF_MS = 10 * 60_000;
 
+/** How a trigger's after-commit part is recorded in `trigger_runs`, apart from its `run`. */
+const afterCommitRun = (trigger: Trigger): string => `${trigger.name}:after-commit`;
+
 /**
  * Delivers each outbox row to every matching trigger, once. Rows are claimed with
  * `for update skip locked`, so several dispatchers (one per worker process) share the work;
  * `trigger_runs` remembers completed triggers, so a row retried after a failure or a crash
- * only re-runs the triggers that had not finished. Rows about different entities run
- * concurrently (a burst of 1,000 offer e-mails must not wait for one SMTP answer at a time);
- * rows about one entity keep their order.
+ * only re-runs the triggers that had not finished. A trigger's after-commit part (a workflow start
+ * that must see what `run` wrote) runs once the row's transaction has committed, and is recorded in
+ * a second, short one. Rows about different entities run concurrently (a burst of 1,000 offer
+ * e-mails must not wait for one SMTP answer at a time); rows about one entity keep their order.
  */
 export class OutboxDispatcher {
   private running = false;
@@ -130,9 +134,9 @@ export class OutboxDispatcher {
   }
 
   private async dispatch(tenantId: string, id: number): Promise<'done' | 'failed' | 'busy'> {
-    return withTenant(this.deps.db, tenantId, async (tx) => {
+    const ran = await withTenant(this.deps.db, tenantId, async (tx) => {
       const row = await claimOutboxRow(tx, id);
-      if (!row) return 'busy';
+      if (!row) return 'busy' as const;
       // A payload the catalogue rejects fails every trigger it would reach, so the row stays pending
       // with the reason in `last_error` (and is retried after a fix) instead of feeding triggers bad data.
       const parsed = parseEvent(row.type, row.payload);
@@ -148,32 +152,71 @@ export class OutboxDispatcher {
         : new Error(`outbox row ${id}: ${parsed.error}`);
       const completed = await completedTriggers(tx, id);
       const errors: string[] = [];
+      const afterCommit: Trigger[] = [];
       for (const trigger of this.deps.triggers) {
-        if (!matches(trigger, row.type) || completed.has(trigger.name)) continue;
-        try {
-          if (event instanceof Error) throw event;
-          // A savepoint per trigger: one failing trigger neither undoes nor blocks the others.
-          await tx.transaction(async (sp) => {
-            await trigger.run(event, { ...this.deps, tx: sp });
-            await recordTriggerRun(sp, tenantId, id, trigger.name);
-          });
-        } catch (err) {
-          errors.push(`${trigger.name}: ${(err as Error).message}`);
-          this.deps.logger.warn({ err, outboxId: id, trigger: trigger.name }, 'trigger failed; will retry');
+        if (!matches(trigger, row.type)) continue;
+        if (!completed.has(trigger.name)) {
+          try {
+            if (event instanceof Error) throw event;
+            // A savepoint per trigger: one failing trigger neither undoes nor blocks the others.
+            await tx.transaction(async (sp) => {
+              await trigger.run(event, { ...this.deps, tx: sp });
+              await recordTriggerRun(sp, tenantId, id, trigger.name);
+            });
+          } catch (err) {
+            this.failed(errors, id, trigger, err);
+            continue;
+          }
+        }
+        if (trigger.afterCommit && !completed.has(afterCommitRun(trigger))) {
+          if (event instanceof Error) this.failed(errors, id, trigger, event);
+          else afterCommit.push(trigger);
         }
       }
-      if (!errors.length) {
-        await markOutboxDispatched(tx, id);
-        return 'done';
-      }
-      const attempts = row.attempts + 1;
-      const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts, 20));
-      await scheduleOutboxRetry(tx, id, {
-        attempts,
-        lastError: errors.join('; ').slice(0, 2000),
-        nextAttemptAt: new Date(Date.now() + backoff),
-      });
-      return 'failed';
+      // With after-commit parts to run, the row is settled after them, in a transaction of its own.
+      if (afterCommit.length && !(event instanceof Error)) return { event, errors, afterCommit };
+      return this.settle(tx, id, row.attempts, errors);
     });
+    if (typeof ran === 'string') return ran;
+
+    const { event, errors, afterCommit } = ran;
+    const succeeded: Trigger[] = [];
+    for (const trigger of afterCommit) {
+      try {
+        await trigger.afterCommit?.(event, this.deps);
+        succeeded.push(trigger);
+      } catch (err) {
+        this.failed(errors, id, trigger, err);
+      }
+    }
+    return withTenant(this.deps.db, tenantId, async (tx) => {
+      // Another dispatcher took the row in between: it runs whatever is not recorded, and settles it.
+      const row = await claimOutboxRow(tx, id);
+      if (!row) return 'busy';
+      const completed = await completedTriggers(tx, id);
+      for (const trigger of succeeded)
+        if (!completed.has(afterCommitRun(trigger))) await recordTriggerRun(tx, tenantId, id, afterCommitRun(trigger));
+      return this.settle(tx, id, row.attempts, errors);
+    });
+  }
+
+  private failed(errors: string[], outboxId: number, trigger: Trigger, err: unknown): void {
+    errors.push(`${trigger.name}: ${(err as Error).message}`);
+    this.deps.logger.warn({ err, outboxId, trigger: trigger.name }, 'trigger failed; will retry');
+  }
+
+  /** Marks the row dispatched, or leaves it pending with its errors until its backoff has passed. */
+  private async settle(tx: Tx, id: number, attempts: number, errors: string[]): Promise<'done' | 'failed'> {
+    if (!errors.length) {
+      await markOutboxDispatched(tx, id);
+      return 'done';
+    }
+    const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(attempts + 1, 20));
+    await scheduleOutboxRetry(tx, id, {
+      attempts: attempts + 1,
+      lastError: errors.join('; ').slice(0, 2000),
+      nextAttemptAt: new Date(Date.now() + backoff),
+    });
+    return 'failed';
   }
 }

@@ -22,6 +22,9 @@ export interface TriggerContext {
   logger: Logger;
 }
 
+/** What a trigger's after-commit part gets: no transaction, since the event's has committed. */
+export type AfterCommitContext = Omit<TriggerContext, 'tx'>;
+
 /**
  * Reacts to domain events (the proposal's event-driven architecture). Database effects go through
  * `ctx.tx`; anything outside it (starting a workflow, calling out) must be idempotent, because a
@@ -33,6 +36,13 @@ export interface Trigger<T extends EventType = EventType> {
   /** Catalogued event types, or '*' for all (then `T` is every type, as `defineTrigger` infers). */
   on: readonly T[] | readonly ['*'];
   run(event: OutboxEvent<T>, ctx: TriggerContext): Promise<void>;
+  /**
+   * Runs once the transaction of `run` has committed. A workflow that reads rows `run` wrote must be
+   * started here: started inside `run`, its first activity can run before the commit and miss them.
+   * It is retried on its own (never re-running `run`) until it succeeds, so it must be idempotent and
+   * read what it needs from the event and the committed database.
+   */
+  afterCommit?(event: OutboxEvent<T>, ctx: AfterCommitContext): Promise<void>;
 }
 
 /** Infers the types a trigger listens to from `on`, so `run` sees exactly their payloads. */

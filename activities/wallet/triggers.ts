@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/connection';
+import { withTenant } from '../../db/connection';
 import { queueEmail } from '../../db/platform/mail';
 import { isModuleEnabled } from '../../db/platform/modules';
 import { getTicket } from '../../db/tickets/tickets';
@@ -9,14 +9,20 @@ import {
   passTickets,
   type WalletPassRow,
 } from '../../db/wallet/passes';
-import { touchPasses } from '../../db/wallet/push';
+import { hasPasses, touchPasses } from '../../db/wallet/push';
 import type { PassScope } from '../../domain/wallet/scope';
 import type { Config } from '../../lib/config';
 import { startIdempotent } from '../../lib/temporal';
 import { apnsSettings, appleWalletSettings, googleWalletSettings } from '../../integrations/wallet/settings';
 import { walletPushWorkflowId, walletPushWorkflowType, type WalletPushInput } from '../../workflows/wallet/contract';
 import { searchAttributes } from '../../workflows/search-attributes';
-import { defineTrigger, type OutboxEvent, type Trigger, type TriggerContext } from '../platform/triggers';
+import {
+  defineTrigger,
+  type AfterCommitContext,
+  type OutboxEvent,
+  type Trigger,
+  type TriggerContext,
+} from '../platform/triggers';
 
 const EVENT_CHANGES = ['event.updated', 'event.cancelled'] as const;
 /** Ticket events from tickets, resale and refunds: a transfer, exchange or resale names the ticket that replaces it. */
@@ -81,28 +87,40 @@ async function createPassesForOrder(
   });
 }
 
-async function scopeOf(
-  tx: Tx,
-  event: OutboxEvent<PassChange>,
-): Promise<{ scope: PassScope; eventChanged: boolean } | undefined> {
+/** The passes a change reaches, from the event alone (the after-commit part has nothing else). */
+function targetOf(event: OutboxEvent<PassChange>): { scope: PassScope; eventChanged: boolean } {
   if (event.type === 'event.updated' || event.type === 'event.cancelled')
     return { scope: { eventId: event.payload.event_id }, eventChanged: true };
-  const { ticket_id: ticketId, event_id: eventId } = event.payload;
-  if (!(await getTicket(tx, ticketId))) return undefined;
-  if ('new_ticket_id' in event.payload) {
-    // The new holder's ticket gets passes of its own; the old ones are voided below.
-    await ensurePasses(tx, event.tenantId, await passTickets(tx, [event.payload.new_ticket_id]));
-  }
-  return { scope: { eventId, ticketIds: [ticketId] }, eventChanged: false };
+  return { scope: { eventId: event.payload.event_id, ticketIds: [event.payload.ticket_id] }, eventChanged: false };
 }
 
-/** A change holders see: mark the passes changed (voiding dead tickets' passes) and fan the push out. */
-async function updatePasses(event: OutboxEvent<PassChange>, { tx, config, temporal }: TriggerContext): Promise<void> {
+/** A change holders see: mark the passes changed, voiding dead tickets' passes. */
+async function touchChangedPasses(event: OutboxEvent<PassChange>, { tx }: TriggerContext): Promise<void> {
   if (!(await isModuleEnabled(tx, 'wallet'))) return;
-  const target = await scopeOf(tx, event);
-  if (!target || !(await touchPasses(tx, target.scope))) return;
+  if ('new_ticket_id' in event.payload && (await getTicket(tx, event.payload.ticket_id))) {
+    // The new holder's ticket gets passes of its own; the old ones are voided by the touch.
+    await ensurePasses(tx, event.tenantId, await passTickets(tx, [event.payload.new_ticket_id]));
+  }
+  await touchPasses(tx, targetOf(event).scope);
+}
+
+/**
+ * Then fans the push out, once the touch has committed: a device told earlier could fetch its pass
+ * before the change is visible, find nothing new and not ask again.
+ */
+async function pushChangedPasses(
+  event: OutboxEvent<PassChange>,
+  { db, config, temporal }: AfterCommitContext,
+): Promise<void> {
   // Devices still see the change when they next ask; there is just no one to tell now.
   if (!apnsSettings(config) && !googleWalletSettings(config)) return;
+  const target = targetOf(event);
+  const reached = await withTenant(
+    db,
+    event.tenantId,
+    async (tx) => (await isModuleEnabled(tx, 'wallet')) && (await hasPasses(tx, target.scope)),
+  );
+  if (!reached) return;
   const input: WalletPushInput = {
     tenantId: event.tenantId,
     scope: target.scope,
@@ -123,6 +141,11 @@ async function updatePasses(event: OutboxEvent<PassChange>, { tx, config, tempor
 export function walletTriggers(): Trigger[] {
   return [
     defineTrigger({ name: 'wallet.passes', on: ['order.created'], run: createPassesForOrder }),
-    defineTrigger({ name: 'wallet.update', on: [...EVENT_CHANGES, ...TICKET_CHANGES], run: updatePasses }),
+    defineTrigger({
+      name: 'wallet.update',
+      on: [...EVENT_CHANGES, ...TICKET_CHANGES],
+      run: touchChangedPasses,
+      afterCommit: pushChangedPasses,
+    }),
   ];
 }

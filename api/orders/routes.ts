@@ -9,7 +9,7 @@ import type { PaymentResult } from '../../integrations/payments/provider';
 import type { RouterDeps } from '../deps';
 import { visibleTo } from '../ownership';
 import { defineRoute, type Auth } from '../route';
-import { IdParams, page, toPage } from '../schemas/common';
+import { IdParams, mapInOrder, page, toPage } from '../schemas/common';
 import { CancelOrder, CreateOrder, Order, OrderQuery } from './schemas';
 import { resolveCustomer, startPaymentAndFulfilment, waitForFulfilment, type CreateOrderBody } from './service';
 import { loadOrderView } from './view';
@@ -122,7 +122,7 @@ export function orderRoutes(deps: RouterDeps): void {
       const customerId = auth.kind === 'customer' ? auth.customerId : query.customer_id;
       const rows = await listOrders(tx, { ...query, eventId: query.event_id, customerId });
       return {
-        body: { ...toPage(rows, query.limit), items: await Promise.all(rows.map((o) => loadOrderView(tx, o))) },
+        body: { ...toPage(rows, query.limit), items: await mapInOrder(rows, (o) => loadOrderView(tx, o)) },
       };
     },
   });

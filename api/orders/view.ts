@@ -7,10 +7,9 @@ import { toTicket } from '../tickets/view';
 import type { Order } from './schemas';
 
 export async function loadOrderView(tx: Tx, order: OrderRow, note?: string): Promise<z.infer<typeof Order>> {
-  const [items, tickets] = await Promise.all([
-    getOrderItems(tx, order.id),
-    listTickets(tx, { orderId: order.id, limit: 1000 }),
-  ]);
+  // One after the other: both run on the transaction's one connection.
+  const items = await getOrderItems(tx, order.id);
+  const tickets = await listTickets(tx, { orderId: order.id, limit: 1000 });
   return {
     id: order.id,
     order_number: order.order_number,

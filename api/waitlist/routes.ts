@@ -139,10 +139,8 @@ export function waitlistRoutes(deps: RouterDeps): void {
         customer: customerRef(auth, body),
       }),
       run: async (tx, tenantId, joins) =>
-        Promise.all(
-          (await joinWaitlistBatch(tx, tenantId, joins)).map(async (o) =>
-            o === undefined ? RUN_ALONE : o instanceof AppError ? o : joined(await toEntry(tx, o.entry, o.place)),
-          ),
+        mapInOrder(await joinWaitlistBatch(tx, tenantId, joins), async (o) =>
+          o === undefined ? RUN_ALONE : o instanceof AppError ? o : joined(await toEntry(tx, o.entry, o.place)),
         ),
     },
   });

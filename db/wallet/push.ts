@@ -29,10 +29,9 @@ function scoped(tx: Tx, scope: PassScope) {
 /**
  * Marks passes changed: a new update sequence and a Last-Modified a whole second later than before
  * (HTTP dates have one-second precision), and voids those whose ticket or event no longer stands.
- * Returns how many passes changed.
  */
-export async function touchPasses(tx: Tx, scope: PassScope): Promise<number> {
-  const rows = await tx('wallet_passes as p')
+export async function touchPasses(tx: Tx, scope: PassScope): Promise<void> {
+  await tx('wallet_passes as p')
     .whereIn('p.ticket_id', scoped(tx, scope))
     .update({
       update_seq: tx.raw("nextval('wallet_pass_update_seq')"),
@@ -40,9 +39,12 @@ export async function touchPasses(tx: Tx, scope: PassScope): Promise<number> {
       voided_at: tx.raw(`case when p.voided_at is not null then p.voided_at
         when exists (select 1 from tickets t join events e on e.id = t.event_id
           where t.id = p.ticket_id and (t.status <> 'valid' or e.status = 'cancelled')) then now() end`),
-    })
-    .returning('p.id');
-  return rows.length;
+    });
+}
+
+/** Whether any pass (voided or not) belongs to the scope: a change there has holders to tell. */
+export async function hasPasses(tx: Tx, scope: PassScope): Promise<boolean> {
+  return Boolean(await tx('wallet_passes as p').whereIn('p.ticket_id', scoped(tx, scope)).first('p.id'));
 }
 
 /** Registers a device for a pass's updates; true when the registration is new (Apple's 201). */

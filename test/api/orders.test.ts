@@ -48,6 +48,28 @@ describe('placing an order (offline payments)', () => {
     expect(outbox[0].payload.ticket_ids).toEqual(res.body.tickets.map((x) => x.id));
   });
 
+  it("lists an event's orders, each with its items and tickets", async () => {
+    const f = await createOnSaleEvent(t, { inventory: 10 });
+    const placed: number[] = [];
+    for (const quantity of [1, 2, 3]) {
+      const res = await t.api.post<OrderBody>('/api/orders', {
+        event_id: f.eventId,
+        customer_id: f.customerId,
+        items: [{ ticket_type_id: f.ticketTypeId, quantity }],
+      });
+      expect(res.status).toBe(201);
+      placed.push(res.body.id);
+    }
+    // Each order's view reads its items and tickets on the request's one connection.
+    const list = await t.api.get<{ items: (OrderBody & { items: { quantity: number }[] })[] }>(
+      `/api/orders?event_id=${f.eventId}`,
+    );
+    expect(list.status).toBe(200);
+    expect(
+      list.body.items.map((o) => [o.id, o.items.map((i) => i.quantity), o.tickets.length]).sort(([a], [b]) => +a - +b),
+    ).toEqual(placed.map((id, i) => [id, [i + 1], i + 1]));
+  });
+
   it('sells exactly the last 50 tickets to 200 concurrent buyers', async () => {
     const f = await createOnSaleEvent(t, { inventory: 50, price: 1000 });
     const results = await Promise.all(

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { runInThisContext } from 'node:vm';
 import { Client as PgClient } from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
@@ -23,6 +24,27 @@ export function quietTemporalRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+}
+
+/**
+ * Collects pg's warning that a client was sent a query while it was still running one (two queries
+ * at once on one transaction's connection), which pg 9 turns into an error. Jest hands each test
+ * file a copy of `process`; pg warns on Node's own, reached through the main context.
+ */
+function watchConcurrentQueries(): { stop(): string[] } {
+  const nodeProcess = runInThisContext('process') as NodeJS.Process;
+  const seen: string[] = [];
+  const onWarning = (warning: Error): void => {
+    if (warning.name === 'DeprecationWarning' && warning.message.includes('client.query()'))
+      seen.push(warning.stack ?? warning.message);
+  };
+  nodeProcess.on('warning', onWarning);
+  return {
+    stop() {
+      nodeProcess.off('warning', onWarning);
+      return seen;
+    },
+  };
 }
 
 export interface Harness {
@@ -51,6 +73,7 @@ export interface HarnessOptions {
 
 /** A private database cloned from the migrated template, its own task queue, and the API on a free port. */
 export async function createHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  const concurrentQueries = watchConcurrentQueries();
   const adminUrl = testEnv('adminUrl');
   const dbName = `usher_t_${randomBytes(5).toString('hex')}`;
   const admin = new PgClient({ connectionString: adminUrl });
@@ -136,6 +159,9 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
       await a.connect();
       await a.query(`drop database if exists ${dbName} with (force)`);
       await a.end();
+      const concurrent = concurrentQueries.stop();
+      if (concurrent.length)
+        throw new Error(`Queries ran concurrently on one pg client; await them in turn:\n${concurrent.join('\n')}`);
     },
   };
 }
