@@ -20,6 +20,10 @@ const schema = z.object({
     .default(1)
     .meta({ description: 'API processes sharing API_PORT (node:cluster)' }),
   REALTIME_PORT: port.default(3001),
+  REALTIME_ALLOW_JS_FALLBACK: z.stringbool().default(false).meta({
+    description:
+      "Let the realtime server run on uWebSockets.js's slow JavaScript fallback when no native build loads (else it refuses to start)",
+  }),
   PUBLIC_API_URL: z.string().url().optional(),
   TOKEN_SECRET: z.string().min(32).default('usher-local-development-token-secret-change-me'),
   CUSTOMER_TOKEN_TTL_S: z.coerce.number().int().min(30).max(86400).default(900),

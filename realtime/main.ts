@@ -3,12 +3,16 @@ import { createDb } from '../db/connection';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { startRealtimeServer } from './server';
+import { UwsUnavailableError } from './uws';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('realtime', config.LOG_LEVEL);
   const db = createDb(config.appDatabaseUrl, config.DATABASE_POOL_MAX);
-  const server = await startRealtimeServer({ db, logger }, config.REALTIME_PORT);
+  const server = await startRealtimeServer(
+    { db, logger, allowJsFallback: config.REALTIME_ALLOW_JS_FALLBACK },
+    config.REALTIME_PORT,
+  );
   const shutdown = () => {
     server
       .stop()
@@ -23,6 +27,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  // Says what to install; its stack trace would only bury that.
+  console.error(err instanceof UwsUnavailableError ? err.message : err);
   process.exit(1);
 });

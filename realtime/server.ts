@@ -1,4 +1,4 @@
-import uWS from 'uWebSockets.js';
+import type uWS from 'uWebSockets.js';
 import { withTenant, type Db } from '../db/connection';
 import { raiseAlerts } from '../db/checkin/alerts';
 import {
@@ -23,10 +23,8 @@ import {
   type ErrorMessage,
   type ScannerServerMessage,
 } from './protocol';
-import { dashboardHtml } from './dashboard';
-
-/** The package silently falls back to a JS implementation when its binary does not load; say which runs. */
-export const UWS_NATIVE = uWS.App.toString().includes('[native code]');
+import { serveDashboard } from './dashboard';
+import { loadUws } from './uws';
 
 export interface RealtimeOptions {
   maxBatch: number;
@@ -56,6 +54,8 @@ export interface RealtimeDeps {
   db: Db;
   logger: Logger;
   options?: Partial<RealtimeOptions>;
+  /** Run on uWebSockets.js's JavaScript fallback when no native build loads (else refuse to start). */
+  allowJsFallback?: boolean;
 }
 
 export interface RealtimeServer {
@@ -118,12 +118,17 @@ async function authenticateViewer(db: Db, key: string | null, eventId: number): 
   });
 }
 
-/** Answers a WebSocket upgrade once `authorise` settles; uWS needs the upgrade corked and skipped if the client left. */
+/**
+ * Answers a WebSocket upgrade once `authorise` settles; uWS wants the upgrade corked and skipped if the
+ * client left. `corkUpgrade` false upgrades uncorked, for builds where a corked async upgrade can close
+ * the new socket (see realtime/uws.ts).
+ */
 function upgradeWhen(
   res: uWS.HttpResponse,
   req: uWS.HttpRequest,
   context: uWS.us_socket_context_t,
   logger: Logger,
+  corkUpgrade: boolean,
   authorise: () => Promise<SocketData | undefined>,
 ): void {
   const key = req.getHeader('sec-websocket-key');
@@ -136,6 +141,7 @@ function upgradeWhen(
   authorise().then(
     (data) => {
       if (aborted) return;
+      if (data && !corkUpgrade) return void res.upgrade(data, key, protocol, extensions, context);
       res.cork(() => {
         if (!data)
           problem(res, '401 Unauthorized', 'invalid_credentials', 'Unknown, inactive or unauthorised credentials');
@@ -156,7 +162,10 @@ function upgradeWhen(
 export async function startRealtimeServer(deps: RealtimeDeps, port: number): Promise<RealtimeServer> {
   const opts = { ...DEFAULT_REALTIME_OPTIONS, ...deps.options };
   const { db, logger } = deps;
-  const app = uWS.App();
+  const { uws, build: uwsBuild, native, skipped, corkAsyncUpgrade } = loadUws(deps.allowJsFallback ?? false);
+  const uwsKind = native ? 'native' : 'fallback';
+  if (!native) logger.warn({ skipped }, 'no native uWebSockets.js build loads: running on the JavaScript fallback');
+  const app = uws.App();
   const live = new LiveHub(app, db, logger, opts);
   const batcher = new ScanBatcher(db, logger, opts, (b) => live.onCommit(b.tenantId, b.outcomes, b.alerts));
   const connected = new Map<number, number>();
@@ -224,7 +233,7 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
       const token =
         new URLSearchParams(req.getQuery() ?? '').get('token') ??
         req.getHeader('authorization').replace(/^Bearer\s+/i, '');
-      upgradeWhen(res, req, context, logger, async () => {
+      upgradeWhen(res, req, context, logger, corkAsyncUpgrade, async () => {
         const found = await authenticateDevice(db, token || null);
         return (
           found && {
@@ -333,7 +342,7 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
       const key =
         new URLSearchParams(req.getQuery() ?? '').get('key') ??
         req.getHeader('authorization').replace(/^Bearer\s+/i, '');
-      upgradeWhen(res, req, context, logger, async () => {
+      upgradeWhen(res, req, context, logger, corkAsyncUpgrade, async () => {
         const tenantId = await authenticateViewer(db, key || null, eventId);
         return tenantId ? { kind: 'live', tenantId, eventId } : undefined;
       });
@@ -349,26 +358,24 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
     },
   });
 
-  app.get('/checkin/dashboard', (res) => {
-    res.writeHeader('content-type', 'text/html; charset=utf-8').end(dashboardHtml);
-  });
+  serveDashboard(app);
   app.get('/healthz', (res) => {
     res
       .writeHeader('content-type', 'application/json')
-      .end(JSON.stringify({ status: 'ok', uws: UWS_NATIVE ? 'native' : 'fallback' }));
+      .end(JSON.stringify({ status: 'ok', uws: uwsKind, uws_build: uwsBuild }));
   });
   app.any('/*', (res) => problem(res, '404 Not Found', 'route_not_found', 'No such route'));
 
   const socket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
     app.listen('0.0.0.0', port, (s) => (s ? resolve(s) : reject(new Error(`realtime: cannot listen on port ${port}`))));
   });
-  const bound = uWS.us_socket_local_port(socket);
-  deps.logger.info({ port: bound, uws: UWS_NATIVE ? 'native' : 'fallback' }, 'realtime listening');
+  const bound = uws.us_socket_local_port(socket);
+  deps.logger.info({ port: bound, uws: uwsKind, uws_build: uwsBuild }, 'realtime listening');
   return {
     port: bound,
     async stop() {
       stopping = true;
-      uWS.us_listen_socket_close(socket);
+      uws.us_listen_socket_close(socket);
       await batcher.drain();
       await batcher.close();
       live.stop();

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
   const applied = await migrate(config.DATABASE_URL, config.APP_DATABASE_PASSWORD);
   if (applied.length) log(`migrated: ${applied.join(', ')}`);
-  const demo = await seedDemo(config.DATABASE_URL, readPrevious());
+  const demo = await seedDemo(config, readPrevious());
 
   children.push(
     startProcess('worker', 'worker.ts', env),

@@ -75,6 +75,25 @@ export interface PassField {
   changeMessage?: string;
 }
 
+/** What the pass's icon and logo are drawn with: the brand colours, and the initial when the tenant has no logo. */
+export interface PassArtwork {
+  /** The organisation's initial; undefined when its name has no letter or digit, and the icon shows a plain mark. */
+  initial?: string;
+  backgroundColor: string;
+  foregroundColor: string;
+}
+
+/** Apple's semantic tags for an event ticket: what Siri, Maps and the lock screen read from a pass. */
+export interface EventTicketSemantics {
+  eventType: 'PKEventTypeGeneric';
+  eventName: string;
+  venueName: string;
+  venueLocation?: { latitude: number; longitude: number };
+  eventStartDate: string;
+  eventEndDate: string;
+  seats?: { seatSection?: string; seatNumber?: string }[];
+}
+
 export interface ApplePassDesign {
   organizationName: string;
   description: string;
@@ -88,9 +107,18 @@ export interface ApplePassDesign {
   auxiliaryFields: PassField[];
   backFields: PassField[];
   barcodeMessage: string;
+  /** The event's start, for devices before iOS 18; later ones read relevantDates. */
   relevantDate: Date;
+  relevantDates: { startDate: Date; endDate: Date }[];
   expirationDate: Date;
   location?: { latitude: number; longitude: number; relevantText: string };
+  semantics: EventTicketSemantics;
+  artwork: PassArtwork;
+}
+
+/** The initial a default icon shows: the name's first letter or digit, upper-cased, accents dropped (É is E). */
+export function initialOf(name: string): string | undefined {
+  return /[\p{L}\p{N}]/u.exec(name.normalize('NFD').replace(/\p{M}/gu, ''))?.[0].toUpperCase();
 }
 
 const STATUS_TEXT: Record<string, string> = {
@@ -107,8 +135,17 @@ export function applePassDesign(s: PassSubject): ApplePassDesign {
     { key: 'type', label: 'TICKET', value: s.ticket.ticketTypeName },
   ];
   const notice = s.event.status === 'cancelled' ? 'This event was cancelled' : STATUS_TEXT[s.ticket.status];
+  const organizationName = s.branding.organization_name ?? s.tenantName;
+  const venueLocation =
+    s.event.latitude !== null && s.event.longitude !== null
+      ? { latitude: s.event.latitude, longitude: s.event.longitude }
+      : undefined;
+  const seat = {
+    ...(s.ticket.section ? { seatSection: s.ticket.section } : {}),
+    ...(s.ticket.seat ? { seatNumber: s.ticket.seat } : {}),
+  };
   return {
-    organizationName: s.branding.organization_name ?? s.tenantName,
+    organizationName,
     description: `Ticket for ${s.event.name}`,
     logoText: s.branding.logo_text,
     backgroundColor: rgb(s.branding.background_color),
@@ -136,15 +173,24 @@ export function applePassDesign(s: PassSubject): ApplePassDesign {
     ],
     barcodeMessage: s.ticket.code,
     relevantDate: s.event.startsAt,
+    relevantDates: [{ startDate: s.event.startsAt, endDate: s.event.endsAt }],
     expirationDate: s.event.endsAt,
-    location:
-      s.event.latitude !== null && s.event.longitude !== null
-        ? {
-            latitude: s.event.latitude,
-            longitude: s.event.longitude,
-            relevantText: `${s.event.name} at ${s.event.venueName}`,
-          }
-        : undefined,
+    location: venueLocation && { ...venueLocation, relevantText: `${s.event.name} at ${s.event.venueName}` },
+    semantics: {
+      // Usher does not know what kind of event it is (concert, match, conference): Generic says no more than that.
+      eventType: 'PKEventTypeGeneric',
+      eventName: s.event.name,
+      venueName: s.event.venueName,
+      ...(venueLocation ? { venueLocation } : {}),
+      eventStartDate: s.event.startsAt.toISOString(),
+      eventEndDate: s.event.endsAt.toISOString(),
+      ...(Object.keys(seat).length ? { seats: [seat] } : {}),
+    },
+    artwork: {
+      initial: initialOf(organizationName),
+      backgroundColor: s.branding.background_color,
+      foregroundColor: s.branding.foreground_color,
+    },
   };
 }
 

@@ -1,58 +1,80 @@
-import { PKPass } from 'passkit-generator';
+import { createHash } from 'node:crypto';
+import { zipSync, type Zippable } from 'fflate';
 import type { ApplePassDesign } from '../../domain/wallet/design';
+import { passImages } from './pass-images';
+import { passSigner } from './pass-signature';
 import type { AppleWalletSettings } from './settings';
-
-// Apple requires an icon; a 1x1 transparent PNG stands in when the tenant has no logo.
-const DEFAULT_ICON = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
-  'base64',
-);
 
 export interface ApplePassIdentity {
   serialNumber: string;
   authToken: string;
 }
 
-/** Builds and signs the .pkpass (a zip of pass.json, images, manifest.json and a detached PKCS#7 signature). */
+/**
+ * Builds and signs the .pkpass: a zip of pass.json, the images, manifest.json (the SHA-1 of each file)
+ * and signature, a detached CMS signature of the manifest. The images and their hashes are made once per
+ * branding and the certificates parsed once, so a pass costs about one RSA signature.
+ */
 export function renderApplePass(
   settings: AppleWalletSettings,
   identity: ApplePassIdentity,
   design: ApplePassDesign,
   logoPng?: Buffer,
 ): Buffer {
-  const icon = logoPng ?? DEFAULT_ICON;
-  const pass = new PKPass(
-    { 'icon.png': icon, 'icon@2x.png': icon, ...(logoPng ? { 'logo.png': logoPng, 'logo@2x.png': logoPng } : {}) },
-    settings.certificates,
-    {
-      formatVersion: 1,
-      passTypeIdentifier: settings.passTypeId,
-      teamIdentifier: settings.teamId,
-      serialNumber: identity.serialNumber,
-      authenticationToken: identity.authToken,
-      webServiceURL: settings.webServiceUrl,
-      organizationName: design.organizationName,
-      description: design.description,
-      ...(design.logoText ? { logoText: design.logoText } : {}),
-      backgroundColor: design.backgroundColor,
-      foregroundColor: design.foregroundColor,
-      labelColor: design.labelColor,
-      voided: design.voided,
-    },
+  const images = passImages(design.artwork, logoPng);
+  const passJson = Buffer.from(JSON.stringify(applePassJson(settings, identity, design)));
+  const manifest = Buffer.from(
+    JSON.stringify({ ...images.hashes, 'pass.json': createHash('sha1').update(passJson).digest('hex') }),
   );
-  pass.type = 'eventTicket';
-  pass.primaryFields.push(...design.primaryFields);
-  pass.secondaryFields.push(...design.secondaryFields);
-  pass.auxiliaryFields.push(...design.auxiliaryFields);
-  pass.backFields.push(...design.backFields);
-  pass.setBarcodes({
-    format: 'PKBarcodeFormatQR',
-    message: design.barcodeMessage,
-    messageEncoding: 'iso-8859-1',
-    altText: design.barcodeMessage,
-  });
-  pass.setRelevantDate(design.relevantDate);
-  pass.setExpirationDate(design.expirationDate);
-  if (design.location) pass.setLocations(design.location);
-  return pass.getAsBuffer();
+  const files: Zippable = Object.fromEntries(images.files);
+  files['pass.json'] = passJson;
+  files['manifest.json'] = manifest;
+  files.signature = passSigner(settings.certificates).sign(manifest);
+  // Stored, not deflated: the PNGs are compressed already and the rest is a few kilobytes.
+  return Buffer.from(zipSync(files, { level: 0 }));
+}
+
+/** pass.json, as Apple's PassKit Package Format Reference describes an event ticket. */
+function applePassJson(
+  settings: AppleWalletSettings,
+  identity: ApplePassIdentity,
+  design: ApplePassDesign,
+): Record<string, unknown> {
+  return {
+    formatVersion: 1,
+    passTypeIdentifier: settings.passTypeId,
+    teamIdentifier: settings.teamId,
+    serialNumber: identity.serialNumber,
+    authenticationToken: identity.authToken,
+    webServiceURL: settings.webServiceUrl,
+    organizationName: design.organizationName,
+    description: design.description,
+    ...(design.logoText ? { logoText: design.logoText } : {}),
+    backgroundColor: design.backgroundColor,
+    foregroundColor: design.foregroundColor,
+    labelColor: design.labelColor,
+    voided: design.voided,
+    barcodes: [
+      {
+        format: 'PKBarcodeFormatQR',
+        message: design.barcodeMessage,
+        messageEncoding: 'iso-8859-1',
+        altText: design.barcodeMessage,
+      },
+    ],
+    relevantDate: design.relevantDate.toISOString(),
+    relevantDates: design.relevantDates.map((d) => ({
+      startDate: d.startDate.toISOString(),
+      endDate: d.endDate.toISOString(),
+    })),
+    expirationDate: design.expirationDate.toISOString(),
+    ...(design.location ? { locations: [design.location] } : {}),
+    semantics: design.semantics,
+    eventTicket: {
+      primaryFields: design.primaryFields,
+      secondaryFields: design.secondaryFields,
+      auxiliaryFields: design.auxiliaryFields,
+      backFields: design.backFields,
+    },
+  };
 }

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { importSPKI, jwtVerify } from 'jose';
+import { PNG } from 'pngjs';
 import { createHarness, client, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import {
   makeWalletTestKeys,
+  passImageSizes,
   readStoredZip,
   startGoogleStandIn,
   verifyPassSignature,
@@ -32,8 +34,9 @@ async function binary(
 
 async function downloadPass(
   ticketId = ticket.id,
+  key = t.key,
 ): Promise<{ files: Record<string, Buffer>; pass: Record<string, unknown> }> {
-  const res = await binary(`/api/wallet/ticket/${ticketId}/apple`, { authorization: `Bearer ${t.key}` });
+  const res = await binary(`/api/wallet/ticket/${ticketId}/apple`, { authorization: `Bearer ${key}` });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('application/vnd.apple.pkpass');
   const files = readStoredZip(res.body);
@@ -135,6 +138,81 @@ describe('Apple Wallet pass', () => {
     expect(verifyPassSignature(keys, tampered)).toBe(false);
   });
 
+  it('carries the semantic tags of an event ticket and its relevant dates, keeping relevantDate for older devices', async () => {
+    const { pass } = await downloadPass();
+    const event = (await t.api.get<{ starts_at: string; ends_at: string }>(`/api/events/${eventId}`)).body;
+    const iso = (v: unknown) => new Date(String(v)).toISOString();
+    const semantics = pass.semantics as Record<string, unknown>;
+    expect(semantics).toMatchObject({
+      eventType: 'PKEventTypeGeneric',
+      eventName: 'Test concert',
+      venueName: 'Hall',
+      venueLocation: { latitude: 52.52, longitude: 13.405 },
+      seats: [{ seatSection: 'B', seatNumber: '12' }],
+    });
+    expect([iso(semantics.eventStartDate), iso(semantics.eventEndDate)]).toEqual([event.starts_at, event.ends_at]);
+    const relevantDates = pass.relevantDates as { startDate: string; endDate: string }[];
+    expect(relevantDates.map((d) => [iso(d.startDate), iso(d.endDate)])).toEqual([[event.starts_at, event.ends_at]]);
+    expect(iso(pass.relevantDate)).toBe(event.starts_at);
+  });
+
+  it("ships the icon at 29, 58 and 87 px and a logo at 1x, 2x and 3x, drawn in the tenant's colours, each the size its name says", async () => {
+    const { files } = await downloadPass();
+    const sizes = passImageSizes(files);
+    expect(Object.keys(sizes).sort()).toEqual([
+      'icon.png',
+      'icon@2x.png',
+      'icon@3x.png',
+      'logo.png',
+      'logo@2x.png',
+      'logo@3x.png',
+    ]);
+    expect([sizes['icon.png'], sizes['icon@2x.png'], sizes['icon@3x.png']]).toEqual([
+      { width: 29, height: 29 },
+      { width: 58, height: 58 },
+      { width: 87, height: 87 },
+    ]);
+    expectLogoSizes(sizes, { width: 50, height: 50 });
+    // No placeholder: the icon is the brand's background with the initial in its foreground colour.
+    const icon = PNG.sync.read(files['icon@3x.png']);
+    expect(pixel(icon, 0, 0)).toBe('102030ff');
+    const white = Array.from({ length: icon.width * icon.height }, (_v, i) => icon.data.readUInt32BE(i * 4)).filter(
+      (rgba) => rgba === 0xffffffff,
+    );
+    expect(white.length).toBeGreaterThan(20);
+    expectSignedPass(files);
+  });
+
+  it("draws the icon and logo from the tenant's own logo, the logo in its proportions", async () => {
+    const other = await createTenantWithKey(h, 'Élan Arts');
+    // A wide red wordmark, 4:1, on the tenant's black.
+    const red = new PNG({ width: 400, height: 100 });
+    for (let i = 0; i < red.data.length; i += 4) red.data.writeUInt32BE(0xff0000ff, i);
+    const wordmark = PNG.sync.write(red);
+    await other.api.put('/api/modules/wallet', {
+      enabled: true,
+      settings: { branding: { background_color: '#000000', logo_png_base64: wordmark.toString('base64') } },
+    });
+    const f = await createOnSaleEvent(other);
+    const order = await other.api.post<{ tickets: { id: number }[] }>('/api/orders', {
+      event_id: f.eventId,
+      customer_id: f.customerId,
+      items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }],
+    });
+    const { files } = await downloadPass(order.body.tickets[0].id, other.key);
+    const sizes = passImageSizes(files);
+    expect([sizes['icon.png'], sizes['icon@2x.png'], sizes['icon@3x.png']]).toEqual([
+      { width: 29, height: 29 },
+      { width: 58, height: 58 },
+      { width: 87, height: 87 },
+    ]);
+    expectLogoSizes(sizes, { width: 160, height: 40 });
+    const icon = PNG.sync.read(files['icon@3x.png']);
+    expect([pixel(icon, 0, 0), pixel(icon, 43, 43)]).toEqual(['000000ff', 'ff0000ff']);
+    expect(pixel(PNG.sync.read(files['logo@3x.png']), 240, 60)).toBe('ff0000ff');
+    expectSignedPass(files);
+  });
+
   it("is the caller's own: another customer's token answers 404", async () => {
     const other = await t.api.post<{ id: number }>('/api/customers', { email: 'other@example.com', name: 'Other' });
     const token = await t.api.post<{ token: string }>(`/api/customers/${other.body.id}/tokens`, {});
@@ -142,6 +220,33 @@ describe('Apple Wallet pass', () => {
     expect(res.status).toBe(404);
   });
 });
+
+/** A pixel of a decoded PNG as 'rrggbbaa'. */
+const pixel = (png: PNG, x: number, y: number) =>
+  png.data.toString('hex', (y * png.width + x) * 4, (y * png.width + x + 1) * 4);
+
+/** logo.png is the given size (within Apple's 160x50 points), and its @2x and @3x exactly twice and three times it. */
+function expectLogoSizes(
+  sizes: Record<string, { width: number; height: number }>,
+  logo: { width: number; height: number },
+) {
+  expect(logo.width).toBeLessThanOrEqual(160);
+  expect(logo.height).toBeLessThanOrEqual(50);
+  expect([sizes['logo.png'], sizes['logo@2x.png'], sizes['logo@3x.png']]).toEqual([
+    logo,
+    { width: logo.width * 2, height: logo.height * 2 },
+    { width: logo.width * 3, height: logo.height * 3 },
+  ]);
+}
+
+/** Every file but the manifest and signature is in the manifest with its SHA-1, and openssl verifies the signature. */
+function expectSignedPass(files: Record<string, Buffer>) {
+  const manifest = JSON.parse(files['manifest.json'].toString('utf8')) as Record<string, string>;
+  const packed = Object.keys(files).filter((f) => f !== 'manifest.json' && f !== 'signature');
+  expect(Object.keys(manifest).sort()).toEqual(packed.sort());
+  for (const name of packed) expect(manifest[name]).toBe(createHash('sha1').update(files[name]).digest('hex'));
+  expect(verifyPassSignature(keys, files)).toBe(true);
+}
 
 describe('PassKit web service', () => {
   let serial: string;

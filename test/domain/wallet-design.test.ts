@@ -3,6 +3,7 @@ import {
   brandingFromSettings,
   googleEventTicketClass,
   googleEventTicketObject,
+  initialOf,
   isPassVoided,
   rgb,
   type PassSubject,
@@ -106,6 +107,55 @@ describe('Apple pass design', () => {
     expect(applePassDesign(subject({ event: { status: 'cancelled' } })).backFields[0].value).toBe(
       'This event was cancelled',
     );
+  });
+});
+
+describe('Apple pass semantics, relevance and artwork', () => {
+  it('tags the event, venue, place, times and seat, and is relevant from the start to the end of the event', () => {
+    const d = applePassDesign(subject());
+    expect(d.semantics).toEqual({
+      eventType: 'PKEventTypeGeneric',
+      eventName: 'Night Show',
+      venueName: 'Main Hall',
+      venueLocation: { latitude: 52.5, longitude: 13.4 },
+      eventStartDate: '2027-03-01T19:30:00.000Z',
+      eventEndDate: '2027-03-01T22:00:00.000Z',
+      seats: [{ seatSection: 'A', seatNumber: '3' }],
+    });
+    expect(d.relevantDates).toEqual([
+      { startDate: new Date('2027-03-01T19:30:00Z'), endDate: new Date('2027-03-01T22:00:00Z') },
+    ]);
+    expect(d.relevantDate).toEqual(new Date('2027-03-01T19:30:00Z'));
+  });
+
+  it('leaves out the seat and the place when they are not known, and keeps a section without a seat', () => {
+    const none = applePassDesign(subject({ ticket: { section: null, seat: null }, event: { latitude: null } }));
+    expect(none.semantics).not.toHaveProperty('seats');
+    expect(none.semantics).not.toHaveProperty('venueLocation');
+    expect(applePassDesign(subject({ ticket: { seat: null } })).semantics.seats).toEqual([{ seatSection: 'A' }]);
+  });
+
+  it("draws the default icon from the organisation's initial in the brand colours", () => {
+    const d = applePassDesign(
+      subject({
+        branding: { organization_name: 'élan Arts', background_color: '#102030', foreground_color: '#ffcc00' },
+      }),
+    );
+    expect(d.artwork).toEqual({ initial: 'E', backgroundColor: '#102030', foregroundColor: '#ffcc00' });
+    expect(applePassDesign(subject()).artwork.initial).toBe('H');
+  });
+
+  it.each([
+    ['Rock Hall', 'R'],
+    ['  the venue', 'T'],
+    ['Çirque', 'C'],
+    ['42nd Street', '4'],
+    ['Ørsted Arena', 'Ø'],
+    ['東京 Dome', '東'],
+    ['…', undefined],
+    ['', undefined],
+  ])('the initial of %j is %s', (name, initial) => {
+    expect(initialOf(name)).toBe(initial);
   });
 });
 

@@ -151,8 +151,24 @@ export function readStoredZip(zip: Buffer): Record<string, Buffer> {
   return files;
 }
 
-/** `openssl smime -verify` of a pass's detached signature over its manifest, against the test WWDR CA. */
-export function verifyPassSignature(keys: WalletTestKeys, files: Record<string, Buffer>): boolean {
+/** Each PNG of a pass with its real pixel size, read from the PNG header (IHDR), whatever its name says. */
+export function passImageSizes(files: Record<string, Buffer>): Record<string, { width: number; height: number }> {
+  const sizes: Record<string, { width: number; height: number }> = {};
+  for (const [name, png] of Object.entries(files)) {
+    if (!name.endsWith('.png')) continue;
+    if (png.toString('hex', 0, 8) !== '89504e470d0a1a0a' || png.toString('latin1', 12, 16) !== 'IHDR')
+      throw new Error(`${name} is not a PNG`);
+    sizes[name] = { width: png.readUInt32BE(16), height: png.readUInt32BE(20) };
+  }
+  return sizes;
+}
+
+/** `openssl smime -verify` (or `openssl cms -verify`) of a pass's detached signature over its manifest, against the test WWDR CA. */
+export function verifyPassSignature(
+  keys: WalletTestKeys,
+  files: Record<string, Buffer>,
+  command: 'smime' | 'cms' = 'smime',
+): boolean {
   const sig = path.join(keys.dir, `sig-${process.hrtime.bigint()}`);
   const manifest = `${sig}.manifest`;
   fs.writeFileSync(sig, files.signature);
@@ -161,7 +177,7 @@ export function verifyPassSignature(keys: WalletTestKeys, files: Record<string, 
     execFileSync(
       'openssl',
       [
-        'smime',
+        command,
         '-verify',
         '-binary',
         '-inform',
