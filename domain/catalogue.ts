@@ -45,6 +45,21 @@ export const catalogue = {
     payload: z.object({ ...eventRef, changed: z.array(z.string()).describe('names of the fields that changed') }),
   },
   'event.cancelled': { doc: 'The tenant cancelled an event.', payload: z.object(eventRef) },
+  'event.refunds_started': {
+    doc: 'The tenant started refunding every ticket of an event (at 100%, or as store credit), e.g. because it is cancelled.',
+    payload: z.object({ ...eventRef, run_id: id, mode: z.enum(['refund', 'credit']) }),
+  },
+  'event.refunds_completed': {
+    doc: "An event's mass refund finished: every order taken was refunded, or counted as failed for staff.",
+    payload: z.object({
+      ...eventRef,
+      run_id: id,
+      mode: z.enum(['refund', 'credit']),
+      total: z.number().int().describe('orders the run refunded or tried to'),
+      done: z.number().int().describe('orders refunded'),
+      failed: z.number().int().describe('orders the payment provider refused'),
+    }),
+  },
   'event.ended': {
     doc: 'An event ended: its end time passed, or the tenant set it to ended.',
     payload: z.object(eventRef),

@@ -16,6 +16,8 @@ export default defineModule({
     'ticket.transferred',
     'ticket.voided',
     'ticket.cancelled',
+    'event.refunds_started',
+    'event.refunds_completed',
   ],
   api: async () => (await import('../api/refunds/routes')).refundRoutes,
   worker: async () => {
@@ -26,5 +28,8 @@ export default defineModule({
     return { activities: createRefundActivities, triggers: refundTriggers };
   },
   workflows: require.resolve('../workflows/refunds'),
-  migrations: { '0006_refunds': () => import('../db/migrations/0006_refunds') },
+  migrations: {
+    '0006_refunds': () => import('../db/migrations/0006_refunds'),
+    '0015_event_refund_runs': () => import('../db/migrations/0015_event_refund_runs'),
+  },
 });

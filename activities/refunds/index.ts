@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { withTenant, type Db } from '../../db/connection';
 import { queueEmail } from '../../db/platform/mail';
@@ -6,7 +7,15 @@ import { getModule } from '../../db/platform/modules';
 import { type AuditActor } from '../../db/platform/audit';
 import { approveRefundRequest, rejectRefundRequest } from '../../db/refunds/decisions';
 import { completeRefundRequest, refundRouteFor, type RefundRoute } from '../../db/refunds/processing';
-import { getRefundRequest } from '../../db/refunds/requests';
+import {
+  approvedRunRequests,
+  claimEventRefundBatch,
+  completeEventRefundRun,
+  markRunRefundFailed,
+  updateEventRefundProgress,
+  type EventRefundProgressRow,
+} from '../../db/refunds/event-runs';
+import { getRefundRequest, type RefundRequestRow } from '../../db/refunds/requests';
 import type { PaymentProvider } from '../../integrations/payments/provider';
 import { activityFailure } from '../../lib/errors';
 
@@ -33,7 +42,58 @@ function actorOf(by: string, workflowId: string): AuditActor {
 /** Idempotency key of the provider refund: one per request, whatever the number of attempts. */
 export const refundIdempotencyKey = (tenantId: string, requestId: number): string => `refund-${tenantId}-${requestId}`;
 
+/**
+ * Spaces provider refunds evenly at `ratePerS` across every mass refund this worker process runs
+ * (no bursts), so the provider's rate limit holds whatever the number of events being refunded.
+ */
+function createPacer() {
+  let nextSlot = 0;
+  return async (ratePerS: number): Promise<void> => {
+    const now = Date.now();
+    const at = Math.max(now, nextSlot);
+    nextSlot = at + 1000 / ratePerS;
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+  };
+}
+
 export function createRefundActivities({ db, payments }: RefundActivityDeps) {
+  const pace = createPacer();
+
+  /**
+   * The provider's part of one request, paced to the rate limit (nothing to send for credit or money
+   * taken outside Usher), then its completion.
+   */
+  const settle = async (
+    tenantId: string,
+    request: RefundRequestRow,
+    workflowId: string,
+    ratePerS: number,
+    signal: AbortSignal,
+  ): Promise<'done' | 'failed'> => {
+    const route = await withTenant(db, tenantId, (tx) => refundRouteFor(tx, request, payments.name));
+    let reference: string | null = null;
+    if (route.kind === 'provider') {
+      await pace(ratePerS);
+      // A worker shutting down stops sending; the retry on another worker takes over from here.
+      signal.throwIfAborted();
+      const result = await payments.refund({
+        reference: route.order.payment_reference as string,
+        amountMinor: request.refund_amount_minor,
+        idempotencyKey: refundIdempotencyKey(tenantId, request.id),
+        reason: request.reason ?? undefined,
+      });
+      if (result.status === 'failed') {
+        await withTenant(db, tenantId, (tx) => markRunRefundFailed(tx, request.id, result.reference));
+        return 'failed';
+      }
+      reference = result.reference;
+    }
+    await withTenant(db, tenantId, (tx) =>
+      completeRefundRequest(tx, tenantId, request.id, { paymentRefundId: reference, route: route.kind, workflowId }),
+    );
+    return 'done';
+  };
+
   return {
     async approveRequest(input: {
       tenantId: string;
@@ -114,6 +174,63 @@ export function createRefundActivities({ db, payments }: RefundActivityDeps) {
       if (result.status === 'failed')
         throw ApplicationFailure.nonRetryable(`The provider refused refund ${result.reference}`, 'refund_failed');
       return { route: 'provider', reference: result.reference };
+    },
+
+    /** Takes the next orders of an event's mass refund into it (see `claimEventRefundBatch`); answers how many. */
+    async claimEventRefunds(input: {
+      tenantId: string;
+      runId: number;
+      limit: number;
+      workflowId: string;
+    }): Promise<number> {
+      return asActivity(() =>
+        withTenant(db, input.tenantId, (tx) =>
+          claimEventRefundBatch(tx, input.tenantId, input.runId, input.limit, input.workflowId),
+        ),
+      );
+    },
+
+    /**
+     * Refunds the run's next approved requests after `afterRequestId`, paced to `ratePerS`, each
+     * completed as soon as the provider answers. A retry (after a worker died) finds the completed
+     * ones processed and skips them, and repeats an unrecorded provider call under the same
+     * idempotency key, so no order is refunded twice. Answers the last request it went through.
+     */
+    async refundEventBatch(input: {
+      tenantId: string;
+      runId: number;
+      afterRequestId: number;
+      limit: number;
+      ratePerS: number;
+      workflowId: string;
+    }): Promise<{ requests: number; lastRequestId: number; progress: EventRefundProgressRow }> {
+      const requests = await withTenant(db, input.tenantId, (tx) =>
+        approvedRunRequests(tx, input.runId, input.afterRequestId, input.limit),
+      );
+      const context = Context.current();
+      let settled = 0;
+      await Promise.all(
+        requests.map(async (request) => {
+          await settle(input.tenantId, request, input.workflowId, input.ratePerS, context.cancellationSignal);
+          context.heartbeat(++settled);
+        }),
+      );
+      const progress = await withTenant(db, input.tenantId, (tx) => updateEventRefundProgress(tx, input.runId));
+      return {
+        requests: requests.length,
+        lastRequestId: requests.at(-1)?.id ?? input.afterRequestId,
+        progress,
+      };
+    },
+
+    async completeEventRefunds(input: {
+      tenantId: string;
+      runId: number;
+      workflowId: string;
+    }): Promise<EventRefundProgressRow> {
+      return withTenant(db, input.tenantId, (tx) =>
+        completeEventRefundRun(tx, input.tenantId, input.runId, input.workflowId),
+      );
     },
 
     async completeRequest(input: {

@@ -4,6 +4,7 @@ import { withTenant } from '../../db/connection';
 import { getCustomer } from '../../db/customers/customers';
 import { getEvent } from '../../db/events/events';
 import { getOrder, type OrderRow } from '../../db/orders/orders';
+import { releasePendingSeats } from '../../db/refunds/seats';
 import { createRefundRequest } from '../../db/refunds/submissions';
 import { getDefaultPolicy, getEffectivePolicy, savePolicy } from '../../db/refunds/policies';
 import {
@@ -13,13 +14,18 @@ import {
   type RefundRequestRow,
 } from '../../db/refunds/requests';
 import { loadTicketLines, quoteTickets } from '../../db/refunds/quotes';
-import { approvalReminderAfterS } from '../../db/refunds/settings';
+import { getEventRefundRun, startEventRefundRun, type EventRefundRunRow } from '../../db/refunds/event-runs';
+import { approvalReminderAfterS, refundRateLimitPerS } from '../../db/refunds/settings';
 import { bookCredit, creditBalances, listCreditEntries } from '../../db/refunds/store-credit';
 import { NO_POLICY, quoteToJson } from '../../domain/refunds/policy';
 import { conflict, notFound, unprocessable } from '../../lib/errors';
+import { GroupCommit } from '../../lib/group-commit';
 import { startIdempotent } from '../../lib/temporal';
 import {
   approveRefundUpdate,
+  eventRefundsStartOptions,
+  eventRefundsWorkflowId,
+  eventRefundsWorkflowType,
   refundRequestStartOptions,
   refundRequestWorkflowId,
   refundRequestWorkflowType,
@@ -34,6 +40,7 @@ import {
   ApproveRequest,
   CreateRefundRequest,
   CreditAdjustment,
+  EventRefunds,
   Policy,
   QuoteQuery,
   RefundQuote,
@@ -41,6 +48,7 @@ import {
   RefundRequestQuery,
   RejectRequest,
   SavePolicy,
+  StartEventRefunds,
   StoreCredit,
 } from './schemas';
 
@@ -69,6 +77,27 @@ async function toRequest(tx: Tx, r: RefundRequestRow): Promise<z.infer<typeof Re
     decided_at: isoOrNull(r.decided_at),
     processed_at: isoOrNull(r.processed_at),
     created_at: r.created_at.toISOString(),
+  };
+}
+
+function toEventRefunds(run: EventRefundRunRow): z.infer<typeof EventRefunds> {
+  return {
+    event_id: run.event_id,
+    mode: run.mode,
+    reason: run.reason,
+    status: run.status,
+    total: run.total,
+    done: run.done,
+    failed: run.failed,
+    refunded_minor: Number(run.refunded_minor),
+    percent: run.total
+      ? Math.floor(((run.done + run.failed) * 1000) / run.total) / 10
+      : run.status === 'completed'
+        ? 100
+        : 0,
+    workflow_id: run.workflow_id,
+    created_at: run.created_at.toISOString(),
+    completed_at: isoOrNull(run.completed_at),
   };
 }
 
@@ -106,6 +135,19 @@ async function policyView(tx: Tx, eventId: number | null): Promise<z.infer<typeo
 }
 
 export function refundRoutes(deps: RouterDeps): void {
+  // Seats of requests approved on submission go back in batches: one short transaction per tenant
+  // for all requests that committed meanwhile, so the ticket type's row is locked once per batch.
+  const seats = new GroupCommit<{ tenantId: string; requestId: number }, void>(
+    async (items) => {
+      for (const tenantId of new Set(items.map((i) => i.tenantId))) {
+        const ids = items.filter((i) => i.tenantId === tenantId).map((i) => i.requestId);
+        await withTenant(deps.db, tenantId, (tx) => releasePendingSeats(tx, tenantId, ids));
+      }
+      return items.map(() => undefined);
+    },
+    { maxBatch: 256, maxInFlight: 1 },
+  );
+
   // The answer after a decision: the request as the workflow left it, read after commit.
   const reloadRequest = (auth: Auth, id: number) => () =>
     withTenant(deps.db, auth.tenantId, async (t) => toRequest(t, (await getRefundRequest(t, id)) as RefundRequestRow));
@@ -135,6 +177,60 @@ export function refundRoutes(deps: RouterDeps): void {
     handler: async ({ tx, auth, body }) => {
       await savePolicy(tx, auth.tenantId, null, { name: body.name ?? 'Default policy', rules: body.rules });
       return { body: await policyView(tx, null) };
+    },
+  });
+
+  defineRoute(deps, {
+    method: 'post',
+    path: '/api/events/{id}/cancel-refunds',
+    summary:
+      'Refund every ticket of an event (cancelled): at 100% whatever the policy, or as store credit, in one durable workflow paced to the payment provider; calling again answers the same run',
+    tags,
+    access: { scope: 'admin', module },
+    params: IdParams,
+    body: StartEventRefunds,
+    idempotent: true,
+    responses: {
+      202: { description: 'Started: follow it with GET on the same path', schema: EventRefunds },
+      200: { description: 'Already started (with the same mode)', schema: EventRefunds },
+    },
+    handler: async ({ tx, auth, params, body, afterCommit }) => {
+      if (!(await getEvent(tx, params.id))) throw notFound('Event');
+      const { run, created } = await startEventRefundRun(tx, auth.tenantId, {
+        eventId: params.id,
+        mode: body.mode,
+        reason: body.reason,
+        workflowId: eventRefundsWorkflowId(auth.tenantId, params.id),
+      });
+      if (run.mode !== body.mode)
+        throw conflict('refunds_started', `The event's tickets are already being refunded as ${run.mode}`, {
+          mode: run.mode,
+        });
+      const options = eventRefundsStartOptions(run, await refundRateLimitPerS(tx));
+      // Started on every call while the run is open, so a call after a crash before the start repairs it.
+      if (run.status === 'running')
+        afterCommit(async () => {
+          await startIdempotent(deps.temporal, eventRefundsWorkflowType, {
+            taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+            ...options,
+          });
+        });
+      return { status: created ? 202 : 200, body: toEventRefunds(run) };
+    },
+  });
+
+  defineRoute(deps, {
+    method: 'get',
+    path: '/api/events/{id}/cancel-refunds',
+    summary: "Progress of an event's mass refund",
+    tags,
+    access: { scope: 'read', module },
+    params: IdParams,
+    responses: { 200: { description: 'Progress', schema: EventRefunds } },
+    handler: async ({ tx, params }) => {
+      const run = await getEventRefundRun(tx, params.id);
+      if (!run) throw notFound('Event refunds');
+      return { body: toEventRefunds(run) };
     },
   });
 
@@ -230,6 +326,11 @@ export function refundRoutes(deps: RouterDeps): void {
       const options = refundRequestStartOptions(request, await approvalReminderAfterS(tx));
       // Started again by the `refunds.start-workflow` trigger should this process die before it.
       afterCommit(async () => {
+        if (request.seats_pending)
+          // Owed seats are also given back when the workflow completes the request, should this fail.
+          await seats
+            .submit({ tenantId: auth.tenantId, requestId: request.id })
+            .catch((err: unknown) => deps.logger.warn({ err, request_id: request.id }, 'seats released later'));
         await startIdempotent(deps.temporal, refundRequestWorkflowType, {
           taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
           ...options,

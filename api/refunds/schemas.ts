@@ -175,3 +175,30 @@ export const StoreCredit = z
     next_cursor: z.number().int().nullable(),
   })
   .meta({ id: 'StoreCredit' });
+
+export const StartEventRefunds = z.strictObject({
+  mode: z.enum(['refund', 'credit']).meta({
+    description: '`refund`: everything paid goes back (the policy does not apply); `credit`: as store credit',
+  }),
+  reason: text(500).optional(),
+});
+
+export const EventRefunds = z
+  .object({
+    event_id: z.number().int(),
+    mode: z.enum(['refund', 'credit']),
+    reason: z.string().nullable(),
+    status: z.enum(['running', 'completed']),
+    total: z.number().int().meta({ description: 'Orders to refund: taken so far plus still to take' }),
+    done: z.number().int().meta({ description: 'Orders refunded' }),
+    failed: z
+      .number()
+      .int()
+      .meta({ description: 'Orders the payment provider refused (their requests wait for staff)' }),
+    refunded_minor: z.number().int(),
+    percent: z.number().meta({ description: 'done and failed out of total, 0 to 100' }),
+    workflow_id: z.string(),
+    created_at: z.string(),
+    completed_at: z.string().nullable(),
+  })
+  .meta({ id: 'EventRefunds' });

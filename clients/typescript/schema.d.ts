@@ -941,6 +941,24 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/events/{id}/cancel-refunds': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Progress of an event's mass refund */
+    get: operations['getEventsByIdCancelRefunds'];
+    put?: never;
+    /** Refund every ticket of an event (cancelled): at 100% whatever the policy, or as store credit, in one durable workflow paced to the payment provider; calling again answers the same run */
+    post: operations['postEventsByIdCancelRefunds'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/events/{id}/refund-policy': {
     parameters: {
       query?: never;
@@ -1834,6 +1852,26 @@ export interface components {
       processing_fee: number;
       /** @default false */
       allow_credit_conversion: boolean;
+    };
+    EventRefunds: {
+      event_id: number;
+      /** @enum {string} */
+      mode: 'refund' | 'credit';
+      reason: string | null;
+      /** @enum {string} */
+      status: 'running' | 'completed';
+      /** @description Orders to refund: taken so far plus still to take */
+      total: number;
+      /** @description Orders refunded */
+      done: number;
+      /** @description Orders the payment provider refused (their requests wait for staff) */
+      failed: number;
+      refunded_minor: number;
+      /** @description done and failed out of total, 0 to 100 */
+      percent: number;
+      workflow_id: string;
+      created_at: string;
+      completed_at: string | null;
     };
     RefundQuote: {
       /** @description Calendar days to the event's date in its time zone; null once it started */
@@ -7337,6 +7375,180 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['RefundPolicy'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getEventsByIdCancelRefunds: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Progress */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EventRefunds'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postEventsByIdCancelRefunds: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description `refund`: everything paid goes back (the policy does not apply); `credit`: as store credit
+           * @enum {string}
+           */
+          mode: 'refund' | 'credit';
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Already started (with the same mode) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EventRefunds'];
+        };
+      };
+      /** @description Started: follow it with GET on the same path */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EventRefunds'];
         };
       };
       /** @description Invalid input */

@@ -2,7 +2,7 @@ import type { Tx } from '../connection';
 import { conflict, notFound, unprocessable } from '../../lib/errors';
 import { appendAudit, type AuditActor } from '../platform/audit';
 import { emit } from '../platform/outbox';
-import { cancelTickets, type TicketRow } from '../tickets/tickets';
+import { cancelTickets, updateTicket, type TicketRow } from '../tickets/tickets';
 import { exchangeTickets, transferTickets } from './exchanges';
 import {
   getRefundRequest,
@@ -17,6 +17,12 @@ export interface Decision {
   actor: AuditActor;
   note?: string;
   amountMinor?: number;
+  /**
+   * Cancels the tickets of a refund or credit without giving their seats back here: the request is
+   * marked `seats_pending` and `releasePendingSeats` gives them back after commit, so this
+   * transaction never waits on the ticket type's row (the hot row while an event is refunded).
+   */
+  deferSeats?: boolean;
 }
 
 /**
@@ -48,21 +54,29 @@ export async function approveRefundRequest(
       (await getRequestTickets(tx, id)).map((l) => l.ticket_id),
     )
     .forUpdate();
-  await lockTicketTypes(tx, [
-    ...tickets.map((t) => t.ticket_type_id),
-    ...(before.details.exchange_to ? [before.details.exchange_to.ticket_type_id] : []),
-  ]);
+  const deferSeats = decision.deferSeats === true && (before.type === 'refund' || before.type === 'credit');
+  if (!deferSeats)
+    await lockTicketTypes(tx, [
+      ...tickets.map((t) => t.ticket_type_id),
+      ...(before.details.exchange_to ? [before.details.exchange_to.ticket_type_id] : []),
+    ]);
   const notValid = tickets.find((t) => t.status !== 'valid');
   if (notValid) throw conflict('ticket_not_valid', `Ticket ${notValid.id} is ${notValid.status}`);
   if (before.type === 'transfer')
     await transferTickets(tx, tenantId, id, tickets, before.details.transfer_to as TransferTarget);
   else if (before.type === 'exchange') refundAmount = await exchangeTickets(tx, tenantId, before, tickets);
+  else if (deferSeats) await cancelKeepingSeats(tx, tenantId, tickets);
   else await cancelTickets(tx, tenantId, tickets);
 
-  const after = await recordDecision(tx, tenantId, before, decision, 'refund.approve', {
-    status: 'approved',
-    refund_amount_minor: refundAmount,
-  });
+  const after = await recordDecision(
+    tx,
+    tenantId,
+    before,
+    decision,
+    'refund.approve',
+    { status: 'approved', refund_amount_minor: refundAmount },
+    { seats_pending: deferSeats },
+  );
   await emit(tx, tenantId, {
     type: 'refund.approved',
     aggregateType: 'refund_request',
@@ -70,6 +84,21 @@ export async function approveRefundRequest(
     payload: requestPayload(after),
   });
   return after;
+}
+
+/** `cancelTickets` but for the seats, which `releasePendingSeats` gives back: the same rows and events. */
+async function cancelKeepingSeats(tx: Tx, tenantId: string, tickets: TicketRow[]): Promise<void> {
+  for (const t of tickets) await updateTicket(tx, t.id, { status: 'cancelled' });
+  await emit(
+    tx,
+    tenantId,
+    tickets.map((t) => ({
+      type: 'ticket.cancelled',
+      aggregateType: 'ticket',
+      aggregateId: t.id,
+      payload: { ticket_id: t.id, event_id: t.event_id, ticket_type_id: t.ticket_type_id },
+    })),
+  );
 }
 
 /** Rejects a pending request: its tickets stay valid and may be asked about again. */
@@ -102,11 +131,13 @@ async function recordDecision(
   decision: Decision,
   action: 'refund.approve' | 'refund.reject',
   change: { status: 'approved' | 'rejected'; refund_amount_minor?: number },
+  bookkeeping: { seats_pending?: boolean } = {},
 ): Promise<RefundRequestRow> {
   const [after] = (await tx('refund_requests')
     .where({ id: before.id })
     .update({
       ...change,
+      ...bookkeeping,
       decided_by: `${decision.actor.type}:${decision.actor.id}`,
       decision_note: decision.note ?? null,
       decided_at: tx.fn.now(),

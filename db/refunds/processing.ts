@@ -6,6 +6,7 @@ import { appendAudit } from '../platform/audit';
 import { emit } from '../platform/outbox';
 import { recordUsage } from '../platform/usage';
 import { getRefundRequest, requestPayload, type RefundRequestRow } from './requests';
+import { releasePendingSeats } from './seats';
 import { bookCredit } from './store-credit';
 
 /** Where the money of an approved request goes back to. */
@@ -36,6 +37,8 @@ export async function completeRefundRequest(
   if (!before) throw notFound('Refund request');
   if (before.status === 'processed') return before;
   if (before.status !== 'approved') throw conflict('request_not_approved', `Request ${id} is ${before.status}`);
+  // Seats still owed because the process that approved the request died before giving them back.
+  if (before.seats_pending) await releasePendingSeats(tx, tenantId, [id]);
   const currency = before.currency.trim();
   if (outcome.route === 'credit' && before.refund_amount_minor > 0) {
     await bookCredit(tx, tenantId, {

@@ -32,6 +32,10 @@ export interface RefundRequestRow {
   quote: QuoteJson & { policy_source: string };
   details: { transfer_to?: TransferTarget; exchange_to?: ExchangeTarget };
   payment_refund_id: string | null;
+  /** Tickets cancelled on approval whose seats are still to be given back (`releasePendingSeats`). */
+  seats_pending: boolean;
+  /** The event's mass refund that made this request, if any. */
+  event_refund_run_id: number | null;
   decided_by: string | null;
   decision_note: string | null;
   decided_at: Date | null;

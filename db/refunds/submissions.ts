@@ -48,8 +48,9 @@ const isUniqueViolation = (err: unknown): boolean => (err as { code?: string }).
 
 /**
  * Records a request for tickets that are in no other live request; one inside the policy is
- * approved in the same transaction, so its effects (tickets cancelled, seats released) are
- * visible as soon as the caller gets its answer.
+ * approved in the same transaction, so its tickets are cancelled as soon as the caller gets its
+ * answer. A refund's or credit's seats are owed (`seats_pending`): the caller gives them back
+ * with `releasePendingSeats` after commit, and completing the request does should it not.
  */
 export async function createRefundRequest(tx: Tx, tenantId: string, input: NewRequest): Promise<RefundRequestRow> {
   if (input.order.status !== 'paid')
@@ -73,10 +74,14 @@ export async function createRefundRequest(tx: Tx, tenantId: string, input: NewRe
   const exchangeTo =
     input.exchangeTo && (await resolveExchangeTarget(tx, input.order, lines, input.exchangeTo.ticketTypeId));
 
-  await lockTicketTypes(tx, [
-    ...lines.map((l) => l.ticket.ticket_type_id),
-    ...(exchangeTo ? [exchangeTo.ticket_type_id] : []),
-  ]);
+  // A refund or credit gives its seats back after commit (`releasePendingSeats`), so it locks no
+  // ticket type: requests for other tickets of the type never queue behind this one.
+  const movesStock = input.type === 'exchange' || input.type === 'transfer';
+  if (movesStock)
+    await lockTicketTypes(tx, [
+      ...lines.map((l) => l.ticket.ticket_type_id),
+      ...(exchangeTo ? [exchangeTo.ticket_type_id] : []),
+    ]);
   const { quote: q, policySource } = await quoteTickets(tx, input.order, lines);
   const within = isWithinPolicy(q, input.type);
   const proposed =
@@ -129,6 +134,7 @@ export async function createRefundRequest(tx: Tx, tenantId: string, input: NewRe
     return approveRefundRequest(tx, tenantId, request.id, {
       actor: { type: 'system', id: 'refund-policy' },
       note: 'within policy',
+      deferSeats: !movesStock,
     });
   return request;
 }

@@ -200,6 +200,29 @@ describe('refund requests', () => {
     );
     expect(request.status).toBe('approved');
     expect((await processed(request.id)).payment_refund_id).toMatch(/^offline_refund_/);
+    // The seat it owed is given back when the workflow completes it, once.
+    expect((await h.owner('ticket_types').where({ id: f.ticketTypeId }).first()).sold).toBe(0);
+  });
+
+  it("accepts a refund while another transaction holds the ticket type's row", async () => {
+    const f = await paidOrderForEvent(t, { daysOut: 40, quantity: 1, inventory: 5 });
+    // What a concurrent order or a batch of released seats holds while it commits.
+    const other = await h.owner.transaction();
+    try {
+      await other('ticket_types').where({ id: f.ticketTypeId }).forNoKeyUpdate().select('id');
+      const answer = t.api.post<RequestBody>('/api/refund-requests', { order_id: f.orderId, type: 'refund' });
+      const committed = await eventually(
+        async () => h.owner('refund_requests').where({ order_id: f.orderId, status: 'approved' }).first(),
+        { timeoutMs: 5_000, what: 'the request committed while the ticket type is locked' },
+      );
+      expect((await h.owner('tickets').where({ id: f.tickets[0].id }).first()).status).toBe('cancelled');
+      await other.commit();
+      const res = await answer;
+      expect([res.status, res.body.id]).toEqual([201, committed.id]);
+    } finally {
+      if (!other.isCompleted()) await other.rollback();
+    }
+    expect((await h.owner('ticket_types').where({ id: f.ticketTypeId }).first()).sold).toBe(0);
   });
 
   it('turns a double submission into one request, racing or repeated', async () => {

@@ -97,6 +97,7 @@ const VALID_BODIES: Record<string, unknown> = {
   'post /api/events/{id}/ticket-types': { name: 'Probe', price_minor: 100, currency: 'EUR', inventory: 1 },
   'put /api/resale/listings/{id}/price': { asking_price_minor: 100 },
   'put /api/events/{id}/refund-policy': { rules: { windows: [] } },
+  'post /api/events/{id}/cancel-refunds': { mode: 'refund' },
   'post /api/customers/{id}/store-credit': { amount_minor: 100, currency: 'EUR' },
   'post /api/checkin/gates/{id}/staff': { staff_ref: 'probe', name: 'Probe' },
 };

@@ -32,6 +32,8 @@ const emitted: { [T in EventType]: [EventPayload<T>, ...EventPayload<T>[]] } = {
   'event.created': [{ event_id: 1 }],
   'event.updated': [{ event_id: 1, changed: ['starts_at', 'ends_at'] }],
   'event.cancelled': [{ event_id: 1 }],
+  'event.refunds_started': [{ event_id: 1, run_id: 2, mode: 'refund' }],
+  'event.refunds_completed': [{ event_id: 1, run_id: 2, mode: 'credit', total: 30, done: 29, failed: 1 }],
   'event.ended': [{ event_id: 1 }],
   'event.sold_out': [{ event_id: 1 }],
   'event.back_on_sale': [{ event_id: 1, remaining: 2 }],

@@ -83,3 +83,63 @@ export function refundRequestStartOptions(
     typedSearchAttributes: searchAttributes(request.tenant_id, request.event_id),
   };
 }
+
+/** An event's mass refund: one workflow per event, whatever the number of calls that start it. */
+export const EVENT_REFUNDS_KIND = 'event-refunds';
+
+export const eventRefundsWorkflowId = (tenantId: string, eventId: number): string =>
+  workflowId(EVENT_REFUNDS_KIND, tenantId, eventId);
+
+export interface EventRefundsProgress {
+  status: 'running' | 'completed';
+  /** Orders to refund: those taken so far plus those still to take. */
+  total: number;
+  done: number;
+  /** Orders the payment provider refused; their requests stay approved for staff. */
+  failed: number;
+  refunded_minor: number;
+}
+
+export interface EventRefundsInput {
+  tenantId: string;
+  eventId: number;
+  runId: number;
+  /** Orders taken, and then refunded, per batch. */
+  batchSize: number;
+  /** Provider refunds per second (the refunds module's `refund_rate_limit_per_s`). */
+  ratePerS: number;
+  /** Batches before the workflow continues as new, so its history stays small. */
+  batchesPerRun: number;
+  /** Carried over by continue-as-new. */
+  progress?: EventRefundsProgress;
+  afterRequestId?: number;
+}
+
+export const getEventRefundsProgressQuery = defineQuery<EventRefundsProgress>('getEventRefundsProgress');
+
+export const eventRefundsWorkflowType = workflowType<typeof workflows>()('eventRefundsWorkflow');
+
+export const EVENT_REFUNDS_BATCH_SIZE = 100;
+export const EVENT_REFUNDS_BATCHES_PER_RUN = 25;
+
+/** How the API starts an event's mass refund, but for the task queue; starting it again is the same workflow. */
+export function eventRefundsStartOptions(
+  run: { id: number; tenant_id: string; event_id: number },
+  ratePerS: number,
+): Omit<WorkflowStartOptions<typeof workflows.eventRefundsWorkflow>, 'taskQueue'> {
+  return {
+    workflowId: eventRefundsWorkflowId(run.tenant_id, run.event_id),
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    args: [
+      {
+        tenantId: run.tenant_id,
+        eventId: run.event_id,
+        runId: run.id,
+        batchSize: EVENT_REFUNDS_BATCH_SIZE,
+        ratePerS,
+        batchesPerRun: EVENT_REFUNDS_BATCHES_PER_RUN,
+      },
+    ],
+    typedSearchAttributes: searchAttributes(run.tenant_id, run.event_id),
+  };
+}
