@@ -75,6 +75,8 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     // A local run delivers webhooks to receivers on this machine (examples/webhook-receiver.ts on :4000).
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    // A newcomer's Node 22/24 on an older glibc has no native uWS build: run on the fallback (it warns) rather than stop.
+    REALTIME_ALLOW_JS_FALLBACK: 'true',
     ...process.env,
     DATABASE_URL: pg.url,
     TEMPORAL_ADDRESS: temporal.address,
