@@ -72,6 +72,8 @@ let second: ApiClient;
 /** Both API keys of the tenant, by the caller they are to the idempotency store. */
 let apiKeys: { key: string; caller: string }[];
 let eventId: number;
+/** An event of its own for the mass-refund route, which would cancel every ticket of the shared one. */
+let refundRunEventId: number;
 let ticketTypeId: number;
 let gateId: number;
 let keyForm: Form;
@@ -136,6 +138,7 @@ beforeAll(async () => {
   );
   const f = await createOnSaleEvent(t, { capacity: 1000, inventory: 500 });
   [eventId, ticketTypeId] = [f.eventId, f.ticketTypeId];
+  refundRunEventId = (await createOnSaleEvent(t)).eventId;
   gateId = ok(
     await t.api.post<{ id: number }>('/api/checkin/gates', { event_id: eventId, name: 'Main' }),
     201,
@@ -466,6 +469,7 @@ function idNamed(name: string, ids: FormIds): number {
 /** Which of caller 1's rows the `{id}` of a path names. */
 function pathId(path: string, ids: FormIds): number {
   const byPrefix: [string, number][] = [
+    ['/api/events/{id}/cancel-refunds', refundRunEventId],
     ['/api/events/', eventId],
     ['/api/ticket-types/', ticketTypeId],
     ['/api/customers/', ids.customer],
