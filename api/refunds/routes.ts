@@ -1,12 +1,9 @@
 import { type z } from 'zod';
 import type { Tx } from '../../db/connection';
 import { withTenant } from '../../db/connection';
-import { getCustomer } from '../../db/customers/customers';
-import { getEvent } from '../../db/events/events';
 import { getOrder, type OrderRow } from '../../db/orders/orders';
 import { releasePendingSeats } from '../../db/refunds/seats';
 import { createRefundRequest } from '../../db/refunds/submissions';
-import { getDefaultPolicy, getEffectivePolicy, savePolicy } from '../../db/refunds/policies';
 import {
   getRefundRequest,
   getRequestTickets,
@@ -14,18 +11,13 @@ import {
   type RefundRequestRow,
 } from '../../db/refunds/requests';
 import { loadTicketLines, quoteTickets } from '../../db/refunds/quotes';
-import { getEventRefundRun, startEventRefundRun, type EventRefundRunRow } from '../../db/refunds/event-runs';
-import { approvalReminderAfterS, refundRateLimitPerS } from '../../db/refunds/settings';
-import { bookCredit, creditBalances, listCreditEntries } from '../../db/refunds/store-credit';
-import { NO_POLICY, quoteToJson } from '../../domain/refunds/policy';
-import { conflict, notFound, unprocessable } from '../../lib/errors';
+import { approvalReminderAfterS } from '../../db/refunds/settings';
+import { quoteToJson } from '../../domain/refunds/policy';
+import { conflict, unprocessable } from '../../lib/errors';
 import { GroupCommit } from '../../lib/group-commit';
 import { startIdempotent } from '../../lib/temporal';
 import {
   approveRefundUpdate,
-  eventRefundsStartOptions,
-  eventRefundsWorkflowId,
-  eventRefundsWorkflowType,
   refundRequestStartOptions,
   refundRequestWorkflowId,
   refundRequestWorkflowType,
@@ -34,22 +26,18 @@ import {
 import type { RouterDeps } from '../deps';
 import { visibleTo } from '../ownership';
 import { defineRoute, type Auth } from '../route';
-import { idempotencyCaller } from '../idempotency';
-import { IdParams, isoOrNull, mapInOrder, Pagination, page, toPage } from '../schemas/common';
+import { IdParams, isoOrNull, mapInOrder, page, toPage } from '../schemas/common';
+import { eventRefundRoutes } from './event-refunds';
+import { refundPolicyRoutes } from './policies';
+import { storeCreditRoutes } from './store-credit';
 import {
   ApproveRequest,
   CreateRefundRequest,
-  CreditAdjustment,
-  EventRefunds,
-  Policy,
   QuoteQuery,
   RefundQuote,
   RefundRequest,
   RefundRequestQuery,
   RejectRequest,
-  SavePolicy,
-  StartEventRefunds,
-  StoreCredit,
 } from './schemas';
 
 async function toRequest(tx: Tx, r: RefundRequestRow): Promise<z.infer<typeof RefundRequest>> {
@@ -80,27 +68,6 @@ async function toRequest(tx: Tx, r: RefundRequestRow): Promise<z.infer<typeof Re
   };
 }
 
-function toEventRefunds(run: EventRefundRunRow): z.infer<typeof EventRefunds> {
-  return {
-    event_id: run.event_id,
-    mode: run.mode,
-    reason: run.reason,
-    status: run.status,
-    total: run.total,
-    done: run.done,
-    failed: run.failed,
-    refunded_minor: Number(run.refunded_minor),
-    percent: run.total
-      ? Math.floor(((run.done + run.failed) * 1000) / run.total) / 10
-      : run.status === 'completed'
-        ? 100
-        : 0,
-    workflow_id: run.workflow_id,
-    created_at: run.created_at.toISOString(),
-    completed_at: isoOrNull(run.completed_at),
-  };
-}
-
 async function loadOwnOrder(tx: Tx, auth: Auth, id: number): Promise<OrderRow> {
   return visibleTo(auth, await getOrder(tx, id), (o) => o.customer_id, 'Order');
 }
@@ -119,22 +86,11 @@ async function loadPendingRequest(tx: Tx, auth: Auth, id: number): Promise<Refun
 /** Who decided, as the workflow records it. */
 const decidedBy = (auth: Auth): string => (auth.kind === 'key' ? `api_key:${auth.keyId}` : 'unknown');
 
-async function policyView(tx: Tx, eventId: number | null): Promise<z.infer<typeof Policy>> {
-  if (eventId === null) {
-    const row = await getDefaultPolicy(tx);
-    return {
-      event_id: null,
-      source: row ? 'default' : 'none',
-      name: row?.name ?? null,
-      rules: row?.rules ?? NO_POLICY,
-      updated_at: isoOrNull(row?.updated_at),
-    };
-  }
-  const { rules, policy, source } = await getEffectivePolicy(tx, eventId);
-  return { event_id: eventId, source, name: policy?.name ?? null, rules, updated_at: isoOrNull(policy?.updated_at) };
-}
-
 export function refundRoutes(deps: RouterDeps): void {
+  refundPolicyRoutes(deps);
+  eventRefundRoutes(deps);
+  storeCreditRoutes(deps);
+
   // Seats of requests approved on submission go back in batches: one short transaction per tenant
   // for all requests that committed meanwhile, so the ticket type's row is locked once per batch.
   const seats = new GroupCommit<{ tenantId: string; requestId: number }, void>(
@@ -154,116 +110,6 @@ export function refundRoutes(deps: RouterDeps): void {
 
   const tags = ['Refunds'];
   const module = 'refunds' as const;
-
-  defineRoute(deps, {
-    method: 'get',
-    path: '/api/refund-policy',
-    summary: "The tenant's default refund policy, used by events without their own",
-    tags,
-    access: { scope: 'read', module },
-    responses: { 200: { description: 'Policy', schema: Policy } },
-    handler: async ({ tx }) => ({ body: await policyView(tx, null) }),
-  });
-
-  defineRoute(deps, {
-    method: 'put',
-    path: '/api/refund-policy',
-    summary:
-      "Set the tenant's default refund policy (the proposal's JSON: windows, processing_fee in major units, allow_credit_conversion)",
-    tags,
-    access: { scope: 'admin', module },
-    body: SavePolicy,
-    responses: { 200: { description: 'Policy', schema: Policy } },
-    handler: async ({ tx, auth, body }) => {
-      await savePolicy(tx, auth.tenantId, null, { name: body.name ?? 'Default policy', rules: body.rules });
-      return { body: await policyView(tx, null) };
-    },
-  });
-
-  defineRoute(deps, {
-    method: 'post',
-    path: '/api/events/{id}/cancel-refunds',
-    summary:
-      'Refund every ticket of an event (cancelled): at 100% whatever the policy, or as store credit, in one durable workflow paced to the payment provider; calling again answers the same run',
-    tags,
-    access: { scope: 'admin', module },
-    params: IdParams,
-    body: StartEventRefunds,
-    idempotent: true,
-    responses: {
-      202: { description: 'Started: follow it with GET on the same path', schema: EventRefunds },
-      200: { description: 'Already started (with the same mode)', schema: EventRefunds },
-    },
-    handler: async ({ tx, auth, params, body, afterCommit }) => {
-      if (!(await getEvent(tx, params.id))) throw notFound('Event');
-      const { run, created } = await startEventRefundRun(tx, auth.tenantId, {
-        eventId: params.id,
-        mode: body.mode,
-        reason: body.reason,
-        workflowId: eventRefundsWorkflowId(auth.tenantId, params.id),
-      });
-      if (run.mode !== body.mode)
-        throw conflict('refunds_started', `The event's tickets are already being refunded as ${run.mode}`, {
-          mode: run.mode,
-        });
-      const options = eventRefundsStartOptions(run, await refundRateLimitPerS(tx));
-      // Started on every call while the run is open, so a call after a crash before the start repairs it.
-      if (run.status === 'running')
-        afterCommit(async () => {
-          await startIdempotent(deps.temporal, eventRefundsWorkflowType, {
-            taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-            ...options,
-          });
-        });
-      return { status: created ? 202 : 200, body: toEventRefunds(run) };
-    },
-  });
-
-  defineRoute(deps, {
-    method: 'get',
-    path: '/api/events/{id}/cancel-refunds',
-    summary: "Progress of an event's mass refund",
-    tags,
-    access: { scope: 'read', module },
-    params: IdParams,
-    responses: { 200: { description: 'Progress', schema: EventRefunds } },
-    handler: async ({ tx, params }) => {
-      const run = await getEventRefundRun(tx, params.id);
-      if (!run) throw notFound('Event refunds');
-      return { body: toEventRefunds(run) };
-    },
-  });
-
-  defineRoute(deps, {
-    method: 'get',
-    path: '/api/events/{id}/refund-policy',
-    summary: 'The refund policy in force for an event: its own, else the tenant default',
-    tags,
-    access: { scope: 'read', customer: true, module },
-    params: IdParams,
-    responses: { 200: { description: 'Policy', schema: Policy } },
-    handler: async ({ tx, params }) => {
-      if (!(await getEvent(tx, params.id))) throw notFound('Event');
-      return { body: await policyView(tx, params.id) };
-    },
-  });
-
-  defineRoute(deps, {
-    method: 'put',
-    path: '/api/events/{id}/refund-policy',
-    summary: "Set an event's own refund policy",
-    tags,
-    access: { scope: 'admin', module },
-    params: IdParams,
-    body: SavePolicy,
-    responses: { 200: { description: 'Policy', schema: Policy } },
-    handler: async ({ tx, auth, params, body }) => {
-      const event = await getEvent(tx, params.id);
-      if (!event) throw notFound('Event');
-      await savePolicy(tx, auth.tenantId, event.id, { name: body.name ?? `${event.name} policy`, rules: body.rules });
-      return { body: await policyView(tx, event.id) };
-    },
-  });
 
   defineRoute(deps, {
     method: 'get',
@@ -418,64 +264,6 @@ export function refundRoutes(deps: RouterDeps): void {
           });
       });
       return { body: reloadRequest(auth, request.id) };
-    },
-  });
-
-  defineRoute(deps, {
-    method: 'get',
-    path: '/api/customers/{id}/store-credit',
-    summary: "A customer's store credit: balance per currency and the ledger behind it",
-    tags,
-    access: { scope: 'read', customer: true, module },
-    params: IdParams,
-    query: Pagination,
-    responses: { 200: { description: 'Store credit', schema: StoreCredit } },
-    handler: async ({ tx, auth, params, query }) => {
-      visibleTo(auth, await getCustomer(tx, params.id), (c) => c.id, 'Customer');
-      const entries = await listCreditEntries(tx, params.id, query);
-      return {
-        body: {
-          customer_id: params.id,
-          balances: await creditBalances(tx, params.id),
-          next_cursor: toPage(entries, query.limit).next_cursor,
-          entries: entries.map((e) => ({
-            id: e.id,
-            currency: e.currency.trim(),
-            amount_minor: e.amount_minor,
-            kind: e.kind,
-            refund_request_id: e.refund_request_id,
-            order_id: e.order_id,
-            note: e.note,
-            created_at: e.created_at.toISOString(),
-          })),
-        },
-      };
-    },
-  });
-
-  defineRoute(deps, {
-    method: 'post',
-    path: '/api/customers/{id}/store-credit',
-    summary: 'Grant (or take back) store credit by hand; the ledger records it',
-    tags,
-    access: { scope: 'admin', module },
-    params: IdParams,
-    body: CreditAdjustment,
-    idempotent: true,
-    responses: {
-      201: { description: 'Entry booked', schema: StoreCredit.pick({ customer_id: true, balances: true }) },
-    },
-    handler: async ({ tx, auth, params, body, ctx }) => {
-      if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
-      await bookCredit(tx, auth.tenantId, {
-        customerId: params.id,
-        currency: body.currency,
-        amountMinor: body.amount_minor,
-        kind: 'adjustment',
-        note: body.note,
-        idempotencyKey: `adjustment-${idempotencyCaller(auth)}-${ctx.get('idempotency-key') || crypto.randomUUID()}`,
-      });
-      return { status: 201, body: { customer_id: params.id, balances: await creditBalances(tx, params.id) } };
     },
   });
 }

@@ -941,6 +941,24 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/events/{id}/refund-policy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The refund policy in force for an event: its own, else the tenant default */
+    get: operations['getEventsByIdRefundPolicy'];
+    /** Set an event's own refund policy */
+    put: operations['putEventsByIdRefundPolicy'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/events/{id}/cancel-refunds': {
     parameters: {
       query?: never;
@@ -959,18 +977,18 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/events/{id}/refund-policy': {
+  '/api/customers/{id}/store-credit': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** The refund policy in force for an event: its own, else the tenant default */
-    get: operations['getEventsByIdRefundPolicy'];
-    /** Set an event's own refund policy */
-    put: operations['putEventsByIdRefundPolicy'];
-    post?: never;
+    /** A customer's store credit: balance per currency and the ledger behind it */
+    get: operations['getCustomersByIdStoreCredit'];
+    put?: never;
+    /** Grant (or take back) store credit by hand; the ledger records it */
+    post: operations['postCustomersByIdStoreCredit'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1057,24 +1075,6 @@ export interface paths {
     put?: never;
     /** Reject a pending request; its tickets stay valid */
     post: operations['postRefundRequestsByIdReject'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/customers/{id}/store-credit': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** A customer's store credit: balance per currency and the ledger behind it */
-    get: operations['getCustomersByIdStoreCredit'];
-    put?: never;
-    /** Grant (or take back) store credit by hand; the ledger records it */
-    post: operations['postCustomersByIdStoreCredit'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1873,6 +1873,25 @@ export interface components {
       created_at: string;
       completed_at: string | null;
     };
+    StoreCredit: {
+      customer_id: number;
+      balances: {
+        currency: string;
+        balance_minor: number;
+      }[];
+      entries: {
+        id: number;
+        currency: string;
+        amount_minor: number;
+        /** @enum {string} */
+        kind: 'refund_credit' | 'exchange' | 'order_payment' | 'adjustment';
+        refund_request_id: number | null;
+        order_id: number | null;
+        note: string | null;
+        created_at: string;
+      }[];
+      next_cursor: number | null;
+    };
     RefundQuote: {
       /** @description Calendar days to the event's date in its time zone; null once it started */
       days_before: number | null;
@@ -1980,25 +1999,6 @@ export interface components {
       decided_at: string | null;
       processed_at: string | null;
       created_at: string;
-    };
-    StoreCredit: {
-      customer_id: number;
-      balances: {
-        currency: string;
-        balance_minor: number;
-      }[];
-      entries: {
-        id: number;
-        currency: string;
-        amount_minor: number;
-        /** @enum {string} */
-        kind: 'refund_credit' | 'exchange' | 'order_payment' | 'adjustment';
-        refund_request_id: number | null;
-        order_id: number | null;
-        note: string | null;
-        created_at: string;
-      }[];
-      next_cursor: number | null;
     };
     WebhookEndpoint: {
       id: number;
@@ -7433,6 +7433,165 @@ export interface operations {
       };
     };
   };
+  getEventsByIdRefundPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Policy */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RefundPolicy'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  putEventsByIdRefundPolicy: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+          rules: components['schemas']['RefundPolicyRules'];
+        };
+      };
+    };
+    responses: {
+      /** @description Policy */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RefundPolicy'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getEventsByIdCancelRefunds: {
     parameters: {
       query?: never;
@@ -7607,9 +7766,13 @@ export interface operations {
       };
     };
   };
-  getEventsByIdRefundPolicy: {
+  getCustomersByIdStoreCredit: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: number;
+        /** @description Return items with an id above this cursor */
+        after?: number;
+      };
       header?: never;
       path: {
         id: number;
@@ -7618,13 +7781,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Policy */
+      /** @description Store credit */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['RefundPolicy'];
+          'application/json': components['schemas']['StoreCredit'];
         };
       };
       /** @description Invalid input */
@@ -7683,10 +7846,12 @@ export interface operations {
       };
     };
   };
-  putEventsByIdRefundPolicy: {
+  postCustomersByIdStoreCredit: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
       path: {
         id: number;
       };
@@ -7695,19 +7860,26 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          name?: string;
-          rules: components['schemas']['RefundPolicyRules'];
+          amount_minor: number;
+          currency: string;
+          note?: string;
         };
       };
     };
     responses: {
-      /** @description Policy */
-      200: {
+      /** @description Entry booked */
+      201: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['RefundPolicy'];
+          'application/json': {
+            customer_id: number;
+            balances: {
+              currency: string;
+              balance_minor: number;
+            }[];
+          };
         };
       };
       /** @description Invalid input */
@@ -8210,178 +8382,6 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['RefundRequest'];
-        };
-      };
-      /** @description Invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid credentials */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Not allowed */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Not found or not yours */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Business rule violated */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  getCustomersByIdStoreCredit: {
-    parameters: {
-      query?: {
-        limit?: number;
-        /** @description Return items with an id above this cursor */
-        after?: number;
-      };
-      header?: never;
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Store credit */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['StoreCredit'];
-        };
-      };
-      /** @description Invalid input */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Missing or invalid credentials */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Not allowed */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Not found or not yours */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-      /** @description Business rule violated */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['Problem'];
-        };
-      };
-    };
-  };
-  postCustomersByIdStoreCredit: {
-    parameters: {
-      query?: never;
-      header?: {
-        'idempotency-key'?: string;
-      };
-      path: {
-        id: number;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': {
-          amount_minor: number;
-          currency: string;
-          note?: string;
-        };
-      };
-    };
-    responses: {
-      /** @description Entry booked */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            customer_id: number;
-            balances: {
-              currency: string;
-              balance_minor: number;
-            }[];
-          };
         };
       };
       /** @description Invalid input */
