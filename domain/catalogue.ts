@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { crmEvents } from './crm/events';
 import { REQUEST_TYPES } from './refunds/policy';
 
 /**
@@ -212,6 +213,7 @@ export const catalogue = {
     doc: 'E-mails were queued for sending.',
     payload: z.object({ email_ids: ids }),
   },
+  ...crmEvents,
   'test.ping': {
     doc: 'A check that the outbox dispatcher runs its triggers (tests and operators).',
     payload: z.object({ i: z.number().int().optional() }),

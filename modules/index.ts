@@ -1,4 +1,5 @@
 import checkin from './checkin';
+import crm from './crm';
 import customers from './customers';
 import events from './events';
 import insights from './insights';
@@ -33,4 +34,5 @@ export const modules: readonly ModuleManifest[] = [
   webhooks,
   checkin,
   insights,
+  crm,
 ];

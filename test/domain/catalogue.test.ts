@@ -99,6 +99,29 @@ const emitted: { [T in EventType]: [EventPayload<T>, ...EventPayload<T>[]] } = {
   ],
   'webhook.endpoint_disabled': [{ endpoint_id: 61, url: 'https://tenant.example/hooks', consecutive_failures: 20 }],
   'email.queued': [{ email_ids: [71, 72] }],
+  'crm.consent_changed': [{ customer_id: 4, channel: 'email', granted: false, source: 'unsubscribe_link' }],
+  'crm.segment_entered': [{ segment_id: 8, customer_id: 4 }],
+  'crm.segment_exited': [{ segment_id: 8, customer_id: 4 }],
+  'crm.email_sent': [
+    { message_id: 9, customer_id: 4, campaign_id: 10, automation_id: null },
+    { message_id: 9, customer_id: 4, campaign_id: null, automation_id: 11 },
+  ],
+  'crm.email_opened': [{ message_id: 9, customer_id: 4, campaign_id: 10, automation_id: null, machine: true }],
+  'crm.email_clicked': [
+    { message_id: 9, customer_id: 4, campaign_id: 10, automation_id: null, url: 'https://example.com/e/1' },
+  ],
+  'crm.email_bounced': [{ message_id: 9, customer_id: 4, campaign_id: 10, automation_id: null, hard: true }],
+  'crm.email_complained': [{ message_id: 9, customer_id: 4, campaign_id: null, automation_id: 11 }],
+  'crm.unsubscribed': [{ customer_id: 4, source: 'list_unsubscribe_post' }],
+  'crm.campaign_started': [{ campaign_id: 10, segment_id: 8, recipients: 1200 }],
+  'crm.campaign_winner_chosen': [
+    { campaign_id: 10, variant: 'B', metric: 'click_rate', manual: false, p_value: 0.003 },
+    { campaign_id: 10, variant: 'A', metric: 'click_rate', manual: true, p_value: null },
+  ],
+  'crm.campaign_completed': [{ campaign_id: 10, sent: 1180, suppressed: 20 }],
+  'crm.automation_enrolled': [{ automation_id: 11, enrolment_id: 12, customer_id: 4, holdout: false }],
+  'crm.automation_exited': [{ automation_id: 11, enrolment_id: 12, customer_id: 4, reason: 'purchased' }],
+  'crm.customer_tagged': [{ customer_id: 4, tag: 'vip', automation_id: 11 }],
   'test.ping': [{}, { i: 3 }],
 };
 

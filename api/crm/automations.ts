@@ -1,0 +1,3 @@
+import type { RouterDeps } from '../deps';
+
+export function automationRoutes(_deps: RouterDeps): void {}

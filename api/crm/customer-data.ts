@@ -1,0 +1,3 @@
+import type { RouterDeps } from '../deps';
+
+export function customerDataRoutes(_deps: RouterDeps): void {}
