@@ -20,6 +20,7 @@ export default defineModule({
     ]);
     return { activities: createCrmActivities, triggers: crmTriggers };
   },
+  workflows: require.resolve('../workflows/crm'),
   migrations: {
     '0016_crm_customer_data': () => import('../db/migrations/0016_crm_customer_data'),
     '0017_crm_segments': () => import('../db/migrations/0017_crm_segments'),
