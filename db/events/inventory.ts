@@ -35,10 +35,13 @@ export async function releaseInventory(tx: Tx, ticketTypeId: number, quantity: n
 
 /**
  * Moves the event between on_sale and sold_out as its stock changes, announcing sell-outs.
- * Called after every reservation or release while the event row is locked by the caller's update.
+ * Called after every reservation or release. The event row is locked `for no key update`, the
+ * lock an update of its status needs: `for update` would also wait on the key-share locks that
+ * every insert referencing the event holds (orders, tickets, refund requests), so two orders of
+ * the event, each holding its ticket type and a key-share lock, would deadlock.
  */
 export async function syncSoldOutStatus(tx: Tx, tenantId: string, eventId: number): Promise<void> {
-  const [event] = await tx<EventRow>('events').where({ id: eventId }).forUpdate().select('status');
+  const [event] = await tx<EventRow>('events').where({ id: eventId }).forNoKeyUpdate().select('status');
   const [{ remaining, inventory }] = (await tx('ticket_types')
     .where({ event_id: eventId })
     .select(

@@ -98,6 +98,34 @@ describe('placing an order (offline payments)', () => {
     expect(await h.owner('outbox').where({ type: 'event.sold_out', aggregate_id: String(f.eventId) })).toHaveLength(1);
   });
 
+  it('takes concurrent orders of different ticket types of one event without a deadlock', async () => {
+    const f = await createOnSaleEvent(t, { inventory: 40, price: 1000, capacity: 160 });
+    const types = [f.ticketTypeId];
+    for (const name of ['Balcony', 'Standing', 'VIP']) {
+      const tt = await t.api.post<{ id: number }>(`/api/events/${f.eventId}/ticket-types`, {
+        name,
+        price_minor: 2000,
+        currency: 'EUR',
+        inventory: 40,
+      });
+      expect(tt.status).toBe(201);
+      types.push(tt.body.id);
+    }
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        t.api.post<OrderBody>('/api/orders', {
+          event_id: f.eventId,
+          customer: { email: `mixed${i}-${f.eventId}@example.com`, name: `Buyer ${i}` },
+          items: [{ ticket_type_id: types[i % types.length], quantity: 1 }],
+        }),
+      ),
+    );
+    expect({ statuses: results.map((r) => r.status), errors: h.apiErrors }).toEqual({
+      statuses: Array(40).fill(201),
+      errors: [],
+    });
+  });
+
   it('replays the first answer for a repeated Idempotency-Key and refuses it for another body', async () => {
     const f = await createOnSaleEvent(t, { inventory: 5 });
     const body = {

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { runInThisContext } from 'node:vm';
 import { Client as PgClient } from 'pg';
+import pino from 'pino';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createApp, type ApiApp } from '../../api/app';
@@ -62,6 +63,8 @@ export interface Harness {
   mail: ReceivedMail[];
   /** Addresses the SMTP server turns away for now. */
   refuseMail: Set<string>;
+  /** What the API logged at error level (each 500 with its cause), whatever LOG_LEVEL says. */
+  apiErrors: string[];
   stop(): Promise<void>;
 }
 
@@ -105,12 +108,19 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     namespace: config.TEMPORAL_NAMESPACE,
   });
   const logger = createLogger('test', config.LOG_LEVEL);
+  const apiErrors: string[] = [];
   const api = await createApp({
     config,
     db,
     temporal,
     payments: opts.payments ?? createPaymentProvider(config),
-    logger,
+    logger: pino(
+      { level: 'error' },
+      pino.multistream([
+        { level: 'error', stream: { write: (line: string) => apiErrors.push(line) } },
+        ...(config.LOG_LEVEL === 'silent' ? [] : [{ level: 'error' as const, stream: process.stdout }]),
+      ]),
+    ),
   });
   const server = await new Promise<Server>((resolve) => {
     const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
@@ -147,6 +157,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     worker,
     mail: smtp.messages,
     refuseMail: smtp.refuse,
+    apiErrors,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await worker?.shutdown();
