@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { migrate } from '../db/migrate';
 import { loadConfig } from '../lib/config';
+import { startMailpit, type MailpitHandle } from './stack/mailpit';
 import { startPostgres } from './stack/postgres';
 import { startTemporal } from './stack/temporal';
 import { waitFor } from './stack/wait';
@@ -60,23 +61,41 @@ async function shutdown(code = 0): Promise<void> {
   process.exit(code);
 }
 
+/**
+ * Mailpit catches every e-mail of a local run, unless SMTP_URL points elsewhere. Building it needs
+ * Go the first time; without it the stack still starts and logs e-mails instead of sending them.
+ */
+async function localMailpit(): Promise<MailpitHandle | undefined> {
+  if (process.env.SMTP_URL) return undefined;
+  try {
+    return await startMailpit({ smtpPort: 1025, uiPort: 8025, dataDir, log });
+  } catch (err) {
+    log(
+      `Mailpit not started, e-mails are logged instead: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    );
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
 
-  const [pg, temporal] = await Promise.all([
+  const [pg, temporal, mailpit] = await Promise.all([
     startPostgres({ dataDir: path.join(dataDir, 'postgres'), log }),
     startTemporal({ dbFile: path.join(dataDir, 'temporal.sqlite'), port: 7233, uiPort: 8233, log }),
+    localMailpit(),
   ]);
-  stoppers.push(pg.stop, temporal.stop);
+  stoppers.push(pg.stop, temporal.stop, ...(mailpit ? [mailpit.stop] : []));
 
   const env: NodeJS.ProcessEnv = {
     // A local run delivers webhooks to receivers on this machine (examples/webhook-receiver.ts on :4000).
     WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
     // A newcomer's Node 22/24 on an older glibc has no native uWS build: run on the fallback (it warns) rather than stop.
     REALTIME_ALLOW_JS_FALLBACK: 'true',
+    ...(mailpit && { SMTP_URL: mailpit.smtpUrl }),
     ...process.env,
     DATABASE_URL: pg.url,
     TEMPORAL_ADDRESS: temporal.address,
@@ -105,6 +124,7 @@ async function main(): Promise<void> {
     realtime: `http://127.0.0.1:${config.REALTIME_PORT}`,
     temporal: temporal.address,
     temporal_ui: temporal.uiUrl ?? null,
+    mail_ui: mailpit?.uiUrl ?? null,
     database: pg.embedded ? 'embedded (.data/postgres)' : 'DATABASE_URL',
     tenant_id: demo.tenantId,
     api_key: demo.apiKey,
@@ -121,6 +141,7 @@ async function main(): Promise<void> {
     API docs     ${summary.docs}
     Realtime     ${summary.realtime}
     Temporal UI  ${summary.temporal_ui ?? '(external Temporal)'}
+    Mail         ${summary.mail_ui ?? (process.env.SMTP_URL ? 'SMTP_URL' : '(no Mailpit: e-mails are logged)')}
     Demo tenant  ${demo.tenantId}, event ${demo.eventId}
     API key      ${demo.apiKey}
 

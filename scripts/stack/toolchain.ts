@@ -3,7 +3,8 @@
  * machine or in the cache, or built with `go install`.
  *
  * Run directly (`npx tsx scripts/stack/toolchain.ts`) to pre-warm the cache:
- * it ensures both binaries and prints their paths as JSON.
+ * it ensures both binaries the tests need and prints their paths as JSON
+ * (`--mailpit` adds Mailpit, which only `npm start` uses).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,6 +35,12 @@ const STRIPE_MOCK: BinarySpec = {
   goPackage: 'github.com/stripe/stripe-mock@v0.197.0',
 };
 
+const MAILPIT: BinarySpec = {
+  name: 'mailpit',
+  envVar: 'MAILPIT_PATH',
+  goPackage: 'github.com/axllent/mailpit@v1.33.1',
+};
+
 /**
  * Finds or builds the Temporal CLI. Order: $TEMPORAL_CLI_PATH, PATH, cache,
  * `go install`.
@@ -49,6 +56,11 @@ export function ensureTemporalCli(log: Log = noLog): Promise<string> {
 /** Finds or builds stripe-mock. Order: $STRIPE_MOCK_PATH, PATH, cache, `go install`. */
 export function ensureStripeMock(log: Log = noLog): Promise<string> {
   return ensureBinary(STRIPE_MOCK, log);
+}
+
+/** Finds or builds Mailpit (local SMTP receiver with a web UI). Order: $MAILPIT_PATH, PATH, cache, `go install`. */
+export function ensureMailpit(log: Log = noLog): Promise<string> {
+  return ensureBinary(MAILPIT, log);
 }
 
 async function ensureBinary(spec: BinarySpec, log: Log): Promise<string> {
@@ -136,8 +148,10 @@ function findOnPath(name: string): string | undefined {
 
 if (require.main === module) {
   const log: Log = (msg) => console.error(msg);
-  Promise.all([ensureTemporalCli(log), ensureStripeMock(log)]).then(
-    ([temporal, stripeMock]) => console.log(JSON.stringify({ temporal, stripeMock }, null, 2)),
+  const mailpit = process.argv.includes('--mailpit') ? ensureMailpit(log) : Promise.resolve(undefined);
+  Promise.all([ensureTemporalCli(log), ensureStripeMock(log), mailpit]).then(
+    ([temporal, stripeMock, mailpitPath]) =>
+      console.log(JSON.stringify({ temporal, stripeMock, mailpit: mailpitPath }, null, 2)),
     (err: unknown) => {
       console.error(err);
       process.exit(1);
