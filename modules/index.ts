@@ -1,3 +1,4 @@
+import analytics from './analytics';
 import checkin from './checkin';
 import crm from './crm';
 import customers from './customers';
@@ -35,4 +36,5 @@ export const modules: readonly ModuleManifest[] = [
   checkin,
   insights,
   crm,
+  analytics,
 ];

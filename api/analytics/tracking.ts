@@ -1,0 +1,3 @@
+import type { RouterDeps } from '../deps';
+
+export function trackingRoutes(_deps: RouterDeps): void {}
