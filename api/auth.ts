@@ -2,6 +2,7 @@ import type Koa from 'koa';
 import { enterTenant, type Db, type Tx } from '../db/connection';
 import { isApiKey, hashApiKey, verifyCustomerToken, type Scope } from '../lib/credentials';
 import { AppError } from '../lib/errors';
+import { isDashboardToken, verifyDashboardToken } from '../lib/dashboard-token';
 import { getModule } from '../db/platform/modules';
 import { authenticateKey, authenticateKeys, type KeyRow } from '../db/tenants/keys';
 import type { ModuleName } from '../domain/platform/plans';
@@ -51,6 +52,16 @@ export async function authenticate(
     const row = await authenticateKey(tx, hashApiKey(token), module);
     if (!row) throw unknownKey();
     return keyCaller(row);
+  }
+  if (isDashboardToken(token)) {
+    // A short-lived dashboard token acts as a read key of its tenant (lib/dashboard-token.ts).
+    const dashboard = await verifyDashboardToken(tokenSecret, token);
+    if (!dashboard) throw new AppError(401, 'invalid_credentials', 'The dashboard token is invalid or expired');
+    await enterTenant(tx, dashboard.tenantId);
+    return {
+      auth: { kind: 'key', tenantId: dashboard.tenantId, keyId: dashboard.keyId, scopes: ['read'] },
+      moduleRow: module && (await getModule(tx, module)),
+    };
   }
   const claims = await verifyCustomerToken(tokenSecret, token);
   if (!claims) throw badCustomerToken();

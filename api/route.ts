@@ -70,7 +70,8 @@ export interface RouteSpec<P extends AnyObject, Q extends AnyObject, B extends z
    * same key and body replays the first answer; another caller's use of the key is a request of its own.
    */
   idempotent?: boolean;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** `csv`: the response may also be `text/csv` (a `?format=csv` export), documented beside the JSON. */
+  responses: Record<number, { description: string; schema?: z.ZodType; csv?: boolean }>;
   handler(input: HandlerInput<z.output<P>, z.output<Q>, z.output<B>>): Promise<HandlerResult>;
   /** Group commit for a hot route: concurrent requests are decided together (see `RouteBatch`). */
   batch?: RouteBatch<BatchInput<z.output<P>, z.output<Q>, z.output<B>>, T>;
@@ -183,7 +184,14 @@ export function defineRoute<P extends AnyObject, Q extends AnyObject, B extends 
           status,
           {
             description: r.description,
-            ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
+            ...(r.schema
+              ? {
+                  content: {
+                    'application/json': { schema: r.schema },
+                    ...(r.csv ? { 'text/csv': { schema: z.string() } } : {}),
+                  },
+                }
+              : {}),
           },
         ]),
       ),

@@ -87,6 +87,10 @@ export const catalogue = {
     doc: 'An order reserved the last tickets of a ticket type.',
     payload: z.object({ ticket_type_id: id, event_id: id }),
   },
+  'customer.erased': {
+    doc: "A customer's personal data was erased (GDPR): name, e-mail, phone, birthday and city are anonymised and marketing consent withdrawn; orders and tickets remain.",
+    payload: z.object({ customer_id: id }),
+  },
   'order.placed': {
     doc: 'An order was placed and its tickets reserved; it is not paid yet.',
     payload: z.object({ order_id: id, event_id: id, total_minor: minor, currency }),

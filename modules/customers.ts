@@ -4,6 +4,6 @@ import { defineModule } from './kit';
 export default defineModule({
   name: 'customers',
   tag: 'Customers',
-  emits: [],
+  emits: ['customer.erased'],
   api: async () => (await import('../api/customers/routes')).customerRoutes,
 });

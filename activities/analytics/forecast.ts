@@ -1,10 +1,84 @@
+import { withTenant } from '../../db/connection';
+import {
+  eventForecastState,
+  eventsToForecast,
+  insertForecastSnapshot,
+  pastEventSales,
+} from '../../db/analytics/forecast';
+import { getEvent } from '../../db/events/events';
+import { isModuleEnabled } from '../../db/platform/modules';
+import { forecastEvent } from '../../domain/analytics/forecast';
+import { startIdempotent } from '../../lib/temporal';
+import {
+  DEFAULT_FORECAST_INTERVAL_MS,
+  analyticsForecastWorkflowId,
+  analyticsForecastWorkflowType,
+  type AnalyticsForecastInput,
+  type AnalyticsForecastRound,
+} from '../../workflows/analytics/forecast-contract';
+import { searchAttributes } from '../../workflows/search-attributes';
 import type { WorkerDeps } from '../deps';
-import type { Trigger } from '../platform/triggers';
+import { defineTrigger, type Trigger } from '../platform/triggers';
 
-export function createForecastActivities(_deps: WorkerDeps) {
-  return {};
+export function createForecastActivities({ db }: WorkerDeps) {
+  return {
+    /**
+     * One round of an event's forecast refresh: done once the event has started or was cancelled;
+     * otherwise the forecast as of now, recorded as a snapshot (skipped while the module is off).
+     */
+    async analyticsForecastRefresh(input: { tenantId: string; eventId: number }): Promise<AnalyticsForecastRound> {
+      return withTenant(db, input.tenantId, async (tx) => {
+        const now = new Date();
+        const state = await eventForecastState(tx, input.eventId);
+        if (!state) return { done: true, startsAt: null, snapshotId: null };
+        const startsAt = state.starts_at.toISOString();
+        if (state.status === 'cancelled' || state.starts_at.getTime() <= now.getTime())
+          return { done: true, startsAt, snapshotId: null };
+        if (!(await isModuleEnabled(tx, 'analytics', input.eventId)))
+          return { done: false, startsAt, snapshotId: null };
+        const [event] = await eventsToForecast(tx, now, { eventId: input.eventId, limit: 1 });
+        const forecast = forecastEvent(event, await pastEventSales(tx, now), now);
+        const snapshotId = await insertForecastSnapshot(tx, input.tenantId, input.eventId, now, forecast);
+        return { done: false, startsAt, snapshotId };
+      });
+    },
+  };
 }
 
+/** Starts each new event's forecast refresh, and again when its start moves (a finished one ends at the old start). */
 export function forecastTriggers(_deps: WorkerDeps): Trigger[] {
-  return [];
+  return [
+    defineTrigger({
+      name: 'analytics.forecast-refresh',
+      on: ['event.created', 'event.updated'],
+      async run() {
+        // Nothing to write: the workflow is started once this event's transaction has committed.
+      },
+      async afterCommit(event, { db, temporal, config }) {
+        if (event.type === 'event.updated' && !event.payload.changed.includes('starts_at')) return;
+        const eventId = event.payload.event_id;
+        const open = await withTenant(db, event.tenantId, async (tx) => {
+          const row = await getEvent(tx, eventId);
+          return (
+            !!row &&
+            !['ended', 'cancelled'].includes(row.status) &&
+            row.starts_at.getTime() > Date.now() &&
+            (await isModuleEnabled(tx, 'analytics', eventId))
+          );
+        });
+        if (!open) return;
+        const input: AnalyticsForecastInput = {
+          tenantId: event.tenantId,
+          eventId,
+          intervalMs: DEFAULT_FORECAST_INTERVAL_MS,
+        };
+        await startIdempotent(temporal, analyticsForecastWorkflowType, {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId: analyticsForecastWorkflowId(event.tenantId, eventId),
+          args: [input],
+          typedSearchAttributes: searchAttributes(event.tenantId, eventId),
+        });
+      },
+    }),
+  ];
 }

@@ -1,25 +1,17 @@
 import { getEvent } from '../../db/events/events';
-import { refreshCustomerMetrics } from '../../db/insights/customer-metrics';
 import { refreshEventSummary } from '../../db/insights/event-summaries';
 import { queueEmail } from '../../db/platform/mail';
 import { getTenant } from '../../db/tenants/tenants';
 import { defineTrigger, type Trigger } from '../platform/triggers';
 
 /**
- * The proposal's event-driven reactions that need no module of their own: keep each customer's
- * purchase metrics current (Order Created → CRM customer update), tell the organiser when an event
- * sells out (Ticket Sold Out → notify marketing), and summarise an event when it ends
- * (Event Ended → calculate metrics).
+ * The proposal's event-driven reactions that need no module of their own: tell the organiser when
+ * an event sells out (Ticket Sold Out → notify marketing), and summarise an event when it ends
+ * (Event Ended → calculate metrics). Customer metrics (Order Created → CRM customer update) are the
+ * CRM module's (`activities/crm/customer-data.ts`).
  */
 export function insightTriggers(): Trigger[] {
   return [
-    defineTrigger({
-      name: 'insights.customer_metrics',
-      on: ['order.created'],
-      async run(event, { tx }) {
-        await refreshCustomerMetrics(tx, event.payload.customer_id);
-      },
-    }),
     defineTrigger({
       name: 'insights.sold_out_notice',
       on: ['event.sold_out'],

@@ -1,17 +1,21 @@
 import {
   emailTakenByOther,
+  eraseCustomer,
   getCustomer,
   listCustomers,
   updateCustomer,
   upsertCustomer,
 } from '../../db/customers/customers';
 import { getCustomerMetrics } from '../../db/customers/metrics';
+import { recordConsent } from '../../db/crm/consents';
+import { refreshMemberships } from '../../db/crm/memberships';
+import { emit } from '../../db/platform/outbox';
 import { signCustomerToken } from '../../lib/credentials';
 import { conflict, notFound } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
 import { visibleTo } from '../ownership';
 import { defineRoute } from '../route';
-import { IdParams, isoOrNull, page, toPage } from '../schemas/common';
+import { IdParams, page, toPage } from '../schemas/common';
 import {
   CreateCustomerToken,
   Customer,
@@ -21,7 +25,7 @@ import {
   CustomerToken,
   UpdateCustomer,
 } from './schemas';
-import { toCustomer } from './view';
+import { toCustomer, toCustomerMetrics } from './view';
 
 export function customerRoutes(deps: RouterDeps): void {
   const tags = ['Customers'];
@@ -37,6 +41,8 @@ export function customerRoutes(deps: RouterDeps): void {
     responses: { 200: { description: 'Updated', schema: Customer }, 201: { description: 'Created', schema: Customer } },
     handler: async ({ tx, auth, body }) => {
       const { row, created } = await upsertCustomer(tx, auth.tenantId, body);
+      // Profile data and consent are segment inputs.
+      await refreshMemberships(tx, auth.tenantId, [row.id]);
       return { status: created ? 201 : 200, body: toCustomer(row) };
     },
   });
@@ -77,12 +83,42 @@ export function customerRoutes(deps: RouterDeps): void {
     params: IdParams,
     body: UpdateCustomer,
     responses: { 200: { description: 'Updated', schema: Customer } },
-    handler: async ({ tx, params, body }) => {
-      if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
+    handler: async ({ tx, auth, params, body }) => {
+      const customer = await getCustomer(tx, params.id);
+      if (!customer) throw notFound('Customer');
+      if (customer.erased_at) throw conflict('customer_erased', "The customer's personal data was erased");
       if (body.email && (await emailTakenByOther(tx, body.email, params.id))) {
         throw conflict('email_taken', 'Another customer already has this e-mail');
       }
-      return { body: toCustomer(await updateCustomer(tx, params.id, body)) };
+      const row = await updateCustomer(tx, auth.tenantId, params.id, body);
+      await refreshMemberships(tx, auth.tenantId, [row.id]);
+      return { body: toCustomer(row) };
+    },
+  });
+
+  defineRoute(deps, {
+    method: 'delete',
+    path: '/api/customers/{id}',
+    summary:
+      "Erase a customer's personal data (GDPR): name, e-mail, phone, birthday and city are anonymised and marketing consent withdrawn; orders and tickets remain as financial records. Erasing again answers the erased customer",
+    tags,
+    access: { scope: 'admin' },
+    params: IdParams,
+    responses: { 200: { description: 'Erased', schema: Customer } },
+    handler: async ({ tx, auth, params }) => {
+      const customer = await getCustomer(tx, params.id);
+      if (!customer) throw notFound('Customer');
+      if (customer.erased_at) return { body: toCustomer(customer) };
+      await recordConsent(tx, auth.tenantId, params.id, { channel: 'email', granted: false, source: 'erasure' });
+      const erased = await eraseCustomer(tx, params.id);
+      await emit(tx, auth.tenantId, {
+        type: 'customer.erased',
+        aggregateType: 'customer',
+        aggregateId: params.id,
+        payload: { customer_id: params.id },
+      });
+      await refreshMemberships(tx, auth.tenantId, [params.id]);
+      return { body: toCustomer(erased ?? customer) };
     },
   });
 
@@ -109,25 +145,15 @@ export function customerRoutes(deps: RouterDeps): void {
   defineRoute(deps, {
     method: 'get',
     path: '/api/customers/{id}/metrics',
-    summary: "A customer's purchase metrics: orders, spend, average order, first and last purchase",
+    summary:
+      "A customer's metrics: orders, net spend, average order, first and last purchase, attendance, e-mail engagement, RFM, lifetime value and churn",
     tags,
     access: { scope: 'read' },
     params: IdParams,
     responses: { 200: { description: 'Metrics', schema: CustomerMetrics } },
     handler: async ({ tx, params }) => {
       if (!(await getCustomer(tx, params.id))) throw notFound('Customer');
-      const m = await getCustomerMetrics(tx, params.id);
-      return {
-        body: {
-          customer_id: params.id,
-          total_orders: m?.total_orders ?? 0,
-          total_spent_minor: Number(m?.total_spent_minor ?? 0),
-          currency: m?.currency?.trim() ?? null,
-          avg_order_value_minor: m?.avg_order_value_minor ?? 0,
-          first_purchase_at: isoOrNull(m?.first_purchase_at),
-          last_purchase_at: isoOrNull(m?.last_purchase_at),
-        },
-      };
+      return { body: toCustomerMetrics(params.id, await getCustomerMetrics(tx, params.id)) };
     },
   });
 

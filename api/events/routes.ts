@@ -47,6 +47,8 @@ export const toEvent = (e: EventRow): z.infer<typeof Event> => ({
   capacity: e.capacity,
   status: e.status,
   allow_reentry: e.allow_reentry,
+  category: e.category,
+  tags: e.tags ?? [],
   created_at: e.created_at.toISOString(),
   updated_at: e.updated_at.toISOString(),
 });

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { EVENT_STATUSES } from '../../domain/events/lifecycle';
 import {
   AfterParam,
+  Category,
   Currency,
+  Tags,
   ExternalRef,
   MinorUnits,
   Timestamp,
@@ -42,6 +44,8 @@ export const CreateEvent = z
     status: z.enum(['draft', 'on_sale']).default('draft'),
     allow_reentry: z.boolean().default(false),
     external_ref: ExternalRef.optional(),
+    category: Category.nullable().optional(),
+    tags: Tags.optional(),
   })
   .refine((e) => Date.parse(e.ends_at) > Date.parse(e.starts_at), {
     path: ['ends_at'],
@@ -58,6 +62,8 @@ export const UpdateEvent = z.strictObject({
   capacity: z.number().int().min(0).max(1_000_000).optional(),
   status: z.enum(EVENT_STATUSES).optional(),
   allow_reentry: z.boolean().optional(),
+  category: Category.nullable().optional(),
+  tags: Tags.optional(),
 });
 
 export const Event = z
@@ -78,6 +84,8 @@ export const Event = z
     capacity: z.number().int(),
     status: z.enum(EVENT_STATUSES),
     allow_reentry: z.boolean(),
+    category: z.string().nullable().meta({ description: 'e.g. concerts, festivals (segments filter on it)' }),
+    tags: z.array(z.string()),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../../db/orders/orders';
+import { ORDER_CHANNELS, ORDER_STATUSES } from '../../db/orders/orders';
 import { CustomerInput } from '../customers/schemas';
 import { AfterParam, ExternalRef, Id, IdParam, limitParam } from '../schemas/common';
 import { Ticket } from '../tickets/schemas';
@@ -38,6 +38,11 @@ export const CreateOrder = z.strictObject({
     })
     .optional(),
   external_ref: ExternalRef.optional(),
+  channel: z
+    .enum(ORDER_CHANNELS)
+    .optional()
+    .meta({ description: 'Where the order was taken (CRM segments filter on it)' }),
+  promo_code: z.string().trim().min(1).max(64).optional(),
 });
 
 export const OrderQuery = z.object({

@@ -40,6 +40,14 @@ export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code in capi
 export const MinorUnits = z.number().int().min(0).max(100_000_000);
 export const Timestamp = z.iso.datetime({ offset: true });
 export const ExternalRef = z.string().trim().min(1).max(200);
+/** A label segments filter on (customer tags, event tags). */
+export const Tag = z
+  .string()
+  .trim()
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.:-]{0,63}$/u, 'letters, digits, space, _ . : - (at most 64), starting with a letter or digit');
+export const Tags = z.array(Tag).max(50);
+/** An event category such as `concerts` or `festivals`: lower case, digits, _ and -. */
+export const Category = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ or -, e.g. concerts');
 
 /** The id a page continues after. */
 export const AfterParam = fromDecimal(integer(0, Number.MAX_SAFE_INTEGER));

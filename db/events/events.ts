@@ -17,6 +17,9 @@ export interface EventRow {
   capacity: number;
   status: EventStatus;
   allow_reentry: boolean;
+  /** e.g. concerts, festivals: what CRM segments and metrics group by. */
+  category: string | null;
+  tags: string[];
   created_at: Date;
   updated_at: Date;
 }

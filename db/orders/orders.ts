@@ -2,6 +2,9 @@ import type { Tx } from '../connection';
 
 export const ORDER_STATUSES = ['pending', 'paid', 'cancelled', 'expired', 'failed'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
+/** Where an order was taken (the `orders.channel` check constraint). */
+export const ORDER_CHANNELS = ['web', 'box_office', 'app', 'partner', 'phone', 'other'] as const;
+export type OrderChannel = (typeof ORDER_CHANNELS)[number];
 export type PaymentProviderName = 'offline' | 'stripe' | 'external' | 'credit';
 
 export interface OrderRow {

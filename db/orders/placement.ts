@@ -6,7 +6,7 @@ import { getEvent } from '../events/events';
 import { syncSoldOutStatus, takeInventory } from '../events/inventory';
 import { ticketTypesOfEvent, type TicketTypeRow } from '../events/ticket-types';
 import { emit } from '../platform/outbox';
-import type { OrderItemRow, OrderRow, PaymentProviderName } from './orders';
+import type { OrderChannel, OrderItemRow, OrderRow, PaymentProviderName } from './orders';
 
 export interface OrderLineInput {
   ticketTypeId: number;
@@ -22,6 +22,8 @@ export interface PlaceOrderInput {
   lines: OrderLineInput[];
   provider: PaymentProviderName;
   externalRef?: string;
+  channel?: OrderChannel;
+  promoCode?: string;
   now?: Date;
   /**
    * The seats are already counted in `sold`: a waitlist hold or a resold ticket changes hands. Such
@@ -97,6 +99,8 @@ export async function placeOrder(
       total_minor: priced.totalMinor,
       payment_provider: input.provider,
       external_ref: input.externalRef ?? null,
+      channel: input.channel ?? null,
+      promo_code: input.promoCode ?? null,
     })
     .returning('*')) as OrderRow[];
   const items = (await tx('order_items')

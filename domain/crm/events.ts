@@ -30,6 +30,10 @@ export const crmEvents = {
     doc: 'A customer left a dynamic segment.',
     payload: z.object({ segment_id: id, ...customer }),
   },
+  'email.marketing_queued': {
+    doc: 'Marketing e-mails were queued for the rate-limited CRM sender (it sends them once they are due).',
+    payload: z.object({ message_ids: z.array(id) }),
+  },
   'crm.email_sent': {
     doc: 'A marketing e-mail was accepted by the SMTP server.',
     payload: z.object(message),

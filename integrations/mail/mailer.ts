@@ -7,6 +7,21 @@ export interface OutgoingMail {
   text: string;
   html?: string;
   messageId: string;
+  /** Extra headers, e.g. `List-Unsubscribe` and `List-Unsubscribe-Post` on marketing mail. */
+  headers?: Record<string, string>;
+  /** Overrides the platform sender (a tenant's own marketing sender). */
+  from?: string;
+}
+
+/**
+ * How a failed send should be treated: SMTP 4xx (throttling, greylisting, mailbox busy) and
+ * connection trouble are `temporary` (try again later); 5xx is `permanent` (a bounce).
+ */
+export function smtpFailure(err: unknown): { kind: 'temporary' | 'permanent'; code?: number; message: string } {
+  const code = (err as { responseCode?: unknown }).responseCode;
+  const message = (err as Error)?.message ?? String(err);
+  if (typeof code === 'number' && code >= 500 && code < 600) return { kind: 'permanent', code, message };
+  return { kind: 'temporary', ...(typeof code === 'number' ? { code } : {}), message };
 }
 
 export interface Mailer {
@@ -38,17 +53,21 @@ export function createMailer(opts: {
     url: opts.smtpUrl,
     pool: true,
     maxConnections: opts.maxConnections ?? 5,
+    // A server that answers 421 (throttling) closes the connection; the pool would silently resend in
+    // memory. Callers retry durably instead (the outbox, the marketing sender), so the answer surfaces.
+    maxRequeues: 0,
   });
   return {
     transport: 'smtp',
     async send(mail) {
       await transporter.sendMail({
-        from: opts.from,
+        from: mail.from ?? opts.from,
         to: mail.to,
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
         messageId: mail.messageId,
+        ...(mail.headers ? { headers: mail.headers } : {}),
       });
     },
     close() {

@@ -96,7 +96,11 @@ function pathTarget(path: string): { id: number; own: boolean } {
   if (path.startsWith('/api/events/') || path.startsWith('/api/waitlist/events/'))
     return { id: aIds.event, own: false };
   if (path.startsWith('/api/ticket-types/')) return { id: aIds.ticketType, own: false };
-  if (path.startsWith('/api/customers/') || path.startsWith('/api/resale/sellers/'))
+  if (
+    path.startsWith('/api/customers/') ||
+    path.startsWith('/api/resale/sellers/') ||
+    path.startsWith('/api/crm/customers/')
+  )
     return { id: aIds.customer, own: true };
   if (path.startsWith('/api/orders/')) return { id: aIds.order, own: true };
   if (path.startsWith('/api/tickets/') || path.startsWith('/api/wallet/ticket/'))

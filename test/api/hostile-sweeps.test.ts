@@ -40,6 +40,26 @@ beforeAll(async () => {
     customer_id: f.customerId,
     items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }],
   });
+  const segment = await t.api.post<{ id: number }>('/api/crm/segments', {
+    name: 'Sweep segment',
+    rules: { conditions: [{ field: 'total_orders', operator: '>=', value: 0 }] },
+    is_dynamic: false,
+  });
+  const automation = await t.api.post<{ id: number }>('/api/crm/automations', {
+    name: 'Sweep automation',
+    trigger_type: 'manual',
+    steps: [{ action_type: 'wait', action_config: { duration: 60 } }],
+  });
+  const template = await t.api.post<{ id: number }>('/api/crm/templates', {
+    name: 'Sweep template',
+    subject: 'Hi',
+    mjml: '<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>',
+  });
+  const campaign = await t.api.post<{ id: number }>('/api/crm/campaigns', {
+    name: 'Sweep campaign',
+    segment_id: segment.body.id,
+    template_id: template.body.id,
+  });
   const token = await t.api.post<{ token: string }>(`/api/customers/${f.customerId}/tokens`, {});
   customerApi = client(h.baseUrl, token.body.token);
   ids = {
@@ -50,6 +70,10 @@ beforeAll(async () => {
     device: device.body.id,
     endpoint: endpoint.body.id,
     order: order.body.id,
+    crmSegment: segment.body.id,
+    crmAutomation: automation.body.id,
+    crmTemplate: template.body.id,
+    crmCampaign: campaign.body.id,
     ticket: await eventually(
       async () =>
         (await t.api.get<{ tickets: { id: number }[] }>(`/api/orders/${order.body.id}`)).body.tickets?.[0]?.id,
@@ -70,6 +94,10 @@ const ROW_BY_PREFIX: [string, string][] = [
   ['/api/webhooks/endpoints/', 'endpoint'],
   ['/api/orders/', 'order'],
   ['/api/tickets/', 'ticket'],
+  ['/api/crm/segments/', 'crmSegment'],
+  ['/api/crm/automations/', 'crmAutomation'],
+  ['/api/crm/templates/', 'crmTemplate'],
+  ['/api/crm/campaigns/', 'crmCampaign'],
 ];
 
 /** The path with a real row's id in each integer parameter (1 where the sweep has no row of that kind). */

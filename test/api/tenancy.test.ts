@@ -78,6 +78,37 @@ beforeAll(async () => {
     device_uuid: 'b-1',
     gate_id: gate.body.id,
   });
+  const automation = await b.api.post<{ id: number }>('/api/crm/automations', {
+    name: 'B automation',
+    trigger_type: 'manual',
+    steps: [{ action_type: 'wait', action_config: { duration: 60 } }],
+  });
+  expect(automation.status).toBe(201);
+  bIds.crmAutomation = automation.body.id;
+  const segment = await b.api.post<{ id: number }>('/api/crm/segments', {
+    name: 'B segment',
+    rules: { conditions: [{ field: 'total_orders', operator: '>=', value: 0 }] },
+    is_dynamic: false,
+  });
+  expect(segment.status).toBe(201);
+  bIds.crmSegment = segment.body.id;
+  const template = await b.api.post<{ id: number }>('/api/crm/templates', {
+    name: 'B template',
+    subject: 'Hi',
+    mjml: '<mjml><mj-body><mj-section><mj-column><mj-text>B</mj-text></mj-column></mj-section></mj-body></mjml>',
+  });
+  expect(template.status).toBe(201);
+  bIds.crmTemplate = template.body.id;
+  const campaign = await b.api.post<{ id: number }>('/api/crm/campaigns', {
+    name: 'B campaign',
+    segment_id: segment.body.id,
+    template_id: template.body.id,
+  });
+  expect(campaign.status).toBe(201);
+  bIds.crmCampaign = campaign.body.id;
+  const siteToken = await b.api.post<{ id: number }>('/api/analytics/site-tokens', { name: 'B site' });
+  expect(siteToken.status).toBe(201);
+  bIds.analyticsSiteToken = siteToken.body.id;
   bCode = order.body.tickets[0].code;
   Object.assign(bIds, {
     gate: gate.body.id,
@@ -100,6 +131,13 @@ const VALID_BODIES: Record<string, unknown> = {
   'post /api/events/{id}/cancel-refunds': { mode: 'refund' },
   'post /api/customers/{id}/store-credit': { amount_minor: 100, currency: 'EUR' },
   'post /api/checkin/gates/{id}/staff': { staff_ref: 'probe', name: 'Probe' },
+  'post /api/crm/customers/{id}/consents': { granted: true, source: 'probe' },
+  'post /api/crm/customers/{id}/tags': { add: ['probe'] },
+  'post /api/crm/automations/{id}/enrolments': { customer_id: 1 },
+  'patch /api/crm/templates/{id}': { name: 'Probe' },
+  'post /api/crm/templates/{id}/preview': { customer_id: 1 },
+  'patch /api/crm/campaigns/{id}': { name: 'Probe' },
+  'post /api/crm/campaigns/{id}/winner': { variant: 'A' },
 };
 
 /** Path parameters that name something of the caller's own (a module name), not another tenant's row. */
@@ -124,6 +162,13 @@ function idFor(path: string): number | string {
   if (path.startsWith('/api/refund-requests/')) return bIds.refundRequest;
   if (path.startsWith('/api/webhooks/endpoints/')) return bIds.webhookEndpoint;
   if (path.startsWith('/api/webhooks/deliveries/')) return bIds.webhookDelivery;
+  if (path.startsWith('/api/crm/customers/')) return bIds.customer;
+  if (path.startsWith('/api/crm/automations/')) return bIds.crmAutomation;
+  if (path.startsWith('/api/crm/segments/')) return bIds.crmSegment;
+  if (path.startsWith('/api/crm/templates/')) return bIds.crmTemplate;
+  if (path.startsWith('/api/crm/campaigns/')) return bIds.crmCampaign;
+  if (path.startsWith('/api/analytics/events/')) return bIds.event;
+  if (path.startsWith('/api/analytics/site-tokens/')) return bIds.analyticsSiteToken;
   throw new Error(`No tenant-B id known for ${path}: extend idFor`);
 }
 

@@ -42,6 +42,7 @@ const emitted: { [T in EventType]: [EventPayload<T>, ...EventPayload<T>[]] } = {
   ],
   'ticket_type.sold_out': [{ ticket_type_id: 2, event_id: 1 }],
   'order.placed': [{ order_id: 3, event_id: 1, total_minor: 5000, currency: 'EUR' }],
+  'customer.erased': [{ customer_id: 4 }],
   'order.created': [
     { order_id: 3, event_id: 1, customer_id: 4, total_minor: 5000, currency: 'EUR', ticket_ids: [11, 12] },
   ],
@@ -102,6 +103,7 @@ const emitted: { [T in EventType]: [EventPayload<T>, ...EventPayload<T>[]] } = {
   'crm.consent_changed': [{ customer_id: 4, channel: 'email', granted: false, source: 'unsubscribe_link' }],
   'crm.segment_entered': [{ segment_id: 8, customer_id: 4 }],
   'crm.segment_exited': [{ segment_id: 8, customer_id: 4 }],
+  'email.marketing_queued': [{ message_ids: [9, 10] }],
   'crm.email_sent': [
     { message_id: 9, customer_id: 4, campaign_id: 10, automation_id: null },
     { message_id: 9, customer_id: 4, campaign_id: null, automation_id: 11 },

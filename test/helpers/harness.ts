@@ -63,6 +63,8 @@ export interface Harness {
   mail: ReceivedMail[];
   /** Addresses the SMTP server turns away for now. */
   refuseMail: Set<string>;
+  /** Refuses the next `next` messages with SMTP 421 (throttling). */
+  throttleMail: { next: number; refused: number };
   /** What the API logged at error level (each 500 with its cause), whatever LOG_LEVEL says. */
   apiErrors: string[];
   stop(): Promise<void>;
@@ -157,6 +159,7 @@ export async function createHarness(opts: HarnessOptions = {}): Promise<Harness>
     worker,
     mail: smtp.messages,
     refuseMail: smtp.refuse,
+    throttleMail: smtp.throttle,
     apiErrors,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));

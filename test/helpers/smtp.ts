@@ -14,16 +14,25 @@ export async function startSmtpReceiver(): Promise<{
   url: string;
   messages: ReceivedMail[];
   refuse: Set<string>;
+  /** The next `next` messages are refused with 421 (throttling: try later) at MAIL FROM. */
+  throttle: { next: number; refused: number };
   stop(): Promise<void>;
 }> {
   const messages: ReceivedMail[] = [];
   const refuse = new Set<string>();
+  const throttle = { next: 0, refused: 0 };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     // No DNS on loopback: a reverse lookup per connection costs more than the message.
     disableReverseLookup: true,
+    onMailFrom(_address, _session, callback) {
+      if (throttle.next <= 0) return callback();
+      throttle.next--;
+      throttle.refused++;
+      return callback(Object.assign(new Error('Too many messages, slow down'), { responseCode: 421 }));
+    },
     onRcptTo(address, _session, callback) {
       if (!refuse.has(address.address)) return callback();
       return callback(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 450 }));
@@ -52,6 +61,7 @@ export async function startSmtpReceiver(): Promise<{
     url: `smtp://127.0.0.1:${port}`,
     messages,
     refuse,
+    throttle,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

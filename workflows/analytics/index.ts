@@ -1,2 +1,3 @@
 // The analytics module's workflows, bundled by the worker: each part adds its `export * from './<file>'`.
-export {};
+export * from './maintenance';
+export * from './forecast';
