@@ -126,7 +126,11 @@ export async function benchCampaign(
   const segmentId = await seed(owner, tenant.id, recipients);
   const seedS = (performance.now() - seedStart) / 1000;
   const campaign = await withTenant(app, tenant.id, async (tx) => {
-    const template = await createTemplate(tx, tenant.id, { name: 'Bench', subject: 'News for {{ customer.first_name }}', mjml: MJML });
+    const template = await createTemplate(tx, tenant.id, {
+      name: 'Bench',
+      subject: 'News for {{ customer.first_name }}',
+      mjml: MJML,
+    });
     return createCampaign(tx, tenant.id, {
       name: 'Bench campaign',
       segment_id: segmentId,
@@ -136,7 +140,11 @@ export async function benchCampaign(
 
   const receiver = await startReceiver();
   const logger = createLogger('bench', 'silent');
-  const config = loadConfig({ DATABASE_URL: 'postgres://unused', APP_DATABASE_URL: 'postgres://unused', SMTP_URL: receiver.url });
+  const config = loadConfig({
+    DATABASE_URL: 'postgres://unused',
+    APP_DATABASE_URL: 'postgres://unused',
+    SMTP_URL: receiver.url,
+  });
   const mailer = createMailer({ smtpUrl: receiver.url, from: config.MAIL_FROM, logger, maxConnections: concurrency });
   const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
   const dispatcher = new OutboxDispatcher({

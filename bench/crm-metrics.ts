@@ -81,14 +81,14 @@ async function seed(owner: Db, tenantId: string, customers: number, perCustomer:
   );
   // BG/NBD-like histories, set-based: each customer joins at a random day of the last two years, buys
   // at a Poisson rate λ (exponential across customers, mean `perCustomer` orders over two years),
-  // and drops out after a geometric number of repeat purchases (p uniform in 0.05..0.45): the N
+  // and drops out after a geometric number of repeat purchases (p uniform in 0.03..0.33): the N
   // purchases of the window are uniform times, of which the first D are kept. Order values are
   // Erlang-6 around each customer's own mean (Gamma-Gamma-like).
   const { rows } = await owner.raw(
     `with c as (
        select id, start_day, mean_value,
          floor(-ln(1 - random()) * ? * start_day / 730.0)::int as n,
-         floor(ln(1 - random()) / ln(1 - (0.05 + random() * 0.4)))::int as d
+         floor(ln(1 - random()) / ln(1 - (0.03 + random() * 0.3)))::int as d
        from (select id, 1 + random() * 729 as start_day, 2000 + random() * 8000 as mean_value
              from customers where tenant_id = ?) s
      ), e as (select array_agg(id order by id) as ids from events where tenant_id = ?),
@@ -108,7 +108,7 @@ async function seed(owner: Db, tenantId: string, customers: number, perCustomer:
        'offline', now() - make_interval(secs => p.day * 86400), now(), 'web'
      from purchases p, e
      returning 1`,
-    [perCustomer * 1.6, tenantId, tenantId, tenantId],
+    [perCustomer * 6, tenantId, tenantId, tenantId],
   );
   await owner.raw(
     `insert into customer_metrics (tenant_id, customer_id, total_orders, total_spent_minor, currency,
@@ -194,7 +194,10 @@ async function main(): Promise<void> {
     const logger = createLogger('bench', process.env.BENCH_DEBUG ? 'error' : 'silent');
     const owner = createDb(postgres.url, 2);
     const db = createDb(config.appDatabaseUrl, 10);
-    stops.unshift(() => owner.destroy(), () => db.destroy());
+    stops.unshift(
+      () => owner.destroy(),
+      () => db.destroy(),
+    );
     const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     stops.unshift(() => temporalClient.connection.close());
     const native = await NativeConnection.connect({ address: temporal.address });

@@ -44,6 +44,7 @@ import {
   type ScheduleTrigger,
   type Step,
 } from '../../domain/crm/automations';
+import { EVENT_TYPES, type EventType } from '../../domain/catalogue';
 import { postWebhook } from '../../integrations/webhooks/client';
 import { addressRule } from '../../integrations/webhooks/destination';
 import { startIdempotent } from '../../lib/temporal';
@@ -299,7 +300,7 @@ export function createAutomationActivities(deps: WorkerDeps) {
       if (automation?.status !== 'active' || days === undefined) return { enrolled: 0 };
       const lapse = lapseMs(days, automation.time_scale);
       const cutoff = new Date(Date.now() - lapse);
-      const rows = await enrolAndStart(input.tenantId, automation, lapsedBefore(cutoff));
+      const rows = await enrolAndStart(input.tenantId, automation, lapsedBefore(cutoff, automation.id));
       const watching = await inTenant(input.tenantId, (tx) => lastPurchasesSince(tx, cutoff));
       await inBatches(watching, START_CONCURRENCY, async (c) => {
         await startIdempotent(temporal, crmLapseWorkflowType, {
@@ -363,8 +364,13 @@ async function candidatesOf(
   return undefined;
 }
 
-/** Types the generic event trigger leaves to the dedicated ones below (or that would only echo itself). */
-const NOT_ENROLLING = new Set(['crm.segment_entered', 'crm.automation_enrolled', 'crm.automation_exited']);
+/**
+ * Every catalogued type but those the generic event trigger leaves to the dedicated triggers below
+ * (or that would only echo itself): listed rather than '*', so a segment entry or an enrolment does
+ * not cost the dispatcher a no-op run of this trigger.
+ */
+const NOT_ENROLLING = new Set<EventType>(['crm.segment_entered', 'crm.automation_enrolled', 'crm.automation_exited']);
+const ENROLLING_TYPES = EVENT_TYPES.filter((type) => !NOT_ENROLLING.has(type));
 
 export function automationTriggers(deps: WorkerDeps): Trigger[] {
   const queue = deps.config.TEMPORAL_TASK_QUEUE;
@@ -378,9 +384,8 @@ export function automationTriggers(deps: WorkerDeps): Trigger[] {
       // event's transaction (their first activity waits until the row is visible) rather than after
       // commit: an after-commit part here would cost every event in the system a second transaction.
       name: 'crm.automations.enrol-on-event',
-      on: ['*'],
+      on: ENROLLING_TYPES,
       async run(event, ctx) {
-        if (NOT_ENROLLING.has(event.type)) return;
         const automations = (await activeEventAutomations(ctx.tx, event.type)).filter((a) => {
           const config = a.trigger_config as EventTrigger;
           return !config.no_purchase_for && matchesFilter(config.filter, event.payload as Record<string, unknown>);

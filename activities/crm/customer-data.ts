@@ -10,9 +10,10 @@ import {
   recordEmailEngagement,
   refreshAttendanceForEvent,
   refreshPurchaseMetrics,
-  refreshRfmScores,
+  rfmBreakpoints,
   saveLtvModel,
   writeLtvChunk,
+  type RfmBreakpoints,
 } from '../../db/crm/metrics';
 import { fitLtvModel, predictCustomer } from '../../domain/crm/ltv';
 import type { MetricsRefreshInput } from '../../workflows/crm/metrics-refresh-contract';
@@ -20,14 +21,15 @@ import type { WorkerDeps } from '../deps';
 import { defineTrigger, type Trigger } from '../platform/triggers';
 
 /**
- * The metrics refresh's steps: RFM quintiles (one statement), the model fit (on a sample), and
- * scoring in chunks, each chunk read, predicted in JS and written back with one statement in its
- * own transaction, so a retry resumes after the last written chunk.
+ * The metrics refresh's steps: RFM quintile breakpoints (one scan), the model fit (on a sample), and
+ * scoring in chunks, each chunk read, predicted in JS and written back with its RFM scores in one
+ * statement in its own transaction, so a retry resumes after the last written chunk.
  */
 export function createCustomerDataActivities({ db }: Pick<WorkerDeps, 'db'>) {
   return {
-    async crmRefreshMetricsRfm({ tenantId }: { tenantId: string }): Promise<number> {
-      return withTenant(db, tenantId, (tx) => refreshRfmScores(tx, tenantId));
+    /** The tenant's RFM quintile breakpoints, read once; scoring applies them chunk by chunk. */
+    async crmRefreshMetricsRfm({ tenantId }: { tenantId: string }): Promise<RfmBreakpoints | null> {
+      return (await withTenant(db, tenantId, (tx) => rfmBreakpoints(tx, tenantId))) ?? null;
     },
 
     async crmRefreshMetricsFit(
@@ -44,6 +46,7 @@ export function createCustomerDataActivities({ db }: Pick<WorkerDeps, 'db'>) {
     async crmRefreshMetricsScore(
       input: Pick<MetricsRefreshInput, 'tenantId' | 'asOf' | 'horizonDays' | 'chunkSize' | 'sliceMs'> & {
         afterId: number;
+        rfm: RfmBreakpoints;
       },
     ): Promise<{ scored: number; lastId: number; done: boolean }> {
       const { tenantId, horizonDays } = input;
@@ -61,6 +64,7 @@ export function createCustomerDataActivities({ db }: Pick<WorkerDeps, 'db'>) {
             tx,
             tenantId,
             histories.map((h) => ({ customerId: h.customerId, ...predictCustomer(model, h, horizonDays) })),
+            input.rfm,
           );
           const ids = histories.map((h) => h.customerId);
           // RFM, lifetime value and churn are segment inputs.

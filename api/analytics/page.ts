@@ -20,7 +20,9 @@ const DashboardToken = z
   .object({
     token: z.string(),
     expires_at: z.string(),
-    url: z.string().meta({ description: 'The page with the token in its fragment (never sent to the server by the browser)' }),
+    url: z
+      .string()
+      .meta({ description: 'The page with the token in its fragment (never sent to the server by the browser)' }),
   })
   .meta({ id: 'AnalyticsDashboardToken' });
 

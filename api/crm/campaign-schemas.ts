@@ -59,11 +59,23 @@ const campaignFields = {
     description: 'Share of the audience in the A/B test, split evenly across the variants (default 20)',
   }),
   winner_metric: z.enum(['click_rate', 'conversion_rate']).optional(),
-  test_wait_s: z.number().int().min(0).max(30 * 86_400).optional().meta({ description: 'A/B test length (default 4 h)' }),
+  test_wait_s: z
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400)
+    .optional()
+    .meta({ description: 'A/B test length (default 4 h)' }),
   send_time_optimised: z.boolean().optional(),
-  spread_s: z.number().int().min(1).max(7 * 86_400).optional().meta({
-    description: 'Window over which send-time optimisation spreads the sends (default 24 h)',
-  }),
+  spread_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .optional()
+    .meta({
+      description: 'Window over which send-time optimisation spreads the sends (default 24 h)',
+    }),
   attribution_days: z.number().int().min(1).max(90).optional().meta({
     description: 'Orders within this many days of the send count as conversions (default 7)',
   }),
@@ -97,7 +109,10 @@ export const UpdateCampaign = z
     attribution_days: campaignFields.attribution_days,
     scheduled_at: campaignFields.scheduled_at,
   })
-  .refine((v) => !(v.template_id && v.variants), { message: 'give either template_id or variants', path: ['template_id'] })
+  .refine((v) => !(v.template_id && v.variants), {
+    message: 'give either template_id or variants',
+    path: ['template_id'],
+  })
   .refine(variantsDistinct, { message: 'each variant key once', path: ['variants'] })
   .meta({ id: 'UpdateCampaign' });
 

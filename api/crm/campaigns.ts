@@ -43,7 +43,7 @@ import {
   crmCampaignStartOptions,
   crmCampaignWorkflowId,
   crmCampaignWorkflowType,
-} from '../../workflows/crm/campaign-contract';
+} from '../../workflows/crm/contract';
 import type { RouterDeps } from '../deps';
 import { defineRoute } from '../route';
 import { IdParams, isoOrNull, page, Pagination, toPage } from '../schemas/common';
@@ -127,14 +127,22 @@ type CampaignBody = z.infer<typeof UpdateCampaign>;
 
 /** The body's variants, or the single variant A its template_id and subject make. */
 function variantsOf(body: CampaignBody): CampaignInput['variants'] | undefined {
-  if (body.variants) return body.variants.map((v) => ({ key: v.key, subject: v.subject ?? null, template_id: v.template_id }));
+  if (body.variants)
+    return body.variants.map((v) => ({ key: v.key, subject: v.subject ?? null, template_id: v.template_id }));
   if (body.template_id) return [{ key: 'A', subject: body.subject ?? null, template_id: body.template_id }];
   return undefined;
 }
 
 async function assertReferences(tx: Tx, body: { segment_id?: number }, variants?: CampaignInput['variants']) {
   if (body.segment_id !== undefined && !(await segmentExists(tx, body.segment_id))) throw notFound('Segment');
-  if (variants && !(await templatesExist(tx, variants.map((v) => v.template_id)))) throw notFound('Template');
+  if (
+    variants &&
+    !(await templatesExist(
+      tx,
+      variants.map((v) => v.template_id),
+    ))
+  )
+    throw notFound('Template');
 }
 
 /** Templates, campaigns (A/B tests, send-time optimisation, reports) and the tracking links of their e-mails. */
@@ -320,7 +328,20 @@ export function campaignRoutes(deps: RouterDeps): void {
         throw conflict('campaign_started', `The campaign is ${current.status}: it can no longer change`);
       const variants = variantsOf(body);
       await assertReferences(tx, body, variants);
-      const { template_id: _t, subject: _s, variants: _v, ...fields } = body;
+      // template_id and subject are the single-variant form of `variants`, already folded into it.
+      const fields: Partial<CampaignInput> = {
+        name: body.name,
+        segment_id: body.segment_id,
+        test_share_pct: body.test_share_pct,
+        winner_metric: body.winner_metric,
+        test_wait_s: body.test_wait_s,
+        send_time_optimised: body.send_time_optimised,
+        spread_s: body.spread_s,
+        attribution_days: body.attribution_days,
+        scheduled_at: body.scheduled_at,
+      };
+      for (const key of Object.keys(fields) as (keyof CampaignInput)[])
+        if (fields[key] === undefined) delete fields[key];
       const saved = await updateCampaign(tx, auth.tenantId, params.id, {
         ...fields,
         ...(variants ? { variants } : {}),

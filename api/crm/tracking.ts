@@ -130,7 +130,11 @@ export function trackingRoutes(deps: RouterDeps): void {
       'Unsubscribe (RFC 8058 one-click `List-Unsubscribe=One-Click`, or the confirmation form): suppresses the address and withdraws consent',
     params: TokenParams,
     responses: {
-      200: { description: 'Unsubscribed (also when already unsubscribed)', contentType: 'text/html', schema: z.string() },
+      200: {
+        description: 'Unsubscribed (also when already unsubscribed)',
+        contentType: 'text/html',
+        schema: z.string(),
+      },
       404: { description: 'Unknown or forged token' },
     },
     handler: async (ctx) => {

@@ -118,7 +118,11 @@ export async function createCampaign(tx: Tx, tenantId: string, input: CampaignIn
   return (await getCampaign(tx, row.id)) as CampaignRow;
 }
 
-export async function getCampaign(tx: Tx, id: number, opts: { forUpdate?: boolean } = {}): Promise<CampaignRow | undefined> {
+export async function getCampaign(
+  tx: Tx,
+  id: number,
+  opts: { forUpdate?: boolean } = {},
+): Promise<CampaignRow | undefined> {
   const q = tx('campaigns').where({ id }).first(CAMPAIGN_COLUMNS);
   if (opts.forUpdate) q.forUpdate();
   const row = (await q) as Omit<CampaignRow, 'variants'> | undefined;
@@ -315,7 +319,11 @@ export async function engagementHistory(
       where m.campaign_id = ? and m.status in ('queued', 'pending')`,
     [campaignId],
   );
-  return rows.map((r) => ({ customer_id: r.customer_id, timezone: r.timezone, at: (r.at ?? []).map((d) => new Date(d)) }));
+  return rows.map((r) => ({
+    customer_id: r.customer_id,
+    timezone: r.timezone,
+    at: (r.at ?? []).map((d) => new Date(d)),
+  }));
 }
 
 export interface VariantStats {
@@ -386,4 +394,9 @@ export async function cancelUnsent(tx: Tx, campaignId: number): Promise<number> 
     .where({ campaign_id: campaignId })
     .whereIn('status', ['pending', 'queued'])
     .update({ status: 'suppressed', suppress_reason: 'cancelled' });
+}
+
+export async function countCampaignMessages(tx: Tx, campaignId: number): Promise<number> {
+  const row = (await tx('crm_messages').where({ campaign_id: campaignId }).count('* as n').first()) as { n: string };
+  return Number(row.n);
 }

@@ -427,10 +427,18 @@ export async function orderCustomer(tx: Tx, orderId: number): Promise<number | u
   return row?.customer_id;
 }
 
-/** Candidates: customers whose last paid order is older than `before` (lapsed already). */
-export const lapsedBefore = (before: Date): { sql: string; bindings: Knex.RawBinding[] } => ({
-  sql: "select customer_id from orders where status = 'paid' group by customer_id having max(paid_at) < ?::timestamptz",
-  bindings: [before.toISOString()],
+/**
+ * Candidates: customers whose last paid order is older than `before` (lapsed already) and who were
+ * not enrolled in the automation since that order (a resumed win-back does not start over).
+ */
+export const lapsedBefore = (before: Date, automationId: number): { sql: string; bindings: Knex.RawBinding[] } => ({
+  sql: `select l.customer_id from (
+          select customer_id, max(paid_at) as last_paid_at from orders where status = 'paid' group by customer_id
+        ) l
+        where l.last_paid_at < ?::timestamptz
+          and not exists (select 1 from automation_enrolments e
+                           where e.automation_id = ? and e.customer_id = l.customer_id and e.enrolled_at > l.last_paid_at)`,
+  bindings: [before.toISOString(), automationId],
 });
 
 /** Customers whose last paid order is at or after `since`, with its time: their lapse is still running. */

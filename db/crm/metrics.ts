@@ -1,6 +1,5 @@
 import type { Tx } from '../connection';
 import type { CustomerMetricsRow } from '../customers/metrics';
-import { quintileSql } from '../../domain/crm/rfm';
 import type { ChurnRisk, LtvModel, PurchaseHistory } from '../../domain/crm/ltv';
 
 /**
@@ -101,27 +100,38 @@ export async function recordEmailEngagement(
   );
 }
 
-/**
- * RFM quintiles over all of the tenant's purchasing customers in one statement (ties score alike;
- * see `domain/crm/rfm.ts`). Customers without a purchase keep null scores.
- */
-export async function refreshRfmScores(tx: Tx, tenantId: string): Promise<number> {
-  const result = await tx.raw(
-    `
-    with s as (
-      select customer_id,
-        ${quintileSql('last_purchase_at')} as r,
-        ${quintileSql('total_orders')} as f,
-        ${quintileSql('total_spent_minor')} as m
-      from customer_metrics where tenant_id = ? and total_orders > 0
-    )
-    update customer_metrics c set r_score = s.r, f_score = s.f, m_score = s.m,
-      rfm_score = s.r * 100 + s.f * 10 + s.m, updated_at = now()
-    from s where c.tenant_id = ? and c.customer_id = s.customer_id`,
-    [tenantId, tenantId],
-  );
-  return result.rowCount ?? 0;
+/** The tenant's RFM quintile breakpoints (see `domain/crm/rfm.ts`): recency as ISO times, frequency, net spend. */
+export interface RfmBreakpoints {
+  customers: number;
+  r: string[];
+  f: number[];
+  m: number[];
 }
+
+/** Breakpoints of all purchasing customers, in one scan; undefined when nobody has bought. */
+export async function rfmBreakpoints(tx: Tx, tenantId: string): Promise<RfmBreakpoints | undefined> {
+  const { rows } = await tx.raw(
+    `select count(*)::int as customers,
+       percentile_disc(array[0.2, 0.4, 0.6, 0.8]) within group (order by last_purchase_at) as r,
+       percentile_disc(array[0.2, 0.4, 0.6, 0.8]) within group (order by total_orders) as f,
+       percentile_disc(array[0.2, 0.4, 0.6, 0.8]) within group (order by total_spent_minor) as m
+     from customer_metrics where tenant_id = ? and total_orders > 0`,
+    [tenantId],
+  );
+  const row = rows[0] as { customers: number; r: Date[] | null; f: number[] | null; m: (number | string)[] | null };
+  if (!row.customers || !row.r || !row.f || !row.m) return undefined;
+  return {
+    customers: row.customers,
+    r: row.r.map((d) => new Date(d).toISOString()),
+    f: row.f.map(Number),
+    m: row.m.map(Number),
+  };
+}
+
+/** 1 + the number of breakpoints the column is above (trusted column names only). */
+const quintileOf = (column: string, breakpoints: string) =>
+  `(1 + (${column} > ${breakpoints}[1])::int + (${column} > ${breakpoints}[2])::int` +
+  ` + (${column} > ${breakpoints}[3])::int + (${column} > ${breakpoints}[4])::int)::smallint`;
 
 interface HistoryRow {
   customer_id: number;
@@ -189,14 +199,21 @@ export interface LtvWrite {
   churnRisk: ChurnRisk;
 }
 
-/** Writes a chunk of predictions with one statement. */
-export async function writeLtvChunk(tx: Tx, tenantId: string, chunk: LtvWrite[]): Promise<void> {
+/** Writes a chunk of predictions, and the chunk's RFM scores from the breakpoints, with one statement. */
+export async function writeLtvChunk(tx: Tx, tenantId: string, chunk: LtvWrite[], rfm: RfmBreakpoints): Promise<void> {
   if (!chunk.length) return;
+  const [r, f, m] = [
+    quintileOf('m.last_purchase_at', 'b.r'),
+    quintileOf('m.total_orders', 'b.f'),
+    quintileOf('m.total_spent_minor', 'b.m'),
+  ];
   await tx.raw(
     `
     update customer_metrics m set lifetime_value_minor = v.clv, predicted_purchases_365d = v.purchases,
-      churn_probability = v.churn, churn_risk = v.risk, updated_at = now()
-    from unnest(?::bigint[], ?::bigint[], ?::real[], ?::real[], ?::text[]) as v(customer_id, clv, purchases, churn, risk)
+      churn_probability = v.churn, churn_risk = v.risk,
+      r_score = ${r}, f_score = ${f}, m_score = ${m}, rfm_score = ${r} * 100 + ${f} * 10 + ${m}, updated_at = now()
+    from unnest(?::bigint[], ?::bigint[], ?::real[], ?::real[], ?::text[]) as v(customer_id, clv, purchases, churn, risk),
+      (select ?::timestamptz[] as r, ?::int[] as f, ?::bigint[] as m) b
     where m.tenant_id = ? and m.customer_id = v.customer_id`,
     [
       chunk.map((c) => c.customerId),
@@ -204,6 +221,9 @@ export async function writeLtvChunk(tx: Tx, tenantId: string, chunk: LtvWrite[])
       chunk.map((c) => c.expectedPurchases),
       chunk.map((c) => c.churnProbability),
       chunk.map((c) => c.churnRisk),
+      rfm.r,
+      rfm.f,
+      rfm.m,
       tenantId,
     ],
   );

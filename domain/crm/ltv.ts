@@ -153,22 +153,24 @@ export function gammaGammaLogLikelihood({ p, q, gamma }: GammaGammaParams, n: nu
 export const conditionalExpectedAov = ({ p, q, gamma }: GammaGammaParams, n: number, m: number): number =>
   (p * (gamma + n * m)) / (p * n + q - 1);
 
+/** Parameters are searched within e^±10 (4.5e-5 .. 22,026): a limit such as "no dropout" (a → 0) ends at the wall. */
+const LOG_BOUND = 10;
+
 /** Maximises a log-likelihood over positive parameters (Nelder-Mead on their logarithms, restarted once). */
 function maximise(
   logLik: (params: number[]) => number,
   start: number[],
 ): { params: number[]; logLikelihood: number } | undefined {
   const negative = (logs: number[]): number => {
+    if (logs.some((l) => Math.abs(l) > LOG_BOUND)) return Number.MAX_VALUE;
     const v = logLik(logs.map(Math.exp));
     return Number.isFinite(v) ? -v : Number.MAX_VALUE;
   };
-  let best = nelderMead(negative, start.map(Math.log), { maxIterations: 2000, zeroDelta: 0.5, nonZeroDelta: 1.5 });
+  let best = nelderMead(negative, start.map(Math.log), { maxIterations: 1500, zeroDelta: 0.5, nonZeroDelta: 1.5 });
   // A restart from the optimum escapes a collapsed simplex, a known weakness of Nelder-Mead.
-  for (let i = 0; i < 2; i++) {
-    best = nelderMead(negative, best.x, { maxIterations: 2000, zeroDelta: 0.2, nonZeroDelta: 1.2 });
-  }
+  best = nelderMead(negative, best.x, { maxIterations: 1500, zeroDelta: 0.2, nonZeroDelta: 1.2 });
   const params = best.x.map(Math.exp);
-  if (!params.every((v) => Number.isFinite(v) && v > 1e-6 && v < 1e6) || best.fx === Number.MAX_VALUE) return undefined;
+  if (!params.every((v) => Number.isFinite(v) && v > 0) || best.fx === Number.MAX_VALUE) return undefined;
   return { params, logLikelihood: -best.fx };
 }
 

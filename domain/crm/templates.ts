@@ -126,7 +126,8 @@ export async function compileTemplate(source: TemplateSource): Promise<CompiledT
   } catch (err) {
     const errors = (err as { errors?: { line?: number; message: string }[] }).errors;
     if (!errors?.length) issues.push({ path: 'mjml', message: (err as Error).message || 'not valid MJML' });
-    for (const e of errors ?? []) issues.push({ path: 'mjml', ...(e.line ? { line: e.line } : {}), message: e.message });
+    for (const e of errors ?? [])
+      issues.push({ path: 'mjml', ...(e.line ? { line: e.line } : {}), message: e.message });
   }
   if (issues.length || !subject || html === undefined) throw new TemplateError(issues);
   return {
@@ -212,11 +213,14 @@ export function instrumentHtml(
   html: string,
   opts: { track(url: string): string; pixelUrl: string; unsubscribeUrl: string },
 ): string {
-  const linked = html.replace(/(<a\b[^>]*?\bhref=)(["'])(https?:\/\/[^"']+)\2/gi, (whole, pre: string, q: string, url: string) => {
-    const decoded = url.replace(/&amp;/g, '&');
-    if (decoded === opts.unsubscribeUrl) return whole;
-    return `${pre}${q}${opts.track(decoded).replace(/&/g, '&amp;')}${q}`;
-  });
+  const linked = html.replace(
+    /(<a\b[^>]*?\bhref=)(["'])(https?:\/\/[^"']+)\2/gi,
+    (whole, pre: string, q: string, url: string) => {
+      const decoded = url.replace(/&amp;/g, '&');
+      if (decoded === opts.unsubscribeUrl) return whole;
+      return `${pre}${q}${opts.track(decoded).replace(/&/g, '&amp;')}${q}`;
+    },
+  );
   const pixel = `<img src="${opts.pixelUrl}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px" />`;
   return /<\/body>/i.test(linked) ? linked.replace(/<\/body>/i, `${pixel}</body>`) : linked + pixel;
 }
@@ -233,7 +237,9 @@ export function customerVars(data: RecipientSource): CustomerVars {
   const c = data.customer;
   const m = data.metrics ?? {};
   const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v));
-  const { tenant_id: _t, customer_id: _c, updated_at: _u, ...metrics } = m;
+  const metrics = Object.fromEntries(
+    Object.entries(m).filter(([k]) => k !== 'tenant_id' && k !== 'customer_id' && k !== 'updated_at'),
+  );
   // Every variable validation allows exists (null when unknown), so a customer without metrics renders too.
   const defaults = Object.fromEntries(Object.keys(SAMPLE_VARS.customer).map((k) => [k, null]));
   return {
@@ -252,6 +258,8 @@ export function customerVars(data: RecipientSource): CustomerVars {
     // Money as major units for templates ({{ customer.total_spent }}); the minor-unit columns stay too.
     total_spent: num(m.total_spent_minor) / 100,
     lifetime_value:
-      m.lifetime_value_minor === undefined || m.lifetime_value_minor === null ? null : Number(m.lifetime_value_minor) / 100,
+      m.lifetime_value_minor === undefined || m.lifetime_value_minor === null
+        ? null
+        : Number(m.lifetime_value_minor) / 100,
   };
 }

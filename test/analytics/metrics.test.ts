@@ -288,6 +288,29 @@ describe('analytics metrics', () => {
     }
   });
 
+  it('documents JSON and CSV for every metric route in /openapi.json, tagged analytics', async () => {
+    type Op = {
+      operationId?: string;
+      tags?: string[];
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    };
+    const doc = (await t.api.get<{ paths: Record<string, Record<string, Op>> }>('/openapi.json')).body;
+    const routes = Object.entries(doc.paths).filter(([p]) => p.startsWith('/api/analytics/'));
+    let csv = 0;
+    for (const [path, ops] of routes)
+      for (const [method, op] of Object.entries(ops)) {
+        expect([path, op.tags]).toEqual([path, ['analytics']]);
+        expect(op.operationId).toBeTruthy();
+        const media = Object.keys(op.responses['200']?.content ?? op.responses['201']?.content ?? {});
+        if (method === 'get' && !path.includes('site-tokens') && !path.includes('forecast')) {
+          expect([path, media]).toEqual([path, ['application/json', 'text/csv']]);
+          csv++;
+        }
+      }
+    expect(csv).toBeGreaterThanOrEqual(16);
+    expect(doc.paths['/a/p.gif']?.get?.responses['200'].content).toHaveProperty(['image/gif']);
+  });
+
   it('refuses bad filters and ranges with 400', async () => {
     const cases: [string, string][] = [
       ['/api/analytics/overview?from=2026-13-01', 'validation_failed'],

@@ -39,7 +39,14 @@ beforeAll(async () => {
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     viewport: { width: 1400, height: 1800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-sync',
+    ],
   });
   h = await createHarness();
   t = await createTenantWithKey(h, 'Analytics page');
@@ -56,14 +63,21 @@ it('draws every chart from a seeded tenant, follows the filters and exports CSV'
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   // Opened as an organiser's system would hand it out: with a short-lived dashboard token.
-  const minted = await t.api.post<{ token: string; url: string; expires_at: string }>('/api/analytics/dashboard-tokens', {
-    ttl_seconds: 600,
-  });
+  const minted = await t.api.post<{ token: string; url: string; expires_at: string }>(
+    '/api/analytics/dashboard-tokens',
+    {
+      ttl_seconds: 600,
+    },
+  );
   expect(minted.status).toBe(201);
   await page.goto(h.baseUrl + minted.body.url);
-  await page.waitForFunction(() => (window as unknown as { usherAnalytics: PageState }).usherAnalytics.loads >= 1, null, {
-    timeout: 30_000,
-  });
+  await page.waitForFunction(
+    () => (window as unknown as { usherAnalytics: PageState }).usherAnalytics.loads >= 1,
+    null,
+    {
+      timeout: 30_000,
+    },
+  );
   const first = await state(page);
   expect(first.errors).toEqual([]);
   expect(problems).toEqual([]);
@@ -158,7 +172,9 @@ describe('dashboard tokens', () => {
     });
     expect((await asToken.get(`/api/analytics/events/${otherEvent.body.id}/forecast`)).status).toBe(404);
     // Tampered or expired tokens are refused.
-    expect((await client(h.baseUrl, minted.body.token.slice(0, -2) + 'xx').get('/api/analytics/overview')).status).toBe(401);
+    expect((await client(h.baseUrl, minted.body.token.slice(0, -2) + 'xx').get('/api/analytics/overview')).status).toBe(
+      401,
+    );
     const expired = await signDashboardToken(h.config.TOKEN_SECRET, { tenantId: t.tenantId, keyId: 1 }, -10);
     expect((await client(h.baseUrl, expired.token).get('/api/analytics/overview')).status).toBe(401);
     expect((await t.api.post('/api/analytics/dashboard-tokens', { ttl_seconds: 10 })).status).toBe(400);

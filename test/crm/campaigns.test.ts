@@ -7,6 +7,7 @@ import type { ReceivedMail } from '../helpers/smtp';
 import { withTenant } from '../../db/connection';
 import { queueMessage } from '../../db/crm/messages';
 import { signTrackingToken } from '../../domain/crm/tracking-tokens';
+import { createCampaignWorkflowActivities } from '../../activities/crm/campaigns/workflow-activities';
 
 interface CampaignBody {
   id: number;
@@ -15,7 +16,14 @@ interface CampaignBody {
   winner_manual: boolean;
 }
 interface ReportBody {
-  variants: { variant: string; sent: number; suppressed: number; unique_clicks: number; human_opens: number; machine_opens: number }[];
+  variants: {
+    variant: string;
+    sent: number;
+    suppressed: number;
+    unique_clicks: number;
+    human_opens: number;
+    machine_opens: number;
+  }[];
   ab_test: { winner: string | null; manual: boolean; p_value: number | null } | null;
 }
 
@@ -38,7 +46,8 @@ async function addCustomer(
   opts: { name?: string; consent?: boolean; erased?: boolean; email?: string } = {},
 ): Promise<{ id: number; email: string }> {
   const email = opts.email ?? `c${++seq}-${Date.now()}@example.com`;
-  const [row] = await h.owner('customers')
+  const [row] = await h
+    .owner('customers')
     .insert({
       tenant_id: t.tenantId,
       email,
@@ -51,14 +60,20 @@ async function addCustomer(
 }
 
 async function addSegment(h: Harness, t: TenantFixture, customerIds: number[]): Promise<number> {
-  const [seg] = await h.owner('customer_segments')
-    .insert({ tenant_id: t.tenantId, name: `seg ${++seq}`, rules: JSON.stringify({ conditions: [] }), is_dynamic: false })
+  const [seg] = await h
+    .owner('customer_segments')
+    .insert({
+      tenant_id: t.tenantId,
+      name: `seg ${++seq}`,
+      rules: JSON.stringify({ conditions: [] }),
+      is_dynamic: false,
+    })
     .returning(['id']);
   const segmentId = Number(seg.id);
   if (customerIds.length)
-    await h.owner('customer_segment_members').insert(
-      customerIds.map((customer_id) => ({ tenant_id: t.tenantId, segment_id: segmentId, customer_id })),
-    );
+    await h
+      .owner('customer_segment_members')
+      .insert(customerIds.map((customer_id) => ({ tenant_id: t.tenantId, segment_id: segmentId, customer_id })));
   return segmentId;
 }
 
@@ -66,7 +81,12 @@ const MJML = (body: string) =>
   `<mjml><mj-body><mj-section><mj-column><mj-text>${body}</mj-text></mj-column></mj-section></mj-body></mjml>`;
 
 async function addTemplate(t: TenantFixture, subject: string, body: string, extra: Record<string, unknown> = {}) {
-  const r = await t.api.post<{ id: number }>('/api/crm/templates', { name: subject, subject, mjml: MJML(body), ...extra });
+  const r = await t.api.post<{ id: number }>('/api/crm/templates', {
+    name: subject,
+    subject,
+    mjml: MJML(body),
+    ...extra,
+  });
   if (r.status !== 201) throw new Error(`template: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.id;
 }
@@ -84,10 +104,19 @@ async function sentCampaign(t: TenantFixture, id: number, timeoutMs = 30_000, h?
     );
   } catch (err) {
     if (h) {
-      const messages = await h.owner('crm_messages').where({ campaign_id: id }).select('id', 'status', 'last_error', 'attempts');
+      const messages = await h
+        .owner('crm_messages')
+        .where({ campaign_id: id })
+        .select('id', 'status', 'last_error', 'attempts');
       const outbox = await h.owner('outbox').whereNotNull('last_error').select('type', 'last_error').limit(5);
-      const wf = await h.temporal.workflow.getHandle(`crm-campaign/${t.tenantId}/${id}`).describe().catch((e: Error) => e.message);
-      throw new Error(`${(err as Error).message}: ${JSON.stringify({ messages, outbox, wf: typeof wf === 'string' ? wf : wf.status })}`);
+      const wf = await h.temporal.workflow
+        .getHandle(`crm-campaign/${t.tenantId}/${id}`)
+        .describe()
+        .catch((e: Error) => e.message);
+      throw new Error(
+        `${(err as Error).message}: ${JSON.stringify({ messages, outbox, wf: typeof wf === 'string' ? wf : wf.status })}`,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -103,7 +132,8 @@ describe('campaigns (worker in process)', () => {
     t = await createTenantWithKey(h, 'Campaigns');
     other = await createTenantWithKey(h, 'Other');
     // Fast sends for tests; the frequency cap high enough for several campaigns to one customer.
-    await h.owner('tenant_modules')
+    await h
+      .owner('tenant_modules')
       .where({ tenant_id: t.tenantId, module: 'crm' })
       .update({ settings: JSON.stringify({ send_rate_per_s: 500, frequency_cap_per_week: 50 }) });
   }, 60_000);
@@ -115,7 +145,9 @@ describe('campaigns (worker in process)', () => {
     const noConsent = await addCustomer(h, t, { consent: false });
     const erased = await addCustomer(h, t, { erased: true });
     const suppressed = await addCustomer(h, t);
-    await h.owner('email_suppressions').insert({ tenant_id: t.tenantId, email: suppressed.email, reason: 'hard_bounce' });
+    await h
+      .owner('email_suppressions')
+      .insert({ tenant_id: t.tenantId, email: suppressed.email, reason: 'hard_bounce' });
     const segmentId = await addSegment(h, t, [ada.id, bob.id, noConsent.id, erased.id, suppressed.id]);
     const vipSegment = await addSegment(h, t, [ada.id]);
     const templateId = await addTemplate(
@@ -159,7 +191,8 @@ describe('campaigns (worker in process)', () => {
     const report = await t.api.get<ReportBody>(`/api/crm/campaigns/${campaign.body.id}/report`);
     expect(report.status).toBe(200);
     expect(report.body.variants[0]).toMatchObject({ sent: 2, suppressed: 3 });
-    const reasons = await h.owner('crm_messages')
+    const reasons = await h
+      .owner('crm_messages')
       .where({ campaign_id: campaign.body.id, status: 'suppressed' })
       .orderBy('customer_id')
       .pluck('suppress_reason');
@@ -171,7 +204,10 @@ describe('campaigns (worker in process)', () => {
     expect(mailTo(h, ada.email)).toHaveLength(1);
 
     // Tracking: open pixel (a person, and Apple's proxy), click redirect, forged and foreign tokens.
-    await h.owner('crm_messages').where({ campaign_id: campaign.body.id }).update({ sent_at: new Date(Date.now() - 60_000) });
+    await h
+      .owner('crm_messages')
+      .where({ campaign_id: campaign.body.id })
+      .update({ sent_at: new Date(Date.now() - 60_000) });
     const anon = client(h.baseUrl);
     const pixel = await fetch(h.baseUrl + linkPaths(mail, 'o')[0], { headers: { 'user-agent': 'Thunderbird/128' } });
     expect([pixel.status, pixel.headers.get('content-type')]).toEqual([200, 'image/gif']);
@@ -179,7 +215,12 @@ describe('campaigns (worker in process)', () => {
     const click = await fetch(h.baseUrl + linkPaths(mail, 'c')[0], { redirect: 'manual' });
     expect(click.status).toBe(302);
     expect(click.headers.get('location')).toBe('https://example.com/e/1?a=1&b=2');
-    const forged = linkPaths(mail, 'c')[0].replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    const genuine = linkPaths(mail, 'c')[0];
+    const at = genuine.length - 5;
+    const forged = genuine.slice(0, at) + (genuine[at] === 'A' ? 'B' : 'A') + genuine.slice(at + 1);
+    // A last signature character differing only in base64's spare bits is refused too.
+    const spare = genuine.slice(0, -1) + (genuine.endsWith('A') ? 'B' : 'A');
+    expect((await anon.get(spare)).status).toBe(404);
     expect((await anon.get(forged)).status).toBe(404);
     const evil = signTrackingToken('not-the-secret-not-the-secret-not-the-secret', {
       kind: 'c',
@@ -206,7 +247,11 @@ describe('campaigns (worker in process)', () => {
     const c = await addCustomer(h, t, { name: 'Una Subscribe' });
     const segmentId = await addSegment(h, t, [c.id]);
     const templateId = await addTemplate(t, 'News', 'News for {{ customer.name }}');
-    const campaign = await t.api.post<CampaignBody>('/api/crm/campaigns', { name: 'News', segment_id: segmentId, template_id: templateId });
+    const campaign = await t.api.post<CampaignBody>('/api/crm/campaigns', {
+      name: 'News',
+      segment_id: segmentId,
+      template_id: templateId,
+    });
     await t.api.post(`/api/crm/campaigns/${campaign.body.id}/send`);
     await sentCampaign(t, campaign.body.id, 30_000, h);
     const [mail] = mailTo(h, c.email);
@@ -222,11 +267,12 @@ describe('campaigns (worker in process)', () => {
       body: 'List-Unsubscribe=One-Click',
     });
     expect(post.status).toBe(200);
-    expect(await h.owner('email_suppressions').where({ email: c.email }).first()).toMatchObject({ reason: 'unsubscribe' });
-    await eventually(
-      async () => (await h.owner('customers').where({ id: c.id }).first()).marketing_consent === false,
-      { what: 'consent withdrawn' },
-    );
+    expect(await h.owner('email_suppressions').where({ email: c.email }).first()).toMatchObject({
+      reason: 'unsubscribe',
+    });
+    await eventually(async () => (await h.owner('customers').where({ id: c.id }).first()).marketing_consent === false, {
+      what: 'consent withdrawn',
+    });
     // A second campaign to the same customer is suppressed.
     const again = await withTenant(h.db, t.tenantId, (tx) =>
       queueMessage(tx, t.tenantId, { customerId: c.id, templateId, dedupeKey: `test:${c.id}` }),
@@ -236,7 +282,11 @@ describe('campaigns (worker in process)', () => {
 
   it('A/B test: the winner on clicks goes to the rest of the audience', async () => {
     const customers = await Promise.all(Array.from({ length: 20 }, () => addCustomer(h, t)));
-    const segmentId = await addSegment(h, t, customers.map((c) => c.id));
+    const segmentId = await addSegment(
+      h,
+      t,
+      customers.map((c) => c.id),
+    );
     const a = await addTemplate(t, 'Variant A', 'A body <a href="https://example.com/a">go</a>');
     const b = await addTemplate(t, 'Variant B', 'B body <a href="https://example.com/b">go</a>');
     const campaign = await t.api.post<CampaignBody>('/api/crm/campaigns', {
@@ -270,7 +320,11 @@ describe('campaigns (worker in process)', () => {
 
   it('A/B test: a manual winner overrides the wait', async () => {
     const customers = await Promise.all(Array.from({ length: 10 }, () => addCustomer(h, t)));
-    const segmentId = await addSegment(h, t, customers.map((c) => c.id));
+    const segmentId = await addSegment(
+      h,
+      t,
+      customers.map((c) => c.id),
+    );
     const a = await addTemplate(t, 'Manual A', 'A');
     const b = await addTemplate(t, 'Manual B', 'B');
     const campaign = await t.api.post<CampaignBody>('/api/crm/campaigns', {
@@ -290,7 +344,10 @@ describe('campaigns (worker in process)', () => {
     expect((await t.api.post(`/api/crm/campaigns/${campaign.body.id}/winner`, { variant: 'E' })).status).toBe(400);
     const chosen = await t.api.post(`/api/crm/campaigns/${campaign.body.id}/winner`, { variant: 'A' });
     expect(chosen.status).toBe(202);
-    expect(await sentCampaign(t, campaign.body.id, 30_000, h)).toMatchObject({ winner_variant: 'A', winner_manual: true });
+    expect(await sentCampaign(t, campaign.body.id, 30_000, h)).toMatchObject({
+      winner_variant: 'A',
+      winner_manual: true,
+    });
     await recordHistory(h.temporal, `crm-campaign/${t.tenantId}/${campaign.body.id}`, 'crm-campaign-ab-manual');
     expect(ofCampaign().filter((m) => m.subject === 'Manual A')).toHaveLength(9);
     expect((await t.api.post(`/api/crm/campaigns/${campaign.body.id}/winner`, { variant: 'B' })).status).toBe(409);
@@ -300,7 +357,11 @@ describe('campaigns (worker in process)', () => {
     const c = await addCustomer(h, t);
     const segmentId = await addSegment(h, t, [c.id]);
     const templateId = await addTemplate(t, 'Throttled', 'Hello');
-    const campaign = await t.api.post<CampaignBody>('/api/crm/campaigns', { name: 'T', segment_id: segmentId, template_id: templateId });
+    const campaign = await t.api.post<CampaignBody>('/api/crm/campaigns', {
+      name: 'T',
+      segment_id: segmentId,
+      template_id: templateId,
+    });
     h.throttleMail.next = 1;
     const refusedBefore = h.throttleMail.refused;
     await t.api.post(`/api/crm/campaigns/${campaign.body.id}/send`);
@@ -323,11 +384,14 @@ describe('campaigns (worker in process)', () => {
   }, 60_000);
 
   it('refuses a bad template with the path and line of the problem', async () => {
-    const liquid = await t.api.post<{ code: string; errors: { path: string; message: string }[] }>('/api/crm/templates', {
-      name: 'bad',
-      subject: 'Hi {% if customer.name %}',
-      mjml: MJML('ok'),
-    });
+    const liquid = await t.api.post<{ code: string; errors: { path: string; message: string }[] }>(
+      '/api/crm/templates',
+      {
+        name: 'bad',
+        subject: 'Hi {% if customer.name %}',
+        mjml: MJML('ok'),
+      },
+    );
     expect([liquid.status, liquid.body.code]).toEqual([400, 'invalid_template']);
     expect(liquid.body.errors[0]).toMatchObject({ path: 'body.subject' });
     const mjml = await t.api.post<{ errors: { path: string; message: string }[] }>('/api/crm/templates', {
@@ -336,7 +400,10 @@ describe('campaigns (worker in process)', () => {
       mjml: '<mjml>\n<mj-body>\n<mj-section><mj-colum><mj-text>x</mj-text></mj-colum></mj-section>\n</mj-body></mjml>',
     });
     expect(mjml.status).toBe(400);
-    expect(mjml.body.errors[0]).toMatchObject({ path: 'body.mjml', message: expect.stringMatching(/^line 3: .*mj-colum/) });
+    expect(mjml.body.errors[0]).toMatchObject({
+      path: 'body.mjml',
+      message: expect.stringMatching(/^line 3: .*mj-colum/),
+    });
     const unknown = await t.api.post<{ errors: { path: string }[] }>('/api/crm/templates', {
       name: 'bad',
       subject: 'ok',
@@ -348,9 +415,12 @@ describe('campaigns (worker in process)', () => {
   it('previews a template for a customer', async () => {
     const c = await addCustomer(h, t, { name: 'Grace Hopper' });
     const templateId = await addTemplate(t, 'For {{ customer.first_name }}', 'Dear {{ customer.name }}');
-    const r = await t.api.post<{ subject: string; html: string; text: string }>(`/api/crm/templates/${templateId}/preview`, {
-      customer_id: c.id,
-    });
+    const r = await t.api.post<{ subject: string; html: string; text: string }>(
+      `/api/crm/templates/${templateId}/preview`,
+      {
+        customer_id: c.id,
+      },
+    );
     expect(r.status).toBe(200);
     expect(r.body.subject).toBe('For Grace');
     expect(r.body.html).toContain('Dear Grace Hopper');
@@ -366,7 +436,8 @@ describe('campaigns: a sender SIGKILLed mid-campaign', () => {
   beforeAll(async () => {
     h = await createHarness();
     t = await createTenantWithKey(h, 'Killed');
-    await h.owner('tenant_modules')
+    await h
+      .owner('tenant_modules')
       .where({ tenant_id: t.tenantId, module: 'crm' })
       .update({ settings: JSON.stringify({ send_rate_per_s: 20 }) });
   }, 60_000);
@@ -396,15 +467,33 @@ describe('campaigns: a sender SIGKILLed mid-campaign', () => {
     const N = 60;
     const customers = await Promise.all(Array.from({ length: N }, () => addCustomer(h, t)));
     const templateId = await addTemplate(t, 'Once', 'Once only');
-    await withTenant(h.db, t.tenantId, async (tx) => {
-      for (const c of customers)
-        await queueMessage(tx, t.tenantId, { customerId: c.id, templateId, dedupeKey: `kill:${c.id}` });
+    const segmentId = await addSegment(
+      h,
+      t,
+      customers.map((c) => c.id),
+    );
+    const campaign = await t.api.post<CampaignBody>('/api/crm/campaigns', {
+      name: 'Killed',
+      segment_id: segmentId,
+      template_id: templateId,
     });
+    // The campaign workflow's snapshot step, run here (no worker in this harness): it queues the
+    // audience in batches of 50 for the sender.
+    const snapshot = await createCampaignWorkflowActivities({ db: h.db }).crmCampaignSnapshot({
+      tenantId: t.tenantId,
+      campaignId: campaign.body.id,
+    });
+    expect(snapshot.recipients).toBe(N);
     const sentCount = async () =>
-      Number((await h.owner('crm_messages').where({ tenant_id: t.tenantId, status: 'sent' }).count('* as n').first())?.n);
+      Number(
+        (await h.owner('crm_messages').where({ tenant_id: t.tenantId, status: 'sent' }).count('* as n').first())?.n,
+      );
 
     const first = await startSender();
-    // Killed right after a message was marked sent: the next one is then waiting for its rate slot.
+    // Killed right after a message was marked sent, while the next waits for its rate slot: the batch
+    // it had claimed is left `sending` under a lease. (A kill in the millisecond between the SMTP
+    // server's 250 and the mark would send that one message twice, with the same Message-ID: the
+    // documented window this test does not aim at.)
     await eventually(async () => (await sentCount()) >= 15, { what: 'some sent', timeoutMs: 30_000, intervalMs: 5 });
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
@@ -418,9 +507,18 @@ describe('campaigns: a sender SIGKILLed mid-campaign', () => {
       second.kill('SIGTERM');
     }
     const byId = new Map<string, number>();
-    for (const m of h.mail) byId.set(`${m.messageId} ${m.to.join(',')}`, (byId.get(`${m.messageId} ${m.to.join(',')}`) ?? 0) + 1);
+    for (const m of h.mail)
+      byId.set(`${m.messageId} ${m.to.join(',')}`, (byId.get(`${m.messageId} ${m.to.join(',')}`) ?? 0) + 1);
     expect(byId.size).toBe(N);
     expect([...byId.values()].every((n) => n === 1)).toBe(true);
     expect(h.mail).toHaveLength(N);
+    // The dead sender's claimed batch was taken again once its lease ran out.
+    const reclaimed = await h
+      .owner('crm_messages')
+      .where({ tenant_id: t.tenantId })
+      .where('attempts', '>=', 2)
+      .count('* as n')
+      .first();
+    expect(Number(reclaimed?.n)).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -36,7 +36,12 @@ describe('A/B test', () => {
   });
 
   it('names the first variant on a tie or with no data', () => {
-    expect(chooseWinner([{ key: 'A', sent: 0, successes: 0 }, { key: 'B', sent: 0, successes: 0 }])).toMatchObject({
+    expect(
+      chooseWinner([
+        { key: 'A', sent: 0, successes: 0 },
+        { key: 'B', sent: 0, successes: 0 },
+      ]),
+    ).toMatchObject({
       winner: 'A',
       pValue: null,
       significant: false,
@@ -55,7 +60,11 @@ describe('send-time optimisation', () => {
 
   it('uses a customer best hour with 3+ points, else the tenant best hour', () => {
     const { perCustomer, tenantHourUtc } = bestHours([
-      { customerId: 1, timezone: 'UTC', at: [at('2026-05-01T07:10:00Z'), at('2026-05-02T07:50:00Z'), at('2026-05-03T21:00:00Z')] },
+      {
+        customerId: 1,
+        timezone: 'UTC',
+        at: [at('2026-05-01T07:10:00Z'), at('2026-05-02T07:50:00Z'), at('2026-05-03T21:00:00Z')],
+      },
       { customerId: 2, timezone: null, at: [at('2026-05-01T07:00:00Z')] },
       { customerId: 3, timezone: null, at: [] },
     ]);
@@ -68,7 +77,11 @@ describe('send-time optimisation', () => {
     const start = at('2026-06-01T12:00:00Z');
     const times = sendTimes(
       [
-        { customerId: 1, timezone: 'Europe/Berlin', at: [at('2026-05-01T18:00:00Z'), at('2026-05-02T18:20:00Z'), at('2026-05-03T18:40:00Z')] },
+        {
+          customerId: 1,
+          timezone: 'Europe/Berlin',
+          at: [at('2026-05-01T18:00:00Z'), at('2026-05-02T18:20:00Z'), at('2026-05-03T18:40:00Z')],
+        },
         { customerId: 2, timezone: null, at: [] },
       ],
       start,

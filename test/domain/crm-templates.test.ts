@@ -7,7 +7,12 @@ import {
   TemplateError,
   validateTemplate,
 } from '../../domain/crm/templates';
-import { signTrackingToken, trackingSigner, verifyTrackingToken, isMachineOpen } from '../../domain/crm/tracking-tokens';
+import {
+  signTrackingToken,
+  trackingSigner,
+  verifyTrackingToken,
+  isMachineOpen,
+} from '../../domain/crm/tracking-tokens';
 
 const mjml = (body: string) =>
   `<mjml><mj-body><mj-section><mj-column><mj-text>${body}</mj-text></mj-column></mj-section></mj-body></mjml>`;
@@ -16,7 +21,9 @@ describe('e-mail templates', () => {
   it('renders MJML with Liquid: HTML escaped, subject and derived text', async () => {
     const compiled = await compileTemplate({
       subject: 'Hi {{ customer.first_name }}',
-      mjml: mjml('<h1>Hello {{ customer.name }}</h1><p>{{ customer.city }} <a href="https://x.example/{{ customer.id }}">go</a></p>'),
+      mjml: mjml(
+        '<h1>Hello {{ customer.name }}</h1><p>{{ customer.city }} <a href="https://x.example/{{ customer.id }}">go</a></p>',
+      ),
     });
     const vars = { ...SAMPLE_VARS, customer: { ...SAMPLE_VARS.customer, name: 'Ada <b>L</b>', city: 'Zürich' } };
     const out = renderTemplate(compiled, vars);
@@ -38,7 +45,10 @@ describe('e-mail templates', () => {
         '</mj-body></mjml>',
       text: '{% if customer.segments contains 12 %}VIP{% endif %} {{ unsubscribe_url }}',
     });
-    const vip = renderTemplate(compiled, { ...SAMPLE_VARS, customer: { ...SAMPLE_VARS.customer, segments: [12], country: 'DE' } });
+    const vip = renderTemplate(compiled, {
+      ...SAMPLE_VARS,
+      customer: { ...SAMPLE_VARS.customer, segments: [12], country: 'DE' },
+    });
     expect(vip.html).toContain('VIP SECTION');
     expect(vip.html).toContain('Hallo');
     expect(vip.text).toBe('VIP https://example.com/t/u/token');
@@ -48,9 +58,10 @@ describe('e-mail templates', () => {
   });
 
   it('reports Liquid and MJML errors with the part and line', async () => {
-    const err = (await validateTemplate({ subject: '{% if x %}', mjml: '<mjml>\n<mj-body>\n<mj-bogus/>\n</mj-body></mjml>' }).catch(
-      (e: unknown) => e,
-    )) as TemplateError;
+    const err = (await validateTemplate({
+      subject: '{% if x %}',
+      mjml: '<mjml>\n<mj-body>\n<mj-bogus/>\n</mj-body></mjml>',
+    }).catch((e: unknown) => e)) as TemplateError;
     expect(err).toBeInstanceOf(TemplateError);
     expect(err.issues).toEqual(
       expect.arrayContaining([
@@ -62,20 +73,36 @@ describe('e-mail templates', () => {
 
   it('refuses unknown variables and filters, and file includes', async () => {
     await expect(validateTemplate({ subject: 's', mjml: mjml('{{ customer.shoe }}') })).rejects.toThrow(TemplateError);
-    await expect(validateTemplate({ subject: '{{ customer.name | nope }}', mjml: mjml('x') })).rejects.toThrow(TemplateError);
-    await expect(validateTemplate({ subject: 's', mjml: mjml('{% include "/etc/passwd" %}') })).rejects.toThrow(TemplateError);
-    await expect(validateTemplate({ subject: 's', mjml: '<mjml><mj-body><mj-include path="/etc/passwd" /></mj-body></mjml>' })).resolves.toBeUndefined();
+    await expect(validateTemplate({ subject: '{{ customer.name | nope }}', mjml: mjml('x') })).rejects.toThrow(
+      TemplateError,
+    );
+    await expect(validateTemplate({ subject: 's', mjml: mjml('{% include "/etc/passwd" %}') })).rejects.toThrow(
+      TemplateError,
+    );
+    await expect(
+      validateTemplate({ subject: 's', mjml: '<mjml><mj-body><mj-include path="/etc/passwd" /></mj-body></mjml>' }),
+    ).resolves.toBeUndefined();
   });
 
   it('gives customers without metrics every variable (null)', () => {
     const vars = customerVars({ customer: { id: 5, name: 'Lin Wu', email: 'l@x' }, metrics: null, segments: [] });
-    expect(vars).toMatchObject({ id: 5, first_name: 'Lin', total_orders: 0, events_attended: null, lifetime_value: null });
+    expect(vars).toMatchObject({
+      id: 5,
+      first_name: 'Lin',
+      total_orders: 0,
+      events_attended: null,
+      lifetime_value: null,
+    });
   });
 
   it('rewrites links through click tracking and adds the pixel, leaving the unsubscribe link', () => {
     const html = instrumentHtml(
       '<html><body><a href="https://a.example/x?y=1&amp;z=2">a</a><a href="https://u.example/unsub">u</a><a href="mailto:x@y">m</a></body></html>',
-      { track: (url) => `https://t.example/c?u=${encodeURIComponent(url)}`, pixelUrl: 'https://t.example/o.gif', unsubscribeUrl: 'https://u.example/unsub' },
+      {
+        track: (url) => `https://t.example/c?u=${encodeURIComponent(url)}`,
+        pixelUrl: 'https://t.example/o.gif',
+        unsubscribeUrl: 'https://u.example/unsub',
+      },
     );
     expect(html).toContain('href="https://t.example/c?u=https%3A%2F%2Fa.example%2Fx%3Fy%3D1%26z%3D2"');
     expect(html).toContain('href="https://u.example/unsub"');
@@ -89,7 +116,12 @@ describe('tracking tokens', () => {
 
   it('round-trips and refuses forgeries, other kinds and other secrets', () => {
     const token = signTrackingToken(secret, { kind: 'c', tenantId: 't1', messageId: 7, url: 'https://x.example/' });
-    expect(verifyTrackingToken(secret, token, 'c')).toEqual({ kind: 'c', tenantId: 't1', messageId: 7, url: 'https://x.example/' });
+    expect(verifyTrackingToken(secret, token, 'c')).toEqual({
+      kind: 'c',
+      tenantId: 't1',
+      messageId: 7,
+      url: 'https://x.example/',
+    });
     expect(verifyTrackingToken(secret, token, 'o')).toBeUndefined();
     expect(verifyTrackingToken('another-secret-another-secret-another', token, 'c')).toBeUndefined();
     const [body, sig] = token.split('.');
@@ -104,7 +136,9 @@ describe('tracking tokens', () => {
   it('builds the three URLs of a message', () => {
     const s = trackingSigner(secret, 'https://api.example/');
     expect(s.openUrl('t1', 3)).toMatch(/^https:\/\/api\.example\/t\/o\/[\w-]+\.[\w-]+\.gif$/);
-    expect(verifyTrackingToken(secret, s.unsubscribeUrl('t1', 3).split('/t/u/')[1], 'u')).toMatchObject({ messageId: 3 });
+    expect(verifyTrackingToken(secret, s.unsubscribeUrl('t1', 3).split('/t/u/')[1], 'u')).toMatchObject({
+      messageId: 3,
+    });
   });
 
   it('flags machine opens', () => {
@@ -112,7 +146,11 @@ describe('tracking tokens', () => {
     const later = new Date('2026-01-01T01:00:00Z');
     expect(isMachineOpen({ userAgent: 'Mozilla/5.0', ip: '1.2.3.4', sentAt, at: later })).toBe(true);
     expect(isMachineOpen({ userAgent: 'Thunderbird', ip: '17.58.1.1', sentAt, at: later })).toBe(true);
-    expect(isMachineOpen({ userAgent: 'Thunderbird', ip: '1.2.3.4', sentAt, at: new Date(sentAt.getTime() + 1000) })).toBe(true);
-    expect(isMachineOpen({ userAgent: 'Mozilla/5.0 (Macintosh) Thunderbird/128', ip: '1.2.3.4', sentAt, at: later })).toBe(false);
+    expect(
+      isMachineOpen({ userAgent: 'Thunderbird', ip: '1.2.3.4', sentAt, at: new Date(sentAt.getTime() + 1000) }),
+    ).toBe(true);
+    expect(
+      isMachineOpen({ userAgent: 'Mozilla/5.0 (Macintosh) Thunderbird/128', ip: '1.2.3.4', sentAt, at: later }),
+    ).toBe(false);
   });
 });

@@ -326,4 +326,33 @@ describe('CRM automations as workflows', () => {
     }
     await h.temporal.workflow.getHandle(workflowId).terminate('test over');
   });
+
+  it('activating a win-back enrols customers lapsed already and times the others from their last purchase', async () => {
+    const created = await t.api.post<{ id: number }>('/api/crm/automations', {
+      template: 'win_back',
+      trigger_config: { no_purchase_for: { days: 4 } },
+      time_scale: TIME_SCALE,
+      holdout_pct: 0,
+    });
+    expect(created.status).toBe(201);
+    const automationId = created.body.id;
+    const recent = await consentingCustomer();
+    const lapsed = await consentingCustomer();
+    const recentOrder = await buy(recent.id);
+    const lapsedOrder = await buy(lapsed.id);
+    // Bought long before activation: lapsed already.
+    await h
+      .owner('orders')
+      .where({ id: lapsedOrder })
+      .update({ paid_at: new Date(Date.now() - 30 * 86_400_000) });
+
+    expect((await t.api.post(`/api/crm/automations/${automationId}/activate`)).status).toBe(200);
+    await waitForMail(lapsed, "We miss you! Here's 10% off");
+    await waitForMail(recent, "We miss you! Here's 10% off");
+    const [paid] = await h.owner('orders').where({ id: recentOrder }).pluck('paid_at');
+    const enrolled = (await enrolmentOf(automationId, recent.id)) as EnrolmentBody & { enrolled_at: string };
+    // 4 "days" after the purchase = 2 s.
+    expect(new Date(enrolled.enrolled_at).getTime()).toBeGreaterThanOrEqual(new Date(paid).getTime() + 1900);
+    expect((await t.api.post(`/api/crm/automations/${automationId}/pause`)).status).toBe(200);
+  });
 });

@@ -128,3 +128,4 @@ export const crmScheduleWorkflowType = workflowType<typeof workflows>()('crmSche
 // ---- Segment refresh (segments part) ----
 export * from './segment-refresh-contract';
 export * from './metrics-refresh-contract';
+export * from './campaign-contract';

@@ -22,25 +22,26 @@ const quick = proxyActivities<CrmActivities>({
 });
 
 /**
- * Recomputes RFM quintiles, refits the tenant's lifetime-value model and scores every purchasing
- * customer's CLV and churn in chunks (each activity call takes chunks for up to `sliceMs` and
- * reports its cursor), then closes the run row.
+ * Reads the RFM quintile breakpoints, refits the tenant's lifetime-value model and scores every
+ * purchasing customer's RFM, CLV and churn in chunks (each activity call takes chunks for up to
+ * `sliceMs` and reports its cursor), then closes the run row.
  */
 export async function crmMetricsRefreshWorkflow(input: MetricsRefreshInput): Promise<MetricsRefreshState> {
   const { tenantId, runId } = input;
   const state: MetricsRefreshState = { stage: 'rfm', rfmCustomers: 0, scored: 0 };
   setHandler(getMetricsRefreshStateQuery, () => state);
   try {
-    state.rfmCustomers = await bulk.crmRefreshMetricsRfm({ tenantId });
+    const rfm = await bulk.crmRefreshMetricsRfm({ tenantId });
+    state.rfmCustomers = rfm?.customers ?? 0;
     state.stage = 'fitting';
     state.method = (await bulk.crmRefreshMetricsFit(input)).method;
     state.stage = 'scoring';
-    let afterId = 0;
-    for (;;) {
-      const slice = await chunks.crmRefreshMetricsScore({ ...input, afterId });
+    // No breakpoints: nobody has bought, there is nothing to score.
+    for (let afterId = 0, done = !rfm; rfm && !done;) {
+      const slice = await chunks.crmRefreshMetricsScore({ ...input, afterId, rfm });
       state.scored += slice.scored;
       afterId = slice.lastId;
-      if (slice.done) break;
+      done = slice.done;
     }
     state.stage = 'completed';
     await quick.crmRefreshMetricsFinish({ tenantId, runId, status: 'completed', customers: state.scored });

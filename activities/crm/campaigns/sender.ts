@@ -64,7 +64,13 @@ export const retryDelayMs = (attempts: number): number =>
 export class TemplateCache {
   private readonly compiled = new Map<string, Promise<CompiledTemplate>>();
 
-  get(t: { id: number; subject: string; mjml: string; text: string | null; updated_at: Date }): Promise<CompiledTemplate> {
+  get(t: {
+    id: number;
+    subject: string;
+    mjml: string;
+    text: string | null;
+    updated_at: Date;
+  }): Promise<CompiledTemplate> {
     const key = `${t.id}:${new Date(t.updated_at).getTime()}`;
     let hit = this.compiled.get(key);
     if (!hit) {
@@ -145,17 +151,28 @@ export async function sendClaimed(
   deps: SenderDeps,
   tenantId: string,
   claimed: CrmMessageRow[],
-  opts: { rate: number; from: string; limiter: SendRateLimiter; compose: ReturnType<typeof createComposer>; leaseMs: number },
+  opts: {
+    rate: number;
+    from: string;
+    limiter: SendRateLimiter;
+    compose: ReturnType<typeof createComposer>;
+    leaseMs: number;
+  },
 ): Promise<number> {
   const { db, mailer, logger } = deps;
-  const [data, templateRows, name] = await withTenant(db, tenantId, async (tx) => [
-    await recipientData(
-      tx,
-      claimed.map((m) => m.customer_id),
-    ),
-    await templatesByIds(tx, [...new Set(claimed.map((m) => m.template_id))]),
-    await tenantName(tx, tenantId),
-  ] as const);
+  const [data, templateRows, name] = await withTenant(
+    db,
+    tenantId,
+    async (tx) =>
+      [
+        await recipientData(
+          tx,
+          claimed.map((m) => m.customer_id),
+        ),
+        await templatesByIds(tx, [...new Set(claimed.map((m) => m.template_id))]),
+        await tenantName(tx, tenantId),
+      ] as const,
+  );
   const composed = await opts.compose({ id: tenantId, name, from: opts.from }, claimed, data, templateRows);
   let sent = 0;
   let leaseRenewedAt = Date.now();
@@ -193,9 +210,6 @@ export async function sendClaimed(
       continue;
     }
     await withTenant(db, tenantId, async (tx) => {
-      // Not waiting for the WAL flush: the mark is in Postgres as soon as it commits, so a dead worker
-      // loses nothing; only a crash of Postgres itself within ~0.6 s could forget it (and resend one).
-      await tx.raw('set local synchronous_commit = off');
       if (await markMessageSent(tx, m.id, item.mail.messageId)) await emitEmailSent(tx, m);
     });
     sent++;

@@ -4,6 +4,7 @@ import {
   assignWinner,
   campaignOutstanding,
   campaignStats,
+  countCampaignMessages,
   engagementHistory,
   getCampaign,
   releaseQueued,
@@ -56,9 +57,7 @@ export function createCampaignWorkflowActivities(deps: Pick<WorkerDeps, 'db'>) {
             await setSendTimes(tx, campaign.id, times);
           }
         }
-        const recipients = Number(
-          ((await tx('crm_messages').where({ campaign_id: campaign.id }).count('* as n').first()) as { n: string }).n,
-        );
+        const recipients = await countCampaignMessages(tx, campaign.id);
         if (firstRun) {
           await setCampaignState(tx, campaign.id, { status: ab ? 'testing' : 'sending', started_at: new Date() });
           await emit(tx, ref.tenantId, {
