@@ -28,6 +28,7 @@ function typeName(schema: z.core.$ZodType): string {
   if (schema instanceof z.ZodNumber) return schema.format === 'safeint' ? 'integer' : 'number';
   if (schema instanceof z.ZodStringFormat && schema.format === 'datetime') return 'ISO 8601 time (UTC)';
   if (schema instanceof z.ZodString) return 'string';
+  if (schema instanceof z.ZodBoolean) return 'boolean';
   throw new Error(`The event docs cannot describe a ${schema._zod.def.type} field yet`);
 }
 

@@ -11,6 +11,7 @@ import { upsertModule } from '../db/platform/modules';
 import { apiKeyByHash, createApiKey } from '../db/tenants/keys';
 import { createTenant, getTenant } from '../db/tenants/tenants';
 import { MODULES } from '../domain/platform/plans';
+import { seedDemoHistory } from './demo-history';
 import type { Config } from '../lib/config';
 import { hashApiKey, isApiKey } from '../lib/credentials';
 
@@ -109,6 +110,8 @@ export async function seedDemo(
       for (const module of MODULES) await upsertModule(tx, tenantId, module, { enabled: true });
       return demoEvent(tx, tenantId);
     });
+    // Past events with their orders, tracking and check-ins, so analytics and CRM show something at once.
+    await seedDemoHistory(app, tenantId);
     return { tenantId, apiKey, eventId };
   } finally {
     await Promise.all([owner.destroy(), app.destroy()]);

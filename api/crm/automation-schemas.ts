@@ -6,6 +6,7 @@ import {
   Steps,
   TRIGGER_TYPES,
   checkTriggerConfig,
+  templateByKey,
   type TriggerType,
 } from '../../domain/crm/automations';
 import { Id, fromDecimal, text } from '../schemas/common';
@@ -42,6 +43,12 @@ export const CreateAutomation = z
   .superRefine((b, ctx) => {
     if (b.template) {
       if (b.steps) ctx.addIssue({ code: 'custom', message: 'steps come from the template', path: ['steps'] });
+      if (b.trigger_type)
+        ctx.addIssue({ code: 'custom', message: 'the template sets the trigger type', path: ['trigger_type'] });
+      const template = templateByKey(b.template);
+      // Overrides are checked merged with the template's own config, as they will be saved.
+      if (template && b.trigger_config)
+        checkTriggerConfig(template.trigger_type, { ...template.trigger_config, ...b.trigger_config }, ctx);
       return;
     }
     if (!b.name) ctx.addIssue({ code: 'custom', message: 'name is required without a template', path: ['name'] });

@@ -44,10 +44,15 @@ export const ExternalRef = z.string().trim().min(1).max(200);
 export const Tag = z
   .string()
   .trim()
-  .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.:-]{0,63}$/u, 'letters, digits, space, _ . : - (at most 64), starting with a letter or digit');
+  .regex(
+    /^[\p{L}\p{N}][\p{L}\p{N} _.:-]{0,63}$/u,
+    'letters, digits, space, _ . : - (at most 64), starting with a letter or digit',
+  );
 export const Tags = z.array(Tag).max(50);
 /** An event category such as `concerts` or `festivals`: lower case, digits, _ and -. */
-export const Category = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ or -, e.g. concerts');
+export const Category = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, _ or -, e.g. concerts');
 
 /** The id a page continues after. */
 export const AfterParam = fromDecimal(integer(0, Number.MAX_SAFE_INTEGER));

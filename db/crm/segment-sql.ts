@@ -148,35 +148,9 @@ export function compileSegmentRule(rule: RuleNode): Predicate {
 }
 
 /**
- * What the rule says of a customer without a metrics row: true or false when only metrics
- * columns decide it, undefined when customer columns may (three-valued, `not` pushed down).
- */
-function withoutMetrics(node: RuleNode, negated: boolean): boolean | undefined {
-  if (node.kind === 'not') return withoutMetrics(node.child, !negated);
-  if (node.kind === 'group') {
-    const values = node.children.map((c) => withoutMetrics(c, negated));
-    const conjunction = (node.match === 'all') !== negated;
-    if (conjunction) return values.includes(false) ? false : values.every((v) => v === true) ? true : undefined;
-    return values.includes(true) ? true : values.every((v) => v === false) ? false : undefined;
-  }
-  const leaf = leafOf(node.field, node.operator, node.value);
-  if (!leaf.column.startsWith('m.')) return undefined;
-  const positive = negated === leaf.flip;
-  return positive ? leaf.nullMatches : !leaf.nullMatches;
-}
-
-/** Whether only customers with a metrics row can match (the proposal's example: spend and recency). */
-export const needsMetricsRow = (rule: RuleNode): boolean => withoutMetrics(rule, false) === false;
-
-/**
  * `select <columns> from customers c left join customer_metrics m ... where <rule>`: the
  * tenant's customers matching the rule, erased customers never; `customerIds` narrows it to
  * those customers (per-customer re-evaluation).
- *
- * A rule only customers with metrics can satisfy is driven from the metrics side instead, and
- * each candidate's customer row is looked up by key (`offset 0` keeps that lateral lookup a
- * nested loop): otherwise the planner hashes the whole customers table to keep a few percent of
- * it, which is most of the time of an evaluation on a million customers.
  */
 export function matchingCustomersSql(
   tenantId: string,
@@ -184,24 +158,13 @@ export function matchingCustomersSql(
   opts: { columns?: string; customerIds?: number[] } = {},
 ): Predicate {
   const where = compileSegmentRule(rule);
-  const ids = opts.customerIds ? [opts.customerIds] : [];
-  if (needsMetricsRow(rule)) {
-    const narrow = opts.customerIds ? ' and m.customer_id = any(?::bigint[])' : '';
-    return {
-      sql:
-        `select ${opts.columns ?? 'c.id'} from customer_metrics m ` +
-        'join lateral (select * from customers c where c.id = m.customer_id and c.tenant_id = m.tenant_id offset 0) c on true ' +
-        `where m.tenant_id = ?${narrow} and c.erased_at is null and ${where.sql}`,
-      bindings: [tenantId, ...ids, ...where.bindings],
-    };
-  }
   const narrow = opts.customerIds ? ' and c.id = any(?::bigint[])' : '';
   return {
     sql:
       `select ${opts.columns ?? 'c.id'} from customers c ` +
       'left join customer_metrics m on m.tenant_id = c.tenant_id and m.customer_id = c.id ' +
       `where c.tenant_id = ? and c.erased_at is null${narrow} and ${where.sql}`,
-    bindings: [tenantId, ...ids, ...where.bindings],
+    bindings: [tenantId, ...(opts.customerIds ? [opts.customerIds] : []), ...where.bindings],
   };
 }
 

@@ -144,7 +144,11 @@ export async function eraseCustomer(tx: Tx, id: number): Promise<CustomerRow | u
 }
 
 /** Adds and removes tags of a customer in one statement (tags stay unique and sorted). */
-export async function changeTags(tx: Tx, id: number, change: { add?: string[]; remove?: string[] }): Promise<CustomerRow> {
+export async function changeTags(
+  tx: Tx,
+  id: number,
+  change: { add?: string[]; remove?: string[] },
+): Promise<CustomerRow> {
   const { rows } = await tx.raw(
     `update customers set tags = coalesce((
        select array_agg(distinct t order by t) from unnest(tags || ?::text[]) t where t <> all(?::text[])

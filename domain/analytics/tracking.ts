@@ -49,15 +49,3 @@ export function occurredInRange(occurredAt: Date, now: Date): boolean {
   const t = occurredAt.getTime();
   return t >= now.getTime() - MAX_RETENTION_DAYS * 86_400_000 && t <= now.getTime() + MAX_CLOCK_SKEW_MS;
 }
-
-/** Attribution of one order: credit per channel under each model, from its touches in time order. */
-export function attribute(channels: readonly string[]): {
-  first: string;
-  last: string;
-  linear: Map<string, number>;
-} {
-  const touches = channels.length ? channels : ['direct'];
-  const linear = new Map<string, number>();
-  for (const c of touches) linear.set(c, (linear.get(c) ?? 0) + 1 / touches.length);
-  return { first: touches[0], last: touches[touches.length - 1], linear };
-}

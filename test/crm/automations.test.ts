@@ -199,6 +199,9 @@ describe('automation routes', () => {
       await bad({ ...base, steps: [{ action_type: 'email', action_config: { template_id: 99_999_999 } }] }),
     ).toEqual(['body.steps.0.action_config.template_id']);
     expect(await bad({ template: 'nope' })).toEqual(['body.template']);
+    expect(await bad({ template: 'win_back', trigger_config: { no_purchase_for: { days: -1 } } })).toEqual([
+      'body.trigger_config.no_purchase_for.days',
+    ]);
     expect(await bad({ name: 'x' })).toEqual(expect.arrayContaining(['body.steps', 'body.trigger_type']));
     expect(await bad({ ...base, holdout_pct: 101 })).toEqual(['body.holdout_pct']);
   });

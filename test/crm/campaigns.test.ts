@@ -439,7 +439,7 @@ describe('campaigns: a sender SIGKILLed mid-campaign', () => {
     await h
       .owner('tenant_modules')
       .where({ tenant_id: t.tenantId, module: 'crm' })
-      .update({ settings: JSON.stringify({ send_rate_per_s: 20 }) });
+      .update({ settings: JSON.stringify({ send_rate_per_s: 5 }) });
   }, 60_000);
   afterAll(() => h.stop());
 
@@ -464,7 +464,7 @@ describe('campaigns: a sender SIGKILLed mid-campaign', () => {
   }
 
   it('restarted, sends each e-mail exactly once', async () => {
-    const N = 60;
+    const N = 30;
     const customers = await Promise.all(Array.from({ length: N }, () => addCustomer(h, t)));
     const templateId = await addTemplate(t, 'Once', 'Once only');
     const segmentId = await addSegment(
@@ -494,7 +494,7 @@ describe('campaigns: a sender SIGKILLed mid-campaign', () => {
     // it had claimed is left `sending` under a lease. (A kill in the millisecond between the SMTP
     // server's 250 and the mark would send that one message twice, with the same Message-ID: the
     // documented window this test does not aim at.)
-    await eventually(async () => (await sentCount()) >= 15, { what: 'some sent', timeoutMs: 30_000, intervalMs: 5 });
+    await eventually(async () => (await sentCount()) >= 8, { what: 'some sent', timeoutMs: 30_000, intervalMs: 5 });
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
     const beforeRestart = h.mail.length;
@@ -502,7 +502,7 @@ describe('campaigns: a sender SIGKILLed mid-campaign', () => {
 
     const second = await startSender();
     try {
-      await eventually(async () => (await sentCount()) === N, { what: 'all sent', timeoutMs: 60_000 });
+      await eventually(async () => (await sentCount()) === N, { what: 'all sent', timeoutMs: 90_000 });
     } finally {
       second.kill('SIGTERM');
     }

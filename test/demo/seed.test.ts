@@ -5,6 +5,7 @@ import { insertTicketType } from '../../db/events/ticket-types';
 import { createApiKey } from '../../db/tenants/keys';
 import { createTenant } from '../../db/tenants/tenants';
 import { DEMO_EVENT_REF, seedDemo } from '../../scripts/demo-seed';
+import { DEFAULT_DEMO_HISTORY, DEMO_HISTORY_REF } from '../../scripts/demo-history';
 import { eventLifecycleWorkflowId, getEventLifecycleQuery } from '../../workflows/events/contract';
 import { client, createHarness, eventually, type Harness } from '../helpers/harness';
 
@@ -31,12 +32,27 @@ const TABLES = [
   'api_keys',
 ] as const;
 
+/** Rows of the tenant outside the generated history of past events (which `history` counts). */
 async function counts(owner: Db, tenantId: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
+  const history = owner('events')
+    .where({ tenant_id: tenantId })
+    .whereLike('external_ref', `${DEMO_HISTORY_REF}-%`)
+    .select('id');
   for (const table of TABLES) {
-    const [{ n }] = await owner(table).where({ tenant_id: tenantId }).count<{ n: string }[]>('* as n');
+    const q = owner(table).where({ tenant_id: tenantId });
+    if (table === 'events') q.whereNotIn('id', history);
+    else if (table === 'customers') q.whereRaw('email not like ?', [`${DEMO_HISTORY_REF}-%`]);
+    else if (table !== 'api_keys' && table !== 'checkin_devices' && table !== 'checkin_gate_staff')
+      q.whereNotIn('event_id', history);
+    const [{ n }] = await q.count<{ n: string }[]>('* as n');
     out[table] = Number(n);
   }
+  const [{ n: past }] = await owner('events')
+    .where({ tenant_id: tenantId })
+    .whereLike('external_ref', `${DEMO_HISTORY_REF}-%`)
+    .count<{ n: string }[]>('* as n');
+  out.history_events = Number(past);
   const [{ n }] = await owner('outbox')
     .where({ tenant_id: tenantId, type: 'event.created' })
     .count<{ n: string }[]>('* as n');
@@ -69,6 +85,7 @@ it('seeds gates, scanners, staff and paid tickets once, and the worker starts th
     checkin_gate_staff: 4,
     api_keys: 1,
     'outbox event.created': 1,
+    history_events: DEFAULT_DEMO_HISTORY.pastEvents + DEFAULT_DEMO_HISTORY.upcomingEvents,
   });
   expect(seeded.tickets).toBeGreaterThanOrEqual(300);
 

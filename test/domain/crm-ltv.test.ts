@@ -11,7 +11,13 @@ import {
   predictCustomer,
   type PurchaseHistory,
 } from '../../domain/crm/ltv';
-import { quintileScore, rfmScore, scoreQuintiles } from '../../domain/crm/rfm';
+import {
+  quintileBreakpoints,
+  quintileScore,
+  rfmScore,
+  scoreFromBreakpoints,
+  scoreQuintiles,
+} from '../../domain/crm/rfm';
 
 // CDNOW's published estimates (Fader, Hardie & Lee 2005; Fader & Hardie 2013), times in weeks.
 const TRUE_BG = { r: 0.24, alpha: 4.41, a: 0.79, b: 2.43 };
@@ -175,5 +181,15 @@ describe('RFM quintiles', () => {
     expect(scoreQuintiles([1, 1, 1, 1, 1, 1, 2, 2, 3, 9])).toEqual([1, 1, 1, 1, 1, 1, 4, 4, 5, 5]);
     expect(quintileScore(1, 1)).toBe(1);
     expect(rfmScore(5, 3, 1)).toBe(531);
+  });
+
+  it('breakpoints (percentile_disc at 0.2..0.8) give the same scores as ranks', () => {
+    const g = gammaRandom.factory({ seed: 3 });
+    for (const n of [1, 2, 7, 10, 101, 1000]) {
+      // Few distinct values, so ties are common.
+      const values = Array.from({ length: n }, () => Math.floor(g(0.7, 0.3)));
+      const t = quintileBreakpoints([...values].sort((a, b) => a - b));
+      expect(values.map((v) => scoreFromBreakpoints(v, t))).toEqual(scoreQuintiles(values));
+    }
   });
 });

@@ -11,7 +11,7 @@ import {
   validateSegmentRules,
   type RuleNode,
 } from '../../domain/crm/segment-rules';
-import { compileSegmentRule, needsMetricsRow } from '../../db/crm/segment-sql';
+import { compileSegmentRule } from '../../db/crm/segment-sql';
 
 const valid = (rules: unknown): RuleNode => {
   const r = validateSegmentRules(rules);
@@ -188,18 +188,6 @@ describe('segment rule compiler', () => {
     expect(deMorgan.sql).toBe(
       '(((c.tags is null or not c.tags && ?::text[]) and (c.tags is null or not cardinality(c.tags) > 0)))',
     );
-  });
-
-  it('drives from the metrics side only when a customer without metrics cannot match', () => {
-    expect(needsMetricsRow(valid(PROPOSAL_EXAMPLE_RULE))).toBe(true);
-    const c = (field: string, operator: string, value: unknown) => ({ field, operator, value });
-    expect(needsMetricsRow(valid(one(c('total_orders', '<', 1))))).toBe(false);
-    expect(needsMetricsRow(valid(one(c('country', '=', 'DE'))))).toBe(false);
-    expect(needsMetricsRow(valid(one({ not: c('total_orders', '>', 0) })))).toBe(false);
-    expect(needsMetricsRow(valid(one({ not: c('total_orders', '<', 1) })))).toBe(true);
-    expect(needsMetricsRow(valid(one({ any: [c('total_spent', '>=', 5), c('country', '=', 'DE')] })))).toBe(false);
-    expect(needsMetricsRow(valid({ conditions: [c('total_spent', '>=', 5), c('country', '=', 'DE')] }))).toBe(true);
-    expect(needsMetricsRow(valid(one(c('last_purchase_at', 'not_within', '9 days'))))).toBe(false);
   });
 
   it('never puts a value into the SQL text', () => {
