@@ -290,16 +290,16 @@ export function eventRoutes(deps: RouterDeps): void {
     body: UpdateTicketType,
     responses: { 200: { description: 'Updated', schema: TicketType } },
     handler: async ({ tx, auth, params, body }) => {
-      const current = await getTicketType(tx, params.id);
+      // The ticket type before its event, the order in which order placement takes them.
+      const current = await getTicketType(tx, params.id, { lock: true });
       if (!current) throw notFound('Ticket type');
       const event = await getEvent(tx, current.event_id, { lock: true });
       if (!event) throw notFound('Event');
       if (body.inventory !== undefined) {
-        const locked = await getTicketType(tx, current.id, { lock: true });
-        if (body.inventory < (locked?.sold ?? 0)) {
+        if (body.inventory < current.sold) {
           throw unprocessable(
             'inventory_below_sold',
-            `Inventory cannot go below the ${locked?.sold} tickets already sold`,
+            `Inventory cannot go below the ${current.sold} tickets already sold`,
           );
         }
         await assertInventoryFits(tx, event, body.inventory, current.id);

@@ -40,7 +40,8 @@ export async function insertEvent(tx: Tx, tenantId: string, input: EventInput): 
 
 export async function getEvent(tx: Tx, id: number, opts: { lock?: boolean } = {}): Promise<EventRow | undefined> {
   const q = tx<EventRow>('events').where({ id }).first();
-  return opts.lock ? q.forUpdate() : q;
+  // `for no key update`: it does not wait on (or block) inserts that reference the event.
+  return opts.lock ? q.forNoKeyUpdate() : q;
 }
 
 /** The id of the event synced from the tenant platform under this reference, if any. */

@@ -33,7 +33,8 @@ export async function getTicketType(
   opts: { lock?: boolean } = {},
 ): Promise<TicketTypeRow | undefined> {
   const q = tx<TicketTypeRow>('ticket_types').where({ id }).first();
-  return opts.lock ? q.forUpdate() : q;
+  // `for no key update`, as an order's reservation: tickets being issued for the type still insert.
+  return opts.lock ? q.forNoKeyUpdate() : q;
 }
 
 export async function listTicketTypes(tx: Tx, eventId: number): Promise<TicketTypeRow[]> {

@@ -126,6 +126,27 @@ describe('placing an order (offline payments)', () => {
     });
   });
 
+  it('lets the organiser change inventory in the middle of a sales rush without a deadlock', async () => {
+    const f = await createOnSaleEvent(t, { inventory: 100, price: 1000, capacity: 400 });
+    const results = await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) =>
+        t.api.post<OrderBody>('/api/orders', {
+          event_id: f.eventId,
+          customer: { email: `rush${i}-${f.eventId}@example.com`, name: `Buyer ${i}` },
+          items: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }],
+        }),
+      ),
+      ...Array.from({ length: 6 }, (_, i) =>
+        t.api.patch(`/api/ticket-types/${f.ticketTypeId}`, { inventory: 200 + i * 10 }),
+      ),
+    ]);
+    expect({ statuses: results.map((r) => r.status), errors: h.apiErrors }).toEqual({
+      statuses: [...Array(30).fill(201), ...Array(6).fill(200)],
+      errors: [],
+    });
+    expect((await h.owner('ticket_types').where({ id: f.ticketTypeId }).first()).sold).toBe(30);
+  });
+
   it('replays the first answer for a repeated Idempotency-Key and refuses it for another body', async () => {
     const f = await createOnSaleEvent(t, { inventory: 5 });
     const body = {
