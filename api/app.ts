@@ -70,7 +70,8 @@ export async function createApp(services: ApiServices): Promise<ApiApp> {
   app.use(async (ctx, next) => {
     const hasBody = Boolean(ctx.request.length) || ctx.get('transfer-encoding') !== '';
     // RFC 8058 one-click unsubscribes are posted form-encoded by mail providers (the signed token decides).
-    const oneClick = ctx.method === 'POST' && ctx.path.startsWith('/t/u/') && ctx.is('application/x-www-form-urlencoded');
+    const oneClick =
+      ctx.method === 'POST' && ctx.path.startsWith('/t/u/') && ctx.is('application/x-www-form-urlencoded');
     if (hasBody && !ctx.is('application/json') && !oneClick)
       throw new AppError(
         415,

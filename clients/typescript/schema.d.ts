@@ -326,7 +326,8 @@ export interface paths {
     get: operations['getCustomersById'];
     put?: never;
     post?: never;
-    delete?: never;
+    /** Erase a customer's personal data (GDPR): name, e-mail, phone, birthday and city are anonymised and marketing consent withdrawn; orders and tickets remain as financial records. Erasing again answers the erased customer */
+    delete: operations['deleteCustomersById'];
     options?: never;
     head?: never;
     /** Update a customer */
@@ -357,7 +358,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A customer's purchase metrics: orders, spend, average order, first and last purchase */
+    /** A customer's metrics: orders, net spend, average order, first and last purchase, attendance, e-mail engagement, RFM, lifetime value and churn */
     get: operations['getCustomersByIdMetrics'];
     put?: never;
     post?: never;
@@ -1550,6 +1551,983 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/crm/customers/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A customer's CRM profile: data, metrics (orders, spend, attendance, engagement, RFM, lifetime value, churn), consent and tags */
+    get: operations['getCrmCustomersById'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/customers/{id}/consents': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A customer's consent ledger: every grant and withdrawal with its source and time, oldest first */
+    get: operations['getCrmCustomersByIdConsents'];
+    put?: never;
+    /** Grant or withdraw e-mail marketing consent (a customer token may change its own); a change is appended to the ledger, no change records nothing */
+    post: operations['postCrmCustomersByIdConsents'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/customers/{id}/tags': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Add and remove tags of a customer (tags are unique and kept sorted) */
+    post: operations['postCrmCustomersByIdTags'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/metrics/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The last metrics refresh and the tenant's fitted lifetime-value model (parameters and method) */
+    get: operations['getCrmMetricsRefresh'];
+    put?: never;
+    /** Recompute RFM quintiles, refit the tenant's lifetime-value model (BG/NBD + Gamma-Gamma) and score every customer's lifetime value and churn, in one durable workflow; while one runs, calling again answers it */
+    post: operations['postCrmMetricsRefresh'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/segments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's customer segments */
+    get: operations['getCrmSegments'];
+    put?: never;
+    /** Create a customer segment from rules; its members are evaluated at once (a static one is a snapshot) */
+    post: operations['postCrmSegments'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/segments/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** How many customers a rule matches, with a sample of up to 20, without saving anything */
+    post: operations['postCrmSegmentsPreview'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/segments/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A customer segment */
+    get: operations['getCrmSegmentsById'];
+    put?: never;
+    post?: never;
+    /** Delete a segment with its membership history; its refresh loop ends */
+    delete: operations['deleteCrmSegmentsById'];
+    options?: never;
+    head?: never;
+    /** Change a segment; new rules (or making it dynamic) re-evaluate its members at once */
+    patch: operations['patchCrmSegmentsById'];
+    trace?: never;
+  };
+  '/api/crm/segments/{id}/members': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A segment's current members, or with include_removed=true every entry and exit */
+    get: operations['getCrmSegmentsByIdMembers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/segments/{id}/refresh': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Re-evaluate a segment now (a static segment takes a new snapshot) */
+    post: operations['postCrmSegmentsByIdRefresh'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/segments/{id}/performance': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A segment's size over time and its current members' revenue (lifetime, last 30 and 90 days) */
+    get: operations['getCrmSegmentsByIdPerformance'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/t/o/{token}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Open pixel of a marketing e-mail (`<token>.gif`): records the open, machine opens flagged
+     * @description Opens by privacy proxies (Apple Mail Privacy Protection), security scanners and within seconds of the send are recorded as machine opens, which A/B tests and reports keep apart.
+     */
+    get: operations['getTOByToken'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/t/c/{token}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Click redirect of a marketing e-mail: records the click and redirects to the signed URL */
+    get: operations['getTCByToken'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/t/u/{token}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Unsubscribe page of a marketing e-mail: asks to confirm (a GET never unsubscribes, for link scanners) */
+    get: operations['getTUByToken'];
+    put?: never;
+    /** Unsubscribe (RFC 8058 one-click `List-Unsubscribe=One-Click`, or the confirmation form): suppresses the address and withdraws consent */
+    post: operations['postTUByToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/templates': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List e-mail templates */
+    get: operations['getCrmTemplates'];
+    put?: never;
+    /** Create an e-mail template (MJML with Liquid); a template that does not compile answers 400 with the line */
+    post: operations['postCrmTemplates'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/templates/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An e-mail template */
+    get: operations['getCrmTemplatesById'];
+    put?: never;
+    post?: never;
+    /** Delete an e-mail template (messages already queued still render with it) */
+    delete: operations['deleteCrmTemplatesById'];
+    options?: never;
+    head?: never;
+    /** Change an e-mail template (messages not yet sent use the new version) */
+    patch: operations['patchCrmTemplatesById'];
+    trace?: never;
+  };
+  '/api/crm/templates/{id}/preview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Render a template for one customer: subject, HTML and text as that customer would get them */
+    post: operations['postCrmTemplatesByIdPreview'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/campaigns': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List campaigns */
+    get: operations['getCrmCampaigns'];
+    put?: never;
+    /** Create a campaign to a segment: one template, or up to four A/B variants */
+    post: operations['postCrmCampaigns'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/campaigns/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A campaign */
+    get: operations['getCrmCampaignsById'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Change a campaign that has not started sending */
+    patch: operations['patchCrmCampaignsById'];
+    trace?: never;
+  };
+  '/api/crm/campaigns/{id}/send': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a campaign (at its scheduled time, if any): one durable workflow snapshots the segment, runs the A/B test and sends; calling again answers the same send */
+    post: operations['postCrmCampaignsByIdSend'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/campaigns/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Cancel a campaign: what has not been sent is never sent */
+    post: operations['postCrmCampaignsByIdCancel'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/campaigns/{id}/winner': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Choose an A/B test's winner now (manual override): the rest of the audience gets it */
+    post: operations['postCrmCampaignsByIdWinner'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/campaigns/{id}/report': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Campaign report per variant: sent, delivered, suppressed, human and machine opens, unique clicks, conversions and revenue within the attribution window, and the A/B result */
+    get: operations['getCrmCampaignsByIdReport'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/automation-templates': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Built-in automations: welcome series, win-back (the proposal’s example), birthday, post-event thank-you, similar-event recommendations */
+    get: operations['getCrmAutomationTemplates'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/automations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List automations */
+    get: operations['getCrmAutomations'];
+    put?: never;
+    /** Create an automation from a trigger and steps, or from a built-in template (its e-mail templates are created with it) */
+    post: operations['postCrmAutomations'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/automations/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An automation with the steps of its current version */
+    get: operations['getCrmAutomationsById'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Edit an automation; new steps become a new version, which only enrolments from now on follow */
+    patch: operations['patchCrmAutomationsById'];
+    trace?: never;
+  };
+  '/api/crm/automations/{id}/activate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Activate an automation: its trigger starts enrolling customers */
+    post: operations['postCrmAutomationsByIdActivate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/automations/{id}/pause': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Pause an automation: no new enrolments, and running ones hold before their next step */
+    post: operations['postCrmAutomationsByIdPause'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/automations/{id}/resume': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Resume a paused automation: held enrolments continue where they stopped */
+    post: operations['postCrmAutomationsByIdResume'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/automations/{id}/enrolments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An automation's enrolments, oldest first */
+    get: operations['getCrmAutomationsByIdEnrolments'];
+    put?: never;
+    /** Enrol a customer by hand (any active or paused automation); held out per the automation’s holdout share */
+    post: operations['postCrmAutomationsByIdEnrolments'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/crm/automations/{id}/report': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Automation ROI: enrolled, held out, sent, delivered, unique clicks, conversions and revenue per group, and the increment over the holdout */
+    get: operations['getCrmAutomationsByIdReport'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/track': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Record storefront tracking events in batches of up to 1,000 (page_view, event_view, add_to_cart, checkout_started); each item is answered accepted, duplicate or rejected */
+    post: operations['postAnalyticsTrack'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/site-tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's site tokens (without the tokens themselves) */
+    get: operations['getAnalyticsSiteTokens'];
+    put?: never;
+    /** Create a publishable site token for the tracking pixel: it can record tracking events and nothing else */
+    post: operations['postAnalyticsSiteTokens'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/site-tokens/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revoke a site token: the pixel refuses it from now on */
+    delete: operations['deleteAnalyticsSiteTokensById'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/a/p.gif': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * First-party tracking pixel: records one tracking event for the site token `k` and answers a 1x1 GIF
+     * @description Embed as `<img src="https://<usher>/a/p.gif?k=<site token>&t=page_view&a=<anonymous id>&e=<event id>&ch=email">`. The site token is publishable and write-only (`POST /api/analytics/site-tokens`). The pixel takes no customer id (anyone can read the token from the page); the time is the server's. Without `id` each request is a new event.
+     */
+    get: operations['getAPGif'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/overview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Revenue (total, refunds, net), tickets sold/available/held/cancelled, average order value, new vs returning customers */
+    get: operations['getAnalyticsOverview'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/sales': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Sales over time per hour or day (velocity), with the booking curve against days before the event when filtered to one */
+    get: operations['getAnalyticsSales'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/revenue/by-event': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Revenue, refunds, net revenue and tickets per event (cross-event view of the tenant) */
+    get: operations['getAnalyticsRevenueByEvent'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/revenue/by-channel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Revenue, refunds, net revenue and tickets per sales channel (orders.channel; unknown when not given) */
+    get: operations['getAnalyticsRevenueByChannel'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/funnel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Conversion funnel view → cart → checkout → purchase per event and marketing channel (distinct visitors per day and step; purchases are orders, under their last touch) */
+    get: operations['getAnalyticsFunnel'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/attribution': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Orders and revenue credited to marketing channels under a first-touch, last-touch or linear model */
+    get: operations['getAnalyticsAttribution'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/promo-codes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Promo code use: orders, tickets and revenue per code (from orders.promo_code) */
+    get: operations['getAnalyticsPromoCodes'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/marketing-spend': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Marketing spend entered per channel and month */
+    get: operations['getAnalyticsMarketingSpend'];
+    /** Enter marketing spend per channel and month (replaces the amount of each channel and month given) */
+    put: operations['putAnalyticsMarketingSpend'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/marketing-roi': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Marketing ROI and customer acquisition cost per channel: spend against last-touch revenue and new customers */
+    get: operations['getAnalyticsMarketingRoi'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/customers/cohorts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Cohort retention: customers by first-purchase month, and the share buying again each later month */
+    get: operations['getAnalyticsCustomersCohorts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/customers/geography': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Buyers, orders and revenue by the customer's country */
+    get: operations['getAnalyticsCustomersGeography'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/customers/ltv': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Customer lifetime value from the CRM module's customer metrics (source unavailable when CRM is off) */
+    get: operations['getAnalyticsCustomersLtv'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/heatmap': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Best-selling times: orders, tickets and revenue by weekday and hour of day (in `tz`, default UTC) */
+    get: operations['getAnalyticsHeatmap'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/price-sensitivity': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Conversion by price point: views and carts at the price shown against tickets sold at that price */
+    get: operations['getAnalyticsPriceSensitivity'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/events/{id}/performance': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An event's capacity utilisation, sales, check-in rate and (once ended) no-shows */
+    get: operations['getAnalyticsEventsByIdPerformance'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/events/{id}/comparison': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An event against similar past events (same category, earlier): final sales, revenue, utilisation and tickets sold by the same days before start */
+    get: operations['getAnalyticsEventsByIdComparison'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/events/{id}/forecast': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An event's predicted final sales with an 80% prediction interval, sellout probability, demand indicators and a pricing suggestion, with the method and inputs used */
+    get: operations['getAnalyticsEventsByIdForecast'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/forecasts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Forecasts of every event yet to start, by event id (`?format=csv` for a spreadsheet) */
+    get: operations['getAnalyticsForecasts'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/analytics/dashboard-tokens': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Mint a short-lived read-only token for the /analytics page, so a browser never holds the API key (it keeps working until it expires) */
+    post: operations['postAnalyticsDashboardTokens'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/analytics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The organisers' analytics page (open as /analytics#token=<dashboard token> or #key=<read API key>)
+     * @description Overview, sales over time, funnel, cohorts, heat map and forecast with its interval band, filterable by event, date range and sales channel, with CSV export of every table. The page calls the analytics API with the key from its URL fragment.
+     */
+    get: operations['getAnalytics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/analytics/assets/uPlot.iife.min.js': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The page's charting library (uPlot script) */
+    get: operations['getAnalyticsAssetsUPlotIifeMinJs'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/analytics/assets/uPlot.min.css': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The page's charting library (uPlot stylesheet) */
+    get: operations['getAnalyticsAssetsUPlotMinCss'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1654,6 +2632,9 @@ export interface components {
       /** @enum {string} */
       status: 'draft' | 'on_sale' | 'sold_out' | 'ended' | 'cancelled';
       allow_reentry: boolean;
+      /** @description e.g. concerts, festivals (segments filter on it) */
+      category: string | null;
+      tags: string[];
       created_at: string;
       updated_at: string;
     };
@@ -1684,6 +2665,14 @@ export interface components {
       email: string;
       name: string;
       phone: string | null;
+      /** @description YYYY-MM-DD */
+      birthday: string | null;
+      country: string | null;
+      city: string | null;
+      tags: string[];
+      marketing_consent: boolean;
+      /** @description Set once the personal data was erased */
+      erased_at: string | null;
       created_at: string;
     };
     CustomerToken: {
@@ -1699,6 +2688,26 @@ export interface components {
       avg_order_value_minor: number;
       first_purchase_at: string | null;
       last_purchase_at: string | null;
+      events_attended: number;
+      no_shows: number;
+      attended_categories: string[];
+      purchased_categories: string[];
+      emails_opened: number;
+      emails_clicked: number;
+      last_opened_at: string | null;
+      last_clicked_at: string | null;
+      r_score: number | null;
+      f_score: number | null;
+      m_score: number | null;
+      /** @description r·100 + f·10 + m (quintiles within the tenant) */
+      rfm_score: number | null;
+      /** @description Expected spend over the next 365 days */
+      lifetime_value_minor: number | null;
+      predicted_purchases_365d: number | null;
+      churn_probability: number | null;
+      /** @enum {string|null} */
+      churn_risk: 'low' | 'medium' | 'high' | null;
+      updated_at: string | null;
     };
     Order: {
       id: number;
@@ -2308,6 +3317,529 @@ export interface components {
         };
         created_at: string;
       };
+    };
+    CrmCustomerProfile: {
+      customer: components['schemas']['Customer'];
+      metrics: components['schemas']['CustomerMetrics'];
+      consent: {
+        /** @description Current e-mail marketing consent */
+        email: boolean;
+        last_change: components['schemas']['CrmConsentEntry'];
+      };
+      tags: string[];
+    };
+    CrmConsentEntry: {
+      id: number;
+      channel: string;
+      granted: boolean;
+      source: string;
+      recorded_at: string;
+    } | null;
+    CrmConsentChange: {
+      customer_id: number;
+      marketing_consent: boolean;
+      /** @description false when the consent already was so: nothing is recorded */
+      changed: boolean;
+      /** @description The customer's latest ledger entry */
+      entry: {
+        id: number;
+        channel: string;
+        granted: boolean;
+        source: string;
+        recorded_at: string;
+      } | null;
+    };
+    CrmMetricsRefresh: {
+      run: {
+        id: number;
+        /** @enum {string} */
+        status: 'running' | 'completed' | 'failed';
+        workflow_id: string;
+        horizon_days: number;
+        customers: number | null;
+        error: string | null;
+        started_at: string;
+        completed_at: string | null;
+      } | null;
+      model: components['schemas']['CrmLtvModel'];
+    };
+    CrmLtvModel: {
+      /**
+       * @description `bgnbd_gg`: BG/NBD + Gamma-Gamma fitted by maximum likelihood; `fallback`: fewer than 50 repeat customers (historical rate × AOV, churn from recency vs the median gap)
+       * @enum {string}
+       */
+      method: 'bgnbd_gg' | 'fallback';
+      /** @description Time unit: weeks */
+      bgnbd: {
+        r: number;
+        alpha: number;
+        a: number;
+        b: number;
+      } | null;
+      gamma_gamma: {
+        p: number;
+        q: number;
+        gamma: number;
+      } | null;
+      log_likelihood: number | null;
+      customers: number;
+      repeat_customers: number;
+      horizon_days: number;
+      details: {
+        [key: string]: unknown;
+      };
+      fitted_at: string;
+    } | null;
+    CustomerSegment: {
+      id: number;
+      name: string;
+      description: string | null;
+      rules?: unknown;
+      customer_count: number;
+      is_dynamic: boolean;
+      refresh_interval_s: number;
+      last_evaluated_at: string | null;
+      created_at: string;
+      updated_at: string;
+    };
+    /**
+     * @description `{conditions: [...], match: "all" | "any"}`; a condition is `{field, operator, value}` or a nested group `{all: [...]}`, `{any: [...]}`, `{not: condition}`, `{conditions, match}`. Fields: email, name, country, city, birthday, tags, marketing_consent, created_at, total_orders, total_spent, avg_order_value, first_purchase_at, last_purchase_at, events_attended, attended_categories, purchased_categories, no_shows, emails_opened, emails_clicked, last_opened_at, last_clicked_at, rfm_score, r_score, f_score, m_score, lifetime_value, predicted_purchases_365d, churn_risk, churn_probability. Operators: = != > >= < <= within not_within includes excludes exists. Money in major units; within/not_within take durations such as "90 days".
+     * @example {
+     *       "conditions": [
+     *         {
+     *           "field": "total_spent",
+     *           "operator": ">=",
+     *           "value": 500
+     *         },
+     *         {
+     *           "field": "last_purchase_at",
+     *           "operator": "within",
+     *           "value": "90 days"
+     *         },
+     *         {
+     *           "field": "events_attended",
+     *           "operator": "includes",
+     *           "value": [
+     *             "concerts",
+     *             "festivals"
+     *           ]
+     *         }
+     *       ],
+     *       "match": "all"
+     *     }
+     */
+    SegmentRules: {
+      [key: string]: unknown;
+    };
+    SegmentPreview: {
+      count: number;
+      sample: {
+        id: number;
+        email: string;
+        name: string;
+      }[];
+    };
+    CustomerSegmentMember: {
+      id: number;
+      customer_id: number;
+      email: string;
+      name: string;
+      added_at: string;
+      removed_at: string | null;
+    };
+    CustomerSegmentEvaluation: {
+      segment: components['schemas']['CustomerSegment'];
+      entered: number;
+      exited: number;
+    };
+    CustomerSegmentPerformance: {
+      segment_id: number;
+      customer_count: number;
+      sizes: {
+        at: string;
+        size: number;
+      }[];
+      /** @description One entry per currency */
+      revenue: {
+        currency: string;
+        /** @description Lifetime spend of current members */
+        total_spent_minor: number;
+        /** @description Current members' paid orders, last 30 days */
+        revenue_30d_minor: number;
+        revenue_90d_minor: number;
+        orders_30d: number;
+        orders_90d: number;
+      }[];
+    };
+    EmailTemplate: {
+      id: number;
+      name: string;
+      subject: string;
+      mjml: string;
+      text: string | null;
+      created_at: string;
+      updated_at: string;
+    };
+    CreateEmailTemplate: {
+      name: string;
+      /** @description Liquid, e.g. `Hi {{ customer.first_name }}` */
+      subject: string;
+      /** @description MJML with Liquid variables (`customer`, `tenant`, `event`, `campaign`, `unsubscribe_url`); block tags around whole sections go in `<mj-raw>`, e.g. `<mj-raw>{% if customer.segments contains 12 %}</mj-raw>` */
+      mjml: string;
+      /** @description Liquid plain-text version; derived from the HTML when absent */
+      text?: string | null;
+    };
+    UpdateEmailTemplate: {
+      name?: string;
+      /** @description Liquid, e.g. `Hi {{ customer.first_name }}` */
+      subject?: string;
+      /** @description MJML with Liquid variables (`customer`, `tenant`, `event`, `campaign`, `unsubscribe_url`); block tags around whole sections go in `<mj-raw>`, e.g. `<mj-raw>{% if customer.segments contains 12 %}</mj-raw>` */
+      mjml?: string;
+      /** @description Liquid plain-text version; derived from the HTML when absent */
+      text?: string | null;
+    };
+    RenderedEmailTemplate: {
+      subject: string;
+      html: string;
+      text: string;
+    };
+    PreviewEmailTemplate: {
+      customer_id: number;
+    };
+    Campaign: {
+      id: number;
+      name: string;
+      segment_id: number;
+      /** @enum {string} */
+      status: 'draft' | 'scheduled' | 'testing' | 'sending' | 'sent' | 'cancelled';
+      variants: {
+        key: string;
+        subject: string | null;
+        template_id: number;
+      }[];
+      test_share_pct: number;
+      winner_metric: string;
+      test_wait_s: number;
+      winner_variant: string | null;
+      winner_manual: boolean;
+      send_time_optimised: boolean;
+      spread_s: number;
+      attribution_days: number;
+      scheduled_at: string | null;
+      started_at: string | null;
+      completed_at: string | null;
+      workflow_id: string | null;
+      created_at: string;
+    };
+    CreateCampaign: {
+      name: string;
+      segment_id: number;
+      /** @description The one template, when there are no variants */
+      template_id?: number;
+      /** @description Overrides the template's subject */
+      subject?: string;
+      /** @description A/B variants (keys A-D, each once); the winner goes to the rest of the audience */
+      variants?: {
+        /** @enum {string} */
+        key: 'A' | 'B' | 'C' | 'D';
+        /** @description Overrides the template's subject */
+        subject?: string | null;
+        template_id: number;
+      }[];
+      /** @description Share of the audience in the A/B test, split evenly across the variants (default 20) */
+      test_share_pct?: number;
+      /** @enum {string} */
+      winner_metric?: 'click_rate' | 'conversion_rate';
+      /** @description A/B test length (default 4 h) */
+      test_wait_s?: number;
+      send_time_optimised?: boolean;
+      /** @description Window over which send-time optimisation spreads the sends (default 24 h) */
+      spread_s?: number;
+      /** @description Orders within this many days of the send count as conversions (default 7) */
+      attribution_days?: number;
+      /** Format: date-time */
+      scheduled_at?: string | null;
+    };
+    UpdateCampaign: {
+      name?: string;
+      segment_id?: number;
+      /** @description The one template, when there are no variants */
+      template_id?: number;
+      /** @description Overrides the template's subject */
+      subject?: string;
+      /** @description A/B variants (keys A-D, each once); the winner goes to the rest of the audience */
+      variants?: {
+        /** @enum {string} */
+        key: 'A' | 'B' | 'C' | 'D';
+        /** @description Overrides the template's subject */
+        subject?: string | null;
+        template_id: number;
+      }[];
+      /** @description Share of the audience in the A/B test, split evenly across the variants (default 20) */
+      test_share_pct?: number;
+      /** @enum {string} */
+      winner_metric?: 'click_rate' | 'conversion_rate';
+      /** @description A/B test length (default 4 h) */
+      test_wait_s?: number;
+      send_time_optimised?: boolean;
+      /** @description Window over which send-time optimisation spreads the sends (default 24 h) */
+      spread_s?: number;
+      /** @description Orders within this many days of the send count as conversions (default 7) */
+      attribution_days?: number;
+      /** Format: date-time */
+      scheduled_at?: string | null;
+    };
+    ChooseCampaignWinner: {
+      /** @enum {string} */
+      variant: 'A' | 'B' | 'C' | 'D';
+    };
+    CampaignReport: {
+      campaign_id: number;
+      status: string;
+      attribution_days: number;
+      variants: {
+        variant: string;
+        recipients: number;
+        sent: number;
+        delivered: number;
+        failed: number;
+        suppressed: number;
+        pending: number;
+        human_opens: number;
+        machine_opens: number;
+        unique_clicks: number;
+        click_rate: number;
+        conversions: number;
+        conversion_rate: number;
+        revenue_minor: number;
+      }[];
+      ab_test: {
+        metric: string;
+        winner: string | null;
+        manual: boolean;
+        /** @description Winner against the runner-up, two-proportion z-test */
+        p_value: number | null;
+        significant: boolean;
+      } | null;
+    };
+    CrmAutomationTemplate: {
+      key: string;
+      name: string;
+      description: string;
+      /** @enum {string} */
+      trigger_type: 'event' | 'schedule' | 'segment_entry' | 'manual';
+      trigger_config: {
+        [key: string]: unknown;
+      };
+      emails: {
+        key: string;
+        name: string;
+        subject: string;
+      }[];
+      steps: {
+        [key: string]: unknown;
+      }[];
+    };
+    CrmAutomation: {
+      id: number;
+      name: string;
+      /** @enum {string} */
+      trigger_type: 'event' | 'schedule' | 'segment_entry' | 'manual';
+      trigger_config: {
+        [key: string]: unknown;
+      };
+      /** @enum {string} */
+      status: 'active' | 'paused' | 'draft';
+      version: number;
+      holdout_pct: number;
+      time_scale: number;
+      template: string | null;
+      steps: {
+        /** @enum {string} */
+        action_type: 'email' | 'wait' | 'condition' | 'tag' | 'webhook';
+        action_config: {
+          [key: string]: unknown;
+        };
+      }[];
+      created_at: string;
+      updated_at: string;
+    };
+    CrmEnrolment: {
+      id: number;
+      automation_id: number;
+      version: number;
+      customer_id: number;
+      holdout: boolean;
+      /** @enum {string} */
+      status: 'running' | 'paused' | 'completed' | 'exited';
+      exit_reason: string | null;
+      current_step: number;
+      workflow_id: string;
+      enrolled_at: string;
+      ended_at: string | null;
+      converted_at: string | null;
+      revenue_minor: number;
+    };
+    CrmAutomationReport: {
+      automation_id: number;
+      enrolled: number;
+      held_out: number;
+      treated: number;
+      running: number;
+      completed: number;
+      exited: number;
+      /** @description E-mails queued or sent to treated customers */
+      sent: number;
+      /** @description Accepted by the SMTP server */
+      delivered: number;
+      suppressed: number;
+      unique_clicks: number;
+      conversions: {
+        treated: number;
+        holdout: number;
+      };
+      revenue_minor: {
+        treated: number;
+        holdout: number;
+      };
+      conversion_rate: {
+        treated: number | null;
+        holdout: number | null;
+      };
+      /** @description Treated conversions above what the holdout rate predicts for the treated group */
+      incremental_conversions: number | null;
+      incremental_revenue_minor: number | null;
+      window_days: number;
+    };
+    AnalyticsForecastDetail: {
+      event_id: number;
+      name: string;
+      starts_at: string;
+      status: string;
+      computed_at: string;
+      /**
+       * @description pickup: additive pickup over the tenant's past events at the same days-before (same category when there are 5+); prior: the documented booking curve exp(-D/21) for tenants with fewer than 5 past events
+       * @enum {string}
+       */
+      method: 'pickup' | 'prior';
+      inputs: {
+        days_before: number;
+        sold: number;
+        capacity: number;
+        past_events_used: number;
+        past_event_ids: number[];
+        /** @enum {string} */
+        similar_by: 'category' | 'all' | 'none';
+        category: string | null;
+        mean_pickup_share: number;
+        pickup_share_sd: number | null;
+        multiplicative_estimate: number | null;
+        /** @enum {string} */
+        interval_method: 'empirical_quantiles' | 'normal_approximation' | 'prior_lognormal';
+      };
+      predicted_final_sales: number;
+      interval: {
+        level: number;
+        lower: number;
+        upper: number;
+      };
+      sellout_probability: number;
+      expected_sellout_days_before: number | null;
+      demand: {
+        sold_last_7d: number | null;
+        expected_last_7d: number | null;
+        velocity_index: number | null;
+        pace_index: number | null;
+        waitlist_size: number | null;
+        page_views_7d: number | null;
+      };
+      pricing_suggestion: {
+        /** @enum {string} */
+        action: 'raise_price' | 'hold' | 'promote_or_discount';
+        suggested_change_pct: number;
+        reason: string;
+      };
+      path: {
+        days_before: number;
+        expected: number;
+        lower: number;
+        upper: number;
+      }[];
+      /** @description The daily refresh's recorded forecasts, oldest first */
+      snapshots: {
+        computed_at: string;
+        /** @enum {string} */
+        method: 'pickup' | 'prior';
+        predicted: number;
+        lower: number;
+        upper: number;
+        sellout_probability: number;
+      }[];
+    };
+    AnalyticsForecastList: {
+      items: components['schemas']['AnalyticsForecast'][];
+      next_cursor: number | null;
+    };
+    AnalyticsForecast: {
+      event_id: number;
+      name: string;
+      starts_at: string;
+      status: string;
+      computed_at: string;
+      /**
+       * @description pickup: additive pickup over the tenant's past events at the same days-before (same category when there are 5+); prior: the documented booking curve exp(-D/21) for tenants with fewer than 5 past events
+       * @enum {string}
+       */
+      method: 'pickup' | 'prior';
+      inputs: {
+        days_before: number;
+        sold: number;
+        capacity: number;
+        past_events_used: number;
+        past_event_ids: number[];
+        /** @enum {string} */
+        similar_by: 'category' | 'all' | 'none';
+        category: string | null;
+        mean_pickup_share: number;
+        pickup_share_sd: number | null;
+        multiplicative_estimate: number | null;
+        /** @enum {string} */
+        interval_method: 'empirical_quantiles' | 'normal_approximation' | 'prior_lognormal';
+      };
+      predicted_final_sales: number;
+      interval: {
+        level: number;
+        lower: number;
+        upper: number;
+      };
+      sellout_probability: number;
+      expected_sellout_days_before: number | null;
+      demand: {
+        sold_last_7d: number | null;
+        expected_last_7d: number | null;
+        velocity_index: number | null;
+        pace_index: number | null;
+        waitlist_size: number | null;
+        page_views_7d: number | null;
+      };
+      pricing_suggestion: {
+        /** @enum {string} */
+        action: 'raise_price' | 'hold' | 'promote_or_discount';
+        suggested_change_pct: number;
+        reason: string;
+      };
+      path: {
+        days_before: number;
+        expected: number;
+        lower: number;
+        upper: number;
+      }[];
+    };
+    AnalyticsDashboardToken: {
+      token: string;
+      expires_at: string;
+      /** @description The page with the token in its fragment (never sent to the server by the browser) */
+      url: string;
     };
   };
   responses: never;
@@ -3333,6 +4865,8 @@ export interface operations {
           /** @default false */
           allow_reentry?: boolean;
           external_ref?: string;
+          category?: string | null;
+          tags?: string[];
         };
       };
     };
@@ -3437,6 +4971,9 @@ export interface operations {
             /** @enum {string} */
             status: 'draft' | 'on_sale' | 'sold_out' | 'ended' | 'cancelled';
             allow_reentry: boolean;
+            /** @description e.g. concerts, festivals (segments filter on it) */
+            category: string | null;
+            tags: string[];
             created_at: string;
             updated_at: string;
             ticket_types: components['schemas']['TicketType'][];
@@ -3528,6 +5065,8 @@ export interface operations {
           /** @enum {string} */
           status?: 'draft' | 'on_sale' | 'sold_out' | 'ended' | 'cancelled';
           allow_reentry?: boolean;
+          category?: string | null;
+          tags?: string[];
         };
       };
     };
@@ -4029,6 +5568,17 @@ export interface operations {
           name: string;
           phone?: string | null;
           external_ref?: string;
+          /** Format: date */
+          birthday?: string | null;
+          country?: string | null;
+          city?: string | null;
+          tags?: string[];
+          /** @description E-mail marketing consent; every change is kept in the consent ledger */
+          marketing_consent?: {
+            granted: boolean;
+            /** @description Where it was given or withdrawn: checkout, preference_centre, api, ... */
+            source: string;
+          };
         };
       };
     };
@@ -4183,6 +5733,82 @@ export interface operations {
       };
     };
   };
+  deleteCustomersById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Erased */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Customer'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   patchCustomersById: {
     parameters: {
       query?: never;
@@ -4199,6 +5825,17 @@ export interface operations {
           email?: string;
           name?: string;
           phone?: string | null;
+          /** Format: date */
+          birthday?: string | null;
+          country?: string | null;
+          city?: string | null;
+          tags?: string[];
+          /** @description E-mail marketing consent; every change is kept in the consent ledger */
+          marketing_consent?: {
+            granted: boolean;
+            /** @description Where it was given or withdrawn: checkout, preference_centre, api, ... */
+            source: string;
+          };
         };
       };
     };
@@ -4605,6 +6242,17 @@ export interface operations {
             name: string;
             phone?: string | null;
             external_ref?: string;
+            /** Format: date */
+            birthday?: string | null;
+            country?: string | null;
+            city?: string | null;
+            tags?: string[];
+            /** @description E-mail marketing consent; every change is kept in the consent ledger */
+            marketing_consent?: {
+              granted: boolean;
+              /** @description Where it was given or withdrawn: checkout, preference_centre, api, ... */
+              source: string;
+            };
           };
           items: {
             ticket_type_id: number;
@@ -4622,6 +6270,12 @@ export interface operations {
             reference?: string;
           };
           external_ref?: string;
+          /**
+           * @description Where the order was taken (CRM segments filter on it)
+           * @enum {string}
+           */
+          channel?: 'web' | 'box_office' | 'app' | 'partner' | 'phone' | 'other';
+          promo_code?: string;
         };
       };
     };
@@ -5304,6 +6958,17 @@ export interface operations {
             name: string;
             phone?: string | null;
             external_ref?: string;
+            /** Format: date */
+            birthday?: string | null;
+            country?: string | null;
+            city?: string | null;
+            tags?: string[];
+            /** @description E-mail marketing consent; every change is kept in the consent ledger */
+            marketing_consent?: {
+              granted: boolean;
+              /** @description Where it was given or withdrawn: checkout, preference_centre, api, ... */
+              source: string;
+            };
           };
           /** @description Buy a matching resale listing automatically, without a click */
           auto_purchase?: {
@@ -10820,6 +12485,5844 @@ export interface operations {
         };
         content: {
           'text/html': string;
+        };
+      };
+    };
+  };
+  getCrmCustomersById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Profile */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmCustomerProfile'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmCustomersByIdConsents: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return entries with an id above this cursor */
+        after?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Ledger */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['CrmConsentEntry'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmCustomersByIdConsents: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          granted: boolean;
+          /** @description Where it was given or withdrawn: checkout, preference_centre, api, ... */
+          source: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Current consent */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmConsentChange'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmCustomersByIdTags: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          add?: string[];
+          remove?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description Customer */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Customer'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmMetricsRefresh: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Last refresh and model */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmMetricsRefresh'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmMetricsRefresh: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Horizon of lifetime value and predicted purchases (default 365 days) */
+          horizon_days?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description A refresh is already running */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmMetricsRefresh'];
+        };
+      };
+      /** @description Started: follow it with GET on the same path */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmMetricsRefresh'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmSegments: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return items with an id above this cursor */
+        after?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Segments */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['CustomerSegment'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmSegments: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          description?: string | null;
+          rules: components['schemas']['SegmentRules'];
+          /** @description Dynamic (default) re-evaluates as data and time change; static is a snapshot */
+          is_dynamic?: boolean;
+          /** @description Seconds between re-evaluations of a dynamic segment (default 3600) */
+          refresh_interval_s?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomerSegment'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmSegmentsPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          rules: components['schemas']['SegmentRules'];
+        };
+      };
+    };
+    responses: {
+      /** @description Preview */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SegmentPreview'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmSegmentsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Segment */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomerSegment'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteCrmSegmentsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchCrmSegmentsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+          description?: string | null;
+          rules?: components['schemas']['SegmentRules'];
+          is_dynamic?: boolean;
+          /** @description Seconds between re-evaluations of a dynamic segment (default 3600) */
+          refresh_interval_s?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Updated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomerSegment'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmSegmentsByIdMembers: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return memberships with an id above this cursor */
+        after?: number;
+        /** @description true: every stay in the segment, with added_at and removed_at */
+        include_removed?: 'true' | 'false';
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Members */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['CustomerSegmentMember'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmSegmentsByIdRefresh: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Evaluated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomerSegmentEvaluation'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmSegmentsByIdPerformance: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Performance */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CustomerSegmentPerformance'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getTOByToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A 1x1 transparent GIF */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'image/gif': string;
+        };
+      };
+      /** @description Unknown or forged token */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getTCByToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description To the original link */
+      302: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Unknown or forged token */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getTUByToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description An HTML confirmation page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description Unknown or forged token */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postTUByToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Unsubscribed (also when already unsubscribed) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description Unknown or forged token */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmTemplates: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return items with an id above this cursor */
+        after?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of templates */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['EmailTemplate'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmTemplates: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateEmailTemplate'];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EmailTemplate'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmTemplatesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The template */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EmailTemplate'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteCrmTemplatesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchCrmTemplatesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateEmailTemplate'];
+      };
+    };
+    responses: {
+      /** @description Changed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EmailTemplate'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmTemplatesByIdPreview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PreviewEmailTemplate'];
+      };
+    };
+    responses: {
+      /** @description The rendered e-mail */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RenderedEmailTemplate'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmCampaigns: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return items with an id above this cursor */
+        after?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of campaigns */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Campaign'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmCampaigns: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateCampaign'];
+      };
+    };
+    responses: {
+      /** @description Created (draft, or scheduled) */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Campaign'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmCampaignsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The campaign */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Campaign'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchCrmCampaignsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateCampaign'];
+      };
+    };
+    responses: {
+      /** @description Changed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Campaign'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmCampaignsByIdSend: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Already sending or sent */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Campaign'];
+        };
+      };
+      /** @description Started: follow it with GET /api/crm/campaigns/{id} and /report */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Campaign'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmCampaignsByIdCancel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Cancelled */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Campaign'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmCampaignsByIdWinner: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ChooseCampaignWinner'];
+      };
+    };
+    responses: {
+      /** @description Accepted: the workflow sends the winner */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Campaign'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmCampaignsByIdReport: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The report */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CampaignReport'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmAutomationTemplates: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Templates */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['CrmAutomationTemplate'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmAutomations: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return items with an id above this cursor */
+        after?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Automations */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['CrmAutomation'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmAutomations: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Required unless a template names it */
+          name?: string;
+          /**
+           * @description A built-in template (GET /api/crm/automation-templates); its e-mail templates are created too
+           * @enum {string}
+           */
+          template?: 'win_back' | 'welcome_series' | 'birthday' | 'post_event_thank_you' | 'similar_events';
+          /**
+           * @description Required without a template
+           * @enum {string}
+           */
+          trigger_type?: 'event' | 'schedule' | 'segment_entry' | 'manual';
+          /** @description Required without a template; with one, its fields override the template’s */
+          trigger_config?: {
+            [key: string]: unknown;
+          };
+          /** @description Required without a template */
+          steps?: {
+            /** @enum {string} */
+            action_type: 'email' | 'wait' | 'condition' | 'tag' | 'webhook';
+            /** @description By action_type. email: {template_id}; wait: {duration: "1 day" | seconds}; condition: {check: purchased_since_enrolment|in_segment|opened|clicked, segment_id?, then: continue|exit, else: continue|exit}; tag: {tag}; webhook: {url} */
+            action_config: {
+              [key: string]: unknown;
+            };
+          }[];
+          /** @description Share of enrolments held out as a control group (default: the tenant setting default_holdout_pct, else 5) */
+          holdout_pct?: number;
+          /** @description Multiplies every wait and lapse (default 1; 1/86400 runs a day as a second, for tests and demos) */
+          time_scale?: number;
+          /**
+           * @description Default draft
+           * @enum {string}
+           */
+          status?: 'draft' | 'active';
+        };
+      };
+    };
+    responses: {
+      /** @description Automation */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmAutomation'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmAutomationsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Automation */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmAutomation'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchCrmAutomationsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+          /** @enum {string} */
+          trigger_type?: 'event' | 'schedule' | 'segment_entry' | 'manual';
+          /** @description By trigger_type. event: {event_type, filter?, no_purchase_for?: {days}, reentry?}; schedule: {kind: birthday|anniversary|every, every?: day|week|month, at_hour?, reentry?}; segment_entry: {segment_id, reentry?}; manual: {reentry?} */
+          trigger_config?: {
+            [key: string]: unknown;
+          };
+          /** @description A new version: running enrolments keep theirs */
+          steps?: {
+            /** @enum {string} */
+            action_type: 'email' | 'wait' | 'condition' | 'tag' | 'webhook';
+            /** @description By action_type. email: {template_id}; wait: {duration: "1 day" | seconds}; condition: {check: purchased_since_enrolment|in_segment|opened|clicked, segment_id?, then: continue|exit, else: continue|exit}; tag: {tag}; webhook: {url} */
+            action_config: {
+              [key: string]: unknown;
+            };
+          }[];
+          /** @description Share of enrolments held out as a control group (default: the tenant setting default_holdout_pct, else 5) */
+          holdout_pct?: number;
+          /** @description Multiplies every wait and lapse (default 1; 1/86400 runs a day as a second, for tests and demos) */
+          time_scale?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Automation */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmAutomation'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmAutomationsByIdActivate: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Automation */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmAutomation'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmAutomationsByIdPause: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Automation */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmAutomation'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmAutomationsByIdResume: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Automation */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmAutomation'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmAutomationsByIdEnrolments: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return items with an id above this cursor */
+        after?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Enrolments */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['CrmEnrolment'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postCrmAutomationsByIdEnrolments: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          customer_id: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Enrolment */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmEnrolment'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getCrmAutomationsByIdReport: {
+    parameters: {
+      query?: {
+        /** @description A paid order within this many days of enrolment counts as a conversion (default 30) */
+        window_days?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Report */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CrmAutomationReport'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postAnalyticsTrack: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          items: {
+            [key: string]: unknown;
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description Per-item results (items are AnalyticsTrackItem: client_event_id, occurred_at, type, anonymous_id or customer_id, event_id, ticket_type_id, channel, utm_*, referrer, country, price_minor). A retry must repeat client_event_id and occurred_at unchanged to be a duplicate. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            accepted: number;
+            duplicates: number;
+            rejected: number;
+            results: {
+              index: number;
+              /** @enum {string} */
+              status: 'accepted' | 'duplicate' | 'rejected';
+              errors?: {
+                path: string;
+                message: string;
+                code: string;
+              }[];
+            }[];
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsSiteTokens: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Site tokens */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              id: number;
+              name: string;
+              /** @description Shown once, when created */
+              token?: string;
+              created_at: string;
+              revoked_at: string | null;
+            }[];
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postAnalyticsSiteTokens: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The token, shown once */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: number;
+            name: string;
+            /** @description Shown once, when created */
+            token?: string;
+            created_at: string;
+            revoked_at: string | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteAnalyticsSiteTokensById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Revoked */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id: number;
+            name: string;
+            /** @description Shown once, when created */
+            token?: string;
+            created_at: string;
+            revoked_at: string | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAPGif: {
+    parameters: {
+      query: {
+        /** @description A site token (`POST /api/analytics/site-tokens`) */
+        k: string;
+        t: 'page_view' | 'event_view' | 'add_to_cart' | 'checkout_started';
+        /** @description client event id (idempotency); a random one when absent */
+        id?: string;
+        /** @description anonymous id */
+        a: string;
+        /** @description event id */
+        e?: number;
+        /** @description ticket type id */
+        tt?: number;
+        ch?: string;
+        /** @description utm_source */
+        us?: string;
+        /** @description utm_medium */
+        um?: string;
+        /** @description utm_campaign */
+        uc?: string;
+        /** @description referrer (else the Referer header) */
+        r?: string;
+        c?: string;
+        /** @description price shown, minor units */
+        p?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A 1x1 transparent GIF */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'image/gif': string;
+        };
+      };
+      /** @description Malformed parameters */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': string;
+        };
+      };
+      /** @description Unknown, forged or revoked site token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': string;
+        };
+      };
+      /** @description The analytics module is off for the tenant */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': string;
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsOverview: {
+    parameters: {
+      query?: {
+        event_id?: number;
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description Sales routes: the order channel (web, box_office, app, partner, phone, other, unknown); funnel, attribution and marketing routes: the marketing channel of tracking touches */
+        channel?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Overview */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description Per currency: orders sold in the range and their refunds */
+            revenue: {
+              currency: string;
+              orders: number;
+              tickets: number;
+              revenue_minor: number;
+              refunds_minor: number;
+              net_revenue_minor: number;
+              refunded_tickets: number;
+              cancelled_tickets: number;
+              new_customers: number;
+              returning_customers: number;
+              promo_orders: number;
+              average_order_value_minor: number | null;
+            }[];
+            tickets: {
+              /** @description Issued in the range, less those cancelled since */
+              sold: number;
+              cancelled: number;
+              refunded: number;
+              /** @description For sale now (ignores the range and channel) */
+              available: number;
+              /** @description Reserved by unpaid orders now (ignores the range and channel) */
+              held: number;
+            };
+            customers: {
+              new: number;
+              returning: number;
+            };
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsSales: {
+    parameters: {
+      query?: {
+        event_id?: number;
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description Sales routes: the order channel (web, box_office, app, partner, phone, other, unknown); funnel, attribution and marketing routes: the marketing channel of tracking touches */
+        channel?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+        interval?: 'hour' | 'day';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Sales series */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            interval: 'hour' | 'day';
+            series: {
+              currency: string;
+              orders: number;
+              tickets: number;
+              revenue_minor: number;
+              refunds_minor: number;
+              net_revenue_minor: number;
+              refunded_tickets: number;
+              cancelled_tickets: number;
+              new_customers: number;
+              returning_customers: number;
+              promo_orders: number;
+              average_order_value_minor: number | null;
+              bucket: string;
+            }[];
+            /** @description With event_id: net tickets sold per day before the event starts, and cumulative */
+            booking_curve:
+              | {
+                  days_before: number;
+                  tickets: number;
+                  cumulative_tickets: number;
+                }[]
+              | null;
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsRevenueByEvent: {
+    parameters: {
+      query?: {
+        event_id?: number;
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description Sales routes: the order channel (web, box_office, app, partner, phone, other, unknown); funnel, attribution and marketing routes: the marketing channel of tracking touches */
+        channel?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Revenue by event */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              currency: string;
+              orders: number;
+              tickets: number;
+              revenue_minor: number;
+              refunds_minor: number;
+              net_revenue_minor: number;
+              refunded_tickets: number;
+              cancelled_tickets: number;
+              new_customers: number;
+              returning_customers: number;
+              promo_orders: number;
+              average_order_value_minor: number | null;
+              event_id: number;
+              name: string;
+              starts_at: string;
+            }[];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsRevenueByChannel: {
+    parameters: {
+      query?: {
+        event_id?: number;
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description Sales routes: the order channel (web, box_office, app, partner, phone, other, unknown); funnel, attribution and marketing routes: the marketing channel of tracking touches */
+        channel?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Revenue by channel */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              currency: string;
+              orders: number;
+              tickets: number;
+              revenue_minor: number;
+              refunds_minor: number;
+              net_revenue_minor: number;
+              refunded_tickets: number;
+              cancelled_tickets: number;
+              new_customers: number;
+              returning_customers: number;
+              promo_orders: number;
+              average_order_value_minor: number | null;
+              channel: string;
+            }[];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsFunnel: {
+    parameters: {
+      query?: {
+        event_id?: number;
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description Sales routes: the order channel (web, box_office, app, partner, phone, other, unknown); funnel, attribution and marketing routes: the marketing channel of tracking touches */
+        channel?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Funnel */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            totals: {
+              views: number;
+              carts: number;
+              checkouts: number;
+              purchases: number;
+              view_to_cart: number | null;
+              cart_to_checkout: number | null;
+              checkout_to_purchase: number | null;
+              view_to_purchase: number | null;
+            };
+            items: {
+              /** @description null: views not about one event */
+              event_id: number | null;
+              channel: string;
+              views: number;
+              carts: number;
+              checkouts: number;
+              purchases: number;
+              view_to_cart: number | null;
+              cart_to_checkout: number | null;
+              checkout_to_purchase: number | null;
+              view_to_purchase: number | null;
+            }[];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsAttribution: {
+    parameters: {
+      query?: {
+        event_id?: number;
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description Sales routes: the order channel (web, box_office, app, partner, phone, other, unknown); funnel, attribution and marketing routes: the marketing channel of tracking touches */
+        channel?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+        model?: 'first_touch' | 'last_touch' | 'linear';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Attribution */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            model: 'first_touch' | 'last_touch' | 'linear';
+            items: {
+              channel: string;
+              currency: string;
+              /** @description Credited orders (fractional under linear) */
+              orders: number;
+              revenue_minor: number;
+              share: number | null;
+            }[];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsPromoCodes: {
+    parameters: {
+      query?: {
+        event_id?: number;
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Promo codes */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              promo_code: string;
+              currency: string;
+              orders: number;
+              tickets: number;
+              revenue_minor: number;
+            }[];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsMarketingSpend: {
+    parameters: {
+      query?: {
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description Sales routes: the order channel (web, box_office, app, partner, phone, other, unknown); funnel, attribution and marketing routes: the marketing channel of tracking touches */
+        channel?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Spend */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              channel: string;
+              month: string;
+              amount_minor: number;
+              currency: string;
+            }[];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  putAnalyticsMarketingSpend: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          items: {
+            channel: string;
+            month: string;
+            amount_minor: number;
+            currency: string;
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description The spend of the months given */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              channel: string;
+              month: string;
+              amount_minor: number;
+              currency: string;
+            }[];
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsMarketingRoi: {
+    parameters: {
+      query?: {
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description Sales routes: the order channel (web, box_office, app, partner, phone, other, unknown); funnel, attribution and marketing routes: the marketing channel of tracking touches */
+        channel?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ROI per channel */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              channel: string;
+              currency: string;
+              spend_minor: number;
+              /** @description Last-touch attributed revenue */
+              revenue_minor: number;
+              orders: number;
+              new_customers: number;
+              /** @description Spend / new customers */
+              cac_minor: number | null;
+              /** @description (revenue - spend) / spend */
+              roi: number | null;
+            }[];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsCustomersCohorts: {
+    parameters: {
+      query?: {
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Cohorts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              cohort: string;
+              month_offset: number;
+              customers: number;
+              /** @description Share of the cohort buying in that month */
+              retention: number | null;
+            }[];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsCustomersGeography: {
+    parameters: {
+      query?: {
+        event_id?: number;
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description Sales routes: the order channel (web, box_office, app, partner, phone, other, unknown); funnel, attribution and marketing routes: the marketing channel of tracking touches */
+        channel?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Geography */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              country: string | null;
+              currency: string;
+              customers: number;
+              orders: number;
+              tickets: number;
+              revenue_minor: number;
+            }[];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsCustomersLtv: {
+    parameters: {
+      query?: {
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Lifetime value */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @description crm: customer_metrics of the CRM module
+             * @enum {string}
+             */
+            source: 'crm' | 'unavailable';
+            items: {
+              currency: string | null;
+              customers: number;
+              total_minor: number;
+              average_minor: number;
+              median_minor: number;
+              p90_minor: number;
+            }[];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsHeatmap: {
+    parameters: {
+      query?: {
+        event_id?: number;
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description Sales routes: the order channel (web, box_office, app, partner, phone, other, unknown); funnel, attribution and marketing routes: the marketing channel of tracking touches */
+        channel?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+        tz?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Heat map */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            time_zone: string;
+            items: {
+              /** @description ISO weekday, 1 = Monday */
+              weekday: number;
+              hour: number;
+              currency: string;
+              orders: number;
+              tickets: number;
+              revenue_minor: number;
+            }[];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsPriceSensitivity: {
+    parameters: {
+      query?: {
+        event_id?: number;
+        /** @description Start, inclusive (UTC day or instant) */
+        from?: string;
+        /** @description End: a date includes its whole (UTC) day; an instant is exclusive */
+        to?: string;
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Price points */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              event_id: number;
+              price_minor: number;
+              views: number;
+              carts: number;
+              tickets_sold: number;
+              view_to_cart: number | null;
+              /** @description Tickets sold per view at this price */
+              view_to_purchase: number | null;
+            }[];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsEventsByIdPerformance: {
+    parameters: {
+      query?: {
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Event performance */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            event_id: number;
+            name: string;
+            status: string;
+            capacity: number;
+            inventory: number;
+            tickets_sold: number;
+            tickets_cancelled: number;
+            revenue_minor: number;
+            refunds_minor: number;
+            orders: number;
+            /** @description Net tickets sold / capacity */
+            capacity_utilisation: number | null;
+            checked_in: number;
+            /** @description Checked in / net tickets sold */
+            check_in_rate: number | null;
+            /** @description Once the event has ended: net tickets sold not checked in */
+            no_shows: number | null;
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsEventsByIdComparison: {
+    parameters: {
+      query?: {
+        /** @description `csv` answers the table as text/csv (RFC 4180) instead of JSON */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Comparison */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            event: {
+              event_id: number;
+              name: string;
+              tickets_sold: number;
+              revenue_minor: number;
+              /** @description Net tickets sold / capacity */
+              capacity_utilisation: number | null;
+              category: string | null;
+              days_before: number;
+              sold_by_days_before: number;
+            };
+            peers: {
+              event_id: number;
+              name: string;
+              starts_at: string;
+              tickets_sold: number;
+              revenue_minor: number;
+              capacity_utilisation: number | null;
+              sold_by_days_before: number;
+            }[];
+            peer_average: {
+              tickets_sold: number | null;
+              revenue_minor: number | null;
+              capacity_utilisation: number | null;
+              sold_by_days_before: number | null;
+            };
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsEventsByIdForecast: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The forecast as of now */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AnalyticsForecastDetail'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsForecasts: {
+    parameters: {
+      query?: {
+        limit?: number;
+        after?: number;
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One forecast per upcoming event */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AnalyticsForecastList'];
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postAnalyticsDashboardTokens: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description How long the token works (default an hour, at most 12 hours)
+           * @default 3600
+           */
+          ttl_seconds?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The token and the page URL carrying it */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AnalyticsDashboardToken'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalytics: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsAssetsUPlotIifeMinJs: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/javascript': string;
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getAnalyticsAssetsUPlotMinCss: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/css': string;
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
         };
       };
     };

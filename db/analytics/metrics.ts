@@ -373,10 +373,15 @@ export async function geography(tx: Tx, f: MetricFilters): Promise<GeographyRow[
   return (
     await rows<GeographyRow>(
       tx,
-      `select c.country, l.currency, count(distinct l.customer_id)::int as customers, sum(l.orders)::int as orders,
-         sum(l.tickets)::int as tickets, sum(l.revenue_minor)::bigint as revenue_minor
-       from analytics_order_lines l join customers c on c.id = l.customer_id
-       ${w.sql} group by c.country, l.currency order by customers desc, c.country nulls last`,
+      `with per_customer as (
+         select l.customer_id, l.currency, sum(l.orders) as orders, sum(l.tickets) as tickets,
+           sum(l.revenue_minor) as revenue_minor
+         from analytics_order_lines l ${w.sql} group by l.customer_id, l.currency
+       )
+       select c.country, p.currency, count(*)::int as customers, sum(p.orders)::int as orders,
+         sum(p.tickets)::int as tickets, sum(p.revenue_minor)::bigint as revenue_minor
+       from per_customer p join customers c on c.id = p.customer_id
+       group by c.country, p.currency order by customers desc, c.country nulls last`,
       w.bindings,
     )
   ).map(numeric);

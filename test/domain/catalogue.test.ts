@@ -158,7 +158,11 @@ describe('event catalogue', () => {
     const docs = eventDocs();
     expect(docs.map((d) => d.type)).toEqual(EVENT_TYPES);
     for (const d of docs) expect(d.fields.map((f) => f.name)).toEqual(Object.keys(catalogue[d.type].payload.shape));
-    expect(docs.filter((d) => !d.webhook).map((d) => d.type)).toEqual(['email.queued', 'test.ping']);
+    expect(docs.filter((d) => !d.webhook).map((d) => d.type)).toEqual([
+      'email.queued',
+      'email.marketing_queued',
+      'test.ping',
+    ]);
   });
 
   it("matches the README's webhook table (regenerate with `npx tsx scripts/event-docs.ts`)", () => {
