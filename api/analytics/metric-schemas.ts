@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdParam } from '../schemas/common';
+import { Currency, IdParam } from '../schemas/common';
 import { Channel } from './tracking-schemas';
 
 const DateOrTime = z
@@ -131,12 +131,15 @@ export const PromoResult = z.object({
   ),
 });
 
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month, YYYY-MM');
+const Month = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month, YYYY-MM')
+  .meta({ examples: ['2026-11'] });
 export const SpendItem = z.strictObject({
   channel: Channel,
   month: Month,
   amount_minor: z.number().int().min(0).max(1_000_000_000_000),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code in capitals, e.g. EUR'),
+  currency: Currency,
 });
 export const PutSpend = z.strictObject({ items: z.array(SpendItem).min(1).max(500) });
 export const SpendList = z.object({ items: z.array(SpendItem) });

@@ -19,8 +19,12 @@ const label = z
   .regex(/^[^\p{Cc}]*$/u, 'no control characters');
 export const Channel = z
   .string()
-  .regex(CHANNEL_PATTERN, 'a channel slug: lower-case letters, digits, _ or - (e.g. email, social, direct)');
-const Country = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code in capitals');
+  .regex(CHANNEL_PATTERN, 'a channel slug: lower-case letters, digits, _ or - (e.g. email, social, direct)')
+  .meta({ examples: ['email'] });
+const Country = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code in capitals')
+  .meta({ examples: ['DE'] });
 const Referrer = z
   .string()
   .trim()

@@ -36,7 +36,10 @@ export const Email = z
   .email()
   .max(254)
   .transform((e) => e.toLowerCase());
-export const Currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code in capitals, e.g. EUR');
+export const Currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, 'an ISO 4217 code in capitals, e.g. EUR')
+  .meta({ examples: ['EUR'] });
 export const MinorUnits = z.number().int().min(0).max(100_000_000);
 export const Timestamp = z.iso.datetime({ offset: true });
 export const ExternalRef = z.string().trim().min(1).max(200);

@@ -5306,6 +5306,7 @@ export interface operations {
         'application/json': {
           name: string;
           price_minor: number;
+          /** @example EUR */
           currency: string;
           inventory: number;
           /** Format: date-time */
@@ -9526,6 +9527,7 @@ export interface operations {
       content: {
         'application/json': {
           amount_minor: number;
+          /** @example EUR */
           currency: string;
           note?: string;
         };
@@ -17072,9 +17074,12 @@ export interface operations {
         content: {
           'application/json': {
             items: {
+              /** @example email */
               channel: string;
+              /** @example 2026-11 */
               month: string;
               amount_minor: number;
+              /** @example EUR */
               currency: string;
             }[];
           };
@@ -17148,9 +17153,12 @@ export interface operations {
       content: {
         'application/json': {
           items: {
+            /** @example email */
             channel: string;
+            /** @example 2026-11 */
             month: string;
             amount_minor: number;
+            /** @example EUR */
             currency: string;
           }[];
         };
@@ -17165,9 +17173,12 @@ export interface operations {
         content: {
           'application/json': {
             items: {
+              /** @example email */
               channel: string;
+              /** @example 2026-11 */
               month: string;
               amount_minor: number;
+              /** @example EUR */
               currency: string;
             }[];
           };

@@ -21,7 +21,11 @@ const BODY_VALUES: Record<string, Record<string, unknown>> = {
 };
 
 /** Each call records itself here by design, so ten calls leave ten rows. */
-const JOURNALS = new Set(['audit_log']);
+/**
+ * Tables that record history rather than state: the audit log (one entry per request, by design),
+ * and the daily forecast snapshots an event's own timer workflow writes whenever it wakes.
+ */
+const JOURNALS = new Set(['audit_log', 'analytics_event_forecasts']);
 
 /** A new resource of the kind named by the path segment before `{id}`, in the case's own tenant. */
 const FRESH: Record<string, (t: TenantFixture) => Promise<number>> = {

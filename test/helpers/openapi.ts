@@ -11,6 +11,7 @@ export interface JsonSchema {
   enum?: unknown[];
   const?: unknown;
   default?: unknown;
+  examples?: unknown[];
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
@@ -101,7 +102,7 @@ const FORMATS: Record<string, () => string> = {
 
 /**
  * A value the schema accepts, built from what it says: `const`, the first `enum` value, the
- * `default`, an example of the `format`, the smallest allowed size. Throws where the schema
+ * `default`, its first `examples` entry, an example of the `format`, the smallest allowed size. Throws where the schema
  * does not say enough (a `pattern`), so a sweep reports the gap instead of sending a guess.
  */
 export function exampleOf(schema: JsonSchema, doc: Pick<OpenApiDoc, 'components'>, opts: ExampleOptions = {}): unknown {
@@ -114,6 +115,7 @@ export function exampleOf(schema: JsonSchema, doc: Pick<OpenApiDoc, 'components'
   if (resolved.const !== undefined) return resolved.const;
   if (resolved.enum?.length) return resolved.enum[0];
   if (resolved.default !== undefined) return resolved.default;
+  if (resolved.examples?.length) return resolved.examples[0];
   const type = Array.isArray(resolved.type) ? resolved.type.find((t) => t !== 'null') : resolved.type;
   switch (type) {
     case 'integer':
