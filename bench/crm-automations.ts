@@ -10,27 +10,14 @@
  * `benchAutomationEnrolments` takes a running stack, so `npm run bench:crm` can share one with the
  * other CRM figures; run alone it starts Postgres, Temporal and a worker on free ports and prints JSON.
  */
-import fs from 'node:fs';
+import { runBench, withBenchStack } from './stack';
 import os from 'node:os';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { createDb, withTenant, type Db } from '../db/connection';
+import { type Client } from '@temporalio/client';
+import { withTenant, type Db } from '../db/connection';
 import { createAutomation } from '../db/crm/automations';
-import { migrate } from '../db/migrate';
 import { emit } from '../db/platform/outbox';
 import { upsertModule } from '../db/platform/modules';
 import { createTenant } from '../db/tenants/tenants';
-import { createMailer } from '../integrations/mail/mailer';
-import { OfflinePaymentProvider } from '../integrations/payments/offline';
-import { appDatabaseUrl, loadConfig } from '../lib/config';
-import { createLogger } from '../lib/logger';
-import { startPostgres } from '../scripts/stack/postgres';
-import { startTemporal } from '../scripts/stack/temporal';
-import { freePort } from '../scripts/stack/wait';
-import { startWorkerProcess } from '../worker';
-
-const APP_PASSWORD = 'usher_bench_password';
 
 export interface AutomationEnrolmentBenchOptions {
   /** Owner connection (bypasses row-level security): seeds the tenant and watches progress. */
@@ -126,73 +113,29 @@ export async function benchAutomationEnrolments(
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-bench-crm-automations-'));
-  fs.chmodSync(workDir, 0o755);
-  const stops: (() => Promise<void>)[] = [];
-  try {
-    const [pg, temporal] = await Promise.all([
-      startPostgres({ dataDir: path.join(workDir, 'pg'), port: await freePort() }),
-      startTemporal({ port: await freePort() }),
-    ]);
-    stops.unshift(pg.stop, temporal.stop);
-    const config = loadConfig({
-      ...process.env,
-      DATABASE_URL: pg.url,
-      APP_DATABASE_URL: appDatabaseUrl(pg.url, APP_PASSWORD),
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_TASK_QUEUE: 'bench-crm-automations',
-      LOG_LEVEL: 'error',
-      PAYMENT_PROVIDER: 'offline',
-    });
-    await migrate(config.DATABASE_URL, APP_PASSWORD);
-    const logger = createLogger('bench', 'error');
-    const owner = createDb(config.DATABASE_URL, 2);
-    const db = createDb(config.appDatabaseUrl, 20);
-    stops.unshift(
-      () => owner.destroy(),
-      () => db.destroy(),
-    );
-    const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
-    stops.unshift(() => temporalClient.connection.close());
-    const native = await NativeConnection.connect({ address: temporal.address });
-    const worker = await startWorkerProcess({
-      connection: native,
-      deps: {
+  await withBenchStack(
+    { name: 'crm-automations', temporal: true, worker: true, pool: 20 },
+    async ({ owner, db, temporal, config }) => {
+      const figures = await benchAutomationEnrolments({
+        owner,
         db,
-        config,
-        logger,
-        temporal: temporalClient,
-        payments: new OfflinePaymentProvider(),
-        mailer: createMailer({ from: config.MAIL_FROM, logger }),
-      },
-    });
-    stops.unshift(async () => {
-      await worker.shutdown();
-      await native.close();
-    });
-    const figures = await benchAutomationEnrolments({
-      owner,
-      db,
-      temporal: temporalClient,
-      customers: Number(process.env.BENCH_ENROLMENTS ?? 10_000),
-    });
-    console.log(
-      JSON.stringify(
-        { bench: 'crm-automations', cpus: os.cpus().length, outbox_concurrency: config.OUTBOX_CONCURRENCY, ...figures },
-        null,
-        2,
-      ),
-    );
-  } finally {
-    for (const stop of stops) await stop().catch(() => undefined);
-    fs.rmSync(workDir, { recursive: true, force: true });
-  }
+        temporal: temporal as Client,
+        customers: Number(process.env.BENCH_ENROLMENTS ?? 10_000),
+      });
+      console.log(
+        JSON.stringify(
+          {
+            bench: 'crm-automations',
+            cpus: os.cpus().length,
+            outbox_concurrency: config.OUTBOX_CONCURRENCY,
+            ...figures,
+          },
+          null,
+          2,
+        ),
+      );
+    },
+  );
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+if (require.main === module) runBench(main);

@@ -10,28 +10,21 @@
  *
  * `benchCampaign` is exported for the module's combined benchmark (`npm run bench:crm`).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { runBench, withBenchStack } from './stack';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { Client, Connection } from '@temporalio/client';
 import { OutboxDispatcher } from '../activities/platform/dispatcher';
 import { crmSenderTrigger } from '../activities/crm/campaigns/sender';
 import { createCampaignWorkflowActivities } from '../activities/crm/campaigns/workflow-activities';
-import { createDb, withTenant, type Db } from '../db/connection';
+import { withTenant, type Db } from '../db/connection';
 import { createCampaign } from '../db/crm/campaigns';
 import { createTemplate } from '../db/crm/templates';
-import { migrate } from '../db/migrate';
 import { upsertModule } from '../db/platform/modules';
 import { createTenant } from '../db/tenants/tenants';
 import { createMailer } from '../integrations/mail/mailer';
-import { appDatabaseUrl, loadConfig } from '../lib/config';
+import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { startPostgres } from '../scripts/stack/postgres';
-import { freePort } from '../scripts/stack/wait';
-
-const APP_PASSWORD = 'usher_bench_password';
 
 export interface CampaignBenchResult {
   recipients: number;
@@ -192,31 +185,9 @@ export async function benchCampaign(
 
 async function main(): Promise<void> {
   const recipients = Number(process.env.RECIPIENTS ?? 100_000);
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-bench-campaign-'));
-  fs.chmodSync(workDir, 0o755);
-  const pg = await startPostgres({ dataDir: path.join(workDir, 'pg'), port: await freePort() });
-  try {
-    await migrate(pg.url, APP_PASSWORD);
-    const owner = createDb(pg.url, 2);
-    const app = createDb(appDatabaseUrl(pg.url, APP_PASSWORD), 40);
-    try {
-      console.log(JSON.stringify({ benchmark: 'crm-campaign', ...(await benchCampaign(owner, app, recipients)) }));
-    } finally {
-      await app.destroy();
-      await owner.destroy();
-    }
-  } finally {
-    await pg.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
-  }
-}
-
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
+  await withBenchStack({ name: 'crm-campaign', pool: 40 }, async ({ owner, db }) =>
+    console.log(JSON.stringify({ benchmark: 'crm-campaign', ...(await benchCampaign(owner, db, recipients)) })),
   );
 }
+
+if (require.main === module) runBench(main);

@@ -10,33 +10,20 @@
  * `benchMetricsRefresh` takes a running stack, so `npm run bench:crm` can share one with the other
  * CRM figures; run alone it starts Postgres, Temporal and a worker on free ports and prints JSON.
  */
-import fs from 'node:fs';
+import { runBench, withBenchStack } from './stack';
 import os from 'node:os';
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { type Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { createDb, withTenant, type Db } from '../db/connection';
+import { withTenant, type Db } from '../db/connection';
 import { startMetricsRefresh } from '../db/crm/metrics';
-import { migrate } from '../db/migrate';
 import { upsertModule } from '../db/platform/modules';
 import { createTenant } from '../db/tenants/tenants';
-import { createMailer } from '../integrations/mail/mailer';
-import { OfflinePaymentProvider } from '../integrations/payments/offline';
-import { appDatabaseUrl, loadConfig } from '../lib/config';
-import { createLogger } from '../lib/logger';
 import { startIdempotent } from '../lib/temporal';
-import { startPostgres } from '../scripts/stack/postgres';
-import { startTemporal } from '../scripts/stack/temporal';
-import { freePort } from '../scripts/stack/wait';
-import { startWorkerProcess } from '../worker';
 import {
   metricsRefreshStartOptions,
   metricsRefreshWorkflowId,
   metricsRefreshWorkflowType,
 } from '../workflows/crm/contract';
-
-const APP_PASSWORD = 'usher_bench_password';
 
 export interface MetricsRefreshBenchOptions {
   /** Owner connection (bypasses row-level security): seeds the tenant. */
@@ -173,66 +160,19 @@ async function stageSeconds(handle: { fetchHistory(): Promise<temporal.api.histo
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-bench-crm-metrics-'));
-  const [postgres, temporal] = await Promise.all([
-    startPostgres({ dataDir: path.join(workDir, 'pg'), port: await freePort() }),
-    startTemporal({ port: await freePort() }),
-  ]);
-  const stops: (() => Promise<unknown>)[] = [() => postgres.stop(), () => temporal.stop()];
-  try {
-    await migrate(postgres.url, APP_PASSWORD);
-    const config = loadConfig({
-      DATABASE_URL: postgres.url,
-      APP_DATABASE_URL: appDatabaseUrl(postgres.url, APP_PASSWORD),
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_TASK_QUEUE: 'bench-crm-metrics',
-      API_PORT: '0',
-      LOG_LEVEL: 'silent',
-      DATABASE_POOL_MAX: '10',
-    });
-    const logger = createLogger('bench', process.env.BENCH_DEBUG ? 'error' : 'silent');
-    const owner = createDb(postgres.url, 2);
-    const db = createDb(config.appDatabaseUrl, 10);
-    stops.unshift(
-      () => owner.destroy(),
-      () => db.destroy(),
-    );
-    const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
-    stops.unshift(() => temporalClient.connection.close());
-    const native = await NativeConnection.connect({ address: temporal.address });
-    const worker = await startWorkerProcess({
-      connection: native,
-      deps: {
+  await withBenchStack(
+    { name: 'crm-metrics', temporal: true, worker: true, pool: 10 },
+    async ({ owner, db, temporal, config }) => {
+      const figures = await benchMetricsRefresh({
+        owner,
         db,
-        config,
-        logger,
-        temporal: temporalClient,
-        payments: new OfflinePaymentProvider(),
-        mailer: createMailer({ from: config.MAIL_FROM, logger }),
-      },
-    });
-    stops.unshift(async () => {
-      await worker.shutdown();
-      await native.close();
-    });
-    const figures = await benchMetricsRefresh({
-      owner,
-      db,
-      temporal: temporalClient,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      customers: Number(process.env.BENCH_CUSTOMERS ?? 100_000),
-    });
-    console.log(JSON.stringify({ bench: 'crm-metrics', cpus: os.cpus().length, ...figures }, null, 2));
-  } finally {
-    for (const stop of stops) await stop().catch(() => undefined);
-    fs.rmSync(workDir, { recursive: true, force: true });
-  }
+        temporal: temporal as Client,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        customers: Number(process.env.BENCH_CUSTOMERS ?? 100_000),
+      });
+      console.log(JSON.stringify({ bench: 'crm-metrics', cpus: os.cpus().length, ...figures }, null, 2));
+    },
+  );
 }
 
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+if (require.main === module) runBench(main);

@@ -13,20 +13,12 @@
  *
  * `benchSegmentEval` is exported for the module's combined benchmark (`npm run bench:crm`).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createDb, withTenant, type Db } from '../db/connection';
+import { runBench, withBenchStack } from './stack';
+import { withTenant, type Db } from '../db/connection';
 import { evaluateSegment, insertSegment } from '../db/crm/segments';
 import { previewSegment } from '../db/crm/segment-sql';
-import { migrate } from '../db/migrate';
 import { createTenant } from '../db/tenants/tenants';
 import { PROPOSAL_EXAMPLE_RULE, validateSegmentRules } from '../domain/crm/segment-rules';
-import { appDatabaseUrl } from '../lib/config';
-import { startPostgres } from '../scripts/stack/postgres';
-import { freePort } from '../scripts/stack/wait';
-
-const APP_PASSWORD = 'usher_bench_password';
 
 export interface SegmentBenchResult {
   customers: number;
@@ -109,31 +101,9 @@ export async function benchSegmentEval(owner: Db, app: Db, customers: number): P
 
 async function main(): Promise<void> {
   const customers = Number(process.env.CUSTOMERS ?? 1_000_000);
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-bench-segments-'));
-  fs.chmodSync(workDir, 0o755);
-  const pg = await startPostgres({ dataDir: path.join(workDir, 'pg'), port: await freePort() });
-  try {
-    await migrate(pg.url, APP_PASSWORD);
-    const owner = createDb(pg.url, 2);
-    const app = createDb(appDatabaseUrl(pg.url, APP_PASSWORD), 2);
-    try {
-      console.log(JSON.stringify({ benchmark: 'crm-segments', ...(await benchSegmentEval(owner, app, customers)) }));
-    } finally {
-      await app.destroy();
-      await owner.destroy();
-    }
-  } finally {
-    await pg.stop();
-    fs.rmSync(workDir, { recursive: true, force: true });
-  }
-}
-
-if (require.main === module) {
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
+  await withBenchStack({ name: 'crm-segments', pool: 2 }, async ({ owner, db }) =>
+    console.log(JSON.stringify({ benchmark: 'crm-segments', ...(await benchSegmentEval(owner, db, customers)) })),
   );
 }
+
+if (require.main === module) runBench(main);
