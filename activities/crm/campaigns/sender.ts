@@ -33,12 +33,13 @@ import { defineTrigger, type Trigger } from '../../platform/triggers';
  * it survives restarts with no process of its own: an event whose worker died is dispatched again.
  *
  * Exactly once: a batch is claimed in one short transaction (`for update skip locked`, status
- * `sending` with a lease), then each message is handed to SMTP and marked `sent` in its own
- * transaction right after the 250 answer. A message stuck in `sending` after its lease (its sender
- * died) is claimed again and re-sent with the same Message-ID only because it was not marked sent.
- * The one window left is between the SMTP server's 250 and that commit (about a millisecond): a
- * SIGKILL exactly there sends that one message twice, with the same Message-ID (receivers that
- * de-duplicate by Message-ID drop it). Nothing short of a two-phase commit with the SMTP server closes it.
+ * `sending` with a lease), then each message is handed to SMTP (five lanes, one per pooled
+ * connection) and marked `sent` in its own transaction right after its own 250 answer. A message
+ * stuck in `sending` after its lease (its sender died) is claimed again and re-sent with the same
+ * Message-ID only because it was not marked sent. The one window left is between the SMTP server's
+ * 250 and that commit (about a millisecond): a SIGKILL exactly there sends those in flight twice,
+ * with the same Message-ID (receivers that de-duplicate by Message-ID drop them). Nothing short of a
+ * two-phase commit with the SMTP server closes it.
  */
 
 /** Sends per second per tenant in this process, spaced evenly (no burst above the setting). */
@@ -53,6 +54,9 @@ export class SendRateLimiter {
     if (slot - now >= 2) await new Promise((resolve) => setTimeout(resolve, slot - now));
   }
 }
+
+/** Messages of one batch in flight at once: as many as the mailer's pooled SMTP connections (5). */
+const SEND_LANES = 5;
 
 /** The first retry after a temporary refusal waits this long, doubling up to an hour. */
 const RETRY_BASE_MS = 5_000;
@@ -176,18 +180,12 @@ export async function sendClaimed(
   const composed = await opts.compose({ id: tenantId, name, from: opts.from }, claimed, data, templateRows);
   let sent = 0;
   let leaseRenewedAt = Date.now();
-  for (let i = 0; i < composed.length; i++) {
-    const item = composed[i];
+  let next = 0;
+  const sendOne = async (item: (typeof composed)[number]): Promise<void> => {
     const m = item.message;
     if (!('mail' in item) || !item.mail) {
       await withTenant(db, tenantId, (tx) => failMessage(tx, m.id, `render: ${item.error ?? 'failed'}`));
-      continue;
-    }
-    // The rest of the batch stays ours while a slow SMTP server holds us up.
-    if (Date.now() - leaseRenewedAt > opts.leaseMs / 3) {
-      const rest = composed.slice(i).map((c) => c.message.id);
-      await withTenant(db, tenantId, (tx) => extendLease(tx, rest, new Date(Date.now() + opts.leaseMs)));
-      leaseRenewedAt = Date.now();
+      return;
     }
     await opts.limiter.take(tenantId, opts.rate);
     try {
@@ -207,13 +205,27 @@ export async function sendClaimed(
         });
       }
       logger.warn({ messageId: m.id, code: failure.code, kind: failure.kind }, 'marketing e-mail not accepted');
-      continue;
+      return;
     }
+    // Marked in its own transaction the moment SMTP accepted it, whatever the other lanes do.
     await withTenant(db, tenantId, async (tx) => {
       if (await markMessageSent(tx, m.id, item.mail.messageId)) await emitEmailSent(tx, m);
     });
     sent++;
-  }
+  };
+  // One lane per pooled SMTP connection: each message still waits for its own 250 and its own mark.
+  const lane = async (): Promise<void> => {
+    for (let i = next++; i < composed.length; i = next++) {
+      // The rest of the batch stays ours while a slow SMTP server holds us up.
+      if (Date.now() - leaseRenewedAt > opts.leaseMs / 3) {
+        leaseRenewedAt = Date.now();
+        const rest = composed.slice(i).map((c) => c.message.id);
+        await withTenant(db, tenantId, (tx) => extendLease(tx, rest, new Date(Date.now() + opts.leaseMs)));
+      }
+      await sendOne(composed[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SEND_LANES, composed.length) }, lane));
   return sent;
 }
 
