@@ -209,6 +209,10 @@ export const catalogue = {
       created_at: z.iso.datetime(),
     }),
   },
+  'module.enabled': {
+    doc: 'The tenant switched a module on (`PUT /api/modules/{module}`): a new subscription, or one enabled again.',
+    payload: z.object({ module: z.string().describe('the module, e.g. analytics') }),
+  },
   'webhook.endpoint_disabled': {
     doc: 'A webhook endpoint was disabled after too many consecutive failed deliveries.',
     payload: z.object({ endpoint_id: id, url: z.string(), consecutive_failures: z.number().int() }),

@@ -4,7 +4,7 @@ import { defineModule } from './kit';
 export default defineModule({
   name: 'platform',
   tag: 'Platform',
-  emits: ['email.queued'],
+  emits: ['email.queued', 'module.enabled'],
   api: async () => (await import('../api/platform/routes')).platformRoutes,
   worker: async () => {
     const { mailTrigger } = await import('../activities/platform/mail-trigger');

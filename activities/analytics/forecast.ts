@@ -45,39 +45,63 @@ export function createForecastActivities({ db }: WorkerDeps) {
   };
 }
 
-/** Starts each new event's forecast refresh, and again when its start moves (a finished one ends at the old start). */
+/** Event forecast refreshes started at once when the module is switched on for a tenant's upcoming events. */
+const START_CONCURRENCY = 32;
+/** The most upcoming events one switch-on starts refreshes for (a tenant has far fewer). */
+const MAX_UPCOMING = 10_000;
+
+/**
+ * Starts each new event's forecast refresh, and again when its start moves (a finished one ends at
+ * the old start); when the tenant switches the module on, one for every upcoming event it has.
+ */
 export function forecastTriggers(_deps: WorkerDeps): Trigger[] {
   return [
     defineTrigger({
       name: 'analytics.forecast-refresh',
-      on: ['event.created', 'event.updated'],
+      on: ['event.created', 'event.updated', 'module.enabled'],
       async run() {
-        // Nothing to write: the workflow is started once this event's transaction has committed.
+        // Nothing to write: the workflows are started once this event's transaction has committed.
       },
       async afterCommit(event, { db, temporal, config }) {
-        if (event.type === 'event.updated' && !event.payload.changed.includes('starts_at')) return;
-        const eventId = event.payload.event_id;
-        const open = await withTenant(db, event.tenantId, async (tx) => {
-          const row = await getEvent(tx, eventId);
-          return (
-            !!row &&
-            !['ended', 'cancelled'].includes(row.status) &&
-            row.starts_at.getTime() > Date.now() &&
-            (await isModuleEnabled(tx, 'analytics', eventId))
+        let eventIds: number[];
+        if (event.type === 'module.enabled') {
+          if (event.payload.module !== 'analytics') return;
+          eventIds = await withTenant(db, event.tenantId, async (tx) =>
+            (await eventsToForecast(tx, new Date(), { limit: MAX_UPCOMING }))
+              .filter((e) => e.status !== 'ended')
+              .map((e) => e.id),
           );
-        });
-        if (!open) return;
-        const input: AnalyticsForecastInput = {
-          tenantId: event.tenantId,
-          eventId,
-          intervalMs: DEFAULT_FORECAST_INTERVAL_MS,
-        };
-        await startIdempotent(temporal, analyticsForecastWorkflowType, {
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowId: analyticsForecastWorkflowId(event.tenantId, eventId),
-          args: [input],
-          typedSearchAttributes: searchAttributes(event.tenantId, eventId),
-        });
+        } else {
+          if (event.type === 'event.updated' && !event.payload.changed.includes('starts_at')) return;
+          const eventId = event.payload.event_id;
+          const open = await withTenant(db, event.tenantId, async (tx) => {
+            const row = await getEvent(tx, eventId);
+            return (
+              !!row &&
+              !['ended', 'cancelled'].includes(row.status) &&
+              row.starts_at.getTime() > Date.now() &&
+              (await isModuleEnabled(tx, 'analytics', eventId))
+            );
+          });
+          eventIds = open ? [eventId] : [];
+        }
+        for (let i = 0; i < eventIds.length; i += START_CONCURRENCY)
+          await Promise.all(
+            eventIds.slice(i, i + START_CONCURRENCY).map((eventId) =>
+              startIdempotent(temporal, analyticsForecastWorkflowType, {
+                taskQueue: config.TEMPORAL_TASK_QUEUE,
+                workflowId: analyticsForecastWorkflowId(event.tenantId, eventId),
+                args: [
+                  {
+                    tenantId: event.tenantId,
+                    eventId,
+                    intervalMs: DEFAULT_FORECAST_INTERVAL_MS,
+                  } satisfies AnalyticsForecastInput,
+                ],
+                typedSearchAttributes: searchAttributes(event.tenantId, eventId),
+              }),
+            ),
+          );
       },
     }),
   ];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listModules, upsertModule, type TenantModuleRow } from '../../db/platform/modules';
+import { changeModule, listModules, type TenantModuleRow } from '../../db/platform/modules';
 import { usageForPeriod } from '../../db/platform/usage';
 import { buildInvoice, MODULE_PRICES, MODULES, type ModuleName } from '../../domain/platform/plans';
 import type { RouterDeps } from '../deps';
@@ -64,7 +64,7 @@ export function platformRoutes(deps: RouterDeps): void {
     responses: { 200: { description: 'Module', schema: Module } },
     handler: async ({ tx, auth, params, body }) => {
       if (body.settings) assertModuleSettings(deps.moduleSettings.get(params.module), body.settings);
-      const row = await upsertModule(tx, auth.tenantId, params.module, { enabled: body.enabled ?? true, ...body });
+      const row = await changeModule(tx, auth.tenantId, params.module, { enabled: body.enabled ?? true, ...body });
       return { body: toModule(params.module, row) };
     },
   });

@@ -1,5 +1,6 @@
 import type { Db, Tx } from '../connection';
 import { moduleAdmits, type ModuleName, type PlanName } from '../../domain/platform/plans';
+import { emit } from './outbox';
 
 export interface TenantModuleRow {
   tenant_id: string;
@@ -32,6 +33,30 @@ export async function upsertModule(
     .onConflict(['tenant_id', 'module'])
     .merge({ ...row, updated_at: tx.fn.now() })
     .returning('*');
+  return saved;
+}
+
+/**
+ * `upsertModule` for the tenant's own change: announces `module.enabled` when the module goes from
+ * off (or never subscribed) to on, once however many identical requests race (they queue on a
+ * transaction lock, as the row may not exist yet to be locked).
+ */
+export async function changeModule(
+  tx: Tx,
+  tenantId: string,
+  module: ModuleName,
+  patch: Parameters<typeof upsertModule>[3],
+): Promise<TenantModuleRow> {
+  await tx.raw('select pg_advisory_xact_lock(hashtext(?))', [`tenant_modules:${tenantId}:${module}`]);
+  const before = await getModule(tx, module);
+  const saved = await upsertModule(tx, tenantId, module, patch);
+  if (saved.enabled && !before?.enabled)
+    await emit(tx, tenantId, {
+      type: 'module.enabled',
+      aggregateType: 'tenant_module',
+      aggregateId: module,
+      payload: { module },
+    });
   return saved;
 }
 

@@ -156,4 +156,32 @@ describe('forecast refresh workflow', () => {
     expect(f.body.snapshots.length).toBe(rows.length);
     await recordHistory(h.temporal, workflowId, 'analytics-forecast-done');
   });
+
+  it("starts for the tenant's upcoming events when the module is switched on", async () => {
+    const later = await createTenantWithKey(h, 'Analytics later', ['admin'], ['checkin']);
+    const upcoming = await createOnSaleEvent(later);
+    const handle = h.temporal.workflow.getHandle(analyticsForecastWorkflowId(later.tenantId, upcoming.eventId));
+    const running = async () => {
+      try {
+        return (await handle.describe()).status.name === 'RUNNING';
+      } catch {
+        return false;
+      }
+    };
+    // Created while the module was off: nothing forecasts it yet.
+    await eventually(
+      async () =>
+        !(await h.owner('outbox').where({ tenant_id: later.tenantId }).whereNull('dispatched_at').first('id')),
+      { what: 'the outbox to drain' },
+    );
+    expect(await running()).toBe(false);
+
+    const enabled = await later.api.put('/api/modules/analytics', { enabled: true });
+    expect(enabled.status).toBe(200);
+    await eventually(running, { what: 'the forecast workflow of the existing event to start' });
+    // Enabling again announces nothing new.
+    await later.api.put('/api/modules/analytics', { enabled: true });
+    expect(await h.owner('outbox').where({ tenant_id: later.tenantId, type: 'module.enabled' })).toHaveLength(1);
+    await handle.terminate('test done');
+  });
 });

@@ -98,6 +98,7 @@ const emitted: { [T in EventType]: [EventPayload<T>, ...EventPayload<T>[]] } = {
       created_at: new Date('2025-06-01T18:01:00Z').toISOString(),
     },
   ],
+  'module.enabled': [{ module: 'analytics' }],
   'webhook.endpoint_disabled': [{ endpoint_id: 61, url: 'https://tenant.example/hooks', consecutive_failures: 20 }],
   'email.queued': [{ email_ids: [71, 72] }],
   'crm.consent_changed': [{ customer_id: 4, channel: 'email', granted: false, source: 'unsubscribe_link' }],
