@@ -1,3 +1,4 @@
+import { inBatches } from '../../lib/batches';
 import { withTenant } from '../../db/connection';
 import {
   eventForecastState,
@@ -85,23 +86,20 @@ export function forecastTriggers(_deps: WorkerDeps): Trigger[] {
           });
           eventIds = open ? [eventId] : [];
         }
-        for (let i = 0; i < eventIds.length; i += START_CONCURRENCY)
-          await Promise.all(
-            eventIds.slice(i, i + START_CONCURRENCY).map((eventId) =>
-              startIdempotent(temporal, analyticsForecastWorkflowType, {
-                taskQueue: config.TEMPORAL_TASK_QUEUE,
-                workflowId: analyticsForecastWorkflowId(event.tenantId, eventId),
-                args: [
-                  {
-                    tenantId: event.tenantId,
-                    eventId,
-                    intervalMs: DEFAULT_FORECAST_INTERVAL_MS,
-                  } satisfies AnalyticsForecastInput,
-                ],
-                typedSearchAttributes: searchAttributes(event.tenantId, eventId),
-              }),
-            ),
-          );
+        await inBatches(eventIds, START_CONCURRENCY, (eventId) =>
+          startIdempotent(temporal, analyticsForecastWorkflowType, {
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            workflowId: analyticsForecastWorkflowId(event.tenantId, eventId),
+            args: [
+              {
+                tenantId: event.tenantId,
+                eventId,
+                intervalMs: DEFAULT_FORECAST_INTERVAL_MS,
+              } satisfies AnalyticsForecastInput,
+            ],
+            typedSearchAttributes: searchAttributes(event.tenantId, eventId),
+          }),
+        );
       },
     }),
   ];

@@ -1,3 +1,4 @@
+import { inBatches } from '../../lib/batches';
 import { isModuleEnabled } from '../../db/platform/modules';
 import { configureEventWaitlist } from '../../db/waitlist/settings';
 import { offerAvailable } from '../../db/waitlist/offers';
@@ -22,10 +23,6 @@ export const RELEASE_EVENTS = [
 
 /** How many workflow starts are in flight at once when a release makes many offers. */
 const START_CONCURRENCY = 32;
-
-async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn));
-}
 
 /** The waitlist add-on, of which resale is the second half, is enabled for the event's tenant. */
 export const waitlistEnabled = (ctx: TriggerContext): Promise<boolean> => isModuleEnabled(ctx.tx, 'waitlist');
