@@ -1,6 +1,6 @@
 import type { WorkerDeps } from '../deps';
 import type { Trigger } from '../platform/triggers';
-import { automationTriggers } from './automations';
+import { automationTriggers } from './automation-triggers';
 import { campaignTriggers } from './campaigns';
 import { customerDataTriggers } from './customer-data';
 import { segmentTriggers } from './segments';
