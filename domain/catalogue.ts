@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { crmEvents } from './crm/events';
+import { pricingEvents } from './pricing/events';
+import { seasonEvents } from './season/events';
 import { REQUEST_TYPES } from './refunds/policy';
 
 /**
@@ -222,6 +224,8 @@ export const catalogue = {
     payload: z.object({ email_ids: ids }),
   },
   ...crmEvents,
+  ...pricingEvents,
+  ...seasonEvents,
   'test.ping': {
     doc: 'A check that the outbox dispatcher runs its triggers (tests and operators).',
     payload: z.object({ i: z.number().int().optional() }),

@@ -6,8 +6,10 @@ import events from './events';
 import insights from './insights';
 import orders from './orders';
 import platform from './platform';
+import pricing from './pricing';
 import refunds from './refunds';
 import resale from './resale';
+import season from './season';
 import system from './system';
 import tenants from './tenants';
 import tickets from './tickets';
@@ -37,4 +39,6 @@ export const modules: readonly ModuleManifest[] = [
   insights,
   crm,
   analytics,
+  pricing,
+  season,
 ];

@@ -6,6 +6,8 @@ import { getEvent } from '../events/events';
 import { syncSoldOutStatus, takeInventory } from '../events/inventory';
 import { ticketTypesOfEvent, type TicketTypeRow } from '../events/ticket-types';
 import { emit } from '../platform/outbox';
+import { priceOrderLines } from '../pricing/placement';
+import { seasonOrderTerms, type SeasonOrderTerms } from '../season/placement';
 import type { OrderChannel, OrderItemRow, OrderRow, PaymentProviderName } from './orders';
 
 export interface OrderLineInput {
@@ -24,6 +26,8 @@ export interface PlaceOrderInput {
   externalRef?: string;
   channel?: OrderChannel;
   promoCode?: string;
+  /** A price quote (`POST /api/pricing/quotes`) whose held prices the order pays within its TTL. */
+  quoteToken?: string;
   now?: Date;
   /**
    * The seats are already counted in `sold`: a waitlist hold or a resold ticket changes hands. Such
@@ -32,7 +36,7 @@ export interface PlaceOrderInput {
   reserved?: boolean;
 }
 
-function assertOnSaleWindow(tt: TicketTypeRow, now: Date): void {
+function assertOnSaleWindow(tt: TicketTypeRow, now: Date, _season: SeasonOrderTerms): void {
   if ((tt.sales_start_at && now < tt.sales_start_at) || (tt.sales_end_at && now > tt.sales_end_at)) {
     throw new AppError(422, 'not_on_sale', `Ticket type ${tt.id} is not on sale at this time`, {
       ticket_type_id: tt.id,
@@ -62,14 +66,27 @@ export async function placeOrder(
     input.eventId,
     input.lines.map((l) => l.ticketTypeId),
   );
+  const season = await seasonOrderTerms(tx, tenantId, { customerId: input.customerId, eventId: input.eventId, now });
+  const prices = await priceOrderLines(tx, tenantId, {
+    customerId: input.customerId,
+    eventId: input.eventId,
+    quoteToken: input.quoteToken,
+    ticketTypeIds: input.lines.map((l) => l.ticketTypeId),
+    now,
+  });
   const lines = input.lines.map((l) => {
     const tt = types.get(l.ticketTypeId);
     if (!tt)
       throw new AppError(422, 'unknown_ticket_type', `Ticket type ${l.ticketTypeId} does not belong to this event`, {
         ticket_type_id: l.ticketTypeId,
       });
-    if (!input.reserved) assertOnSaleWindow(tt, now);
-    return { ...l, unitPriceMinor: l.unitPriceMinor ?? tt.price_minor, currency: tt.currency.trim() };
+    if (!input.reserved) assertOnSaleWindow(tt, now, season);
+    const priced = prices.get(l.ticketTypeId);
+    return {
+      ...l,
+      unitPriceMinor: l.unitPriceMinor ?? priced?.unitPriceMinor ?? tt.price_minor,
+      currency: tt.currency.trim(),
+    };
   });
   const priced = priceOrder(lines);
   if (!priced.ok) throw new AppError(422, priced.code, `The order cannot be priced: ${priced.code.replace(/_/g, ' ')}`);

@@ -12,6 +12,8 @@ import {
   type EventType,
 } from '../../domain/catalogue';
 import { eventDocs, eventDocsMarkdown } from '../../domain/catalogue-docs';
+import { pricingEventExamples } from './catalogue-examples/pricing';
+import { seasonEventExamples } from './catalogue-examples/season';
 
 const refund = {
   request_id: 7,
@@ -125,6 +127,8 @@ const emitted: { [T in EventType]: [EventPayload<T>, ...EventPayload<T>[]] } = {
   'crm.automation_enrolled': [{ automation_id: 11, enrolment_id: 12, customer_id: 4, holdout: false }],
   'crm.automation_exited': [{ automation_id: 11, enrolment_id: 12, customer_id: 4, reason: 'purchased' }],
   'crm.customer_tagged': [{ customer_id: 4, tag: 'vip', automation_id: 11 }],
+  ...pricingEventExamples,
+  ...seasonEventExamples,
   'test.ping': [{}, { i: 3 }],
 };
 

@@ -1,0 +1,3 @@
+import type { RouterDeps } from '../deps';
+
+export function quotesRoutes(_deps: RouterDeps): void {}

@@ -1,0 +1,3 @@
+import type { RouterDeps } from '../deps';
+
+export function rulesRoutes(_deps: RouterDeps): void {}

@@ -1,0 +1,3 @@
+import type { RouterDeps } from '../deps';
+
+export function renewalsRoutes(_deps: RouterDeps): void {}
