@@ -1,6 +1,7 @@
 import type { RouterDeps } from '../deps';
 import { automationRoutes } from './automations';
 import { campaignRoutes } from './campaigns';
+import { complaintRoutes } from './complaints';
 import { customerDataRoutes } from './customer-data';
 import { segmentRoutes } from './segments';
 
@@ -9,5 +10,6 @@ export function crmRoutes(deps: RouterDeps): void {
   customerDataRoutes(deps);
   segmentRoutes(deps);
   campaignRoutes(deps);
+  complaintRoutes(deps);
   automationRoutes(deps);
 }

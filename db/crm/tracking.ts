@@ -103,3 +103,25 @@ export async function emitEmailSent(tx: Tx, m: CrmMessageRow): Promise<void> {
     payload: messageRef(m),
   });
 }
+
+/**
+ * A spam complaint (a mailbox provider's feedback loop): the address is suppressed, marketing
+ * consent withdrawn in the ledger and `crm.email_complained` emitted. A second report of the same
+ * message changes nothing and answers false.
+ */
+export async function recordComplaint(tx: Tx, m: CrmMessageRow): Promise<boolean> {
+  // Two reports of one message at once: the second waits here, then sees the first's event.
+  await tx('crm_messages').where({ id: m.id }).forUpdate().first('id');
+  const seen = await tx('email_events').where({ message_id: m.id, kind: 'complaint' }).first('message_id');
+  if (seen) return false;
+  await suppressAddress(tx, m.tenant_id, m.to_address, 'complaint');
+  await insertEvent(tx, m, 'complaint');
+  await recordConsent(tx, m.tenant_id, m.customer_id, { channel: 'email', granted: false, source: 'spam_complaint' });
+  await emit(tx, m.tenant_id, {
+    type: 'crm.email_complained',
+    aggregateType: 'crm_message',
+    aggregateId: m.id,
+    payload: messageRef(m),
+  });
+  return true;
+}

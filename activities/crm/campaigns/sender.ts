@@ -25,6 +25,7 @@ import { smtpFailure, type Mailer } from '../../../integrations/mail/mailer';
 import type { Config } from '../../../lib/config';
 import type { Logger } from '../../../lib/logger';
 import { defineTrigger, type Trigger } from '../../platform/triggers';
+import { crmMessageId } from '../../../domain/crm/message-ids';
 
 /**
  * The marketing sender. `queueMessage` (and the campaign workflow's bulk snapshot) write
@@ -93,8 +94,6 @@ export interface SenderDeps {
   config: Config;
   logger: Logger;
 }
-
-export const crmMessageId = (tenantId: string, id: number): string => `<crm-${tenantId}-${id}@usher>`;
 
 /** Builds the outgoing e-mails of claimed messages (rendered, tracked, with List-Unsubscribe). */
 export function createComposer(deps: Pick<SenderDeps, 'config'>, templates = new TemplateCache()) {
