@@ -100,7 +100,9 @@ export async function claimEventRefundBatch(
   const orders = (await claimableOrders(tx, run).orderBy('o.id').limit(limit).select('o.*')) as OrderRow[];
   const approved: number[] = [];
   for (const order of orders) {
-    const lines = (await loadTicketLines(tx, order, undefined, { lock: true })).filter(
+    // A claim still running after its activity timed out can race its retry: the one that waited on
+    // the ticket locks finds the other's tickets cancelled, and passes the order over.
+    const lines = (await loadTicketLines(tx, order, undefined, { lock: true, allowNone: true })).filter(
       (l) => l.ticket.status === 'valid',
     );
     const live = new Set(

@@ -19,7 +19,7 @@ export async function loadTicketLines(
   tx: Tx,
   order: OrderRow,
   ticketIds: number[] | undefined,
-  opts: { lock?: boolean } = {},
+  opts: { lock?: boolean; allowNone?: boolean } = {},
 ): Promise<TicketLine[]> {
   const q = tx<TicketRow>('tickets').where({ order_id: order.id }).orderBy('id');
   if (ticketIds) q.whereIn('id', ticketIds);
@@ -38,7 +38,7 @@ export async function loadTicketLines(
         ticket_status: invalid[0].status,
       });
   }
-  if (!tickets.length) throw conflict('no_valid_tickets', `Order ${order.id} has no valid tickets`);
+  if (!tickets.length && !opts.allowNone) throw conflict('no_valid_tickets', `Order ${order.id} has no valid tickets`);
   const prices = new Map((await getOrderItems(tx, order.id)).map((i) => [i.ticket_type_id, i.unit_price_minor]));
   return tickets.map((ticket) => ({ ticket, paidMinor: prices.get(ticket.ticket_type_id) ?? 0 }));
 }

@@ -4,7 +4,9 @@ import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { recordHistory } from '../helpers/histories';
 import { eventWithPolicy } from '../helpers/refunds';
 import { testEnv } from '../stack-env';
+import { withTenant } from '../../db/connection';
 import { upsertModule } from '../../db/platform/modules';
+import { claimEventRefundBatch, startEventRefundRun } from '../../db/refunds/event-runs';
 import { createPaymentProvider } from '../../integrations/payments';
 import { createMailer } from '../../integrations/mail/mailer';
 import type {
@@ -235,5 +237,22 @@ describe('event refunds workflow', () => {
       ['credit', 'processed', 9000],
       ['credit', 'processed', 9000],
     ]);
+  });
+
+  it('takes each order once when a timed-out claim races its retry, and neither fails', async () => {
+    const { eventId } = await cardPaidEvent(6, 2);
+    // The run without its workflow: the two claims below stand for an attempt and its retry.
+    const { run } = await withTenant(h.db, t.tenantId, (tx) =>
+      startEventRefundRun(tx, t.tenantId, { eventId, mode: 'refund', workflowId: 'claim-race' }),
+    );
+    const claim = () =>
+      withTenant(h.db, t.tenantId, (tx) => claimEventRefundBatch(tx, t.tenantId, run.id, 10, 'claim-race'));
+    const taken = await Promise.all([claim(), claim()]);
+    expect(taken.every((n) => n <= 6)).toBe(true);
+    const requests = await h.owner('refund_requests').where({ event_id: eventId, event_refund_run_id: run.id });
+    expect(requests.map((r) => r.order_id).sort()).toEqual(
+      (await h.owner('orders').where({ event_id: eventId }).orderBy('id').pluck('id')).sort(),
+    );
+    expect(await h.owner('tickets').where({ event_id: eventId, status: 'valid' }).pluck('id')).toEqual([]);
   });
 });
