@@ -75,6 +75,10 @@ export const catalogue = {
     doc: 'A sold-out event has tickets for sale again (released, refunded or added inventory).',
     payload: z.object({ ...eventRef, remaining: z.number().int().describe('tickets now for sale') }),
   },
+  'ticket_type.created': {
+    doc: 'The tenant added a ticket type to an event.',
+    payload: z.object({ ticket_type_id: id, event_id: id, inventory: z.number().int() }),
+  },
   'ticket_type.inventory_changed': {
     doc: "The tenant changed a ticket type's inventory.",
     payload: z.object({

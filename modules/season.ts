@@ -21,5 +21,6 @@ export default defineModule({
   migrations: {
     '0024_season_subscriptions': () => import('../db/migrations/0024_season_subscriptions'),
     '0025_season_allocations': () => import('../db/migrations/0025_season_allocations'),
+    '0026_season_renewals': () => import('../db/migrations/0026_season_renewals'),
   },
 });

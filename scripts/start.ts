@@ -7,6 +7,7 @@ import { startMailpit, type MailpitHandle } from './stack/mailpit';
 import { startPostgres } from './stack/postgres';
 import { startTemporal } from './stack/temporal';
 import { waitFor } from './stack/wait';
+import { seedDemoModules } from './demo-modules';
 import { seedDemo, type DemoTenant } from './demo-seed';
 
 const root = path.resolve(__dirname, '..');
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
     intervalMs: 250,
     what: 'the API to become ready',
   });
+  await seedDemoModules(apiUrl, demo.apiKey, demo.eventId);
 
   const summary = {
     api: apiUrl,

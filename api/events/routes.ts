@@ -261,6 +261,13 @@ export function eventRoutes(deps: RouterDeps): void {
       if (!event) throw notFound('Event');
       await assertInventoryFits(tx, event, body.inventory);
       const row = await insertTicketType(tx, auth.tenantId, event.id, body as Partial<TicketTypeRow>);
+      // Season members' seats are allocated from a new ticket type.
+      await emit(tx, auth.tenantId, {
+        type: 'ticket_type.created',
+        aggregateType: 'ticket_type',
+        aggregateId: row.id,
+        payload: { ticket_type_id: row.id, event_id: row.event_id, inventory: row.inventory },
+      });
       await syncSoldOutStatus(tx, auth.tenantId, event.id);
       return { status: 201, body: toTicketType(row) };
     },

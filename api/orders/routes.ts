@@ -87,6 +87,7 @@ export function orderRoutes(deps: RouterDeps): void {
         externalRef: body.external_ref,
         channel: body.channel,
         promoCode: body.promo_code,
+        quoteToken: body.quote_token,
         lines: body.items.map((i) => ({ ticketTypeId: i.ticket_type_id, quantity: i.quantity, codes: i.codes })),
       });
       // Store credit is spent in the order's own transaction: without enough of it, nothing is reserved.

@@ -43,6 +43,10 @@ export const CreateOrder = z.strictObject({
     .optional()
     .meta({ description: 'Where the order was taken (CRM segments filter on it)' }),
   promo_code: z.string().trim().min(1).max(64).optional(),
+  quote_token: z.string().min(1).max(2048).optional().meta({
+    description:
+      'A price quote (`POST /api/pricing/quotes`): its lines pay the held prices within its lifetime (422 `quote_expired` after, `quote_invalid` when altered or for another customer; 409 `quote_used` once it bought an order)',
+  }),
 });
 
 export const OrderQuery = z.object({

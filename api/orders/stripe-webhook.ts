@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { withTenant } from '../../db/connection';
 import { getOrder } from '../../db/orders/orders';
 import { AppError } from '../../lib/errors';
+import { handleSeasonStripeEvent } from '../season/subscriptions-webhooks';
 import { confirmPaymentSignal, failPaymentSignal, orderFulfilmentWorkflowId } from '../../workflows/orders/contract';
 import type { RouterDeps } from '../deps';
 import { definePublicRoute } from '../route';
@@ -15,7 +16,8 @@ export function stripeWebhookRoutes(deps: RouterDeps): void {
     method: 'post',
     path: '/api/payments/stripe/webhook',
     tags: ['Orders'],
-    summary: 'Stripe webhook: payment_intent.succeeded / payment_intent.payment_failed',
+    summary:
+      'Stripe webhook: payment_intent.succeeded / payment_intent.payment_failed, and season invoice / subscription events',
     description: 'Verified with the `Stripe-Signature` header and STRIPE_WEBHOOK_SECRET.',
     responses: { 200: { description: 'Accepted' }, 400: { description: 'Bad signature or payload' } },
     handler: async (ctx) => {
@@ -44,6 +46,7 @@ export function stripeWebhookRoutes(deps: RouterDeps): void {
           }
         }
       }
+      await handleSeasonStripeEvent(deps, event);
       ctx.body = { received: true };
     },
   });

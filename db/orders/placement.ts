@@ -8,6 +8,7 @@ import { ticketTypesOfEvent, type TicketTypeRow } from '../events/ticket-types';
 import { emit } from '../platform/outbox';
 import { priceOrderLines } from '../pricing/placement';
 import { seasonOrderTerms, type SeasonOrderTerms } from '../season/placement';
+import { memberUnitPrice } from '../../domain/season/member-terms';
 import type { OrderChannel, OrderItemRow, OrderRow, PaymentProviderName } from './orders';
 
 export interface OrderLineInput {
@@ -36,8 +37,18 @@ export interface PlaceOrderInput {
   reserved?: boolean;
 }
 
-function assertOnSaleWindow(tt: TicketTypeRow, now: Date, _season: SeasonOrderTerms): void {
-  if ((tt.sales_start_at && now < tt.sales_start_at) || (tt.sales_end_at && now > tt.sales_end_at)) {
+/**
+ * Before a type's sales start, a season member whose presale is open may buy; anyone else gets 403
+ * `presale_members_only` while a member presale runs, else 422 `not_on_sale`.
+ */
+function assertOnSaleWindow(tt: TicketTypeRow, now: Date, season: SeasonOrderTerms): void {
+  const early = tt.sales_start_at && now < tt.sales_start_at;
+  if (early && !season.admitsEarly && season.presaleRunning)
+    throw new AppError(403, 'presale_members_only', 'Only season members may buy during the member presale', {
+      ticket_type_id: tt.id,
+      sales_start_at: tt.sales_start_at?.toISOString(),
+    });
+  if ((early && !season.admitsEarly) || (tt.sales_end_at && now > tt.sales_end_at)) {
     throw new AppError(422, 'not_on_sale', `Ticket type ${tt.id} is not on sale at this time`, {
       ticket_type_id: tt.id,
     });
@@ -82,9 +93,11 @@ export async function placeOrder(
       });
     if (!input.reserved) assertOnSaleWindow(tt, now, season);
     const priced = prices.get(l.ticketTypeId);
+    const listed = priced?.unitPriceMinor ?? tt.price_minor;
     return {
       ...l,
-      unitPriceMinor: l.unitPriceMinor ?? priced?.unitPriceMinor ?? tt.price_minor,
+      // A season member's discount applies to what the shop sells, never to a held or resold seat's price.
+      unitPriceMinor: l.unitPriceMinor ?? (input.reserved ? listed : memberUnitPrice(listed, season.discountPercent)),
       currency: tt.currency.trim(),
     };
   });
@@ -122,14 +135,20 @@ export async function placeOrder(
     .returning('*')) as OrderRow[];
   const items = (await tx('order_items')
     .insert(
-      lines.map((l) => ({
-        tenant_id: tenantId,
-        order_id: order.id,
-        ticket_type_id: l.ticketTypeId,
-        quantity: l.quantity,
-        unit_price_minor: l.unitPriceMinor,
-        ticket_codes: l.codes ?? null,
-      })),
+      lines.map((l, i) => {
+        // What set the price, unless the caller fixed it (a resale's listing price).
+        const set = input.lines[i].unitPriceMinor === undefined ? prices.get(l.ticketTypeId) : undefined;
+        return {
+          tenant_id: tenantId,
+          order_id: order.id,
+          ticket_type_id: l.ticketTypeId,
+          quantity: l.quantity,
+          unit_price_minor: l.unitPriceMinor,
+          ticket_codes: l.codes ?? null,
+          price_rule_id: set?.priceRuleId ?? null,
+          price_quote_id: set?.quoteId ?? null,
+        };
+      }),
     )
     .returning('*')) as OrderItemRow[];
 

@@ -33,6 +33,7 @@ const FRESH: Record<string, (t: TenantFixture) => Promise<number>> = {
   // A seller profile is keyed by its customer.
   sellers: async (t) => (await newCustomer(h, t)).id,
   listings: newListing,
+  subscriptions: newSeasonSubscription,
 };
 
 interface SweepCase {
@@ -70,6 +71,38 @@ async function newListing(t: TenantFixture): Promise<number> {
     asking_price_minor: 10_000,
   });
   return ok(listing, 201, 'listing').id;
+}
+
+/** An active season subscription, stored directly (the season tests cover how one is bought). */
+async function newSeasonSubscription(t: TenantFixture): Promise<number> {
+  const customerId = (await newCustomer(h, t)).id;
+  const [pkg] = await h
+    .owner('season_packages')
+    .insert({
+      tenant_id: t.tenantId,
+      name: 'Sweep season',
+      type: 'full',
+      price_minor: 100,
+      currency: 'EUR',
+      billing_cycle: 'annual',
+      season_starts_at: new Date(Date.now() - 86_400_000),
+      season_ends_at: new Date(Date.now() + 365 * 86_400_000),
+    })
+    .returning('id');
+  const [sub] = await h
+    .owner('season_subscriptions')
+    .insert({
+      tenant_id: t.tenantId,
+      package_id: pkg.id,
+      customer_id: customerId,
+      price_minor: 100,
+      currency: 'EUR',
+      starts_at: new Date(),
+      ends_at: new Date(Date.now() + 365 * 86_400_000),
+      payment_provider: 'offline',
+    })
+    .returning('id');
+  return sub.id as number;
 }
 
 /** The case of one operation; throws, saying why, when the sweep cannot build it. */

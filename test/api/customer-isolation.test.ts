@@ -31,6 +31,10 @@ interface AIds {
   waitlistEntry: number;
   listing: number;
   refundRequest: number;
+  priceQuote: number;
+  seasonPackage: number;
+  seasonSubscription: number;
+  seasonAllocation: number;
 }
 
 /**
@@ -82,6 +86,9 @@ function idNamed(name: string): number {
     listing_id: aIds.listing,
     request_id: aIds.refundRequest,
     refund_request_id: aIds.refundRequest,
+    package_id: aIds.seasonPackage,
+    subscription_id: aIds.seasonSubscription,
+    allocation_id: aIds.seasonAllocation,
   };
   const id = byName[name];
   if (id === undefined) throw new Error(`No id of customer A known for "${name}": extend idNamed`);
@@ -108,6 +115,10 @@ function pathTarget(path: string): { id: number; own: boolean } {
   if (path.startsWith('/api/waitlist/')) return { id: aIds.waitlistEntry, own: true };
   if (path.startsWith('/api/resale/listings/')) return { id: aIds.listing, own: true };
   if (path.startsWith('/api/refund-requests/')) return { id: aIds.refundRequest, own: true };
+  if (path.startsWith('/api/pricing/quotes/')) return { id: aIds.priceQuote, own: true };
+  if (path.startsWith('/api/season/packages/')) return { id: aIds.seasonPackage, own: false };
+  if (path.startsWith('/api/season/subscriptions/')) return { id: aIds.seasonSubscription, own: true };
+  if (path.startsWith('/api/season/allocations/')) return { id: aIds.seasonAllocation, own: true };
   throw new Error(`No id of customer A known for ${path}: extend pathTarget`);
 }
 
@@ -373,7 +384,52 @@ beforeAll(async () => {
   );
   expect(refund.status).toBe('pending');
 
+  const quote = expectStatus(
+    await t.api.post<{ id: number }>('/api/pricing/quotes', { event_id: f.eventId, customer_id: ada.id }),
+    201,
+    'price quote',
+  );
+  // A's season subscription and its allocation for the event, stored directly (the season tests cover how they are made).
+  const [seasonPackage] = await h
+    .owner('season_packages')
+    .insert({
+      tenant_id: t.tenantId,
+      name: 'Season',
+      type: 'full',
+      price_minor: 100,
+      currency: 'EUR',
+      billing_cycle: 'annual',
+      season_starts_at: new Date(Date.now() - 86_400_000),
+      season_ends_at: new Date(Date.now() + 365 * 86_400_000),
+    })
+    .returning('id');
+  const [seasonSubscription] = await h
+    .owner('season_subscriptions')
+    .insert({
+      tenant_id: t.tenantId,
+      package_id: seasonPackage.id,
+      customer_id: ada.id,
+      price_minor: 100,
+      currency: 'EUR',
+      starts_at: new Date(),
+      ends_at: new Date(Date.now() + 365 * 86_400_000),
+      payment_provider: 'offline',
+    })
+    .returning('id');
+  const [seasonAllocation] = await h
+    .owner('season_ticket_allocations')
+    .insert({
+      tenant_id: t.tenantId,
+      subscription_id: seasonSubscription.id,
+      event_id: f.eventId,
+      ticket_type_id: f.ticketTypeId,
+    })
+    .returning('id');
   aIds = {
+    seasonPackage: seasonPackage.id,
+    seasonSubscription: seasonSubscription.id,
+    seasonAllocation: seasonAllocation.id,
+    priceQuote: quote.id,
     customer: ada.id,
     event: f.eventId,
     ticketType: f.ticketTypeId,

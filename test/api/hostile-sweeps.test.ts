@@ -60,6 +60,20 @@ beforeAll(async () => {
     segment_id: segment.body.id,
     template_id: template.body.id,
   });
+  const seasonPackage = await t.api.post<{ id: number }>('/api/season/packages', {
+    name: 'Sweep season',
+    type: 'full',
+    price_minor: 10000,
+    currency: 'EUR',
+    billing_cycle: 'annual',
+    season_starts_at: new Date(Date.now() - 86_400_000).toISOString(),
+    season_ends_at: new Date(Date.now() + 365 * 86_400_000).toISOString(),
+  });
+  const pricingRule = await t.api.post<{ id: number }>('/api/pricing/rules', {
+    ticket_type_id: f.ticketTypeId,
+    strategy: 'manual',
+    rules: { price: 45 },
+  });
   const token = await t.api.post<{ token: string }>(`/api/customers/${f.customerId}/tokens`, {});
   customerApi = client(h.baseUrl, token.body.token);
   ids = {
@@ -74,6 +88,8 @@ beforeAll(async () => {
     crmAutomation: automation.body.id,
     crmTemplate: template.body.id,
     crmCampaign: campaign.body.id,
+    seasonPackage: seasonPackage.body.id,
+    pricingRule: pricingRule.body.id,
     ticket: await eventually(
       async () =>
         (await t.api.get<{ tickets: { id: number }[] }>(`/api/orders/${order.body.id}`)).body.tickets?.[0]?.id,
@@ -98,6 +114,8 @@ const ROW_BY_PREFIX: [string, string][] = [
   ['/api/crm/automations/', 'crmAutomation'],
   ['/api/crm/templates/', 'crmTemplate'],
   ['/api/crm/campaigns/', 'crmCampaign'],
+  ['/api/season/packages/', 'seasonPackage'],
+  ['/api/pricing/rules/', 'pricingRule'],
 ];
 
 /** The path with a real row's id in each integer parameter (1 where the sweep has no row of that kind). */

@@ -109,6 +109,66 @@ beforeAll(async () => {
   const siteToken = await b.api.post<{ id: number }>('/api/analytics/site-tokens', { name: 'B site' });
   expect(siteToken.status).toBe(201);
   bIds.analyticsSiteToken = siteToken.body.id;
+  // Pricing: a quote and a price test of B's ticket type.
+  const bQuote = await b.api.post<{ id: number }>('/api/pricing/quotes', {
+    event_id: f.eventId,
+    customer_id: f.customerId,
+  });
+  const bTest = await b.api.post<{ id: number }>('/api/pricing/tests', {
+    ticket_type_id: f.ticketTypeId,
+    prices_minor: [100, 200],
+    sample_size: 10,
+  });
+  expect([bQuote.status, bTest.status]).toEqual([201, 201]);
+  Object.assign(bIds, { priceQuote: bQuote.body.id, priceTest: bTest.body.id });
+  const bRule = await b.api.post<{ id: number }>('/api/pricing/rules', {
+    ticket_type_id: f.ticketTypeId,
+    strategy: 'manual',
+    rules: { price: 45 },
+    status: 'paused',
+  });
+  bIds.priceRule = bRule.body.id;
+  // Season: a package, a subscription and an allocation of B's event, stored directly.
+  const [seasonPackage] = await h
+    .owner('season_packages')
+    .insert({
+      tenant_id: b.tenantId,
+      name: 'B season',
+      type: 'full',
+      price_minor: 100,
+      currency: 'EUR',
+      billing_cycle: 'annual',
+      season_starts_at: new Date(Date.now() - 86_400_000),
+      season_ends_at: new Date(Date.now() + 365 * 86_400_000),
+    })
+    .returning('id');
+  const [seasonSubscription] = await h
+    .owner('season_subscriptions')
+    .insert({
+      tenant_id: b.tenantId,
+      package_id: seasonPackage.id,
+      customer_id: f.customerId,
+      price_minor: 100,
+      currency: 'EUR',
+      starts_at: new Date(),
+      ends_at: new Date(Date.now() + 365 * 86_400_000),
+      payment_provider: 'offline',
+    })
+    .returning('id');
+  const [seasonAllocation] = await h
+    .owner('season_ticket_allocations')
+    .insert({
+      tenant_id: b.tenantId,
+      subscription_id: seasonSubscription.id,
+      event_id: f.eventId,
+      ticket_type_id: f.ticketTypeId,
+    })
+    .returning('id');
+  Object.assign(bIds, {
+    seasonPackage: seasonPackage.id,
+    seasonSubscription: seasonSubscription.id,
+    seasonAllocation: seasonAllocation.id,
+  });
   bCode = order.body.tickets[0].code;
   Object.assign(bIds, {
     gate: gate.body.id,
@@ -138,6 +198,13 @@ const VALID_BODIES: Record<string, unknown> = {
   'post /api/crm/templates/{id}/preview': { customer_id: 1 },
   'patch /api/crm/campaigns/{id}': { name: 'Probe' },
   'post /api/crm/campaigns/{id}/winner': { variant: 'A' },
+  'post /api/season/allocations/{id}/exchange': { event_id: 1 },
+  'post /api/season/subscriptions/{id}/redeem': { event_id: 1, ticket_type_id: 1 },
+  'put /api/season/subscriptions/{id}/seat': { section: 'A', row: '1', seat: '1' },
+  'post /api/pricing/ticket-types/{id}/price': { price_minor: 100 },
+  'post /api/season/subscriptions/{id}/pause': { resume_at: '2030-01-01T00:00:00Z' },
+  'post /api/season/subscriptions/{id}/change-package': { package_id: 1 },
+  'post /api/season/subscriptions/{id}/payments': { amount_minor: 100 },
 };
 
 /** Path parameters that name something of the caller's own (a module name), not another tenant's row. */
@@ -169,6 +236,14 @@ function idFor(path: string): number | string {
   if (path.startsWith('/api/crm/campaigns/')) return bIds.crmCampaign;
   if (path.startsWith('/api/analytics/events/')) return bIds.event;
   if (path.startsWith('/api/analytics/site-tokens/')) return bIds.analyticsSiteToken;
+  if (path.startsWith('/api/season/allocations/')) return bIds.seasonAllocation;
+  if (path.startsWith('/api/season/subscriptions/')) return bIds.seasonSubscription;
+  if (path.startsWith('/api/season/packages/')) return bIds.seasonPackage;
+  if (path.startsWith('/api/season/events/')) return bIds.event;
+  if (path.startsWith('/api/pricing/quotes/')) return bIds.priceQuote;
+  if (path.startsWith('/api/pricing/tests/')) return bIds.priceTest;
+  if (path.startsWith('/api/pricing/rules/')) return bIds.priceRule;
+  if (path.startsWith('/api/pricing/ticket-types/')) return bIds.ticketType;
   throw new Error(`No tenant-B id known for ${path}: extend idFor`);
 }
 

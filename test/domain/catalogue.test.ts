@@ -39,6 +39,7 @@ const emitted: { [T in EventType]: [EventPayload<T>, ...EventPayload<T>[]] } = {
   'event.ended': [{ event_id: 1 }],
   'event.sold_out': [{ event_id: 1 }],
   'event.back_on_sale': [{ event_id: 1, remaining: 2 }],
+  'ticket_type.created': [{ ticket_type_id: 2, event_id: 1, inventory: 100 }],
   'ticket_type.inventory_changed': [
     { ticket_type_id: 2, event_id: 1, inventory: 120, available: 20, previous_inventory: 100 },
   ],

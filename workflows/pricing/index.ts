@@ -1,2 +1,4 @@
 // The pricing module's workflows, bundled by the worker: each part adds its `export * from './<file>'`.
 export {};
+export * from './price-test';
+export * from './repricer';

@@ -1,2 +1,3 @@
 // The season module's workflows, bundled by the worker: each part adds its `export * from './<file>'`.
-export {};
+export * from './renewal';
+export * from './allocation-release';
