@@ -11,65 +11,23 @@
  *   at once, enrolled and their workflows started, bench/crm-automations.ts.
  * `CRM_PARTS=segments,metrics` runs only some parts.
  */
-import { spawn } from 'node:child_process';
-import os from 'node:os';
-import path from 'node:path';
-
-interface Part {
-  name: string;
-  file: string;
-  env: Record<string, string>;
-}
+import { runBenchParts, type BenchPart } from './parts';
 
 const env = process.env;
-const PARTS: Part[] = [
+const PARTS: BenchPart[] = [
   { name: 'segments', file: 'crm-segments.ts', env: { CUSTOMERS: env.CRM_CUSTOMERS ?? '1000000' } },
   { name: 'metrics', file: 'crm-metrics.ts', env: { BENCH_CUSTOMERS: env.CRM_METRICS_CUSTOMERS ?? '100000' } },
   { name: 'campaign', file: 'crm-campaign.ts', env: { RECIPIENTS: env.CRM_RECIPIENTS ?? '100000' } },
   { name: 'automations', file: 'crm-automations.ts', env: { BENCH_ENROLMENTS: env.CRM_ENROLMENTS ?? '10000' } },
 ];
 
-/** Runs one part and reads the JSON object it prints last. */
-function runPart(part: Part): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, part.file)], {
-      env: { ...process.env, ...part.env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      const start = out.search(/^\{/m);
-      if (code !== 0 || start < 0) return reject(new Error(`bench ${part.name} exited ${code}:\n${out}`));
-      resolve(JSON.parse(out.slice(start)) as Record<string, unknown>);
-    });
-  });
-}
-
-async function main(): Promise<void> {
-  const only = env.CRM_PARTS?.split(',');
-  const figures: Record<string, unknown> = { bench: 'crm', cpus: os.cpus().length };
-  for (const part of PARTS.filter((p) => !only || only.includes(p.name))) {
-    const result = await runPart(part);
-    figures[part.name] = Object.fromEntries(
-      Object.entries(result).filter(([key]) => !['bench', 'benchmark', 'cpus'].includes(key)),
-    );
-  }
-  const pick = (part: string, key: string): unknown => (figures[part] as Record<string, unknown> | undefined)?.[key];
-  console.log(
-    JSON.stringify({
-      segment_eval_ms: pick('segments', 'segment_eval_ms'),
-      metrics_refresh_s: pick('metrics', 'metrics_refresh_s'),
-      campaign_100k_s: pick('campaign', 'campaign_100k_s'),
-      duplicates_sent: pick('campaign', 'duplicates_sent'),
-      automation_enrolments_per_s: pick('automations', 'automation_enrolments_per_s'),
-      ...figures,
-    }),
-  );
-}
-
-main().catch((err: unknown) => {
+runBenchParts('crm', PARTS, process.env.CRM_PARTS, (pick) => ({
+  segment_eval_ms: pick('segments', 'segment_eval_ms'),
+  metrics_refresh_s: pick('metrics', 'metrics_refresh_s'),
+  campaign_100k_s: pick('campaign', 'campaign_100k_s'),
+  duplicates_sent: pick('campaign', 'duplicates_sent'),
+  automation_enrolments_per_s: pick('automations', 'automation_enrolments_per_s'),
+})).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });
