@@ -1,6 +1,13 @@
 import { z } from 'zod';
 
 /** The season module's domain events; spread into the catalogue (`domain/catalogue.ts`). Each part keeps its own section. */
+/** The fields every allocation event starts with. */
+const allocationRef = {
+  allocation_id: z.number().int(),
+  subscription_id: z.number().int(),
+  event_id: z.number().int(),
+};
+
 export const seasonEvents = {
   // --- packages and subscriptions (subscriptions) ---
   'season.subscription_started': {
@@ -137,9 +144,7 @@ export const seasonEvents = {
   'season.allocation_claimed': {
     doc: 'A season member claimed an allocation: a ticket for the seat was issued.',
     payload: z.object({
-      allocation_id: z.number().int(),
-      subscription_id: z.number().int(),
-      event_id: z.number().int(),
+      ...allocationRef,
       ticket_id: z.number().int(),
       order_id: z.number().int(),
     }),
@@ -147,9 +152,7 @@ export const seasonEvents = {
   'season.allocation_exchanged': {
     doc: "A season member exchanged an event's allocation for a ticket to another event; the first seat went back on sale.",
     payload: z.object({
-      allocation_id: z.number().int(),
-      subscription_id: z.number().int(),
-      event_id: z.number().int(),
+      ...allocationRef,
       new_allocation_id: z.number().int(),
       new_event_id: z.number().int(),
       ticket_id: z.number().int(),
@@ -177,9 +180,7 @@ export const seasonEvents = {
   'season.flex_redeemed': {
     doc: 'A flex credit was redeemed for a ticket.',
     payload: z.object({
-      allocation_id: z.number().int(),
-      subscription_id: z.number().int(),
-      event_id: z.number().int(),
+      ...allocationRef,
       ticket_id: z.number().int(),
       credits_remaining: z.number().int(),
     }),
