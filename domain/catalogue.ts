@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { crmEvents } from './crm/events';
 import { pricingEvents } from './pricing/events';
 import { seasonEvents } from './season/events';
+import { streamingEvents } from './streaming/events';
+import { surveysEvents } from './surveys/events';
+import { upsellsEvents } from './upsells/events';
+import { groupsEvents } from './groups/events';
 import { REQUEST_TYPES } from './refunds/policy';
 
 /**
@@ -230,6 +234,10 @@ export const catalogue = {
   ...crmEvents,
   ...pricingEvents,
   ...seasonEvents,
+  ...upsellsEvents,
+  ...surveysEvents,
+  ...groupsEvents,
+  ...streamingEvents,
   'test.ping': {
     doc: 'A check that the outbox dispatcher runs its triggers (tests and operators).',
     payload: z.object({ i: z.number().int().optional() }),

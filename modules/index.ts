@@ -3,6 +3,7 @@ import checkin from './checkin';
 import crm from './crm';
 import customers from './customers';
 import events from './events';
+import groups from './groups';
 import insights from './insights';
 import orders from './orders';
 import platform from './platform';
@@ -10,9 +11,12 @@ import pricing from './pricing';
 import refunds from './refunds';
 import resale from './resale';
 import season from './season';
+import streaming from './streaming';
+import surveys from './surveys';
 import system from './system';
 import tenants from './tenants';
 import tickets from './tickets';
+import upsells from './upsells';
 import waitlist from './waitlist';
 import wallet from './wallet';
 import webhooks from './webhooks';
@@ -41,4 +45,8 @@ export const modules: readonly ModuleManifest[] = [
   analytics,
   pricing,
   season,
+  upsells,
+  surveys,
+  groups,
+  streaming,
 ];

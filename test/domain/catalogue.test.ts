@@ -14,6 +14,10 @@ import {
 import { eventDocs, eventDocsMarkdown } from '../../domain/catalogue-docs';
 import { pricingEventExamples } from './catalogue-examples/pricing';
 import { seasonEventExamples } from './catalogue-examples/season';
+import { upsellsEventExamples } from './catalogue-examples/upsells';
+import { surveysEventExamples } from './catalogue-examples/surveys';
+import { groupsEventExamples } from './catalogue-examples/groups';
+import { streamingEventExamples } from './catalogue-examples/streaming';
 
 const refund = {
   request_id: 7,
@@ -130,6 +134,10 @@ const emitted: { [T in EventType]: [EventPayload<T>, ...EventPayload<T>[]] } = {
   'crm.customer_tagged': [{ customer_id: 4, tag: 'vip', automation_id: 11 }],
   ...pricingEventExamples,
   ...seasonEventExamples,
+  ...upsellsEventExamples,
+  ...surveysEventExamples,
+  ...groupsEventExamples,
+  ...streamingEventExamples,
   'test.ping': [{}, { i: 3 }],
 };
 

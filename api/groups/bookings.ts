@@ -1,0 +1,3 @@
+import type { RouterDeps } from '../deps';
+
+export function bookingsRoutes(_deps: RouterDeps): void {}

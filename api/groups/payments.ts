@@ -1,0 +1,3 @@
+import type { RouterDeps } from '../deps';
+
+export function paymentsRoutes(_deps: RouterDeps): void {}

@@ -1,0 +1,3 @@
+import type { RouterDeps } from '../deps';
+
+export function streamsRoutes(_deps: RouterDeps): void {}

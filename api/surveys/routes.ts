@@ -1,0 +1,9 @@
+import type { RouterDeps } from '../deps';
+import { feedbackRoutes } from './feedback';
+import { responsesRoutes } from './responses';
+
+/** Every surveys route, under `/api/surveys/`. */
+export function surveysRoutes(deps: RouterDeps): void {
+  responsesRoutes(deps);
+  feedbackRoutes(deps);
+}

@@ -1,0 +1,3 @@
+import type { RouterDeps } from '../deps';
+
+export function catalogRoutes(_deps: RouterDeps): void {}

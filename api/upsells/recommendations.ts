@@ -1,0 +1,3 @@
+import type { RouterDeps } from '../deps';
+
+export function recommendationsRoutes(_deps: RouterDeps): void {}
