@@ -25,10 +25,27 @@ export async function up(knex: Knex): Promise<void> {
       sold integer not null default 0 check (sold >= 0),
       image_url text,
       display_in text not null default 'all' check (display_in in ('cart', 'checkout', 'confirmation', 'all')),
+      -- Merchandise variants (e.g. sizes) the buyer picks from; inventory is the product's.
+      variants jsonb not null default '[]',
+      per_order_limit integer check (per_order_limit > 0),
+      per_ticket_limit integer check (per_ticket_limit > 0),
+      sale_starts_at timestamptz,
+      sale_ends_at timestamptz,
+      -- Parking, meet & greet, drink vouchers: each unit bought gets a code scanned once at a gate that accepts it.
+      requires_redemption boolean not null default false,
+      -- upgrade: the ticket type a ticket moves to, paying the difference.
+      upgrade_ticket_type_id bigint references ticket_types(id),
+      -- bundle: [{ "ticket_type_id"?: id, "product_id"?: id, "quantity": n }] sold at price_minor.
+      bundle_items jsonb not null default '[]',
+      -- external: the partner's link carrying the affiliate code; the partner reports conversions by signed callback.
+      external_url text,
+      affiliate_code text,
       status text not null default 'active' check (status in ('active', 'inactive')),
       created_at timestamptz not null default now(),
       updated_at timestamptz not null default now(),
-      check (inventory is null or reserved + sold <= inventory)
+      check (inventory is null or reserved + sold <= inventory),
+      check ((type = 'upgrade') = (upgrade_ticket_type_id is not null)),
+      check (type <> 'external' or external_url is not null)
     );
     create index upsell_products_tenant on upsell_products (tenant_id, id);
     create index upsell_products_event on upsell_products (tenant_id, event_id) where status = 'active';
