@@ -1,6 +1,6 @@
 import type { Tx } from '../connection';
 import { evaluatePrice, type ActiveRule } from '../../domain/pricing/engine';
-import type { Adjustment } from '../../domain/pricing/rule-shapes';
+import { adjust } from '../../domain/pricing/adjustments';
 import { guardrailsOf } from '../../domain/pricing/settings';
 import { pricingSettings } from './changes';
 import { activeRuleOf } from './reprice';
@@ -24,16 +24,6 @@ export interface TicketTypeSchedule {
 
 /** Steps of the time simulation: a rule with hourly variations still lists a few days ahead. */
 const MAX_STEPS = 100;
-
-const adjust = (price: number, a: Adjustment): number =>
-  Math.max(
-    0,
-    a.kind === 'set'
-      ? a.priceMinor
-      : a.kind === 'amount'
-        ? price + a.deltaMinor
-        : Math.round(price * (1 + a.percent / 100)),
-  );
 
 /** Every price a rule can set, from a starting price (levels, premiums, flash sales, bounds). */
 function pricesOf(rule: ActiveRule, base: number): number[] {
