@@ -78,6 +78,10 @@ export async function placeOrder(
     input.lines.map((l) => l.ticketTypeId),
   );
   const season = await seasonOrderTerms(tx, tenantId, { customerId: input.customerId, eventId: input.eventId, now });
+  if (season.membersOnlyRefused && !input.reserved)
+    throw new AppError(403, 'members_only_event', 'This event is sold to season members only', {
+      event_id: input.eventId,
+    });
   const prices = await priceOrderLines(tx, tenantId, {
     customerId: input.customerId,
     eventId: input.eventId,

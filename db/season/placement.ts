@@ -8,9 +8,19 @@ export interface SeasonOrderTerms {
   presaleRunning: boolean;
   /** The member discount on ticket prices, 0–100. */
   discountPercent: number;
+  /**
+   * The event carries a tag some active package reserves for its members (`member_only_event_tags`) and the
+   * customer is a member of none of those packages: the order is refused with 403 `members_only_event`.
+   */
+  membersOnlyRefused: boolean;
 }
 
-const NO_TERMS: SeasonOrderTerms = { admitsEarly: false, presaleRunning: false, discountPercent: 0 };
+const NO_TERMS: SeasonOrderTerms = {
+  admitsEarly: false,
+  presaleRunning: false,
+  discountPercent: 0,
+  membersOnlyRefused: false,
+};
 
 /**
  * A season member's benefits at order placement (presale access, discount), in one statement on
@@ -18,14 +28,17 @@ const NO_TERMS: SeasonOrderTerms = { admitsEarly: false, presaleRunning: false, 
  * the event, each with whether the customer holds an active subscription of it. A package's
  * presale runs for `presale_hours` before the event's general sale, the earliest `sales_start_at`
  * of its ticket types; an event without one has no presale. The discount is the best of the
- * customer's covering packages.
+ * customer's covering packages. Member-only tags apply whatever a package covers: a tag names the
+ * events its members alone may buy.
  */
 export async function seasonOrderTerms(
   tx: Tx,
   tenantId: string,
   input: { customerId: number; eventId: number; now: Date },
 ): Promise<SeasonOrderTerms> {
-  const { rows } = await tx.raw<{ rows: { admits_early: boolean; presale_running: boolean; discount: number }[] }>(
+  const { rows } = await tx.raw<{
+    rows: { admits_early: boolean; presale_running: boolean; discount: number; members_only_refused: boolean }[];
+  }>(
     `
     with e as (
       select ev.id, ev.starts_at, ev.category, ev.tags,
@@ -54,7 +67,17 @@ export async function seasonOrderTerms(
     )
     select coalesce(bool_or(member and presale_open), false) as admits_early,
            coalesce(bool_or(presale_open), false) as presale_running,
-           coalesce(max(discount) filter (where member), 0)::float8 as discount
+           coalesce(max(discount) filter (where member), 0)::float8 as discount,
+           coalesce((
+             select bool_and(not exists (
+               select 1 from season_subscriptions s
+               where s.package_id = mp.id and s.customer_id = :customerId and s.status = 'active'
+             ))
+             from season_packages mp, e
+             where mp.tenant_id = :tenantId and mp.status = 'active'
+               and jsonb_typeof(mp.benefits -> 'member_only_event_tags') = 'array'
+               and e.tags && array(select jsonb_array_elements_text(mp.benefits -> 'member_only_event_tags'))
+           ), false) as members_only_refused
     from w
     `,
     { eventId: input.eventId, customerId: input.customerId, tenantId, now: input.now },
@@ -65,5 +88,6 @@ export async function seasonOrderTerms(
     admitsEarly: row.admits_early,
     presaleRunning: row.presale_running,
     discountPercent: Math.min(Math.max(row.discount, 0), 100),
+    membersOnlyRefused: row.members_only_refused,
   };
 }

@@ -63,6 +63,22 @@ describe('member presale and discount at order placement', () => {
     expect([refused.status, refused.body.code]).toEqual([403, 'presale_members_only']);
   });
 
+  it('sells an event tagged members-only to members of that package alone, with 403 members_only_event', async () => {
+    const pkg = await seasonPackage(h, t, {
+      type: 'flex',
+      seriesTag: 'members-a',
+      benefits: { member_only_event_tags: ['premiere-a'] },
+    });
+    const member = await newCustomerId(t, 'member');
+    await subscribe(h, t, pkg, member, 1);
+    const premiere = await seriesEvent(t, { tags: ['premiere-a'] });
+    expect((await order(premiere.eventId, premiere.ticketTypeId, member)).status).toBe(201);
+    const refused = await order(premiere.eventId, premiere.ticketTypeId, await newCustomerId(t, 'public'));
+    expect([refused.status, refused.body.code]).toEqual([403, 'members_only_event']);
+    const open = await seriesEvent(t, { tags: ['members-a'] });
+    expect((await order(open.eventId, open.ticketTypeId, await newCustomerId(t, 'public'))).status).toBe(201);
+  });
+
   it('prices extra tickets of members with the discount, rounded half up; others pay the list price', async () => {
     const pkg = await seasonPackage(h, t, {
       type: 'flex',
