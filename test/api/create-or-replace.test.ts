@@ -3,6 +3,7 @@ import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../h
 import { newCustomer, setWaitlistSettings, soldOutEvent } from '../helpers/waitlist';
 import { exampleOf, operationsOf, type OpenApiDoc, type Operation } from '../helpers/openapi';
 import { MODULES } from '../../domain/platform/plans';
+import { storeSeasonSubscription } from '../helpers/season';
 
 /**
  * Every PUT of /openapi.json is "create or replace". Ten identical PUTs at once on a resource nobody
@@ -76,33 +77,7 @@ async function newListing(t: TenantFixture): Promise<number> {
 /** An active season subscription, stored directly (the season tests cover how one is bought). */
 async function newSeasonSubscription(t: TenantFixture): Promise<number> {
   const customerId = (await newCustomer(h, t)).id;
-  const [pkg] = await h
-    .owner('season_packages')
-    .insert({
-      tenant_id: t.tenantId,
-      name: 'Sweep season',
-      type: 'full',
-      price_minor: 100,
-      currency: 'EUR',
-      billing_cycle: 'annual',
-      season_starts_at: new Date(Date.now() - 86_400_000),
-      season_ends_at: new Date(Date.now() + 365 * 86_400_000),
-    })
-    .returning('id');
-  const [sub] = await h
-    .owner('season_subscriptions')
-    .insert({
-      tenant_id: t.tenantId,
-      package_id: pkg.id,
-      customer_id: customerId,
-      price_minor: 100,
-      currency: 'EUR',
-      starts_at: new Date(),
-      ends_at: new Date(Date.now() + 365 * 86_400_000),
-      payment_provider: 'offline',
-    })
-    .returning('id');
-  return sub.id as number;
+  return (await storeSeasonSubscription(h, { tenantId: t.tenantId, customerId, name: 'Sweep season' })).subscriptionId;
 }
 
 /** The case of one operation; throws, saying why, when the sweep cannot build it. */

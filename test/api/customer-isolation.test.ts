@@ -3,6 +3,7 @@ import { createHarness, client, eventually, type ApiClient, type Harness, type H
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { operationsOf, type JsonSchema, type OpenApiDoc } from '../helpers/openapi';
 import { makeWalletTestKeys, walletEnv, type WalletTestKeys } from '../helpers/wallet';
+import { storeSeasonAllocation } from '../helpers/season';
 
 /**
  * What B's call must answer: `not_found` (404) for a route whose path names one of A's rows;
@@ -390,45 +391,16 @@ beforeAll(async () => {
     'price quote',
   );
   // A's season subscription and its allocation for the event, stored directly (the season tests cover how they are made).
-  const [seasonPackage] = await h
-    .owner('season_packages')
-    .insert({
-      tenant_id: t.tenantId,
-      name: 'Season',
-      type: 'full',
-      price_minor: 100,
-      currency: 'EUR',
-      billing_cycle: 'annual',
-      season_starts_at: new Date(Date.now() - 86_400_000),
-      season_ends_at: new Date(Date.now() + 365 * 86_400_000),
-    })
-    .returning('id');
-  const [seasonSubscription] = await h
-    .owner('season_subscriptions')
-    .insert({
-      tenant_id: t.tenantId,
-      package_id: seasonPackage.id,
-      customer_id: ada.id,
-      price_minor: 100,
-      currency: 'EUR',
-      starts_at: new Date(),
-      ends_at: new Date(Date.now() + 365 * 86_400_000),
-      payment_provider: 'offline',
-    })
-    .returning('id');
-  const [seasonAllocation] = await h
-    .owner('season_ticket_allocations')
-    .insert({
-      tenant_id: t.tenantId,
-      subscription_id: seasonSubscription.id,
-      event_id: f.eventId,
-      ticket_type_id: f.ticketTypeId,
-    })
-    .returning('id');
+  const season = await storeSeasonAllocation(h, {
+    tenantId: t.tenantId,
+    customerId: ada.id,
+    eventId: f.eventId,
+    ticketTypeId: f.ticketTypeId,
+  });
   aIds = {
-    seasonPackage: seasonPackage.id,
-    seasonSubscription: seasonSubscription.id,
-    seasonAllocation: seasonAllocation.id,
+    seasonPackage: season.packageId,
+    seasonSubscription: season.subscriptionId,
+    seasonAllocation: season.allocationId,
     priceQuote: quote.id,
     customer: ada.id,
     event: f.eventId,

@@ -1,6 +1,7 @@
 import { withTenant } from '../../db/connection';
 import { createHarness, client, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
+import { storeSeasonAllocation } from '../helpers/season';
 
 let h: Harness;
 let a: TenantFixture;
@@ -129,45 +130,17 @@ beforeAll(async () => {
   });
   bIds.priceRule = bRule.body.id;
   // Season: a package, a subscription and an allocation of B's event, stored directly.
-  const [seasonPackage] = await h
-    .owner('season_packages')
-    .insert({
-      tenant_id: b.tenantId,
-      name: 'B season',
-      type: 'full',
-      price_minor: 100,
-      currency: 'EUR',
-      billing_cycle: 'annual',
-      season_starts_at: new Date(Date.now() - 86_400_000),
-      season_ends_at: new Date(Date.now() + 365 * 86_400_000),
-    })
-    .returning('id');
-  const [seasonSubscription] = await h
-    .owner('season_subscriptions')
-    .insert({
-      tenant_id: b.tenantId,
-      package_id: seasonPackage.id,
-      customer_id: f.customerId,
-      price_minor: 100,
-      currency: 'EUR',
-      starts_at: new Date(),
-      ends_at: new Date(Date.now() + 365 * 86_400_000),
-      payment_provider: 'offline',
-    })
-    .returning('id');
-  const [seasonAllocation] = await h
-    .owner('season_ticket_allocations')
-    .insert({
-      tenant_id: b.tenantId,
-      subscription_id: seasonSubscription.id,
-      event_id: f.eventId,
-      ticket_type_id: f.ticketTypeId,
-    })
-    .returning('id');
+  const season = await storeSeasonAllocation(h, {
+    tenantId: b.tenantId,
+    customerId: f.customerId,
+    name: 'B season',
+    eventId: f.eventId,
+    ticketTypeId: f.ticketTypeId,
+  });
   Object.assign(bIds, {
-    seasonPackage: seasonPackage.id,
-    seasonSubscription: seasonSubscription.id,
-    seasonAllocation: seasonAllocation.id,
+    seasonPackage: season.packageId,
+    seasonSubscription: season.subscriptionId,
+    seasonAllocation: season.allocationId,
   });
   bCode = order.body.tickets[0].code;
   Object.assign(bIds, {
