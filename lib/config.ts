@@ -25,6 +25,10 @@ const schema = z.object({
       "Let the realtime server run on uWebSockets.js's slow JavaScript fallback when no native build loads (else it refuses to start)",
   }),
   PUBLIC_API_URL: z.string().url().optional(),
+  REALTIME_PUBLIC_URL: z.string().url().optional().meta({
+    description:
+      'The realtime server as browsers reach it (ws:// or wss://), for the stream viewer page; default ws://<the page host>:REALTIME_PORT',
+  }),
   TOKEN_SECRET: z.string().min(32).default('usher-local-development-token-secret-change-me'),
   CUSTOMER_TOKEN_TTL_S: z.coerce.number().int().min(30).max(86400).default(900),
   PAYMENT_PROVIDER: z.enum(['offline', 'stripe']).default('offline'),
@@ -83,6 +87,23 @@ const schema = z.object({
     description: 'Let webhook URLs reach private, loopback and link-local addresses (local development only)',
   }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  STREAMING_MEDIA_DIR: z.string().default('.data/media').meta({
+    description: 'Where the native media server writes HLS (live and replay); the API serves it token-gated',
+  }),
+  STREAMING_RTMP_PORT: port.default(1935),
+  STREAMING_RTMP_URL: z.string().default('rtmp://127.0.0.1:1935/live').meta({
+    description: 'The RTMP ingest URL organisers publish to (native streams)',
+  }),
+  FFMPEG_PATH: z.string().default('/usr/bin/ffmpeg'),
+  MUX_TOKEN_ID: z.string().optional().meta({ description: 'Mux API access token (the mux streaming provider)' }),
+  MUX_TOKEN_SECRET: z.string().optional(),
+  MUX_API_URL: z.string().url().default('https://api.mux.com'),
+  MUX_SIGNING_KEY_ID: z
+    .string()
+    .optional()
+    .meta({ description: 'Mux signing key id: the kid of signed playback tokens' }),
+  MUX_SIGNING_KEY: z.string().optional().meta({ description: 'Its RSA private key, PEM or base64 of the PEM' }),
+  MUX_WEBHOOK_SECRET: z.string().optional(),
 });
 
 export type Config = z.infer<typeof schema> & { appDatabaseUrl: string; publicApiUrl: string };

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const logger = createLogger('realtime', config.LOG_LEVEL);
   const db = createDb(config.appDatabaseUrl, config.DATABASE_POOL_MAX);
   const server = await startRealtimeServer(
-    { db, logger, allowJsFallback: config.REALTIME_ALLOW_JS_FALLBACK },
+    { db, logger, allowJsFallback: config.REALTIME_ALLOW_JS_FALLBACK, tokenSecret: config.TOKEN_SECRET },
     config.REALTIME_PORT,
   );
   const shutdown = () => {

@@ -24,6 +24,7 @@ import {
   type ScannerServerMessage,
 } from './protocol';
 import { serveDashboard } from './dashboard';
+import { ChatHub, serveChat } from './chat';
 import { loadUws } from './uws';
 
 export interface RealtimeOptions {
@@ -33,6 +34,8 @@ export interface RealtimeOptions {
   maxWaitMs: number;
   coalesceMs: number;
   refreshMs: number;
+  /** Stream chat: viewer counts reported and pushed this often. */
+  chatCountsMs: number;
   /** A device silent for this long is offline; its alert fires then. */
   heartbeatTimeoutS: number;
   /** Scans a connection may have waiting for a verdict; more are refused with `overloaded`. */
@@ -46,6 +49,7 @@ export const DEFAULT_REALTIME_OPTIONS: RealtimeOptions = {
   maxWaitMs: 4,
   coalesceMs: 50,
   refreshMs: 1000,
+  chatCountsMs: 5000,
   heartbeatTimeoutS: 60,
   maxPendingPerConnection: 2000,
 };
@@ -56,6 +60,8 @@ export interface RealtimeDeps {
   options?: Partial<RealtimeOptions>;
   /** Run on uWebSockets.js's JavaScript fallback when no native build loads (else refuse to start). */
   allowJsFallback?: boolean;
+  /** Verifies customer tokens (stream chat); without it only tenant staff can open a chat. */
+  tokenSecret?: string;
 }
 
 export interface RealtimeServer {
@@ -77,7 +83,7 @@ interface LiveData {
 }
 type SocketData = ScannerData | LiveData;
 
-const problem = (res: uWS.HttpResponse, status: string, code: string, detail: string): void => {
+export const problem = (res: uWS.HttpResponse, status: string, code: string, detail: string): void => {
   res
     .writeStatus(status)
     .writeHeader('content-type', 'application/problem+json')
@@ -123,13 +129,13 @@ async function authenticateViewer(db: Db, key: string | null, eventId: number): 
  * client left. `corkUpgrade` false upgrades uncorked, for builds where a corked async upgrade can close
  * the new socket (see realtime/uws.ts).
  */
-function upgradeWhen(
+export function upgradeWhen<D extends object>(
   res: uWS.HttpResponse,
   req: uWS.HttpRequest,
   context: uWS.us_socket_context_t,
   logger: Logger,
   corkUpgrade: boolean,
-  authorise: () => Promise<SocketData | undefined>,
+  authorise: () => Promise<D | undefined>,
 ): void {
   const key = req.getHeader('sec-websocket-key');
   const protocol = req.getHeader('sec-websocket-protocol');
@@ -358,6 +364,11 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
     },
   });
 
+  const chat = new ChatHub(app, db, logger, deps.tokenSecret, { countsMs: opts.chatCountsMs });
+  await chat.start();
+  serveChat(app, chat, (res, req, context, authorise) =>
+    upgradeWhen(res, req, context, logger, corkAsyncUpgrade, authorise),
+  );
   serveDashboard(app);
   app.get('/healthz', (res) => {
     res
@@ -379,6 +390,7 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
       await batcher.drain();
       await batcher.close();
       live.stop();
+      await chat.stop();
       for (const t of offlineTimers.values()) clearTimeout(t);
       for (const ws of [...sockets]) ws.end(1001, 'server shutting down');
       // Their close handlers record when each device was last seen: done before the pool goes.

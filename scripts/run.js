@@ -23,6 +23,7 @@ const ENTRIES = {
   api: 'api/main',
   worker: 'worker',
   realtime: 'realtime/main',
+  media: 'integrations/streaming/main',
   migrate: 'db/migrate',
   usher: 'scripts/cli',
 };

@@ -110,6 +110,8 @@ async function main(): Promise<void> {
     startProcess('worker', 'worker.ts', env),
     startProcess('api', 'api/main.ts', env),
     startProcess('realtime', 'realtime/main.ts', env),
+    // The native streaming provider's RTMP ingest and HLS packaging (needs ffmpeg, FFMPEG_PATH).
+    startProcess('media', 'integrations/streaming/main.ts', env),
   );
   const apiUrl = `http://127.0.0.1:${config.API_PORT}`;
   await waitFor(async () => (await fetch(`${apiUrl}/readyz`).catch(() => undefined))?.ok === true, {

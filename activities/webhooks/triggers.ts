@@ -30,7 +30,8 @@ export function webhookTriggers(): Trigger[] {
           { outboxId: event.id, type: event.type, payload: event.payload },
           endpoints.map((e) => e.id),
         );
-        const eventId = 'event_id' in event.payload ? event.payload.event_id : undefined;
+        // A null event_id (a survey answered outside an event) sets no EventId attribute.
+        const eventId = ('event_id' in event.payload ? event.payload.event_id : undefined) ?? undefined;
         for (const id of created) {
           await startIdempotent(temporal, webhookDeliveryWorkflowType, {
             taskQueue: config.TEMPORAL_TASK_QUEUE,

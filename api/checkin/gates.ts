@@ -27,6 +27,7 @@ const toGate = (g: GateRow): z.infer<typeof Gate> => ({
   capacity_limit: g.capacity_limit,
   is_vip: g.is_vip,
   ticket_type_ids: g.ticket_type_ids?.map(Number) ?? null,
+  accepts_vouchers: g.accepts_vouchers,
   status: g.status,
   created_at: g.created_at.toISOString(),
 });
@@ -61,6 +62,7 @@ export function gateRoutes(deps: RouterDeps): void {
         capacity_limit: body.capacity_limit ?? null,
         is_vip: body.is_vip,
         ticket_type_ids: body.ticket_type_ids ?? null,
+        accepts_vouchers: body.accepts_vouchers,
       });
       return { status: 201, body: toGate(gate) };
     },

@@ -15,6 +15,10 @@ export const CreateGate = z.strictObject({
     .nullable()
     .optional()
     .meta({ description: 'Ticket types this gate admits (a VIP lane); omitted or null admits all' }),
+  accepts_vouchers: z
+    .boolean()
+    .default(false)
+    .meta({ description: 'Also admits add-on vouchers (`POST /api/upsells/vouchers/scan`), once each' }),
 });
 
 export const UpdateGate = z.strictObject({
@@ -23,6 +27,7 @@ export const UpdateGate = z.strictObject({
   capacity_limit: z.number().int().min(1).max(1_000_000).nullable().optional(),
   is_vip: z.boolean().optional(),
   ticket_type_ids: z.array(Id).min(1).max(100).nullable().optional(),
+  accepts_vouchers: z.boolean().optional(),
 });
 
 export const Gate = z
@@ -34,6 +39,7 @@ export const Gate = z
     capacity_limit: z.number().int().nullable(),
     is_vip: z.boolean(),
     ticket_type_ids: z.array(z.number().int()).nullable(),
+    accepts_vouchers: z.boolean(),
     status: z.enum(['open', 'closed']),
     created_at: z.string(),
   })

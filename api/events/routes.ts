@@ -64,6 +64,8 @@ export const toTicketType = (t: TicketTypeRow): z.infer<typeof TicketType> => ({
   available: t.inventory - t.sold,
   sales_start_at: isoOrNull(t.sales_start_at),
   sales_end_at: isoOrNull(t.sales_end_at),
+  attendance: t.attendance,
+  replay_window_hours: t.replay_window_hours,
 });
 
 function venueColumns(

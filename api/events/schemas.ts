@@ -105,6 +105,10 @@ export const CreateTicketType = z.strictObject({
   inventory: z.number().int().min(0).max(1_000_000),
   sales_start_at: Timestamp.nullable().optional(),
   sales_end_at: Timestamp.nullable().optional(),
+  /** Streaming: whether the ticket admits in person, to the event's streams (virtual) or both (hybrid). */
+  attendance: z.enum(['in_person', 'virtual', 'both']).optional(),
+  /** Streaming: hours the replay of an ended stream stays open to holders; null takes the tenant's default. */
+  replay_window_hours: z.number().int().min(0).max(8760).nullable().optional(),
 });
 
 export const UpdateTicketType = z.strictObject({
@@ -113,6 +117,10 @@ export const UpdateTicketType = z.strictObject({
   inventory: z.number().int().min(0).max(1_000_000).optional(),
   sales_start_at: Timestamp.nullable().optional(),
   sales_end_at: Timestamp.nullable().optional(),
+  /** Streaming: whether the ticket admits in person, to the event's streams (virtual) or both (hybrid). */
+  attendance: z.enum(['in_person', 'virtual', 'both']).optional(),
+  /** Streaming: hours the replay of an ended stream stays open to holders; null takes the tenant's default. */
+  replay_window_hours: z.number().int().min(0).max(8760).nullable().optional(),
 });
 
 export const TicketType = z
@@ -127,6 +135,8 @@ export const TicketType = z
     available: z.number().int(),
     sales_start_at: z.string().nullable(),
     sales_end_at: z.string().nullable(),
+    attendance: z.enum(['in_person', 'virtual', 'both']),
+    replay_window_hours: z.number().int().nullable(),
   })
   .meta({ id: 'TicketType' });
 

@@ -88,6 +88,12 @@ export function orderRoutes(deps: RouterDeps): void {
         channel: body.channel,
         promoCode: body.promo_code,
         quoteToken: body.quote_token,
+        upsells: body.upsells?.map((u) => ({
+          productId: u.product_id,
+          quantity: u.quantity,
+          variant: u.variant,
+          offerId: u.offer_id,
+        })),
         lines: body.items.map((i) => ({ ticketTypeId: i.ticket_type_id, quantity: i.quantity, codes: i.codes })),
       });
       // Store credit is spent in the order's own transaction: without enough of it, nothing is reserved.

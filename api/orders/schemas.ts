@@ -3,6 +3,7 @@ import { ORDER_CHANNELS, ORDER_STATUSES } from '../../db/orders/orders';
 import { CustomerInput } from '../customers/schemas';
 import { AfterParam, ExternalRef, Id, IdParam, limitParam } from '../schemas/common';
 import { Ticket } from '../tickets/schemas';
+import { OrderUpsellLine, UpsellLines, UpsellPayment } from '../upsells/purchases-schemas';
 
 export const TicketCode = z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, '6-64 letters, digits, _ or -');
 
@@ -43,6 +44,10 @@ export const CreateOrder = z.strictObject({
     .optional()
     .meta({ description: 'Where the order was taken (CRM segments filter on it)' }),
   promo_code: z.string().trim().min(1).max(64).optional(),
+  upsells: UpsellLines.optional().meta({
+    description:
+      'Add-ons and bundles bought with the tickets (upsells module): units reserved atomically (409 `upsell_sold_out`), limits and sale windows enforced (422)',
+  }),
   quote_token: z.string().min(1).max(2048).optional().meta({
     description:
       'A price quote (`POST /api/pricing/quotes`): its lines pay the held prices within its lifetime (422 `quote_expired` after, `quote_invalid` when altered or for another customer; 409 `quote_used` once it bought an order)',
@@ -78,6 +83,10 @@ export const Order = z
       z.object({ ticket_type_id: z.number().int(), quantity: z.number().int(), unit_price_minor: z.number().int() }),
     ),
     tickets: z.array(Ticket),
+    upsells: z.array(OrderUpsellLine).meta({ description: 'Add-ons, bundles and upgrades (upsells module)' }),
+    upsell_payments: z
+      .array(UpsellPayment)
+      .meta({ description: 'Payments for add-ons or upgrades bought after the order was paid' }),
     created_at: z.string(),
     paid_at: z.string().nullable(),
   })

@@ -4,12 +4,14 @@ import { getOrderItems, type OrderRow } from '../../db/orders/orders';
 import { listTickets } from '../../db/tickets/tickets';
 import { isoOrNull } from '../schemas/common';
 import { toTicket } from '../tickets/view';
+import { loadOrderUpsells } from '../upsells/purchases-view';
 import type { Order } from './schemas';
 
 export async function loadOrderView(tx: Tx, order: OrderRow, note?: string): Promise<z.infer<typeof Order>> {
   // One after the other: both run on the transaction's one connection.
   const items = await getOrderItems(tx, order.id);
   const tickets = await listTickets(tx, { orderId: order.id, limit: 1000 });
+  const upsells = await loadOrderUpsells(tx, order.id);
   return {
     id: order.id,
     order_number: order.order_number,
@@ -31,6 +33,7 @@ export async function loadOrderView(tx: Tx, order: OrderRow, note?: string): Pro
       unit_price_minor: i.unit_price_minor,
     })),
     tickets: tickets.map(toTicket),
+    ...upsells,
     created_at: order.created_at.toISOString(),
     paid_at: isoOrNull(order.paid_at),
   };

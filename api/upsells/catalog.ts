@@ -1,3 +1,13 @@
 import type { RouterDeps } from '../deps';
+import { offerRoutes } from './catalog-offers';
+import { productRoutes } from './catalog-products';
+import { ruleRoutes } from './catalog-rules';
+import { statsRoutes } from './catalog-stats';
 
-export function catalogRoutes(_deps: RouterDeps): void {}
+/** Products, rules, offers and their measurement. */
+export function catalogRoutes(deps: RouterDeps): void {
+  productRoutes(deps);
+  ruleRoutes(deps);
+  offerRoutes(deps);
+  statsRoutes(deps);
+}

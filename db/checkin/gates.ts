@@ -9,6 +9,8 @@ export interface GateRow {
   capacity_limit: number | null;
   is_vip: boolean;
   ticket_type_ids: number[] | null;
+  /** Admits add-on vouchers (parking, meet & greet) besides tickets (upsells). */
+  accepts_vouchers: boolean;
   status: 'open' | 'closed';
   created_at: Date;
   updated_at: Date;
@@ -22,7 +24,8 @@ export async function getGate(tx: Tx, id: number, opts: { lock?: boolean } = {})
 export async function insertGate(
   tx: Tx,
   tenantId: string,
-  gate: Pick<GateRow, 'event_id' | 'name' | 'location' | 'capacity_limit' | 'is_vip' | 'ticket_type_ids'>,
+  gate: Pick<GateRow, 'event_id' | 'name' | 'location' | 'capacity_limit' | 'is_vip' | 'ticket_type_ids'> &
+    Partial<Pick<GateRow, 'accepts_vouchers'>>,
 ): Promise<GateRow> {
   const [row] = await tx('checkin_gates')
     .insert({ ...gate, tenant_id: tenantId })

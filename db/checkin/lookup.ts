@@ -46,6 +46,19 @@ export async function presenceOf(tx: Tx, ticketId: number): Promise<PresenceLook
     .first('ticket_id', 'inside', 'first_admitted_at', 'first_gate_id', 'first_scan_id');
 }
 
+/** The first ticket of the customer admitted to the event (what makes them a verified attendee), if any. */
+export async function checkedInTicketOf(
+  tx: Tx,
+  eventId: number,
+  customerId: number,
+): Promise<{ ticket_id: number; first_admitted_at: Date } | undefined> {
+  return tx('checkin_presence as p')
+    .join('tickets as t', 't.id', 'p.ticket_id')
+    .where({ 'p.event_id': eventId, 't.customer_id': customerId })
+    .orderBy('p.first_admitted_at')
+    .first('p.ticket_id', 'p.first_admitted_at');
+}
+
 export async function scansOfTicket(
   tx: Tx,
   ticketId: number,

@@ -383,13 +383,13 @@ export async function automationReport(tx: Tx, automationId: number, windowDays:
   };
 }
 
-/** Adds a tag to the customer (once) and emits `crm.customer_tagged`; false when they had it. */
+/** Adds a tag to the customer (once) and emits `crm.customer_tagged`; false when they had it. No automation: another module's rule. */
 export async function tagCustomer(
   tx: Tx,
   tenantId: string,
   customerId: number,
   tag: string,
-  automationId: number,
+  automationId: number | null,
 ): Promise<boolean> {
   const updated = await tx('customers')
     .where({ id: customerId })

@@ -11,6 +11,9 @@ export interface TicketTypeRow {
   sold: number;
   sales_start_at: Date | null;
   sales_end_at: Date | null;
+  /** Streaming: in person, virtual or both (hybrid). */
+  attendance: 'in_person' | 'virtual' | 'both';
+  replay_window_hours: number | null;
   created_at: Date;
   updated_at: Date;
 }

@@ -14,6 +14,9 @@ export async function up(knex: Knex): Promise<void> {
       name text not null check (length(name) between 1 and 200),
       status text not null default 'active' check (status in ('draft', 'active', 'archived')),
       version integer not null default 1 check (version >= 1),
+      -- Who an ended event sends it to: its checked-in attendees, or (a survey of its own) its no-shows.
+      audience text not null default 'attended' check (audience in ('attended', 'no_shows')),
+      auto_send boolean not null default true,
       created_at timestamptz not null default now(),
       updated_at timestamptz not null default now()
     );
@@ -59,6 +62,8 @@ export async function up(knex: Knex): Promise<void> {
       gate text,
       answers jsonb not null default '{}',
       nps_score smallint check (nps_score between 0 and 10),
+      -- False while only the one-click score is in: the rest of the survey is still to be filled in.
+      complete boolean not null default true,
       submitted_at timestamptz not null default now(),
       updated_at timestamptz not null default now()
     );

@@ -3,7 +3,8 @@ import { enableTenantIsolation } from './rls';
 
 /**
  * Groups (a leader, an event, a size, seats held for a hold period) and their members: one row per seat,
- * with the invited person, their details and the ticket issued for the seat.
+ * with the invited person, their details, the seat's group price and the ticket issued for the seat.
+ * A seat held by a group is counted in its ticket type's `sold` from creation until it is released.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
@@ -16,6 +17,8 @@ export async function up(knex: Knex): Promise<void> {
       size integer not null check (size between 1 and 10000),
       status text not null default 'held'
         check (status in ('held', 'confirmed', 'completed', 'expired', 'cancelled')),
+      currency char(3),
+      payment_mode text not null default 'leader' check (payment_mode in ('leader', 'members', 'mixed')),
       hold_expires_at timestamptz,
       payment_deadline_at timestamptz,
       order_id bigint references orders(id),
@@ -36,6 +39,9 @@ export async function up(knex: Knex): Promise<void> {
       details jsonb not null default '{}',
       status text not null default 'open'
         check (status in ('open', 'invited', 'accepted', 'completed', 'released')),
+      price_minor integer check (price_minor >= 0),
+      covered_by_leader boolean not null default false,
+      paid_at timestamptz,
       ticket_id bigint references tickets(id),
       invited_at timestamptz,
       accepted_at timestamptz,

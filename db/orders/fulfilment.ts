@@ -4,6 +4,7 @@ import { getCustomer } from '../customers/customers';
 import { releaseInventory, syncSoldOutStatus } from '../events/inventory';
 import { emit } from '../platform/outbox';
 import { cancelOrderTickets, insertTickets, listOrderTickets, type TicketRow } from '../tickets/tickets';
+import { releaseUpsellLines, settleUpsellLines } from '../upsells/purchases';
 import { getOrder, getOrderItems, type OrderRow } from './orders';
 
 /**
@@ -46,6 +47,7 @@ export async function fulfilOrder(
       payment_reference: paymentReference ?? order.payment_reference,
       updated_at: tx.fn.now(),
     });
+  await settleUpsellLines(tx, tenantId, order, { orderId, withOrder: true });
   await emit(tx, tenantId, {
     type: 'order.created',
     aggregateType: 'order',
@@ -80,6 +82,7 @@ export async function closeOrder(
     await releaseInventory(tx, item.ticket_type_id, item.quantity);
   }
   const releasedTicketIds = await cancelOrderTickets(tx, orderId);
+  await releaseUpsellLines(tx, { orderId, withOrder: false });
   const [updated] = (await tx('orders')
     .where({ id: orderId })
     .update({ status, updated_at: tx.fn.now() })

@@ -8,6 +8,7 @@ import { ticketTypesOfEvent, type TicketTypeRow } from '../events/ticket-types';
 import { emit } from '../platform/outbox';
 import { priceOrderLines } from '../pricing/placement';
 import { seasonOrderTerms, type SeasonOrderTerms } from '../season/placement';
+import { insertUpsellLines, reserveUpsellLines, type UpsellLineInput } from '../upsells/placement';
 import { memberUnitPrice } from '../../domain/season/member-terms';
 import type { OrderChannel, OrderItemRow, OrderRow, PaymentProviderName } from './orders';
 
@@ -29,6 +30,8 @@ export interface PlaceOrderInput {
   promoCode?: string;
   /** A price quote (`POST /api/pricing/quotes`) whose held prices the order pays within its TTL. */
   quoteToken?: string;
+  /** Add-ons and bundles bought with the tickets; their units are reserved with the seats. */
+  upsells?: UpsellLineInput[];
   now?: Date;
   /**
    * The seats are already counted in `sold`: a waitlist hold or a resold ticket changes hands. Such
@@ -121,6 +124,13 @@ export async function placeOrder(
     }
     if (row.sold === row.inventory) soldOutTypes.push(line.ticketTypeId);
   }
+  const upsells = await reserveUpsellLines(tx, {
+    eventId: input.eventId,
+    currency: priced.currency,
+    ticketCount: lines.reduce((n, l) => n + l.quantity, 0),
+    lines: input.upsells ?? [],
+    now,
+  });
 
   const [{ seq }] = (await tx.raw("select nextval('order_number_seq')::bigint as seq")).rows as { seq: number }[];
   const [order] = (await tx('orders')
@@ -130,7 +140,7 @@ export async function placeOrder(
       customer_id: input.customerId,
       order_number: formatOrderNumber(Number(seq)),
       currency: priced.currency,
-      total_minor: priced.totalMinor,
+      total_minor: priced.totalMinor + upsells.totalMinor,
       payment_provider: input.provider,
       external_ref: input.externalRef ?? null,
       channel: input.channel ?? null,
@@ -155,6 +165,7 @@ export async function placeOrder(
       }),
     )
     .returning('*')) as OrderItemRow[];
+  await insertUpsellLines(tx, tenantId, order.id, upsells);
 
   await emit(
     tx,

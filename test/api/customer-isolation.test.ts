@@ -36,6 +36,10 @@ interface AIds {
   seasonPackage: number;
   seasonSubscription: number;
   seasonAllocation: number;
+  surveyReview: number;
+  upsellProduct: number;
+  upsellLine: number;
+  upsellPayment: number;
 }
 
 /**
@@ -90,6 +94,7 @@ function idNamed(name: string): number {
     package_id: aIds.seasonPackage,
     subscription_id: aIds.seasonSubscription,
     allocation_id: aIds.seasonAllocation,
+    product_id: aIds.upsellProduct,
   };
   const id = byName[name];
   if (id === undefined) throw new Error(`No id of customer A known for "${name}": extend idNamed`);
@@ -120,6 +125,11 @@ function pathTarget(path: string): { id: number; own: boolean } {
   if (path.startsWith('/api/season/packages/')) return { id: aIds.seasonPackage, own: false };
   if (path.startsWith('/api/season/subscriptions/')) return { id: aIds.seasonSubscription, own: true };
   if (path.startsWith('/api/season/allocations/')) return { id: aIds.seasonAllocation, own: true };
+  if (path.startsWith('/api/upsells/orders/')) return { id: aIds.order, own: true };
+  if (path.startsWith('/api/upsells/tickets/')) return { id: aIds.tickets[0], own: true };
+  if (path.startsWith('/api/upsells/payments/')) return { id: aIds.upsellPayment, own: true };
+  if (path.startsWith('/api/upsells/lines/')) return { id: aIds.upsellLine, own: true };
+  if (path.startsWith('/api/surveys/reviews/')) return { id: aIds.surveyReview, own: true };
   throw new Error(`No id of customer A known for ${path}: extend pathTarget`);
 }
 
@@ -397,7 +407,44 @@ beforeAll(async () => {
     eventId: f.eventId,
     ticketTypeId: f.ticketTypeId,
   });
+  // A's add-on bought after purchase: its line and its payment.
+  const product = expectStatus(
+    await t.api.post<{ id: number }>('/api/upsells/products', {
+      type: 'addon',
+      name: 'Parking',
+      price_minor: 1500,
+      currency: 'EUR',
+    }),
+    201,
+    'upsell product',
+  );
+  const addOn = expectStatus(
+    await a.post<{ upsells: { id: number }[]; upsell_payments: { id: number }[] }>(
+      `/api/upsells/orders/${order.id}/add-ons`,
+      { items: [{ product_id: product.id, quantity: 1 }] },
+    ),
+    201,
+    "A's add-on",
+  );
+  // A's review of the event, stored directly (leaving one needs a check-in: test/surveys/reviews.test.ts).
+  const [review] = await h
+    .owner('survey_reviews')
+    .insert({
+      tenant_id: t.tenantId,
+      event_id: f.eventId,
+      customer_id: ada.id,
+      ticket_id: order.tickets[0].id,
+      checked_in_at: new Date(),
+      rating: 5,
+      body: 'Ada review',
+      reviewer_name: aName,
+    })
+    .returning('id');
   aIds = {
+    surveyReview: review.id,
+    upsellProduct: product.id,
+    upsellLine: addOn.upsells[0].id,
+    upsellPayment: addOn.upsell_payments[0].id,
     seasonPackage: season.packageId,
     seasonSubscription: season.subscriptionId,
     seasonAllocation: season.allocationId,

@@ -74,6 +74,18 @@ beforeAll(async () => {
     strategy: 'manual',
     rules: { price: 45 },
   });
+  const surveyRule = await t.api.post<{ id: number }>('/api/surveys/rules', {
+    name: 'Sweep rule',
+    nps_max: 6,
+    actions: [{ type: 'webhook_alert' }],
+  });
+  const survey = await t.api.post<{ id: number }>('/api/surveys/surveys', {
+    name: 'Sweep survey',
+    questions: [{ id: 'nps', type: 'nps', text: 'Recommend us?' }],
+  });
+  const surveyResponse = await t.api.post<{ id: number }>(`/api/surveys/surveys/${survey.body.id}/responses`, {
+    answers: { nps: 9 },
+  });
   const token = await t.api.post<{ token: string }>(`/api/customers/${f.customerId}/tokens`, {});
   customerApi = client(h.baseUrl, token.body.token);
   ids = {
@@ -90,12 +102,30 @@ beforeAll(async () => {
     crmCampaign: campaign.body.id,
     seasonPackage: seasonPackage.body.id,
     pricingRule: pricingRule.body.id,
+    survey: survey.body.id,
+    surveyResponse: surveyResponse.body.id,
+    surveyRule: surveyRule.body.id,
     ticket: await eventually(
       async () =>
         (await t.api.get<{ tickets: { id: number }[] }>(`/api/orders/${order.body.id}`)).body.tickets?.[0]?.id,
       { what: 'the order to be fulfilled' },
     ),
   };
+  // A review by the customer, stored directly: leaving one needs a check-in (test/surveys/reviews.test.ts).
+  const [review] = await h
+    .owner('survey_reviews')
+    .insert({
+      tenant_id: t.tenantId,
+      event_id: ids.event,
+      customer_id: ids.customer,
+      ticket_id: ids.ticket,
+      checked_in_at: new Date(),
+      rating: 4,
+      body: 'Sweep review',
+      reviewer_name: 'Sweep',
+    })
+    .returning('id');
+  ids.surveyReview = review.id;
   for (const [name, id] of Object.entries(ids)) if (!id) throw new Error(`fixture ${name} was not created`);
   doc = (await client(h.baseUrl).get<OpenApiDoc>('/openapi.json')).body;
 });
@@ -116,6 +146,12 @@ const ROW_BY_PREFIX: [string, string][] = [
   ['/api/crm/campaigns/', 'crmCampaign'],
   ['/api/season/packages/', 'seasonPackage'],
   ['/api/pricing/rules/', 'pricingRule'],
+  ['/api/surveys/surveys/', 'survey'],
+  ['/api/surveys/responses/', 'surveyResponse'],
+  ['/api/surveys/rules/', 'surveyRule'],
+  ['/api/surveys/reviews/', 'surveyReview'],
+  ['/api/upsells/orders/', 'order'],
+  ['/api/upsells/tickets/', 'ticket'],
 ];
 
 /** The path with a real row's id in each integer parameter (1 where the sweep has no row of that kind). */

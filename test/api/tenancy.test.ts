@@ -129,6 +129,49 @@ beforeAll(async () => {
     status: 'paused',
   });
   bIds.priceRule = bRule.body.id;
+  // Surveys: a response rule, and a review stored directly (leaving one needs a check-in).
+  const bSurveyRule = await b.api.post<{ id: number }>('/api/surveys/rules', {
+    name: 'B rule',
+    nps_max: 6,
+    actions: [{ type: 'webhook_alert' }],
+  });
+  expect(bSurveyRule.status).toBe(201);
+  const [bReview] = await h
+    .owner('survey_reviews')
+    .insert({
+      tenant_id: b.tenantId,
+      event_id: f.eventId,
+      customer_id: f.customerId,
+      ticket_id: order.body.tickets[0].id,
+      checked_in_at: new Date(),
+      rating: 4,
+      body: 'B review',
+      reviewer_name: 'B',
+    })
+    .returning('id');
+  Object.assign(bIds, { surveyRule: bSurveyRule.body.id, surveyReview: bReview.id });
+  const bSurvey = await b.api.post<{ id: number }>('/api/surveys/surveys', {
+    name: 'B survey',
+    questions: [{ id: 'nps', type: 'nps', text: 'Recommend us?' }],
+  });
+  const bSurveyResponse = await b.api.post<{ id: number }>(`/api/surveys/surveys/${bSurvey.body.id}/responses`, {
+    answers: { nps: 9 },
+  });
+  expect(bSurveyResponse.status).toBe(201);
+  Object.assign(bIds, { survey: bSurvey.body.id, surveyResponse: bSurveyResponse.body.id });
+  // Upsells: an add-on bought after purchase on B's order, with its line and payment.
+  const bProduct = await b.api.post<{ id: number }>('/api/upsells/products', {
+    type: 'addon',
+    name: 'B parking',
+    price_minor: 500,
+    currency: 'EUR',
+  });
+  const bAddOn = await b.api.post<{ upsells: { id: number }[]; upsell_payments: { id: number }[] }>(
+    `/api/upsells/orders/${order.body.id}/add-ons`,
+    { items: [{ product_id: bProduct.body.id, quantity: 1 }] },
+  );
+  expect([bProduct.status, bAddOn.status]).toEqual([201, 201]);
+  Object.assign(bIds, { upsellLine: bAddOn.body.upsells[0].id, upsellPayment: bAddOn.body.upsell_payments[0].id });
   // Season: a package, a subscription and an allocation of B's event, stored directly.
   const season = await storeSeasonAllocation(h, {
     tenantId: b.tenantId,
@@ -178,6 +221,11 @@ const VALID_BODIES: Record<string, unknown> = {
   'post /api/season/subscriptions/{id}/pause': { resume_at: '2030-01-01T00:00:00Z' },
   'post /api/season/subscriptions/{id}/change-package': { package_id: 1 },
   'post /api/season/subscriptions/{id}/payments': { amount_minor: 100 },
+  'post /api/surveys/reviews/{id}/moderation': { status: 'approved' },
+  'post /api/surveys/surveys/{id}/responses': { answers: { nps: 9 } },
+  'patch /api/surveys/responses/{id}': { answers: { nps: 9 } },
+  'post /api/upsells/orders/{id}/add-ons': { items: [{ product_id: 1, quantity: 1 }] },
+  'post /api/upsells/tickets/{id}/upgrade': { product_id: 1 },
 };
 
 /** Path parameters that name something of the caller's own (a module name), not another tenant's row. */
@@ -217,6 +265,14 @@ function idFor(path: string): number | string {
   if (path.startsWith('/api/pricing/tests/')) return bIds.priceTest;
   if (path.startsWith('/api/pricing/rules/')) return bIds.priceRule;
   if (path.startsWith('/api/pricing/ticket-types/')) return bIds.ticketType;
+  if (path.startsWith('/api/upsells/orders/')) return bIds.order;
+  if (path.startsWith('/api/upsells/tickets/')) return bIds.ticket;
+  if (path.startsWith('/api/upsells/payments/')) return bIds.upsellPayment;
+  if (path.startsWith('/api/upsells/lines/')) return bIds.upsellLine;
+  if (path.startsWith('/api/surveys/reviews/')) return bIds.surveyReview;
+  if (path.startsWith('/api/surveys/rules/')) return bIds.surveyRule;
+  if (path.startsWith('/api/surveys/surveys/')) return bIds.survey;
+  if (path.startsWith('/api/surveys/responses/')) return bIds.surveyResponse;
   throw new Error(`No tenant-B id known for ${path}: extend idFor`);
 }
 

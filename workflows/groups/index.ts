@@ -1,2 +1,2 @@
 // The groups module's workflows, bundled by the worker: each part adds its `export * from './<file>'`.
-export {};
+export * from './booking';

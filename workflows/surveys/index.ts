@@ -1,2 +1,2 @@
 // The surveys module's workflows, bundled by the worker: each part adds its `export * from './<file>'`.
-export {};
+export * from './responses-dispatch';

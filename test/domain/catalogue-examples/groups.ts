@@ -4,7 +4,46 @@ import type { groupsEvents } from '../../../domain/groups/events';
 /** Every shape the groups module emits, per type (catalogue.test.ts spreads it into its map). Each part keeps its own section. */
 export const groupsEventExamples: { [K in keyof typeof groupsEvents]: [EventPayload<K>, ...EventPayload<K>[]] } = {
   // --- groups, pricing, bulk orders and rosters (bookings) ---
+  'group.created': [
+    { group_id: 1, event_id: 2, leader_customer_id: 3, size: 20, hold_expires_at: '2026-05-01T10:00:00.000Z' },
+  ],
+  'group.ordered': [
+    {
+      group_id: 1,
+      event_id: 2,
+      order_id: 9,
+      size: 20,
+      total_minor: 81000,
+      currency: 'EUR',
+      payment_deadline_at: '2026-05-08T10:00:00.000Z',
+    },
+  ],
   // --- end bookings ---
   // --- split payments and deadlines (payments) ---
+  'group.share_paid': [
+    {
+      group_id: 1,
+      event_id: 2,
+      payment_id: 4,
+      payer: 'member',
+      member_ids: [11],
+      amount_minor: 4050,
+      ticket_ids: [31],
+    },
+    {
+      group_id: 1,
+      event_id: 2,
+      payment_id: 5,
+      payer: 'leader',
+      member_ids: [12, 13],
+      amount_minor: 8100,
+      ticket_ids: [32, 33],
+    },
+  ],
+  'group.seats_released': [
+    { group_id: 1, event_id: 2, member_ids: [14, 15], reason: 'deadline' },
+    { group_id: 1, event_id: 2, member_ids: [], reason: 'cancelled' },
+  ],
+  'group.cancelled': [{ group_id: 1, event_id: 2, refund_payment_ids: [4] }],
   // --- end payments ---
 };

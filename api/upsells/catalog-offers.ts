@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import type { z } from 'zod';
+import type { Tx } from '../../db/connection';
+import { getCustomer } from '../../db/customers/customers';
+import { getEvent } from '../../db/events/events';
+import { ticketTypesOfEvent } from '../../db/events/ticket-types';
+import { getOrder, getOrderItems } from '../../db/orders/orders';
+import { isModuleEnabled } from '../../db/platform/modules';
+import {
+  currentSegmentsOf,
+  getOffer,
+  offerCandidates,
+  recordClick,
+  recordImpressions,
+} from '../../db/upsells/catalog-offers';
+import { getProduct } from '../../db/upsells/catalog-products';
+import { rankOffers, type OfferFacts } from '../../domain/upsells/offers';
+import { AppError, notFound } from '../../lib/errors';
+import type { RouterDeps } from '../deps';
+import { visibleTo } from '../ownership';
+import { defineRoute, type Auth } from '../route';
+import { Click, OfferParams, Offers, OffersQuery } from './catalog-offers-schemas';
+import { toProduct } from './catalog-products';
+
+type Query = z.output<typeof OffersQuery>;
+
+const newOfferId = (): string => `off_${randomBytes(12).toString('base64url')}`;
+
+interface Cart {
+  eventId: number;
+  orderId: number | null;
+  customerId: number | null;
+  /** Ticket type id to quantity. */
+  lines: Map<number, number>;
+  valueMinor: number;
+}
+
+const parseCart = (cart: string | undefined): Map<number, number> => {
+  const lines = new Map<number, number>();
+  for (const part of cart ? cart.split(',') : []) {
+    const [id, quantity] = part.split(':').map(Number);
+    lines.set(id, (lines.get(id) ?? 0) + quantity);
+  }
+  return lines;
+};
+
+/** The cart the offers are for: an existing order's tickets, or the query's event and cart, priced now. */
+async function cartOf(tx: Tx, auth: Auth, q: Query): Promise<Cart> {
+  const customerId = auth.kind === 'customer' ? auth.customerId : (q.customer_id ?? null);
+  if (q.order_id !== undefined) {
+    const order = visibleTo(auth, await getOrder(tx, q.order_id), (o) => o.customer_id, 'Order');
+    const items = await getOrderItems(tx, order.id);
+    const lines = new Map<number, number>();
+    for (const i of items) lines.set(i.ticket_type_id, (lines.get(i.ticket_type_id) ?? 0) + i.quantity);
+    return {
+      eventId: order.event_id,
+      orderId: order.id,
+      customerId: order.customer_id,
+      lines,
+      valueMinor: items.reduce((s, i) => s + i.unit_price_minor * i.quantity, 0),
+    };
+  }
+  if (q.event_id === undefined)
+    throw new AppError(400, 'validation_failed', 'event_id or order_id is required', {
+      errors: [{ path: 'query.event_id', message: 'event_id or order_id is required', code: 'required' }],
+    });
+  if (!(await getEvent(tx, q.event_id))) throw notFound('Event');
+  if (customerId !== null && auth.kind === 'key' && !(await getCustomer(tx, customerId))) throw notFound('Customer');
+  const lines = parseCart(q.cart);
+  const types = await ticketTypesOfEvent(tx, q.event_id, [...lines.keys()]);
+  if (types.size !== lines.size) throw notFound('Ticket type');
+  let valueMinor = 0;
+  for (const [id, quantity] of lines) valueMinor += (types.get(id)?.price_minor ?? 0) * quantity;
+  return { eventId: q.event_id, orderId: null, customerId, lines, valueMinor };
+}
+
+/** Offers for a cart or an order, their clicks. */
+export function offerRoutes(deps: RouterDeps): void {
+  const tags = ['upsells'];
+  const module = 'upsells' as const;
+
+  defineRoute(deps, {
+    method: 'get',
+    path: '/api/upsells/offers',
+    summary: 'The ranked offers for a cart or an existing order at a display location; each shown offer is recorded',
+    tags,
+    access: { scope: 'read', customer: true, module },
+    query: OffersQuery,
+    responses: { 200: { description: 'Offers, best first', schema: Offers } },
+    handler: async ({ tx, auth, query }) => {
+      const cart = await cartOf(tx, auth, query);
+      const now = new Date();
+      const candidates = await offerCandidates(tx, cart.eventId, query.location, now);
+      const needsSegments = candidates.some((p) => p.rules.some((r) => r.rule_type === 'customer_segment'));
+      // Segment rules only count while the tenant has CRM on (a rule outlives the CRM subscription).
+      const segmentIds =
+        needsSegments && cart.customerId !== null && (await isModuleEnabled(tx, 'crm'))
+          ? await currentSegmentsOf(tx, cart.customerId)
+          : new Set<number>();
+      const facts: OfferFacts = {
+        now,
+        location: query.location,
+        cart: cart.lines,
+        cartValueMinor: cart.valueMinor,
+        segmentIds,
+      };
+      const ranked = rankOffers(candidates, facts, query.limit).map((o) => ({ ...o, offerId: newOfferId() }));
+      await recordImpressions(
+        tx,
+        auth.tenantId,
+        ranked.map((o) => ({
+          productId: o.product.id,
+          ruleId: o.ruleId,
+          offerId: o.offerId,
+          orderId: cart.orderId,
+          customerId: cart.customerId,
+          location: query.location,
+        })),
+      );
+      return {
+        body: {
+          location: query.location,
+          event_id: cart.eventId,
+          offers: ranked.map((o, i) => ({
+            offer_id: o.offerId,
+            rank: i + 1,
+            rule_id: o.ruleId,
+            product: toProduct(o.product),
+          })),
+        },
+      };
+    },
+  });
+
+  defineRoute(deps, {
+    method: 'post',
+    path: '/api/upsells/offers/{offer_id}/click',
+    summary: "Record a click on an offer (the first counts); a partner offer answers the partner's link",
+    tags,
+    access: { scope: 'write', customer: true, module },
+    params: OfferParams,
+    responses: { 200: { description: 'The click', schema: Click } },
+    handler: async ({ tx, auth, params }) => {
+      visibleTo(auth, await getOffer(tx, params.offer_id), (o) => o.customer_id, 'Offer');
+      const offer = await recordClick(tx, params.offer_id);
+      if (!offer) throw notFound('Offer');
+      const product = await getProduct(tx, offer.product_id);
+      let redirect: string | null = null;
+      if (product?.type === 'external' && product.external_url) {
+        const url = new URL(product.external_url);
+        if (product.affiliate_code) url.searchParams.set('affiliate', product.affiliate_code);
+        url.searchParams.set('usher_offer', offer.offer_id);
+        redirect = url.toString();
+      }
+      return {
+        body: {
+          offer_id: offer.offer_id,
+          product_id: Number(offer.product_id),
+          clicked_at: new Date(offer.clicked_at as Date).toISOString(),
+          redirect_url: redirect,
+        },
+      };
+    },
+  });
+}

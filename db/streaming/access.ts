@@ -1,0 +1,35 @@
+import type { Tx } from '../connection';
+import type { TicketRow } from '../tickets/tickets';
+import { DEFAULT_REPLAY_WINDOW_HOURS } from '../../domain/streaming/access';
+
+export interface StreamAccessQuery {
+  tenantId: string;
+  streamId: number;
+  customerId: number;
+  now: Date;
+  /** The tenant's replay window for ticket types without their own (settings `default_replay_window_hours`). */
+  defaultReplayHours?: number;
+}
+
+/**
+ * The customer's ticket that opens the stream, or null: a valid ticket (not refunded, cancelled, voided or transferred)
+ * of a virtual or hybrid ticket type of the stream's event; once the stream has ended, only while the ticket type's
+ * replay window is open. Of several, the one whose replay lasts longest (then the oldest). Chat admits users with it too.
+ */
+export async function streamAccessTicket(tx: Tx, q: StreamAccessQuery): Promise<TicketRow | null> {
+  const defaultHours = q.defaultReplayHours ?? DEFAULT_REPLAY_WINDOW_HOURS;
+  const { rows } = await tx.raw<{ rows: TicketRow[] }>(
+    `select t.*
+       from streams s
+       join tickets t on t.tenant_id = s.tenant_id and t.event_id = s.event_id
+       join ticket_types tt on tt.id = t.ticket_type_id
+      where s.tenant_id = :tenantId and s.id = :streamId and t.customer_id = :customerId
+        and t.status = 'valid' and tt.attendance in ('virtual', 'both')
+        and (s.status <> 'ended'
+             or s.ended_at + make_interval(hours => coalesce(tt.replay_window_hours, :defaultHours)) > :now)
+      order by coalesce(tt.replay_window_hours, :defaultHours) desc, t.id
+      limit 1`,
+    { tenantId: q.tenantId, streamId: q.streamId, customerId: q.customerId, now: q.now, defaultHours },
+  );
+  return rows[0] ?? null;
+}

@@ -1,0 +1,57 @@
+import type { Tx } from '../connection';
+
+/** A payment for add-ons or an upgrade bought after the order was paid: the difference, in the order's currency. */
+export interface UpsellPaymentRow {
+  id: number;
+  tenant_id: string;
+  order_id: number;
+  amount_minor: number;
+  currency: string;
+  provider: string;
+  reference: string | null;
+  client_secret: string | null;
+  status: 'pending' | 'paid' | 'failed';
+  created_at: Date;
+  paid_at: Date | null;
+}
+
+export async function insertUpsellPayment(
+  tx: Tx,
+  tenantId: string,
+  payment: Pick<UpsellPaymentRow, 'order_id' | 'amount_minor' | 'currency' | 'provider'>,
+): Promise<UpsellPaymentRow> {
+  const [row] = (await tx('upsell_payments')
+    .insert({ ...payment, tenant_id: tenantId })
+    .returning('*')) as UpsellPaymentRow[];
+  return row;
+}
+
+export async function getUpsellPayment(
+  tx: Tx,
+  id: number,
+  opts: { lock?: boolean } = {},
+): Promise<UpsellPaymentRow | undefined> {
+  const q = tx<UpsellPaymentRow>('upsell_payments').where({ id }).first();
+  return opts.lock ? q.forUpdate() : q;
+}
+
+export async function listUpsellPayments(tx: Tx, orderId: number): Promise<UpsellPaymentRow[]> {
+  return tx<UpsellPaymentRow>('upsell_payments').where({ order_id: orderId }).orderBy('id');
+}
+
+export async function recordUpsellPaymentAttempt(
+  tx: Tx,
+  id: number,
+  reference: string,
+  clientSecret: string | null,
+): Promise<void> {
+  await tx('upsell_payments').where({ id }).update({ reference, client_secret: clientSecret });
+}
+
+/** Closes a pending payment as paid or failed; false when it was no longer pending (settled by another call). */
+export async function closeUpsellPayment(tx: Tx, id: number, status: 'paid' | 'failed'): Promise<boolean> {
+  const n = await tx('upsell_payments')
+    .where({ id, status: 'pending' })
+    .update({ status, ...(status === 'paid' ? { paid_at: tx.fn.now() } : {}) });
+  return n > 0;
+}

@@ -1,0 +1,81 @@
+import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { GroupsActivities } from '../../activities/groups';
+import {
+  cancelGroupSignal,
+  getGroupBookingStateQuery,
+  sharePaidSignal,
+  type GroupBookingInput,
+  type GroupBookingState,
+} from './contract';
+
+const steps = proxyActivities<GroupsActivities>({
+  startToCloseTimeout: '2 minutes',
+  // Every step is guarded by state in Postgres (reminder keys, owed seats, payment status) and refunds carry
+  // idempotency keys, so retrying until the database and provider answer is safe.
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/**
+ * One group's payment deadline: reminders to members who still owe before it; at the deadline the leader is asked
+ * to pay what is unpaid within a grace period; after it, the unpaid seats go back on sale while paid seats keep their
+ * tickets, and any share paid too late is refunded. A cancellation releases and refunds at any point.
+ */
+export async function groupBookingWorkflow(input: GroupBookingInput): Promise<GroupBookingState> {
+  const deadline = Date.parse(input.deadlineAt);
+  const state: GroupBookingState = {
+    status: 'collecting',
+    deadlineAt: input.deadlineAt,
+    graceEndsAt: new Date(deadline + input.graceMs).toISOString(),
+    remindersSent: [],
+    owing: -1,
+    releasedMemberIds: [],
+    refundedPaymentIds: [],
+  };
+  let cancelled = false;
+  let paidSignals = 0;
+  setHandler(getGroupBookingStateQuery, () => state);
+  setHandler(cancelGroupSignal, () => {
+    cancelled = true;
+  });
+  setHandler(sharePaidSignal, () => {
+    paidSignals++;
+  });
+  const ids = { tenantId: input.tenantId, groupId: input.groupId };
+
+  /** Sleeps until `at`, looking again at what is owed after each payment; true when it can stop waiting early. */
+  const until = async (at: number): Promise<boolean> => {
+    for (;;) {
+      const seen = paidSignals;
+      const wait = at - Date.now();
+      if (cancelled) return true;
+      if (wait <= 0) return false;
+      if (!(await condition(() => cancelled || paidSignals !== seen, wait))) return false;
+      if (cancelled) return true;
+      state.owing = await steps.groupsOwing(ids);
+      if (state.owing === 0) return true;
+    }
+  };
+
+  let early = false;
+  for (const offset of [...input.reminderOffsetsMs].sort((a, b) => b - a)) {
+    early = await until(deadline - offset);
+    if (early) break;
+    // A round whose time had long passed when the group was ordered is skipped, not sent late.
+    if (deadline - offset < Date.now() - 1000) continue;
+    state.owing = await steps.groupsRemindMembers({ ...ids, offsetMs: offset, deadlineAt: input.deadlineAt });
+    state.remindersSent.push(offset);
+  }
+  if (!early && !(await until(deadline))) {
+    state.owing = await steps.groupsAskLeader({ ...ids, graceEndsAt: state.graceEndsAt });
+    if (state.owing > 0) {
+      state.status = 'grace';
+      await until(deadline + input.graceMs);
+    }
+  }
+  const reason = cancelled ? 'cancelled' : 'deadline';
+  state.releasedMemberIds = await steps.groupsReleaseUnpaid({ ...ids, reason });
+  state.refundedPaymentIds = await steps.groupsRefundShares({ ...ids, cancelled });
+  state.owing = 0;
+  state.status = cancelled ? 'cancelled' : 'completed';
+  return state;
+}
