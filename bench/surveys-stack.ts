@@ -79,12 +79,13 @@ export async function withSurveysStack<T>(
     const baseUrl = `http://127.0.0.1:${config.API_PORT}`;
     await Promise.all([
       waitFor(async () => alive(worker) && worker.tail.text().includes('"worker running"'), {
-        timeoutMs: 120_000,
+        timeoutMs: 240_000,
         intervalMs: 100,
         what: 'the worker to run',
       }),
       waitFor(async () => alive(api) && (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.ok === true, {
-        timeoutMs: 60_000,
+        // Generous: the two cores are shared with everything else the machine runs.
+        timeoutMs: 240_000,
         intervalMs: 100,
         what: 'the API to be ready',
       }),

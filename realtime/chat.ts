@@ -214,11 +214,11 @@ type Upgrade = (
 ) => void;
 
 /**
- * `/api/streaming/streams/:id/chat`: a ticket holder connects with `?token=<customer token>`, tenant staff with
+ * `/api/streaming/streams/:id/chat/socket`: a ticket holder connects with `?token=<customer token>`, tenant staff with
  * `?key=<API key>` (browsers' WebSocket clients cannot set headers). Anything else answers 401 before upgrading.
  */
 export function serveChat(app: uWS.TemplatedApp, hub: ChatHub, upgrade: Upgrade): void {
-  app.ws<ChatSocketData>('/api/streaming/streams/:id/chat', {
+  app.ws<ChatSocketData>('/api/streaming/streams/:id/chat/socket', {
     maxPayloadLength: MAX_CHAT_FRAME_BYTES,
     idleTimeout: 120,
     maxBackpressure: 1024 * 1024,

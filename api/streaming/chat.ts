@@ -74,7 +74,7 @@ const sanctionView = (s: SanctionRow) => ({
 
 /**
  * Chat history (for the replay) and moderation over HTTP, beside the realtime socket
- * (`/api/streaming/streams/{id}/chat`, documented in realtime/openapi.ts). Every change reaches the sockets
+ * (`/api/streaming/streams/{id}/chat/socket`, documented in realtime/openapi.ts). Every change reaches the sockets
  * of every realtime node once committed.
  */
 export function chatRoutes(deps: RouterDeps): void {

@@ -1,13 +1,12 @@
 import type Koa from 'koa';
 import { z } from 'zod';
 import { withTenant } from '../../db/connection';
-import { getStream } from '../../db/streaming/streams';
+import { getStream, moveStream } from '../../db/streaming/streams';
 import { muxClient, parseMuxPassthrough } from '../../integrations/streaming/mux';
 import { AppError } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
 import { definePublicRoute } from '../route';
 import { ProblemSchema } from '../schemas/common';
-import { moveStream } from './streams-service';
 
 /** Mux's live stream events that move a stream: active is live; idle after being live is the broadcast's end. */
 const MOVES: Record<string, 'live' | 'ended'> = {

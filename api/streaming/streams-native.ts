@@ -4,7 +4,7 @@ import path from 'node:path';
 import type Koa from 'koa';
 import { z } from 'zod';
 import { withTenant } from '../../db/connection';
-import { getStream } from '../../db/streaming/streams';
+import { getStream, moveStream } from '../../db/streaming/streams';
 import {
   hlsFolderName,
   parseIngestKey,
@@ -17,7 +17,6 @@ import type { RouterDeps } from '../deps';
 import { definePublicRoute } from '../route';
 import { ProblemSchema } from '../schemas/common';
 import { HlsParams, HlsQuery } from './streams-schemas';
-import { moveStream } from './streams-service';
 
 /** What node-media-server posts to its notify URL on each publish and play. */
 const MediaServerCallback = z.object({

@@ -2,11 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { Tx } from '../../db/connection';
 import { getModule } from '../../db/platform/modules';
-import { emit } from '../../db/platform/outbox';
-import { updateStream, type StreamRow } from '../../db/streaming/streams';
+import type { StreamRow } from '../../db/streaming/streams';
 import { DEFAULT_REPLAY_WINDOW_HOURS } from '../../domain/streaming/access';
 import type { StreamingSettings } from '../../domain/streaming/settings';
-import { conflict } from '../../lib/errors';
 import { MUX_RTMP_URL } from '../../integrations/streaming/mux';
 import { isoOrNull } from '../schemas/common';
 import type { Stream } from './streams-schemas';
@@ -46,26 +44,3 @@ export const toStream = (s: StreamRow, rtmpUrl: string): z.infer<typeof Stream> 
   created_at: s.created_at.toISOString(),
   updated_at: s.updated_at.toISOString(),
 });
-
-/** Moves a stream scheduled → live → ended (going live again is a no-op; an ended stream stays ended). */
-export async function moveStream(
-  tx: Tx,
-  stream: StreamRow,
-  to: 'live' | 'ended',
-  source: 'organiser' | 'media_server' | 'mux',
-): Promise<StreamRow> {
-  if (stream.status === to) return stream;
-  if (stream.status === 'ended') throw conflict('stream_ended', 'The stream has ended');
-  const row = await updateStream(
-    tx,
-    stream.id,
-    to === 'live' ? { status: 'live', started_at: new Date() } : { status: 'ended', ended_at: new Date() },
-  );
-  await emit(tx, stream.tenant_id, {
-    type: 'streaming.stream_changed',
-    aggregateType: 'stream',
-    aggregateId: stream.id,
-    payload: { stream_id: stream.id, event_id: stream.event_id, provider: stream.provider, status: to, source },
-  });
-  return row;
-}

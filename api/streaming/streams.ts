@@ -5,6 +5,7 @@ import { getTicketType } from '../../db/events/ticket-types';
 import { streamAccessTicket } from '../../db/streaming/access';
 import {
   deleteStream,
+  moveStream,
   getStream,
   insertStream,
   listStreams,
@@ -15,6 +16,8 @@ import { getViewerSession, openViewerSession, touchViewerSession } from '../../d
 import { replayClosesAt } from '../../domain/streaming/access';
 import { signPlaybackToken } from '../../domain/streaming/playback-token';
 import { AppError, conflict, forbidden, notFound, unprocessable } from '../../lib/errors';
+import { startIdempotent } from '../../lib/temporal';
+import { streamScheduleStartOptions, streamScheduleWorkflowType } from '../../workflows/streaming/streams-contract';
 import type { RouterDeps } from '../deps';
 import { defineRoute } from '../route';
 import { IdParams, page, toPage } from '../schemas/common';
@@ -28,7 +31,7 @@ import {
   signMuxPlayback,
 } from '../../integrations/streaming/mux';
 import { CreateStream, Playback, PlaybackRequest, Stream, StreamsQuery, UpdateStream } from './streams-schemas';
-import { moveStream, newIngestKey, streamSettings, toStream } from './streams-service';
+import { newIngestKey, streamSettings, toStream } from './streams-service';
 
 /** An embed's external player is revealed this long before the scheduled start. */
 const EMBED_OPENS_BEFORE_MS = 15 * 60_000;
@@ -55,7 +58,7 @@ export function streamsRoutes(deps: RouterDeps): void {
     body: CreateStream,
     idempotent: true,
     responses: { 201: { description: 'Created', schema: Stream } },
-    handler: async ({ tx, auth, body }) => {
+    handler: async ({ tx, auth, body, afterCommit }) => {
       if (!(await getEvent(tx, body.event_id))) throw notFound('Event');
       let row = await insertStream(tx, auth.tenantId, {
         event_id: body.event_id,
@@ -75,6 +78,13 @@ export function streamsRoutes(deps: RouterDeps): void {
           mux_playback_id: live.playbackId,
         });
       }
+      const created = row;
+      afterCommit(async () => {
+        await startIdempotent(deps.temporal, streamScheduleWorkflowType, {
+          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+          ...streamScheduleStartOptions(created),
+        });
+      });
       return { status: 201, body: out(row) };
     },
   });

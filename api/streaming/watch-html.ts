@@ -142,7 +142,7 @@ function add(m) {
 function pin(m) { $('pinned').textContent = m ? '📌 ' + m.author_name + ': ' + m.body : ''; $('pinned').className = m ? 'show' : ''; }
 function send(msg) { if (ws && ws.readyState === 1) ws.send(JSON.stringify({ ...msg, ref: 'c' + (++seq) })); }
 function connectChat() {
-  ws = new WebSocket(REALTIME + '/api/streaming/streams/' + encodeURIComponent(streamId) + '/chat?token=' + encodeURIComponent(token));
+  ws = new WebSocket(REALTIME + '/api/streaming/streams/' + encodeURIComponent(streamId) + '/chat/socket?token=' + encodeURIComponent(token));
   ws.onopen = () => { state.chat = 'live'; $('chat-status').textContent = 'chat live'; };
   ws.onclose = () => { state.chat = 'closed'; $('chat-status').textContent = 'chat reconnecting...'; setTimeout(connectChat, 2000); };
   ws.onmessage = (e) => {

@@ -21,7 +21,7 @@ export const OffersQuery = z.object({
     .meta({ description: 'The tickets in the cart, e.g. `12:2,13:1` (ticket type id:quantity)', examples: ['1:2'] }),
   order_id: IdParam.optional().meta({ description: 'Offers for an existing order (after purchase) instead of a cart' }),
   customer_id: IdParam.optional().meta({
-    description: 'The buyer, for customer_segment rules (a customer token is its own customer)',
+    description: 'The buyer, for customer_segment rules',
   }),
   limit: limitParam(20, 5),
 });

@@ -122,14 +122,9 @@ export const ProductsQuery = z.object({
   status: z.enum(['active', 'inactive']).optional(),
 });
 
-const Priority = z
-  .number()
-  .int()
-  .min(-1000)
-  .max(1000)
-  .meta({
-    description: 'The lower number ranks first (default 100); a product is offered under its best matching rule',
-  });
+const Priority = z.number().int().min(-1000).max(1000).meta({
+  description: 'The lower number ranks first (default 100); a product is offered under its best matching rule',
+});
 
 const Conditions = z
   .strictObject({

@@ -43,7 +43,8 @@ export function recommendationsRoutes(deps: RouterDeps): void {
     handler: async ({ tx, auth, query }) => {
       const customerId = auth.kind === 'customer' ? auth.customerId : (query.customer_id ?? null);
       if (query.event_id !== undefined && !(await getEvent(tx, query.event_id))) throw notFound('Event');
-      if (auth.kind === 'key' && customerId !== null && !(await getCustomer(tx, customerId))) throw notFound('Customer');
+      if (auth.kind === 'key' && customerId !== null && !(await getCustomer(tx, customerId)))
+        throw notFound('Customer');
       const purchases = await tenantPurchases(tx);
       const baskets = new Map<number, ItemKey[]>();
       for (const p of purchases) baskets.set(p.customerId, [...(baskets.get(p.customerId) ?? []), p.item]);

@@ -1,6 +1,6 @@
 import type { Tx } from '../connection';
 import type { TicketRow } from '../tickets/tickets';
-import { DEFAULT_REPLAY_WINDOW_HOURS } from '../../domain/streaming/access';
+import { DEFAULT_REPLAY_WINDOW_HOURS, replayClosesAt } from '../../domain/streaming/access';
 
 export interface StreamAccessQuery {
   tenantId: string;
@@ -32,4 +32,17 @@ export async function streamAccessTicket(tx: Tx, q: StreamAccessQuery): Promise<
     { tenantId: q.tenantId, streamId: q.streamId, customerId: q.customerId, now: q.now, defaultHours },
   );
   return rows[0] ?? null;
+}
+
+/** When the replay of an ended stream closes for its last holders: the longest window of the event's virtual types. */
+export async function replayClosesFor(
+  tx: Tx,
+  stream: { event_id: number; ended_at: Date },
+  defaultHours: number,
+): Promise<Date> {
+  const [row] = await tx('ticket_types')
+    .where({ event_id: stream.event_id })
+    .whereIn('attendance', ['virtual', 'both'])
+    .max({ hours: tx.raw('coalesce(replay_window_hours, ?)', [defaultHours]) });
+  return replayClosesAt(stream.ended_at, (row?.hours as number | null) ?? null, defaultHours);
 }

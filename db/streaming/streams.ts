@@ -1,4 +1,8 @@
 import type { Tx } from '../connection';
+import { conflict } from '../../lib/errors';
+import { emit } from '../platform/outbox';
+
+export type StreamChangeSource = 'organiser' | 'media_server' | 'mux' | 'schedule';
 
 export type StreamProvider = 'native' | 'mux' | 'embed';
 export type StreamStatus = 'scheduled' | 'live' | 'ended';
@@ -59,4 +63,27 @@ export async function updateStream(tx: Tx, id: number, patch: Partial<StreamRow>
 export async function deleteStream(tx: Tx, id: number): Promise<void> {
   await tx('stream_viewer_sessions').where({ stream_id: id }).delete();
   await tx('streams').where({ id }).delete();
+}
+
+/** Moves a stream scheduled → live → ended (going live again is a no-op; an ended stream stays ended). */
+export async function moveStream(
+  tx: Tx,
+  stream: StreamRow,
+  to: 'live' | 'ended',
+  source: StreamChangeSource,
+): Promise<StreamRow> {
+  if (stream.status === to) return stream;
+  if (stream.status === 'ended') throw conflict('stream_ended', 'The stream has ended');
+  const row = await updateStream(
+    tx,
+    stream.id,
+    to === 'live' ? { status: 'live', started_at: new Date() } : { status: 'ended', ended_at: new Date() },
+  );
+  await emit(tx, stream.tenant_id, {
+    type: 'streaming.stream_changed',
+    aggregateType: 'stream',
+    aggregateId: stream.id,
+    payload: { stream_id: stream.id, event_id: stream.event_id, provider: stream.provider, status: to, source },
+  });
+  return row;
 }

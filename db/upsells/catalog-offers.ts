@@ -73,7 +73,6 @@ export async function recordImpressions(tx: Tx, tenantId: string, shown: Impress
 export interface OfferRow {
   offer_id: string;
   product_id: number;
-  customer_id: number | null;
   clicked_at: Date | null;
 }
 
@@ -82,12 +81,6 @@ export async function recordClick(tx: Tx, offerId: string): Promise<OfferRow | u
   const [row] = await tx('upsell_conversions')
     .where({ offer_id: offerId })
     .update({ clicked_at: tx.raw('coalesce(clicked_at, now())') })
-    .returning(['offer_id', 'product_id', 'customer_id', 'clicked_at']);
+    .returning(['offer_id', 'product_id', 'clicked_at']);
   return row;
-}
-
-export async function getOffer(tx: Tx, offerId: string): Promise<OfferRow | undefined> {
-  return tx('upsell_conversions')
-    .where({ offer_id: offerId })
-    .first('offer_id', 'product_id', 'customer_id', 'clicked_at');
 }

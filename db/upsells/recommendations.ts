@@ -32,7 +32,9 @@ export async function recommendable(tx: Tx, eventId: number | null): Promise<Ite
   const products: { id: number }[] = await tx('upsell_products')
     .where({ status: 'active' })
     .whereIn('type', ['addon', 'bundle'])
-    .andWhere((q) => (eventId === null ? q.whereNull('event_id') : q.whereNull('event_id').orWhere({ event_id: eventId })))
+    .andWhere((q) =>
+      eventId === null ? q.whereNull('event_id') : q.whereNull('event_id').orWhere({ event_id: eventId }),
+    )
     .andWhere((q) => q.whereNull('inventory').orWhereRaw('inventory > reserved + sold'))
     .select('id');
   return [...events.map((e) => `e${Number(e.id)}` as ItemKey), ...products.map((p) => `p${Number(p.id)}` as ItemKey)];

@@ -3,6 +3,7 @@ import { conflict, notFound, unprocessable } from '../../lib/errors';
 import { quote } from '../../domain/refunds/policy';
 import { getEvent } from '../events/events';
 import type { OrderRow } from '../orders/orders';
+import { getModule } from '../platform/modules';
 import { emit } from '../platform/outbox';
 import { getEffectivePolicy } from '../refunds/policies';
 import { bookCredit } from '../refunds/store-credit';
@@ -129,7 +130,8 @@ export async function refundUpsellLine(
 
 /**
  * After the tickets' refund request of an order was carried out: when none of its tickets is valid
- * any more, its paid add-ons go with them, by the same policy (to store credit for a credit request).
+ * any more, its paid add-ons go with them, by the same policy (to store credit for a credit request),
+ * unless the tenant turned `refund_add_ons_with_tickets` off.
  */
 export async function refundLinesWithTickets(
   tx: Tx,
@@ -137,6 +139,7 @@ export async function refundLinesWithTickets(
   request: { request_id: number; order_id: number; type: string },
   providerName: string,
 ): Promise<number> {
+  if ((await getModule(tx, 'upsells'))?.settings.refund_add_ons_with_tickets === false) return 0;
   const order = (await tx('orders').where({ id: request.order_id }).first()) as OrderRow | undefined;
   if (!order) return 0;
   if (await tx('tickets').where({ order_id: order.id, status: 'valid' }).first('id')) return 0;

@@ -5,14 +5,14 @@ export const streamingEvents = {
   // --- streams, access and providers (streams) ---
   'streaming.stream_changed': {
     doc:
-      "A stream's state moved (scheduled → live → ended), by the organiser, the media server's publish callback or " +
-      'a Mux webhook; an ended stream stays open for replay within each ticket type window.',
+      "A stream's state moved (scheduled → live → ended), by the organiser, the media server's publish callback, " +
+      'a Mux webhook or its schedule (past its end); an ended stream stays open for replay within each ticket type window.',
     payload: z.object({
       stream_id: z.number().int(),
       event_id: z.number().int(),
       provider: z.enum(['native', 'mux', 'embed']),
       status: z.enum(['live', 'ended']),
-      source: z.enum(['organiser', 'media_server', 'mux']),
+      source: z.enum(['organiser', 'media_server', 'mux', 'schedule']),
     }),
   },
   // --- end streams ---

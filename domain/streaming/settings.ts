@@ -13,6 +13,9 @@ export const StreamingSettingsSchema = z.strictObject({
   playback_token_ttl_seconds: z.number().int().min(30).max(900).optional().meta({
     description: 'How long a playback token lives before the player refreshes it (default 120)',
   }),
+  auto_end_after_minutes: z.number().int().min(0).max(1440).optional().meta({
+    description: 'A stream still open this long after its scheduled end is ended by its schedule (default 30)',
+  }),
   // --- end streams ---
   // --- chat and moderation (chat) ---
   chat_banned_words: z.array(z.string().trim().min(1).max(60)).max(1000).optional().meta({

@@ -86,6 +86,22 @@ beforeAll(async () => {
   const surveyResponse = await t.api.post<{ id: number }>(`/api/surveys/surveys/${survey.body.id}/responses`, {
     answers: { nps: 9 },
   });
+  const group = await t.api.post<{ id: number }>('/api/groups/groups', {
+    event_id: f.eventId,
+    leader_customer_id: f.customerId,
+    name: 'Sweep group',
+    seats: [{ ticket_type_id: f.ticketTypeId, quantity: 2 }],
+  });
+  const upsellProduct = await t.api.post<{ id: number }>('/api/upsells/products', {
+    type: 'addon',
+    name: 'Sweep parking',
+    price_minor: 500,
+    currency: 'EUR',
+  });
+  const upsellRule = await t.api.post<{ id: number }>('/api/upsells/rules', {
+    product_id: upsellProduct.body.id,
+    rule_type: 'always',
+  });
   const token = await t.api.post<{ token: string }>(`/api/customers/${f.customerId}/tokens`, {});
   customerApi = client(h.baseUrl, token.body.token);
   ids = {
@@ -105,6 +121,9 @@ beforeAll(async () => {
     survey: survey.body.id,
     surveyResponse: surveyResponse.body.id,
     surveyRule: surveyRule.body.id,
+    group: group.body.id,
+    upsellProduct: upsellProduct.body.id,
+    upsellRule: upsellRule.body.id,
     ticket: await eventually(
       async () =>
         (await t.api.get<{ tickets: { id: number }[] }>(`/api/orders/${order.body.id}`)).body.tickets?.[0]?.id,
@@ -150,8 +169,11 @@ const ROW_BY_PREFIX: [string, string][] = [
   ['/api/surveys/responses/', 'surveyResponse'],
   ['/api/surveys/rules/', 'surveyRule'],
   ['/api/surveys/reviews/', 'surveyReview'],
+  ['/api/upsells/products/', 'upsellProduct'],
+  ['/api/upsells/rules/', 'upsellRule'],
   ['/api/upsells/orders/', 'order'],
   ['/api/upsells/tickets/', 'ticket'],
+  ['/api/groups/groups/', 'group'],
 ];
 
 /** The path with a real row's id in each integer parameter (1 where the sweep has no row of that kind). */

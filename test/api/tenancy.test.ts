@@ -8,6 +8,7 @@ let a: TenantFixture;
 let b: TenantFixture;
 const bIds: Record<string, number> = {};
 let bCode: string;
+let bOfferId: string;
 
 /** Every table with a tenant_id column, read from the catalogue so a new table cannot be forgotten. */
 async function tenantTables(): Promise<string[]> {
@@ -172,6 +173,16 @@ beforeAll(async () => {
   );
   expect([bProduct.status, bAddOn.status]).toEqual([201, 201]);
   Object.assign(bIds, { upsellLine: bAddOn.body.upsells[0].id, upsellPayment: bAddOn.body.upsell_payments[0].id });
+  const bRule = await b.api.post<{ id: number }>('/api/upsells/rules', {
+    product_id: bProduct.body.id,
+    rule_type: 'always',
+  });
+  const bOffers = await b.api.get<{ offers: { offer_id: string }[] }>(
+    `/api/upsells/offers?location=cart&event_id=${f.eventId}`,
+  );
+  expect([bRule.status, bOffers.body.offers.length]).toEqual([201, 1]);
+  Object.assign(bIds, { upsellProduct: bProduct.body.id, upsellRule: bRule.body.id });
+  bOfferId = bOffers.body.offers[0].offer_id;
   // Season: a package, a subscription and an allocation of B's event, stored directly.
   const season = await storeSeasonAllocation(h, {
     tenantId: b.tenantId,
@@ -185,6 +196,15 @@ beforeAll(async () => {
     seasonSubscription: season.subscriptionId,
     seasonAllocation: season.allocationId,
   });
+  // Groups: a group B holds for its customer.
+  const bGroup = await b.api.post<{ id: number }>('/api/groups/groups', {
+    event_id: f.eventId,
+    leader_customer_id: f.customerId,
+    name: 'B group',
+    seats: [{ ticket_type_id: f.ticketTypeId, quantity: 2 }],
+  });
+  expect(bGroup.status).toBe(201);
+  bIds.group = bGroup.body.id;
   bCode = order.body.tickets[0].code;
   Object.assign(bIds, {
     gate: gate.body.id,
@@ -224,8 +244,14 @@ const VALID_BODIES: Record<string, unknown> = {
   'post /api/surveys/reviews/{id}/moderation': { status: 'approved' },
   'post /api/surveys/surveys/{id}/responses': { answers: { nps: 9 } },
   'patch /api/surveys/responses/{id}': { answers: { nps: 9 } },
+  'patch /api/upsells/products/{id}': { name: 'Probe' },
+  'patch /api/upsells/rules/{id}': { priority: 1 },
   'post /api/upsells/orders/{id}/add-ons': { items: [{ product_id: 1, quantity: 1 }] },
   'post /api/upsells/tickets/{id}/upgrade': { product_id: 1 },
+  'post /api/groups/groups/{id}/orders': {
+    members: [{ name: 'Probe', email: 'probe@example.com', ticket_type_id: 1 }],
+  },
+  'post /api/groups/groups/{id}/payments': { member_ids: [1], payer: 'leader' },
 };
 
 /** Path parameters that name something of the caller's own (a module name), not another tenant's row. */
@@ -265,6 +291,9 @@ function idFor(path: string): number | string {
   if (path.startsWith('/api/pricing/tests/')) return bIds.priceTest;
   if (path.startsWith('/api/pricing/rules/')) return bIds.priceRule;
   if (path.startsWith('/api/pricing/ticket-types/')) return bIds.ticketType;
+  if (path.startsWith('/api/upsells/products/')) return bIds.upsellProduct;
+  if (path.startsWith('/api/upsells/rules/')) return bIds.upsellRule;
+  if (path.startsWith('/api/upsells/offers/')) return bOfferId;
   if (path.startsWith('/api/upsells/orders/')) return bIds.order;
   if (path.startsWith('/api/upsells/tickets/')) return bIds.ticket;
   if (path.startsWith('/api/upsells/payments/')) return bIds.upsellPayment;
@@ -273,6 +302,7 @@ function idFor(path: string): number | string {
   if (path.startsWith('/api/surveys/rules/')) return bIds.surveyRule;
   if (path.startsWith('/api/surveys/surveys/')) return bIds.survey;
   if (path.startsWith('/api/surveys/responses/')) return bIds.surveyResponse;
+  if (path.startsWith('/api/groups/groups/')) return bIds.group;
   throw new Error(`No tenant-B id known for ${path}: extend idFor`);
 }
 

@@ -109,4 +109,4 @@ export class ChatSocket {
 }
 
 export const chatUrl = (rtUrl: string, streamId: number, credential: { token?: string; key?: string }): string =>
-  `${rtUrl}/api/streaming/streams/${streamId}/chat?${new URLSearchParams(credential as Record<string, string>)}`;
+  `${rtUrl}/api/streaming/streams/${streamId}/chat/socket?${new URLSearchParams(credential as Record<string, string>)}`;
