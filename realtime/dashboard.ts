@@ -46,6 +46,7 @@ body{font-family:system-ui,sans-serif;margin:2rem;background:#f6f7f9;color:#1b1f
 <div class="chart"><h2>Inside now, per gate</h2><div id="inside-chart"></div></div>
 </div>
 <h2>Gates</h2><table><thead><tr><th>Gate</th><th>Status</th><th>Inside</th><th>Admitted</th><th>Capacity</th></tr></thead><tbody id="gates"></tbody></table>
+<div id="streams-section" hidden><h2>Live streams</h2><table><thead><tr><th>Stream</th><th>Watching</th><th>Chatting (5 min)</th><th>Messages/min</th><th>Messages</th></tr></thead><tbody id="streams"></tbody></table></div>
 <h2>Latest scans</h2><ul id="scans"></ul>
 <h2>Alerts</h2><ul id="alerts"></ul>
 <script>
@@ -136,6 +137,15 @@ function connect() {
       const li = document.createElement('li'); li.dataset.scanId = m.scan_id;
       li.textContent = new Date(m.at).toLocaleTimeString() + ' ' + m.verdict + ' ' + (m.holder_name || '') + ' (gate ' + m.gate_id + ')';
       prepend($('scans'), li, 20);
+    }
+    if (m.type === 'stream_counts') {
+      // Viewer and chat counts of the event's streams (realtime/chat.ts), one row per stream.
+      $('streams-section').hidden = false;
+      let tr = document.getElementById('stream-' + m.stream_id);
+      if (!tr) { tr = document.createElement('tr'); tr.id = 'stream-' + m.stream_id; $('streams').appendChild(tr); }
+      tr.replaceChildren(...[m.stream_id, m.viewers, m.chatters_5m, m.messages_1m, m.messages_total].map((v) => {
+        const td = document.createElement('td'); td.textContent = v; return td;
+      }));
     }
     if (m.type === 'alert') {
       const li = document.createElement('li'); li.className = m.alert.kind; li.textContent = m.alert.kind + ': ' + m.alert.message;

@@ -8,7 +8,7 @@ import { getStream, moveStream } from '../../db/streaming/streams';
 import { DEFAULT_REPLAY_WINDOW_HOURS } from '../../domain/streaming/access';
 import { hlsFolderName } from '../../domain/streaming/playback-token';
 import type { StreamingSettings } from '../../domain/streaming/settings';
-import type { StreamScheduleInput, StreamScheduleStep } from '../../workflows/streaming/streams-contract';
+import type { StreamScheduleInput, StreamScheduleStep } from '../../workflows/streaming/contract';
 import type { WorkerDeps } from '../deps';
 import { defineTrigger, type Trigger } from '../platform/triggers';
 

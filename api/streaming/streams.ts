@@ -17,7 +17,7 @@ import { replayClosesAt } from '../../domain/streaming/access';
 import { signPlaybackToken } from '../../domain/streaming/playback-token';
 import { AppError, conflict, forbidden, notFound, unprocessable } from '../../lib/errors';
 import { startIdempotent } from '../../lib/temporal';
-import { streamScheduleStartOptions, streamScheduleWorkflowType } from '../../workflows/streaming/streams-contract';
+import { streamScheduleStartOptions, streamScheduleWorkflowType } from '../../workflows/streaming/contract';
 import type { RouterDeps } from '../deps';
 import { defineRoute } from '../route';
 import { IdParams, page, toPage } from '../schemas/common';

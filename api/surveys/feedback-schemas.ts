@@ -105,7 +105,9 @@ export const PublicReviews = z
     json_ld: z
       .record(z.string(), z.unknown())
       .meta({ description: 'schema.org Event with AggregateRating and Review' }),
-    json_ld_script: z.string().meta({ description: 'The same as a `<script type="application/ld+json">` element' }),
+    json_ld_script: z
+      .string()
+      .meta({ description: 'The same data as an HTML script element of type application/ld+json, ready to paste' }),
   })
   .meta({ id: 'PublicSurveyReviews' });
 

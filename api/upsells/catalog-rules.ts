@@ -4,6 +4,7 @@ import { isModuleEnabled } from '../../db/platform/modules';
 import { getProduct } from '../../db/upsells/catalog-products';
 import {
   countSegments,
+  countTicketTypes,
   deleteRule,
   getRule,
   insertRule,
@@ -45,8 +46,7 @@ async function checkRule(tx: Tx, productId: number, type: RuleType, c: RuleCondi
   if (!product) throw notFound('Upsell product');
   const ticketTypeIds = [...new Set(c.ticket_type_ids ?? [])];
   if (ticketTypeIds.length) {
-    const rows = await tx('ticket_types').whereIn('id', ticketTypeIds).select('id', 'event_id');
-    if (rows.length !== ticketTypeIds.length) throw notFound('Ticket type');
+    if ((await countTicketTypes(tx, ticketTypeIds)) !== ticketTypeIds.length) throw notFound('Ticket type');
     if (product.event_id !== null) {
       const ofEvent = await ticketTypesOfEvent(tx, product.event_id, ticketTypeIds);
       if (ofEvent.size !== ticketTypeIds.length)

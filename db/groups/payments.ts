@@ -114,9 +114,10 @@ export async function settleShare(
       .returning('*')
       .then((rows: GroupPaymentRow[]) => rows[0]);
   if (!result.succeeded) return update('failed');
-  const members = (await listMembers(tx, group.id, { lock: true })).filter((m) =>
-    payment.member_ids.includes(Number(m.id)),
-  );
+  // bigint[] elements come back from pg as strings.
+  const covered = new Set(payment.member_ids.map(Number));
+  const members = (await listMembers(tx, group.id, { lock: true })).filter((m) => covered.has(Number(m.id)));
+  if (members.length !== covered.size) throw new Error(`group payment ${paymentId} names seats not in its group`);
   if (group.status === 'cancelled' || members.some((m) => !owes(m))) return update('refund_due');
 
   const leader = await getCustomer(tx, group.leader_customer_id);

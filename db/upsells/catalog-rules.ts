@@ -61,3 +61,9 @@ export async function countSegments(tx: Tx, ids: number[]): Promise<number> {
   const [row] = await tx('customer_segments').whereIn('id', ids).count<{ count: string }[]>('* as count');
   return Number(row.count);
 }
+
+/** How many of `ids` are ticket types of the tenant. */
+export async function countTicketTypes(tx: Tx, ids: number[]): Promise<number> {
+  const [row] = await tx('ticket_types').whereIn('id', ids).count<{ count: string }[]>('* as count');
+  return Number(row.count);
+}

@@ -27,8 +27,7 @@ export const RuleActionSchema = z.discriminatedUnion('type', [
         .refine((u) => u.includes('{token}'), 'must contain {token}')
         .meta({
           description:
-            "The tenant's review page; `{token}` becomes a customer token for `POST /api/surveys/reviews` and `{event_id}` the event",
-          examples: ['https://shop.example/review?event={event_id}&token={token}'],
+            "The tenant's review page, e.g. `https://shop.example/review?event={event_id}&token={token}`: `{token}` becomes a customer token for `POST /api/surveys/reviews` and `{event_id}` the event",
         }),
     })
     .meta({ description: 'E-mail the customer a link to review the event' }),

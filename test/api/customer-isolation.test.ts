@@ -95,6 +95,7 @@ function idNamed(name: string): number {
     subscription_id: aIds.seasonSubscription,
     allocation_id: aIds.seasonAllocation,
     product_id: aIds.upsellProduct,
+    offer_id: aIds.upsellProduct,
   };
   const id = byName[name];
   if (id === undefined) throw new Error(`No id of customer A known for "${name}": extend idNamed`);
@@ -149,8 +150,9 @@ const namesARow = (name: string): boolean => /_ids?$/.test(name);
  * required properties and every property that names a row, so that the body points at A's rows.
  */
 function sample(raw: JsonSchema, name: string): unknown {
-  if (name.endsWith('_id')) return idNamed(name);
   const schema = resolve(raw);
+  // A string id (an upsell offer id) takes the same id, written as a string.
+  if (name.endsWith('_id')) return schema.type === 'string' ? String(idNamed(name)) : idNamed(name);
   const type = Array.isArray(schema.type) ? schema.type.find((x) => x !== 'null') : schema.type;
   if (name.endsWith('_ids')) {
     const id = idNamed(name.slice(0, -1));

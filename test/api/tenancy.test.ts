@@ -173,15 +173,15 @@ beforeAll(async () => {
   );
   expect([bProduct.status, bAddOn.status]).toEqual([201, 201]);
   Object.assign(bIds, { upsellLine: bAddOn.body.upsells[0].id, upsellPayment: bAddOn.body.upsell_payments[0].id });
-  const bRule = await b.api.post<{ id: number }>('/api/upsells/rules', {
+  const bUpsellRule = await b.api.post<{ id: number }>('/api/upsells/rules', {
     product_id: bProduct.body.id,
     rule_type: 'always',
   });
   const bOffers = await b.api.get<{ offers: { offer_id: string }[] }>(
     `/api/upsells/offers?location=cart&event_id=${f.eventId}`,
   );
-  expect([bRule.status, bOffers.body.offers.length]).toEqual([201, 1]);
-  Object.assign(bIds, { upsellProduct: bProduct.body.id, upsellRule: bRule.body.id });
+  expect([bUpsellRule.status, bOffers.body.offers.length]).toEqual([201, 1]);
+  Object.assign(bIds, { upsellProduct: bProduct.body.id, upsellRule: bUpsellRule.body.id });
   bOfferId = bOffers.body.offers[0].offer_id;
   // Season: a package, a subscription and an allocation of B's event, stored directly.
   const season = await storeSeasonAllocation(h, {

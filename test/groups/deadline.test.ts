@@ -70,7 +70,7 @@ test('20 people: 15 pay on time, the leader covers 3 in the grace period, 2 seat
     3,
   );
   expect(await soldOf(h, e.ga)).toBe(before + 20);
-  expect(g.owed_minor).toBe(20 * 3400);
+  expect(g.owed_minor).toBe(20 * 3600);
   const [covered, members] = [g.members.slice(0, 3), g.members.slice(3)];
   for (const m of members.slice(0, 15)) expect((await pay(g.id, [m.id], 'member')).body.status).toBe('succeeded');
 
@@ -137,6 +137,8 @@ test('a share paid exactly at the deadline is either kept with its ticket or ref
   const raced = await inTenant((tx) => getGroupPayment(tx, late.id));
   expect(kept?.status).toBe('succeeded');
   const view = (await t.api.get<GroupBody>(`/api/groups/groups/${g.body.id}`)).body;
+  expect(view.members.find((m) => m.id === first.id)).toMatchObject({ paid: true, status: 'open' });
+  expect(view.members.find((m) => m.id === first.id)?.ticket_id).not.toBeNull();
   const racedMember = view.members.find((m) => m.id === second.id);
   if (raced?.status === 'succeeded') expect(racedMember).toMatchObject({ paid: true, status: 'open' });
   else expect([raced?.status, racedMember?.status, racedMember?.paid]).toEqual(['refund_due', 'released', false]);

@@ -1,4 +1,5 @@
-import { createHarness, type Harness } from '../helpers/harness';
+import WebSocket from 'ws';
+import { createHarness, eventually, type Harness } from '../helpers/harness';
 import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import type { ChatBroadcast, ChatMessage } from '../../domain/streaming/chat-protocol';
 import {
@@ -119,4 +120,22 @@ it('answers malformed frames and viewer attempts at moderation with a coded erro
     type: 'error',
     code: 'message_not_found',
   });
+});
+
+it("pushes the stream's viewer and chat counts to the organiser's live dashboard socket of its event", async () => {
+  const g = await createLiveStream(h, t);
+  await open({ token: (await ticketHolder(h, t, g)).token }, g.streamId);
+  const dashboard = new WebSocket(`${rt.url}/api/checkin/events/${g.eventId}/live?key=${encodeURIComponent(t.key)}`);
+  const frames: { type: string; stream_id?: number; viewers?: number }[] = [];
+  dashboard.on('message', (d) => frames.push(JSON.parse(d.toString()) as (typeof frames)[number]));
+  try {
+    await eventually(
+      async () => frames.find((x) => x.type === 'stream_counts' && x.stream_id === g.streamId && x.viewers === 1),
+      {
+        what: 'stream counts on the dashboard socket',
+      },
+    );
+  } finally {
+    dashboard.close();
+  }
 });

@@ -6,7 +6,7 @@ import { createHarness, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey } from '../helpers/fixtures';
 import { recordHistory } from '../helpers/histories';
 import { hlsFolderName } from '../../domain/streaming/playback-token';
-import { streamScheduleWorkflowId } from '../../workflows/streaming/streams-contract';
+import { streamScheduleWorkflowId } from '../../workflows/streaming/contract';
 import { createStream } from './streams-fixtures';
 
 const mediaDir = mkdtempSync(path.join(tmpdir(), 'usher-media-schedule-'));

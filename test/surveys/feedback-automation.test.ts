@@ -166,7 +166,7 @@ describe('response automation rules', () => {
     });
 
     // An edit that still matches does not alert again.
-    const edit = await t.api.put(`/api/surveys/responses/${res.body.id}`, { answers: { nps: 2, sound: 1 } });
+    const edit = await t.api.patch(`/api/surveys/responses/${res.body.id}`, { answers: { nps: 2, sound: 1 } });
     expect(edit.status).toBe(200);
     await rulesRan(res.body.id, 2);
     expect(await alertsQueued()).toBe(1);

@@ -1,6 +1,6 @@
 import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { StreamingActivities } from '../../activities/streaming';
-import type { StreamScheduleInput } from './streams-contract';
+import type { StreamScheduleInput } from './contract';
 
 const streams = proxyActivities<StreamingActivities>({
   // One row read and at most one update, or removing a replay's folder.
