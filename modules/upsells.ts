@@ -17,7 +17,6 @@ export default defineModule({
     const { createUpsellsActivities, upsellsTriggers } = await import('../activities/upsells');
     return { activities: createUpsellsActivities, triggers: upsellsTriggers };
   },
-  workflows: require.resolve('../workflows/upsells'),
   migrations: {
     '0027_upsells_catalog': () => import('../db/migrations/0027_upsells_catalog'),
     '0028_upsells_purchases': () => import('../db/migrations/0028_upsells_purchases'),

@@ -1551,6 +1551,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/streaming/streams/{id}/chat/socket': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A stream's chat WebSocket (realtime server): ticket holders and moderators
+     * @description A ticket holder connects with `?token=<customer token>` (a valid virtual or hybrid ticket of the stream), tenant staff with `?key=<API key with write scope>` as moderator. The server sends `hello` (recent messages, slow mode, pinned), then every `message`, `message_deleted`, `reactions`, `pinned`, `slow_mode`, `user_sanctioned` and `counts`. Viewers send `message` (optionally `reply_to_id`) and `react`; moderators also `delete`, `sanction` (timeout or ban), `slow_mode` (1-120 s or null) and `pin`. Each client message with a `ref` is answered with an `ack` or an `error` whose `code` says why (banned, timed_out, slow_mode, banned_word, access_lost, ...). Frames above 4 KiB close the connection.
+     */
+    get: operations['getStreamingStreamsByIdChatSocket'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/crm/customers/{id}': {
     parameters: {
       query?: never;
@@ -3096,6 +3116,913 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/upsells/products': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's upsell products, optionally of one event, type or status */
+    get: operations['getUpsellsProducts'];
+    put?: never;
+    /** Create an add-on, upgrade, bundle or partner (external) product */
+    post: operations['postUpsellsProducts'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/upsells/products/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An upsell product, with what is left of its inventory */
+    get: operations['getUpsellsProductsById'];
+    put?: never;
+    post?: never;
+    /** Delete a product never reserved or sold and in no bundle (otherwise set its status to inactive) */
+    delete: operations['deleteUpsellsProductsById'];
+    options?: never;
+    head?: never;
+    /** Change a product (not its type); inventory cannot go below what is reserved and sold */
+    patch: operations['patchUpsellsProductsById'];
+    trace?: never;
+  };
+  '/api/upsells/rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's upsell rules, optionally of one product */
+    get: operations['getUpsellsRules'];
+    put?: never;
+    /** Add a rule to a product: always, ticket_type, customer_segment (CRM) or cart_value, with a priority */
+    post: operations['postUpsellsRules'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/upsells/rules/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An upsell rule */
+    get: operations['getUpsellsRulesById'];
+    put?: never;
+    post?: never;
+    /** Delete a rule; conversions it brought keep their history (rule_id null) */
+    delete: operations['deleteUpsellsRulesById'];
+    options?: never;
+    head?: never;
+    /** Change a rule's type, conditions or priority */
+    patch: operations['patchUpsellsRulesById'];
+    trace?: never;
+  };
+  '/api/upsells/offers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The ranked offers for a cart or an existing order at a display location; each shown offer is recorded */
+    get: operations['getUpsellsOffers'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/upsells/offers/{offer_id}/click': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Record a click on an offer (the first counts); a partner offer answers the partner's link */
+    post: operations['postUpsellsOffersByOfferIdClick'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/upsells/stats': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Impressions, clicks, conversion rate and revenue of offers per product, rule or display location */
+    get: operations['getUpsellsStats'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/upsells/orders/{id}/add-ons': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Add add-ons to a paid order: a new payment for the difference, shown in the order view */
+    post: operations['postUpsellsOrdersByIdAddOns'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/upsells/tickets/{id}/upgrade': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Upgrade a ticket to the product's better ticket type, paying the difference; the ticket gets a new code */
+    post: operations['postUpsellsTicketsByIdUpgrade'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/upsells/payments/{id}/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Check an add-on or upgrade payment with the provider; once it succeeded its lines are settled */
+    post: operations['postUpsellsPaymentsByIdConfirm'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/upsells/vouchers/scan': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Scan an add-on voucher at a gate that accepts vouchers: it admits once */
+    post: operations['postUpsellsVouchersScan'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/upsells/lines/{id}/refund': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Refund an add-on, bundle or upgrade line alone, by the event's refund policy */
+    post: operations['postUpsellsLinesByIdRefund'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/upsells/recommendations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** "You might also like": events and add-ons bought together (lift), by history, category or popularity */
+    get: operations['getUpsellsRecommendations'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/surveys/surveys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's surveys with their current questions, optionally of one event */
+    get: operations['getSurveysSurveys'];
+    put?: never;
+    /** Create a survey (for one event, or tenant-wide): its questions are version 1 */
+    post: operations['postSurveysSurveys'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/surveys/surveys/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A survey with the questions of its current version */
+    get: operations['getSurveysSurveysById'];
+    put?: never;
+    post?: never;
+    /** Delete a survey; one with responses is archived instead (its responses stay) */
+    delete: operations['deleteSurveysSurveysById'];
+    options?: never;
+    head?: never;
+    /** Change a survey; changed questions publish a new version (responses keep the version they answered) */
+    patch: operations['patchSurveysSurveysById'];
+    trace?: never;
+  };
+  '/api/surveys/surveys/{id}/responses': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A survey's responses, optionally of one event */
+    get: operations['getSurveysSurveysByIdResponses'];
+    put?: never;
+    /** Submit a response: a recipient's (one each), or one about an event and customer; bad answers are 400 naming the question */
+    post: operations['postSurveysSurveysByIdResponses'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/surveys/responses/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A survey response with the version it answered */
+    get: operations['getSurveysResponsesById'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Replace a response's answers (until its survey closes); checked against the current version */
+    patch: operations['patchSurveysResponsesById'];
+    trace?: never;
+  };
+  '/s/{token}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A recipient's survey page (signed link from the survey e-mail): questions in their language, earlier answers filled in */
+    get: operations['getSByToken'];
+    put?: never;
+    /**
+     * Submit or edit the recipient's response (one each, editable until the survey closes)
+     * @description A bad answer is a 400 `invalid_answers` whose errors name the question (`question_id`); a closed survey is a 409 `survey_closed`. Emits `survey.response_submitted`.
+     */
+    post: operations['postSByToken'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/s/{token}/score/{score}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The e-mail's one-click NPS score (0–10): records it the first time only, then opens the rest of the survey */
+    get: operations['getSByTokenScoreByScore'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/surveys/reviews': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List reviews, for moderation (a customer token lists the customer's own) */
+    get: operations['getSurveysReviews'];
+    put?: never;
+    /** Review an event (stars and text); only a checked-in attendee may, and the review says so */
+    post: operations['postSurveysReviews'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/surveys/reviews/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A review, with its moderation log (who, when, why) for API keys */
+    get: operations['getSurveysReviewsById'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Set or remove the organiser's public response, or select the review as a testimonial for the tenant's site */
+    patch: operations['patchSurveysReviewsById'];
+    trace?: never;
+  };
+  '/api/surveys/reviews/{id}/moderation': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Approve (publish) or reject a review, or send it back to pending; logged with who, when and why */
+    post: operations['postSurveysReviewsByIdModeration'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/surveys/public/{tenant_id}/events/{id}/reviews': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An event's published reviews with a schema.org AggregateRating JSON-LD snippet (no key needed)
+     * @description Approved reviews only, each by a verified (checked-in) attendee, shown by first name and last initial. `json_ld_script` is ready to paste into the event page.
+     */
+    get: operations['getSurveysPublicByTenantIdEventsByIdReviews'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/surveys/public/{tenant_id}/testimonials': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's testimonials for its site: approved reviews its reviewers agreed to publish, as selected */
+    get: operations['getSurveysPublicByTenantIdTestimonials'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/surveys/nps': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** NPS with its 95% margin of error, overall and per event, ticket type, gate, day, week or month */
+    get: operations['getSurveysNps'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/surveys/analytics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A survey's response rate, NPS, answer distribution per question, free-text themes (word frequency) and sentiment */
+    get: operations['getSurveysAnalytics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/surveys/rules': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List response automation rules */
+    get: operations['getSurveysRules'];
+    put?: never;
+    /** Create a response automation rule, e.g. score ≤ 6 → e-mail and webhook alert and a CRM tag; score ≥ 9 → ask for a review */
+    post: operations['postSurveysRules'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/surveys/rules/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A response automation rule */
+    get: operations['getSurveysRulesById'];
+    put?: never;
+    post?: never;
+    /** Delete a response automation rule */
+    delete: operations['deleteSurveysRulesById'];
+    options?: never;
+    head?: never;
+    /** Change a response automation rule (applies to responses submitted from now on) */
+    patch: operations['patchSurveysRulesById'];
+    trace?: never;
+  };
+  '/api/groups/groups': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's groups (a customer token sees the groups it leads) */
+    get: operations['getGroupsGroups'];
+    put?: never;
+    /** Create a group for a leader and hold its seats for the hold period (409 sold_out if they don't fit) */
+    post: operations['postGroupsGroups'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/groups/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A group with its roster, who has paid and what is still owed */
+    get: operations['getGroupsGroupsById'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/quotes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Price seats at the group rules (size tiers, fixed group rates, N free per M) without holding them */
+    post: operations['postGroupsQuotes'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/groups/{id}/orders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Bulk order for a held group from a roster (JSON or CSV); faulty rows answer 400 and nothing is written */
+    post: operations['postGroupsGroupsByIdOrders'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/groups/{id}/payments': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A group's share payments */
+    get: operations['getGroupsGroupsByIdPayments'];
+    put?: never;
+    /** Pay a share of a group: a member's own seat, or seats the leader covers (one payment each) */
+    post: operations['postGroupsGroupsByIdPayments'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/groups/{id}/deadline': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The group's deadline workflow state: reminders sent, what is owed, released seats, refunds */
+    get: operations['getGroupsGroupsByIdDeadline'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/groups/{id}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Cancel a group: unpaid seats go back on sale, paid shares are refunded */
+    post: operations['postGroupsGroupsByIdCancel'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/streaming/streams': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The tenant's streams, optionally of one event or in one state */
+    get: operations['getStreamingStreams'];
+    put?: never;
+    /** Schedule a stream (a stage or session) of an event; a native stream gets its ingest key */
+    post: operations['postStreamingStreams'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/streaming/streams/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A stream with its schedule, state and ingest */
+    get: operations['getStreamingStreamsById'];
+    put?: never;
+    post?: never;
+    /** Delete a stream that has not gone live */
+    delete: operations['deleteStreamingStreamsById'];
+    options?: never;
+    head?: never;
+    /** Change a stream's name, schedule or embed URL */
+    patch: operations['patchStreamingStreamsById'];
+    trace?: never;
+  };
+  '/api/streaming/streams/{id}/start': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Mark a stream live */
+    post: operations['postStreamingStreamsByIdStart'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/streaming/streams/{id}/end': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** End a stream: its replay window opens */
+    post: operations['postStreamingStreamsByIdEnd'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/streaming/streams/{id}/playback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start or refresh the customer's viewer session: a short-lived signed playback token and URL */
+    post: operations['postStreamingStreamsByIdPlayback'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/streaming/native/callback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The native media server's publish and play callback: 200 admits the session, 403 closes it
+     * @description Publishing needs the stream's current ingest key as the stream name; reading needs a playback token of that stream (`?token=`) or the media server's own relay signature. A successful publish marks the stream live.
+     */
+    post: operations['postStreamingNativeCallback'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/streaming/streams/{id}/hls/{file}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A native stream's HLS playlist or segment, for the holder of a valid playback token
+     * @description The playlist lists its segments with the same token, so a player only needs the URL the playback endpoint gave. Without a token, with an expired one or with one for another stream: 403.
+     */
+    get: operations['getStreamingStreamsByIdHlsByFile'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/streaming/mux/webhooks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Mux's live stream webhooks: a stream goes live when Mux sees the broadcast, and ends when it goes idle */
+    post: operations['postStreamingMuxWebhooks'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/watch/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The stream viewer page: open as /watch/<stream id>#token=<customer token>
+     * @description hls.js player refreshing its playback token before expiry (playback stops at the first refused refresh: a refunded ticket or another device), the stream's chat on the realtime server (REALTIME_PUBLIC_URL) and the event's merchandise when the upsells module is on.
+     */
+    get: operations['getWatchById'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/watch/assets/hls.min.js': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The viewer page's player library (hls.js) */
+    get: operations['getWatchAssetsHlsMinJs'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/streaming/streams/{id}/merchandise': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The event's merchandise shown in the player page (empty unless the upsells module is on) */
+    get: operations['getStreamingStreamsByIdMerchandise'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/streaming/streams/{id}/chat': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A stream's chat: slow mode, the pinned message, and viewer and chat counts for the organiser */
+    get: operations['getStreamingStreamsByIdChat'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    /** Moderate: set or end slow mode (1–120 s), pin or unpin a message */
+    patch: operations['patchStreamingStreamsByIdChat'];
+    trace?: never;
+  };
+  '/api/streaming/streams/{id}/chat/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A stream's chat history, oldest first (the replay shows it beside the recording) */
+    get: operations['getStreamingStreamsByIdChatMessages'];
+    put?: never;
+    /** Post in the chat: as a moderator with a tenant key, or as the ticket holder with a customer token (the same rules as the socket: 422 banned, timed_out, slow_mode, banned_word) */
+    post: operations['postStreamingStreamsByIdChatMessages'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/streaming/streams/{id}/chat/messages/{message_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Moderate: delete a message (it disappears from every viewer now; the history keeps its place) */
+    delete: operations['deleteStreamingStreamsByIdChatMessagesByMessageId'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/streaming/streams/{id}/chat/sanctions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The time-outs and bans in force in a stream’s chat */
+    get: operations['getStreamingStreamsByIdChatSanctions'];
+    put?: never;
+    /** Moderate: time out (default 300 s) or ban a viewer; it replaces their standing sanction */
+    post: operations['postStreamingStreamsByIdChatSanctions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/streaming/streams/{id}/chat/sanctions/{customer_id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Moderate: lift a viewer's time-out or ban */
+    delete: operations['deleteStreamingStreamsByIdChatSanctionsByCustomerId'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3217,6 +4144,9 @@ export interface components {
       available: number;
       sales_start_at: string | null;
       sales_end_at: string | null;
+      /** @enum {string} */
+      attendance: 'in_person' | 'virtual' | 'both';
+      replay_window_hours: number | null;
     };
     EventSummary: {
       event_id: number;
@@ -3301,6 +4231,43 @@ export interface components {
         unit_price_minor: number;
       }[];
       tickets: components['schemas']['Ticket'][];
+      /** @description Add-ons, bundles and upgrades (upsells module) */
+      upsells: {
+        id: number;
+        product_id: number;
+        /** @enum {string} */
+        kind: 'addon' | 'bundle' | 'upgrade';
+        quantity: number;
+        variant: string | null;
+        unit_price_minor: number;
+        /** @enum {string} */
+        status: 'pending' | 'paid' | 'cancelled' | 'refunded';
+        /** @description What was given back, once refunded */
+        refund_minor: number | null;
+        /** @description An upgrade's ticket */
+        ticket_id: number | null;
+        /** @description Null when paid with the order; else its own payment */
+        payment_id: number | null;
+        vouchers: {
+          code: string;
+          /** @enum {string} */
+          status: 'valid' | 'redeemed' | 'cancelled';
+        }[];
+      }[];
+      /** @description Payments for add-ons or upgrades bought after the order was paid */
+      upsell_payments: {
+        id: number;
+        amount_minor: number;
+        currency: string;
+        /** @enum {string} */
+        status: 'pending' | 'paid' | 'failed';
+        provider: string;
+        reference: string | null;
+        /** @description For completing a card payment in the browser */
+        client_secret: string | null;
+        created_at: string;
+        paid_at: string | null;
+      }[];
       created_at: string;
       paid_at: string | null;
     };
@@ -3617,6 +4584,7 @@ export interface components {
       capacity_limit: number | null;
       is_vip: boolean;
       ticket_type_ids: number[] | null;
+      accepts_vouchers: boolean;
       /** @enum {string} */
       status: 'open' | 'closed';
       created_at: string;
@@ -3886,6 +4854,89 @@ export interface components {
         created_at: string;
       };
     };
+    StreamChatMessage: {
+      id: number;
+      stream_id: number;
+      /** @description null for a moderator */
+      customer_id: number | null;
+      author_name: string;
+      /** @enum {string} */
+      author_role: 'viewer' | 'moderator';
+      body: string;
+      reply_to_id: number | null;
+      reactions: {
+        [key: string]: number;
+      };
+      deleted: boolean;
+      created_at: string;
+    } | null;
+    StreamChatCounts: {
+      /** @enum {string} */
+      type: 'counts';
+      stream_id: number;
+      /** @description Viewer pages connected to the chat now, over every realtime node */
+      viewers: number;
+      /** @description Distinct viewers who posted in the last five minutes */
+      chatters_5m: number;
+      /** @description Messages in the last minute */
+      messages_1m: number;
+      messages_total: number;
+      at: string;
+    };
+    StreamChatClientMessage:
+      | {
+          /** @enum {string} */
+          type: 'message';
+          /** @description Chosen by the client; the reply (ack or error) carries it back */
+          ref?: string;
+          body: string;
+          reply_to_id?: number;
+        }
+      | {
+          /** @enum {string} */
+          type: 'react';
+          /** @description Chosen by the client; the reply (ack or error) carries it back */
+          ref?: string;
+          message_id: number;
+          /** @enum {string} */
+          emoji: '👍' | '❤️' | '😂' | '😮' | '👏' | '🔥';
+          /** @default false */
+          remove: boolean;
+        }
+      | {
+          /** @enum {string} */
+          type: 'delete';
+          /** @description Chosen by the client; the reply (ack or error) carries it back */
+          ref?: string;
+          message_id: number;
+        }
+      | {
+          /** @enum {string} */
+          type: 'sanction';
+          /** @description Chosen by the client; the reply (ack or error) carries it back */
+          ref?: string;
+          customer_id: number;
+          /** @enum {string} */
+          kind: 'timeout' | 'ban';
+          /** @description For a time-out (default 300 s); a ban lasts until lifted */
+          duration_seconds?: number;
+          reason?: string;
+        }
+      | {
+          /** @enum {string} */
+          type: 'slow_mode';
+          /** @description Chosen by the client; the reply (ack or error) carries it back */
+          ref?: string;
+          seconds: number | null;
+        }
+      | {
+          /** @enum {string} */
+          type: 'pin';
+          /** @description Chosen by the client; the reply (ack or error) carries it back */
+          ref?: string;
+          /** @description null unpins */
+          message_id: number | null;
+        };
     CrmCustomerProfile: {
       customer: components['schemas']['Customer'];
       metrics: components['schemas']['CustomerMetrics'];
@@ -4913,6 +5964,547 @@ export interface components {
       allocated: number;
       /** @description Members left without a seat: no inventory left for them */
       skipped: number;
+    };
+    UpsellProduct: {
+      id: number;
+      event_id: number | null;
+      /** @enum {string} */
+      type: 'addon' | 'upgrade' | 'bundle' | 'external';
+      name: string;
+      description: string | null;
+      category: string | null;
+      price_minor: number;
+      original_price_minor: number | null;
+      currency: string;
+      inventory: number | null;
+      reserved: number;
+      sold: number;
+      /** @description inventory - reserved - sold; null: unlimited */
+      available: number | null;
+      image_url: string | null;
+      /** @enum {string} */
+      display_in: 'cart' | 'checkout' | 'confirmation' | 'all';
+      variants: {
+        key: string;
+        label: string;
+      }[];
+      per_order_limit: number | null;
+      per_ticket_limit: number | null;
+      sale_starts_at: string | null;
+      sale_ends_at: string | null;
+      requires_redemption: boolean;
+      upgrade_ticket_type_id: number | null;
+      bundle_items: {
+        ticket_type_id?: number;
+        product_id?: number;
+        quantity: number;
+      }[];
+      external_url: string | null;
+      affiliate_code: string | null;
+      /** @enum {string} */
+      status: 'active' | 'inactive';
+      created_at: string;
+      updated_at: string;
+    };
+    UpsellRule: {
+      id: number;
+      product_id: number;
+      /** @enum {string} */
+      rule_type: 'always' | 'ticket_type' | 'customer_segment' | 'cart_value';
+      conditions: {
+        ticket_type_ids?: number[];
+        segment_ids?: number[];
+        min_cart_minor?: number;
+        max_cart_minor?: number;
+      };
+      priority: number;
+      created_at: string;
+    };
+    /** @description Only the conditions of the rule type; always has none */
+    UpsellRuleConditions: {
+      /** @description ticket_type: any of these in the cart */
+      ticket_type_ids?: number[];
+      /** @description customer_segment: a member of any (CRM) */
+      segment_ids?: number[];
+      /** @description cart_value: the tickets total at least this */
+      min_cart_minor?: number;
+      /** @description cart_value: the tickets total at most this */
+      max_cart_minor?: number;
+    };
+    UpsellOffers: {
+      /** @enum {string} */
+      location: 'cart' | 'checkout' | 'confirmation';
+      event_id: number;
+      offers: components['schemas']['UpsellOffer'][];
+    };
+    UpsellOffer: {
+      /**
+       * @description Unique per offer shown: pass it on click and purchase for attribution
+       * @example off_3q2-7wEvd8PZkz5_
+       */
+      offer_id: string;
+      /** @description 1 is the best */
+      rank: number;
+      /** @description The rule that matched; null for a product without rules */
+      rule_id: number | null;
+      product: components['schemas']['UpsellProduct'];
+    };
+    UpsellOfferClick: {
+      offer_id: string;
+      product_id: number;
+      clicked_at: string;
+      /** @description external: the partner's link with the affiliate code and the offer id (usher_offer) */
+      redirect_url: string | null;
+    };
+    UpsellStats: {
+      /** @enum {string} */
+      by: 'product' | 'rule' | 'location';
+      items: {
+        /** @description The product id, rule id (null: products without rules) or location */
+        key: string | null;
+        impressions: number;
+        clicks: number;
+        conversions: number;
+        /** @description clicks / impressions */
+        click_rate: number;
+        /** @description conversions / impressions */
+        conversion_rate: number;
+        /** @description Upsell revenue of the conversions, in minor units */
+        revenue_minor: number;
+      }[];
+    };
+    UpsellRecommendations: {
+      items: {
+        /** @enum {string} */
+        kind: 'event' | 'product';
+        id: number;
+        score: number;
+        /**
+         * @description co_purchase: bought together with the cart or the history (lift); category: the same category as the event; popular: cold start
+         * @enum {string}
+         */
+        reason: 'co_purchase' | 'category' | 'popular';
+      }[];
+    };
+    Survey: {
+      id: number;
+      event_id: number | null;
+      name: string;
+      /** @enum {string} */
+      status: 'draft' | 'active' | 'archived';
+      version: number;
+      /**
+       * @description Who an ended event sends it to: checked-in attendees (default) or no-shows
+       * @enum {string}
+       */
+      audience: 'attended' | 'no_shows';
+      auto_send: boolean;
+      questions: components['schemas']['SurveyQuestion'][];
+      created_at: string;
+      updated_at: string;
+    };
+    SurveyQuestion: {
+      id: string;
+      /**
+       * @description nps: 0–10; rating: 1–5; single_choice: one option id; multiple_choice: option ids; text: free text
+       * @enum {string}
+       */
+      type: 'nps' | 'rating' | 'single_choice' | 'multiple_choice' | 'text';
+      text: string;
+      /** @description The text per locale; the default `text` is shown for any other locale */
+      translations?: {
+        [key: string]: string;
+      };
+      /** @default false */
+      required: boolean;
+      /** @description The choices (choice questions only) */
+      options?: {
+        id: string;
+        text: string;
+        /** @description The text per locale; the default `text` is shown for any other locale */
+        translations?: {
+          [key: string]: string;
+        };
+      }[];
+      /** @description Show this question only for some answers of an earlier one */
+      show_if?: {
+        /** @description An earlier question */
+        question: string;
+        /** @description The earlier question's answers (scores or option ids) for which this one is shown */
+        answers: (number | string)[];
+      };
+    };
+    SurveyResponse: {
+      id: number;
+      survey_id: number;
+      /** @description The survey version these answers answer */
+      version: number;
+      recipient_id: number | null;
+      event_id: number | null;
+      customer_id: number | null;
+      ticket_type_id: number | null;
+      gate: string | null;
+      answers: {
+        [key: string]: unknown;
+      };
+      nps_score: number | null;
+      /** @description False while only the one-click score is in */
+      complete: boolean;
+      submitted_at: string;
+      updated_at: string;
+    };
+    SurveyReview: {
+      id: number;
+      event_id: number;
+      customer_id: number;
+      rating: number;
+      title: string | null;
+      body: string;
+      /**
+       * @description Always true: only checked-in attendees can review
+       * @enum {boolean}
+       */
+      verified: true;
+      /** Format: date-time */
+      checked_in_at: string;
+      publish_consent: boolean;
+      /** @enum {string} */
+      status: 'pending' | 'approved' | 'rejected';
+      testimonial: boolean;
+      organiser_response: string | null;
+      /** Format: date-time */
+      responded_at: string | null;
+      /** Format: date-time */
+      created_at: string;
+      /** @description Who changed the status, when and why */
+      moderation_log?: {
+        /** @enum {string} */
+        from_status: 'pending' | 'approved' | 'rejected';
+        /** @enum {string} */
+        to_status: 'pending' | 'approved' | 'rejected';
+        reason: string | null;
+        moderator: string | null;
+        api_key_id: number | null;
+        /** Format: date-time */
+        at: string;
+      }[];
+    };
+    PublicSurveyReviews: {
+      event_id: number;
+      aggregate_rating: {
+        rating_value: number | null;
+        review_count: number;
+        /** @enum {number} */
+        best_rating: 5;
+        /** @enum {number} */
+        worst_rating: 1;
+      };
+      reviews: {
+        id: number;
+        rating: number;
+        title: string | null;
+        body: string;
+        /** @description First name and last initial */
+        author: string;
+        /** @enum {boolean} */
+        verified: true;
+        /** Format: date-time */
+        published_at: string;
+        organiser_response: string | null;
+      }[];
+      /** @description schema.org Event with AggregateRating and Review */
+      json_ld: {
+        [key: string]: unknown;
+      };
+      /** @description The same data as an HTML script element of type application/ld+json, ready to paste */
+      json_ld_script: string;
+    };
+    SurveyNpsReport: {
+      overall: {
+        responses: number;
+        promoters: number;
+        passives: number;
+        detractors: number;
+        /** @description % promoters (9–10) minus % detractors (0–6) */
+        nps: number | null;
+        /** @description 95% margin in NPS points: 1.96 × sqrt((p_P + p_D − (p_P − p_D)²) / n) × 100; null under two responses */
+        margin_of_error: number | null;
+        ci_low: number | null;
+        ci_high: number | null;
+      };
+      /** @enum {string|null} */
+      group_by: 'event' | 'ticket_type' | 'gate' | 'day' | 'week' | 'month' | null;
+      groups: {
+        responses: number;
+        promoters: number;
+        passives: number;
+        detractors: number;
+        /** @description % promoters (9–10) minus % detractors (0–6) */
+        nps: number | null;
+        /** @description 95% margin in NPS points: 1.96 × sqrt((p_P + p_D − (p_P − p_D)²) / n) × 100; null under two responses */
+        margin_of_error: number | null;
+        ci_low: number | null;
+        ci_high: number | null;
+        key: string | null;
+      }[];
+    };
+    SurveyAnalytics: {
+      survey_id: number;
+      event_id: number | null;
+      response_rate: {
+        sent: number;
+        responded: number;
+        /** @description responded / sent, 0–1; null when nothing was sent */
+        rate: number | null;
+      };
+      nps: {
+        responses: number;
+        promoters: number;
+        passives: number;
+        detractors: number;
+        /** @description % promoters (9–10) minus % detractors (0–6) */
+        nps: number | null;
+        /** @description 95% margin in NPS points: 1.96 × sqrt((p_P + p_D − (p_P − p_D)²) / n) × 100; null under two responses */
+        margin_of_error: number | null;
+        ci_low: number | null;
+        ci_high: number | null;
+      };
+      questions: {
+        question_id: string;
+        type: string;
+        text: string;
+        answered: number;
+        counts: {
+          [key: string]: number;
+        };
+        mean: number | null;
+        nps: {
+          responses: number;
+          promoters: number;
+          passives: number;
+          detractors: number;
+          /** @description % promoters (9–10) minus % detractors (0–6) */
+          nps: number | null;
+          /** @description 95% margin in NPS points: 1.96 × sqrt((p_P + p_D − (p_P − p_D)²) / n) × 100; null under two responses */
+          margin_of_error: number | null;
+          ci_low: number | null;
+          ci_high: number | null;
+        } | null;
+      }[];
+      themes: {
+        word: string;
+        answers: number;
+      }[];
+      sentiment: {
+        answers: number;
+        /** @description Mean AFINN score per word, about −5..5 */
+        mean: number | null;
+        positive: number;
+        neutral: number;
+        negative: number;
+      };
+    };
+    SurveyRule: {
+      id: number;
+      name: string;
+      survey_id: number | null;
+      enabled: boolean;
+      nps_min: number | null;
+      nps_max: number | null;
+      actions: (
+        | {
+            /** @enum {string} */
+            type: 'email_alert';
+            /** @description The organiser's addresses to alert */
+            to: string[];
+          }
+        | {
+            /** @enum {string} */
+            type: 'webhook_alert';
+          }
+        | {
+            /** @enum {string} */
+            type: 'crm_tag';
+            tag: string;
+          }
+        | {
+            /** @enum {string} */
+            type: 'request_review';
+            /**
+             * Format: uri
+             * @description The tenant's review page, e.g. `https://shop.example/review?event={event_id}&token={token}`: `{token}` becomes a customer token for `POST /api/surveys/reviews` and `{event_id}` the event
+             */
+            review_url: string;
+          }
+      )[];
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      updated_at: string;
+    };
+    Group: {
+      id: number;
+      event_id: number;
+      leader_customer_id: number;
+      name: string;
+      size: number;
+      status: string;
+      payment_mode: string;
+      currency: string | null;
+      hold_expires_at: string | null;
+      payment_deadline_at: string | null;
+      order_id: number | null;
+      /** @description What the unpaid, unreleased seats still cost */
+      owed_minor: number;
+      members: components['schemas']['GroupMember'][];
+    };
+    GroupMember: {
+      id: number;
+      ticket_type_id: number;
+      name: string | null;
+      email: string | null;
+      status: string;
+      price_minor: number | null;
+      covered_by_leader: boolean;
+      paid: boolean;
+      ticket_id: number | null;
+    };
+    GroupSummary: {
+      id: number;
+      event_id: number;
+      leader_customer_id: number;
+      name: string;
+      size: number;
+      status: string;
+      payment_mode: string;
+      currency: string | null;
+      hold_expires_at: string | null;
+      payment_deadline_at: string | null;
+      order_id: number | null;
+      /** @description What the unpaid, unreleased seats still cost */
+      owed_minor: number;
+    };
+    GroupQuote: {
+      size: number;
+      percent_off: number;
+      free_seats: number;
+      list_total_minor: number;
+      total_minor: number;
+      currency: string;
+      lines: {
+        ticket_type_id: number;
+        quantity: number;
+        list_price_minor: number;
+        total_minor: number;
+        free: number;
+      }[];
+    };
+    GroupBulkOrder: {
+      group: components['schemas']['Group'];
+      quote: {
+        size: number;
+        percent_off: number;
+        free_seats: number;
+        list_total_minor: number;
+        total_minor: number;
+        currency: string;
+        lines: {
+          ticket_type_id: number;
+          quantity: number;
+          list_price_minor: number;
+          total_minor: number;
+          free: number;
+        }[];
+      };
+    };
+    GroupPayment: {
+      id: number;
+      group_id: number;
+      member_ids: number[];
+      /** @enum {string} */
+      payer: 'leader' | 'member';
+      amount_minor: number;
+      currency: string;
+      provider: string;
+      provider_ref: string | null;
+      /** @enum {string} */
+      status: 'pending' | 'succeeded' | 'failed' | 'refund_due' | 'refunded';
+      /** @description Stripe: finishes a payment that needs the payer's action */
+      client_secret: string | null;
+      note: string | null;
+    };
+    GroupBookingState: {
+      status: string;
+      deadline_at: string;
+      grace_ends_at: string;
+      reminders_sent: number;
+      owing: number;
+      released_member_ids: number[];
+      refunded_payment_ids: number[];
+    };
+    Stream: {
+      id: number;
+      event_id: number;
+      name: string;
+      /** @enum {string} */
+      provider: 'native' | 'mux' | 'embed';
+      /** @enum {string} */
+      status: 'scheduled' | 'live' | 'ended';
+      scheduled_start_at: string;
+      scheduled_end_at: string | null;
+      started_at: string | null;
+      ended_at: string | null;
+      /** @description Where the encoder (OBS, ffmpeg) publishes: native streams only; the key is a secret */
+      ingest: {
+        url: string;
+        stream_key: string;
+      } | null;
+      embed_url: string | null;
+      created_at: string;
+      updated_at: string;
+    };
+    StreamPlayback: {
+      stream_id: number;
+      ticket_id: number;
+      session_id: string;
+      /** @enum {string} */
+      provider: 'native' | 'mux' | 'embed';
+      /** @enum {string} */
+      status: 'scheduled' | 'live' | 'ended';
+      token: string;
+      /** @description The HLS playlist (native, mux) or the external player (embed) */
+      url: string;
+      expires_at: string;
+      refresh_after_s: number;
+      replay_until: string | null;
+    };
+    StreamMerchandiseItem: {
+      id: number;
+      name: string;
+      description: string | null;
+      price_minor: number;
+      currency: string;
+      image_url: string | null;
+    };
+    StreamChat: {
+      stream_id: number;
+      slow_mode_seconds: number | null;
+      pinned: components['schemas']['StreamChatMessage'];
+      /** @description Viewer pages connected to the chat now, over every realtime node */
+      viewers: number;
+      chatters_5m: number;
+      messages_1m: number;
+      messages_total: number;
+    };
+    StreamChatSanction: {
+      id: number;
+      stream_id: number;
+      customer_id: number;
+      /** @enum {string} */
+      kind: 'timeout' | 'ban';
+      ends_at: string | null;
+      reason: string | null;
+      created_at: string;
     };
   };
   responses: never;
@@ -6386,6 +7978,9 @@ export interface operations {
           sales_start_at?: string | null;
           /** Format: date-time */
           sales_end_at?: string | null;
+          /** @enum {string} */
+          attendance?: 'in_person' | 'virtual' | 'both';
+          replay_window_hours?: number | null;
         };
       };
     };
@@ -6474,6 +8069,9 @@ export interface operations {
           sales_start_at?: string | null;
           /** Format: date-time */
           sales_end_at?: string | null;
+          /** @enum {string} */
+          attendance?: 'in_person' | 'virtual' | 'both';
+          replay_window_hours?: number | null;
         };
       };
     };
@@ -7350,6 +8948,15 @@ export interface operations {
            */
           channel?: 'web' | 'box_office' | 'app' | 'partner' | 'phone' | 'other';
           promo_code?: string;
+          /** @description Add-ons and bundles bought with the tickets (upsells module): units reserved atomically (409 `upsell_sold_out`), limits and sale windows enforced (422) */
+          upsells?: {
+            product_id: number;
+            quantity: number;
+            /** @description One of the product's variant keys */
+            variant?: string;
+            /** @description The offer (`GET /api/upsells/offers`) the buyer took, for conversion tracking */
+            offer_id?: string;
+          }[];
           /** @description A price quote (`POST /api/pricing/quotes`): its lines pay the held prices within its lifetime (422 `quote_expired` after, `quote_invalid` when altered or for another customer; 409 `quote_used` once it bought an order) */
           quote_token?: string;
         };
@@ -11859,6 +13466,11 @@ export interface operations {
           is_vip?: boolean;
           /** @description Ticket types this gate admits (a VIP lane); omitted or null admits all */
           ticket_type_ids?: number[] | null;
+          /**
+           * @description Also admits add-on vouchers (`POST /api/upsells/vouchers/scan`), once each
+           * @default false
+           */
+          accepts_vouchers?: boolean;
         };
       };
     };
@@ -12023,6 +13635,7 @@ export interface operations {
           capacity_limit?: number | null;
           is_vip?: boolean;
           ticket_type_ids?: number[] | null;
+          accepts_vouchers?: boolean;
         };
       };
     };
@@ -13563,6 +15176,126 @@ export interface operations {
         content: {
           'text/html': string;
         };
+      };
+    };
+  };
+  getStreamingStreamsByIdChatSocket: {
+    parameters: {
+      query?: {
+        token?: string;
+        key?: string;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    /** @description Messages the client sends */
+    requestBody?: {
+      content: {
+        'application/json': components['schemas']['StreamChatClientMessage'];
+      };
+    };
+    responses: {
+      /** @description Switching to WebSocket */
+      101: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Messages the server sends */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | {
+                /** @enum {string} */
+                type: 'hello';
+                stream_id: number;
+                /** @enum {string} */
+                role: 'viewer' | 'moderator';
+                customer_id: number | null;
+                slow_mode_seconds: number | null;
+                pinned: components['schemas']['StreamChatMessage'];
+                /** @description The last messages, oldest first */
+                recent: components['schemas']['StreamChatMessage'][];
+              }
+            | {
+                /** @enum {string} */
+                type: 'ack';
+                ref: string | null;
+                message_id: number | null;
+              }
+            | {
+                /** @enum {string} */
+                type: 'error';
+                ref: string | null;
+                /** @enum {string} */
+                code:
+                  | 'banned'
+                  | 'timed_out'
+                  | 'slow_mode'
+                  | 'banned_word'
+                  | 'access_lost'
+                  | 'reply_not_found'
+                  | 'message_not_found'
+                  | 'customer_not_found'
+                  | 'invalid_message'
+                  | 'forbidden'
+                  | 'unavailable';
+                message: string;
+                retry_after_seconds?: number;
+                until?: string;
+              }
+            | {
+                /** @enum {string} */
+                type: 'message';
+                message: components['schemas']['StreamChatMessage'];
+              }
+            | {
+                /** @enum {string} */
+                type: 'message_deleted';
+                message_id: number;
+              }
+            | {
+                /** @enum {string} */
+                type: 'reactions';
+                message_id: number;
+                reactions: {
+                  [key: string]: number;
+                };
+              }
+            | {
+                /** @enum {string} */
+                type: 'pinned';
+                message: components['schemas']['StreamChatMessage'];
+              }
+            | {
+                /** @enum {string} */
+                type: 'slow_mode';
+                seconds: number | null;
+              }
+            | {
+                /** @enum {string} */
+                type: 'user_sanctioned';
+                customer_id: number;
+                /** @enum {string} */
+                kind: 'timeout' | 'ban' | 'lifted';
+                ends_at: string | null;
+              }
+            | components['schemas']['StreamChatCounts'];
+        };
+      };
+      /** @description Unknown, inactive or unauthorised credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
     };
   };
@@ -22675,6 +24408,6123 @@ export interface operations {
         content: {
           'application/json': components['schemas']['SeasonAllocateResult'];
         };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getUpsellsProducts: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return products with an id above this cursor */
+        after?: number;
+        event_id?: number;
+        type?: 'addon' | 'upgrade' | 'bundle' | 'external';
+        status?: 'active' | 'inactive';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Products */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['UpsellProduct'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postUpsellsProducts: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          type: 'addon' | 'upgrade' | 'bundle' | 'external';
+          /** @example EUR */
+          currency: string;
+          /** @description The event it is offered with; null: every event of the tenant */
+          event_id?: number | null;
+          name: string;
+          description?: string | null;
+          /** @description e.g. parking, merchandise, food_drink (free text) */
+          category?: string | null;
+          /** @description Price in minor units (cents); for an upgrade, the difference paid */
+          price_minor: number;
+          /** @description A struck-through price, at least price */
+          original_price_minor?: number | null;
+          /** @description Units for sale; null or absent: unlimited */
+          inventory?: number | null;
+          /** Format: uri */
+          image_url?: string | null;
+          /**
+           * @description Where it is offered (default all)
+           * @enum {string}
+           */
+          display_in?: 'cart' | 'checkout' | 'confirmation' | 'all';
+          /** @description e.g. sizes; the buyer picks one */
+          variants?: {
+            /** @example xl */
+            key: string;
+            /** @example XL */
+            label: string;
+          }[];
+          per_order_limit?: number | null;
+          per_ticket_limit?: number | null;
+          /** Format: date-time */
+          sale_starts_at?: string | null;
+          /** Format: date-time */
+          sale_ends_at?: string | null;
+          /** @description Each unit gets a voucher code scanned once at a gate that accepts it (parking, drinks) */
+          requires_redemption?: boolean;
+          /** @description upgrade: the better ticket type */
+          upgrade_ticket_type_id?: number | null;
+          /** @description bundle: what it holds */
+          bundle_items?: {
+            ticket_type_id?: number;
+            /** @description An add-on of the tenant */
+            product_id?: number;
+            quantity: number;
+          }[];
+          /**
+           * Format: uri
+           * @description external: the partner's link
+           */
+          external_url?: string | null;
+          /** @description external: the tenant's affiliate code at the partner */
+          affiliate_code?: string | null;
+          /**
+           * @description default active
+           * @enum {string}
+           */
+          status?: 'active' | 'inactive';
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpsellProduct'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getUpsellsProductsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Product */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpsellProduct'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteUpsellsProductsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchUpsellsProductsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @example EUR */
+          currency?: string;
+          /** @description The event it is offered with; null: every event of the tenant */
+          event_id?: number | null;
+          name?: string;
+          description?: string | null;
+          /** @description e.g. parking, merchandise, food_drink (free text) */
+          category?: string | null;
+          /** @description Price in minor units (cents); for an upgrade, the difference paid */
+          price_minor?: number;
+          /** @description A struck-through price, at least price */
+          original_price_minor?: number | null;
+          /** @description Units for sale; null or absent: unlimited */
+          inventory?: number | null;
+          /** Format: uri */
+          image_url?: string | null;
+          /**
+           * @description Where it is offered (default all)
+           * @enum {string}
+           */
+          display_in?: 'cart' | 'checkout' | 'confirmation' | 'all';
+          /** @description e.g. sizes; the buyer picks one */
+          variants?: {
+            /** @example xl */
+            key: string;
+            /** @example XL */
+            label: string;
+          }[];
+          per_order_limit?: number | null;
+          per_ticket_limit?: number | null;
+          /** Format: date-time */
+          sale_starts_at?: string | null;
+          /** Format: date-time */
+          sale_ends_at?: string | null;
+          /** @description Each unit gets a voucher code scanned once at a gate that accepts it (parking, drinks) */
+          requires_redemption?: boolean;
+          /** @description upgrade: the better ticket type */
+          upgrade_ticket_type_id?: number | null;
+          /** @description bundle: what it holds */
+          bundle_items?: {
+            ticket_type_id?: number;
+            /** @description An add-on of the tenant */
+            product_id?: number;
+            quantity: number;
+          }[];
+          /**
+           * Format: uri
+           * @description external: the partner's link
+           */
+          external_url?: string | null;
+          /** @description external: the tenant's affiliate code at the partner */
+          affiliate_code?: string | null;
+          /**
+           * @description default active
+           * @enum {string}
+           */
+          status?: 'active' | 'inactive';
+        };
+      };
+    };
+    responses: {
+      /** @description Updated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpsellProduct'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getUpsellsRules: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return rules with an id above this cursor */
+        after?: number;
+        product_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Rules */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['UpsellRule'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postUpsellsRules: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          product_id: number;
+          /** @enum {string} */
+          rule_type: 'always' | 'ticket_type' | 'customer_segment' | 'cart_value';
+          conditions?: components['schemas']['UpsellRuleConditions'];
+          /** @description The lower number ranks first (default 100); a product is offered under its best matching rule */
+          priority?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpsellRule'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getUpsellsRulesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Rule */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpsellRule'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteUpsellsRulesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchUpsellsRulesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description A new type needs conditions of its kind
+           * @enum {string}
+           */
+          rule_type?: 'always' | 'ticket_type' | 'customer_segment' | 'cart_value';
+          conditions?: components['schemas']['UpsellRuleConditions'];
+          /** @description The lower number ranks first (default 100); a product is offered under its best matching rule */
+          priority?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Updated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpsellRule'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getUpsellsOffers: {
+    parameters: {
+      query: {
+        /** @description Where the offers are shown */
+        location: 'cart' | 'checkout' | 'confirmation';
+        /** @description The event of the cart (not needed with order_id) */
+        event_id?: number;
+        /** @description The tickets in the cart, e.g. `12:2,13:1` (ticket type id:quantity) */
+        cart?: string;
+        /** @description Offers for an existing order (after purchase) instead of a cart */
+        order_id?: number;
+        /** @description The buyer, for customer_segment rules */
+        customer_id?: number;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Offers, best first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpsellOffers'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postUpsellsOffersByOfferIdClick: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        offer_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The click */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpsellOfferClick'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getUpsellsStats: {
+    parameters: {
+      query?: {
+        /** @description How rows are grouped */
+        by?: 'product' | 'rule' | 'location';
+        event_id?: number;
+        product_id?: number;
+        /** @description Offers shown at or after this instant */
+        from?: string;
+        /** @description Offers shown before this instant */
+        to?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Stats */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpsellStats'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postUpsellsOrdersByIdAddOns: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          items: {
+            product_id: number;
+            quantity: number;
+            /** @description One of the product's variant keys */
+            variant?: string;
+            /** @description The offer (`GET /api/upsells/offers`) the buyer took, for conversion tracking */
+            offer_id?: string;
+          }[];
+          payment_method?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The order with the new lines and their payment */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Order'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The payment was declined; nothing was kept */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postUpsellsTicketsByIdUpgrade: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          product_id: number;
+          /** @description The offer (`GET /api/upsells/offers`) the buyer took, for conversion tracking */
+          offer_id?: string;
+          payment_method?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The ticket's order, the ticket moved once paid */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Order'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The payment was declined; the ticket keeps its type */
+      402: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postUpsellsPaymentsByIdConfirm: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The order */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Order'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postUpsellsVouchersScan: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          code: string;
+          gate_id: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The verdict, durable when returned */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            verdict: 'success' | 'already_redeemed' | 'invalid';
+            /** @enum {string|null} */
+            reason:
+              'unknown_code' | 'cancelled' | 'wrong_event' | 'gate_does_not_accept_vouchers' | 'gate_closed' | null;
+            voucher: {
+              product_id: number;
+              product_name: string;
+              redeemed_at: string | null;
+            } | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postUpsellsLinesByIdRefund: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Tenant keys only: what to give back, overriding the refund policy (staff decide); customers get the policy's amount */
+          amount_minor?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The order with the line refunded */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Order'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getUpsellsRecommendations: {
+    parameters: {
+      query?: {
+        /** @description The event in the cart or on the page */
+        event_id?: number;
+        /** @description Blends in their history (a customer token is its own) */
+        customer_id?: number;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Recommendations, best first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpsellRecommendations'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSurveysSurveys: {
+    parameters: {
+      query?: {
+        limit?: number;
+        after?: number;
+        event_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Surveys */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Survey'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postSurveysSurveys: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          /** @description The event it belongs to; null or absent: every event of the tenant that has no survey of its own */
+          event_id?: number | null;
+          questions: components['schemas']['SurveyQuestion'][];
+          /**
+           * @description default active
+           * @enum {string}
+           */
+          status?: 'draft' | 'active' | 'archived';
+          /**
+           * @description Who an ended event sends it to: checked-in attendees (default) or no-shows
+           * @enum {string}
+           */
+          audience?: 'attended' | 'no_shows';
+          /** @description Sent when an event ends (default true) */
+          auto_send?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Survey'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSurveysSurveysById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Survey */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Survey'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteSurveysSurveysById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted or archived */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchSurveysSurveysById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+          event_id?: number | null;
+          /** @description Changed questions publish a new version; responses keep the version they answered */
+          questions?: components['schemas']['SurveyQuestion'][];
+          /** @enum {string} */
+          status?: 'draft' | 'active' | 'archived';
+          /**
+           * @description Who an ended event sends it to: checked-in attendees (default) or no-shows
+           * @enum {string}
+           */
+          audience?: 'attended' | 'no_shows';
+          auto_send?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Updated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Survey'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSurveysSurveysByIdResponses: {
+    parameters: {
+      query?: {
+        limit?: number;
+        after?: number;
+        event_id?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Responses */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['SurveyResponse'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postSurveysSurveysByIdResponses: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Answers by question id: nps 0–10, rating 1–5, an option id, a list of option ids, or text. Checked against the current version; a bad answer is a 400 `invalid_answers` naming its question */
+          answers: {
+            [key: string]: number | string | string[] | null;
+          };
+          /** @description The recipient answering (one response each) */
+          recipient_id?: number;
+          /** @description Without a recipient: the event the response is about */
+          event_id?: number;
+          /** @description Without a recipient: who answered */
+          customer_id?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Recorded */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyResponse'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSurveysResponsesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyResponse'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchSurveysResponsesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The new answers; absent: nothing changes */
+          answers?: {
+            [key: string]: number | string | string[] | null;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Updated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyResponse'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSByToken: {
+    parameters: {
+      query?: {
+        lang?: string;
+      };
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description Unknown or forged link */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postSByToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /** @description Answers by question id: nps 0–10, rating 1–5, an option id, a list of option ids, or text. Checked against the current version; a bad answer is a 400 `invalid_answers` naming its question */
+          answers: {
+            [key: string]: number | string | string[] | null;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Saved */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyResponse'];
+        };
+      };
+      /** @description Invalid answers */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': string;
+        };
+      };
+      /** @description Unknown or forged link */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The survey is closed */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': string;
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSByTokenScoreByScore: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+        score: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description To the survey page */
+      303: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Unknown or forged link, or a survey without an NPS question */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The survey is closed */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': string;
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSurveysReviews: {
+    parameters: {
+      query?: {
+        event_id?: number;
+        status?: 'pending' | 'approved' | 'rejected';
+        testimonial?: 'true' | 'false';
+        limit?: number;
+        after?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Reviews */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['SurveyReview'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postSurveysReviews: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          event_id: number;
+          /** @description Whose review (an API key acting for a customer); a customer token's own customer otherwise */
+          customer_id?: number;
+          /** @description Stars, 1–5 */
+          rating: number;
+          title?: string | null;
+          body: string;
+          /**
+           * @description The reviewer agrees that the organiser may show the review as a testimonial on its site
+           * @default false
+           */
+          publish_consent?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description The review, pending moderation */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyReview'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSurveysReviewsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The review */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyReview'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchSurveysReviewsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The organiser's public reply to the review; null removes it */
+          organiser_response?: string | null;
+          /** @description Show the review on the tenant's site (approved reviews whose reviewer agreed only) */
+          testimonial?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description The review */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyReview'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postSurveysReviewsByIdModeration: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          status: 'pending' | 'approved' | 'rejected';
+          reason?: string | null;
+          /** @description Who moderated (a name or e-mail), logged beside the API key */
+          moderator?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The review with its moderation log */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyReview'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSurveysPublicByTenantIdEventsByIdReviews: {
+    parameters: {
+      query?: {
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        tenant_id: string;
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Published reviews */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PublicSurveyReviews'];
+        };
+      };
+      /** @description Malformed id or limit */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Unknown tenant or event, or surveys not enabled */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSurveysPublicByTenantIdTestimonials: {
+    parameters: {
+      query?: {
+        limit?: number;
+      };
+      header?: never;
+      path: {
+        tenant_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Testimonials, in the order they were reviewed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: {
+              id: number;
+              rating: number;
+              title: string | null;
+              body: string;
+              /** @description First name and last initial */
+              author: string;
+              /** @enum {boolean} */
+              verified: true;
+              /** Format: date-time */
+              published_at: string;
+              organiser_response: string | null;
+              event_id: number;
+            }[];
+          };
+        };
+      };
+      /** @description Malformed limit */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Unknown tenant, or surveys not enabled */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSurveysNps: {
+    parameters: {
+      query?: {
+        survey_id?: number;
+        event_id?: number;
+        ticket_type_id?: number;
+        gate?: string;
+        from?: string;
+        to?: string;
+        /** @description Also break the NPS down per group; time buckets in UTC */
+        group_by?: 'event' | 'ticket_type' | 'gate' | 'day' | 'week' | 'month';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description NPS report */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyNpsReport'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSurveysAnalytics: {
+    parameters: {
+      query: {
+        survey_id: number;
+        event_id?: number;
+        /** @description How many themes (most frequent words) to list */
+        themes?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Survey analytics */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyAnalytics'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSurveysRules: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return items with an id above this cursor */
+        after?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Rules */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['SurveyRule'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postSurveysRules: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          /**
+           * @description Only responses to this survey; null: every survey
+           * @default null
+           */
+          survey_id?: number | null;
+          /** @default true */
+          enabled?: boolean;
+          /**
+           * @description Applies to scores at or above this
+           * @default null
+           */
+          nps_min?: number | null;
+          /**
+           * @description Applies to scores at or below this
+           * @default null
+           */
+          nps_max?: number | null;
+          actions: (
+            | {
+                /** @enum {string} */
+                type: 'email_alert';
+                /** @description The organiser's addresses to alert */
+                to: string[];
+              }
+            | {
+                /** @enum {string} */
+                type: 'webhook_alert';
+              }
+            | {
+                /** @enum {string} */
+                type: 'crm_tag';
+                tag: string;
+              }
+            | {
+                /** @enum {string} */
+                type: 'request_review';
+                /**
+                 * Format: uri
+                 * @description The tenant's review page, e.g. `https://shop.example/review?event={event_id}&token={token}`: `{token}` becomes a customer token for `POST /api/surveys/reviews` and `{event_id}` the event
+                 */
+                review_url: string;
+              }
+          )[];
+        };
+      };
+    };
+    responses: {
+      /** @description The rule */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyRule'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getSurveysRulesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The rule */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyRule'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteSurveysRulesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchSurveysRulesById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+          survey_id?: number | null;
+          enabled?: boolean;
+          nps_min?: number | null;
+          nps_max?: number | null;
+          actions?: (
+            | {
+                /** @enum {string} */
+                type: 'email_alert';
+                /** @description The organiser's addresses to alert */
+                to: string[];
+              }
+            | {
+                /** @enum {string} */
+                type: 'webhook_alert';
+              }
+            | {
+                /** @enum {string} */
+                type: 'crm_tag';
+                tag: string;
+              }
+            | {
+                /** @enum {string} */
+                type: 'request_review';
+                /**
+                 * Format: uri
+                 * @description The tenant's review page, e.g. `https://shop.example/review?event={event_id}&token={token}`: `{token}` becomes a customer token for `POST /api/surveys/reviews` and `{event_id}` the event
+                 */
+                review_url: string;
+              }
+          )[];
+        };
+      };
+    };
+    responses: {
+      /** @description The rule */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveyRule'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getGroupsGroups: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return items with an id above this cursor */
+        after?: number;
+        event_id?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Groups */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['GroupSummary'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsGroups: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          event_id: number;
+          name: string;
+          /** @description Seats to hold per ticket type; the group size is their sum */
+          seats: {
+            ticket_type_id: number;
+            quantity: number;
+          }[];
+          /**
+           * @description Who pays: the leader for all, each member their own share, or mixed (leader covers some)
+           * @default leader
+           * @enum {string}
+           */
+          payment_mode?: 'leader' | 'members' | 'mixed';
+          /** @description The leader (tenant keys only; a customer token leads itself) */
+          leader_customer_id?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Created, seats held */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Group'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getGroupsGroupsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Group */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Group'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsQuotes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          event_id: number;
+          seats: {
+            ticket_type_id: number;
+            quantity: number;
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description Quote */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupQuote'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsGroupsByIdOrders: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          members?: {
+            name: string;
+            /** Format: email */
+            email: string;
+            ticket_type_id: number;
+          }[];
+          /** @description CSV with header name,email,ticket_type (a ticket type id or exact name) */
+          roster_csv?: string;
+          /**
+           * @description Mixed mode: members (by e-mail) whose seats the leader pays
+           * @default []
+           */
+          covered_by_leader?: string[];
+        };
+      };
+    };
+    responses: {
+      /** @description Ordered; shares are now payable */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupBulkOrder'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getGroupsGroupsByIdPayments: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Payments */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['GroupPayment'][];
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsGroupsByIdPayments: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The seats this payment covers: a member's own, or any number the leader pays */
+          member_ids: number[];
+          /** @enum {string} */
+          payer: 'leader' | 'member';
+          /** @description A saved payment method to confirm at once (Stripe) */
+          payment_method?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The share payment and its outcome */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupPayment'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getGroupsGroupsByIdDeadline: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description State */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupBookingState'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsGroupsByIdCancel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Cancellation under way */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Group'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getStreamingStreams: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return items with an id above this cursor */
+        after?: number;
+        event_id?: number;
+        status?: 'scheduled' | 'live' | 'ended';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Streams */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Stream'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postStreamingStreams: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          event_id: number;
+          /** @description Stage or session name */
+          name: string;
+          /** @enum {string} */
+          provider: 'native' | 'mux' | 'embed';
+          /** Format: date-time */
+          scheduled_start_at: string;
+          /** Format: date-time */
+          scheduled_end_at?: string | null;
+          /**
+           * Format: uri
+           * @description The external player (YouTube, Vimeo, a conference tool), shown only to ticket holders
+           */
+          embed_url?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Stream'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getStreamingStreamsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Stream */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Stream'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteStreamingStreamsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchStreamingStreamsById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name?: string;
+          /** Format: date-time */
+          scheduled_start_at?: string;
+          /** Format: date-time */
+          scheduled_end_at?: string | null;
+          /**
+           * Format: uri
+           * @description The external player (YouTube, Vimeo, a conference tool), shown only to ticket holders
+           */
+          embed_url?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Updated */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Stream'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postStreamingStreamsByIdStart: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Stream */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Stream'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postStreamingStreamsByIdEnd: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Stream */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Stream'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postStreamingStreamsByIdPlayback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * Format: uuid
+           * @description The viewer session to refresh; without it a new session starts and may take over another
+           */
+          session_id?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Playback */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamPlayback'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postStreamingNativeCallback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          action: string;
+          app?: string;
+          name: string;
+          query?: {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Allowed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            ok: true;
+          };
+        };
+      };
+      /** @description Refused */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getStreamingStreamsByIdHlsByFile: {
+    parameters: {
+      query: {
+        /** @description A playback token */
+        token: string;
+      };
+      header?: never;
+      path: {
+        id: string;
+        /** @description index.m3u8 or a segment */
+        file: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Playlist or segment */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/vnd.apple.mpegurl': string;
+        };
+      };
+      /** @description No valid token */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not (yet) there */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postStreamingMuxWebhooks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          type: string;
+          data: {
+            id: string;
+            passthrough?: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Received */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {boolean} */
+            received: true;
+          };
+        };
+      };
+      /** @description Bad signature */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getWatchById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getWatchAssetsHlsMinJs: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The file */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/javascript': string;
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getStreamingStreamsByIdMerchandise: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Products */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['StreamMerchandiseItem'][];
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getStreamingStreamsByIdChat: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Chat state and counts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamChat'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  patchStreamingStreamsByIdChat: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description One message per viewer every this many seconds; null turns slow mode off */
+          slow_mode_seconds?: number | null;
+          /** @description null unpins */
+          pinned_message_id?: number | null;
+        };
+      };
+    };
+    responses: {
+      /** @description Chat state and counts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamChat'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getStreamingStreamsByIdChatMessages: {
+    parameters: {
+      query?: {
+        limit?: number;
+        /** @description Return items with an id above this cursor */
+        after?: number;
+        /** @description 1: include deleted messages (their text blanked); tenant keys only */
+        include_deleted?: number;
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Messages */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['StreamChatMessage'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postStreamingStreamsByIdChatMessages: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          body: string;
+          reply_to_id?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description Posted */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamChatMessage'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteStreamingStreamsByIdChatMessagesByMessageId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+        message_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getStreamingStreamsByIdChatSanctions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Sanctions */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['StreamChatSanction'][];
+            next_cursor: number | null;
+          };
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postStreamingStreamsByIdChatSanctions: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          customer_id: number;
+          /** @enum {string} */
+          kind: 'timeout' | 'ban';
+          /** @description For a time-out (default 300 s); a ban lasts until lifted */
+          duration_seconds?: number;
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description In force */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamChatSanction'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deleteStreamingStreamsByIdChatSanctionsByCustomerId: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+        customer_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Lifted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Invalid input */
       400: {

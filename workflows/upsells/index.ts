@@ -1,2 +1,0 @@
-// The upsells module's workflows, bundled by the worker: each part adds its `export * from './<file>'`.
-export {};
