@@ -31,21 +31,17 @@ export const Sanction = z
   })
   .meta({ id: 'StreamChatSanction' });
 
-export const UpdateChat = z
-  .strictObject({
-    slow_mode_seconds: z
-      .number()
-      .int()
-      .min(SLOW_MODE_MIN_SECONDS)
-      .max(SLOW_MODE_MAX_SECONDS)
-      .nullable()
-      .optional()
-      .meta({ description: 'One message per viewer every this many seconds; null turns slow mode off' }),
-    pinned_message_id: z.number().int().positive().nullable().optional().meta({ description: 'null unpins' }),
-  })
-  .refine((b) => b.slow_mode_seconds !== undefined || b.pinned_message_id !== undefined, {
-    message: 'Send slow_mode_seconds or pinned_message_id',
-  });
+export const UpdateChat = z.strictObject({
+  slow_mode_seconds: z
+    .number()
+    .int()
+    .min(SLOW_MODE_MIN_SECONDS)
+    .max(SLOW_MODE_MAX_SECONDS)
+    .nullable()
+    .optional()
+    .meta({ description: 'One message per viewer every this many seconds; null turns slow mode off' }),
+  pinned_message_id: z.number().int().positive().nullable().optional().meta({ description: 'null unpins' }),
+});
 
 export const ChatView = z
   .object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Pagination, text, Timestamp } from '../schemas/common';
+import { Id, IdParam, Pagination, text, Timestamp } from '../schemas/common';
 
 const HttpsUrl = z
   .url({ protocol: /^https?$/ })
@@ -28,7 +28,7 @@ export const UpdateStream = z.strictObject({
 });
 
 export const StreamsQuery = Pagination.extend({
-  event_id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  event_id: IdParam.optional(),
   status: z.enum(['scheduled', 'live', 'ended']).optional(),
 });
 

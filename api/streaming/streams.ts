@@ -195,8 +195,8 @@ export function streamsRoutes(deps: RouterDeps): void {
     body: PlaybackRequest,
     responses: { 200: { description: 'Playback', schema: Playback } },
     handler: async ({ tx, auth, params, body }) => {
-      if (auth.kind !== 'customer') throw forbidden('customer_token_required', 'Playback is for a ticket holder');
       const stream = await loadStream(tx, params.id);
+      if (auth.kind !== 'customer') throw forbidden('customer_token_required', 'Playback is for a ticket holder');
       const settings = await streamSettings(tx);
       const now = new Date();
       const ticket = await streamAccessTicket(tx, {

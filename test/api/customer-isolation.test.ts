@@ -40,6 +40,11 @@ interface AIds {
   upsellProduct: number;
   upsellLine: number;
   upsellPayment: number;
+  group: number;
+  groupMember: number;
+  groupOrder: number;
+  stream: number;
+  chatMessage: number;
 }
 
 /**
@@ -96,6 +101,10 @@ function idNamed(name: string): number {
     allocation_id: aIds.seasonAllocation,
     product_id: aIds.upsellProduct,
     offer_id: aIds.upsellProduct,
+    leader_customer_id: aIds.customer,
+    member_id: aIds.groupMember,
+    reply_to_id: aIds.chatMessage,
+    message_id: aIds.chatMessage,
   };
   const id = byName[name];
   if (id === undefined) throw new Error(`No id of customer A known for "${name}": extend idNamed`);
@@ -131,6 +140,8 @@ function pathTarget(path: string): { id: number; own: boolean } {
   if (path.startsWith('/api/upsells/payments/')) return { id: aIds.upsellPayment, own: true };
   if (path.startsWith('/api/upsells/lines/')) return { id: aIds.upsellLine, own: true };
   if (path.startsWith('/api/surveys/reviews/')) return { id: aIds.surveyReview, own: true };
+  if (path.startsWith('/api/groups/groups/')) return { id: aIds.group, own: true };
+  if (path.startsWith('/api/streaming/streams/')) return { id: aIds.stream, own: false };
   throw new Error(`No id of customer A known for ${path}: extend pathTarget`);
 }
 
@@ -151,6 +162,8 @@ const namesARow = (name: string): boolean => /_ids?$/.test(name);
  */
 function sample(raw: JsonSchema, name: string): unknown {
   const schema = resolve(raw);
+  // A uuid names something nobody shares (a viewer session): one that exists for no customer.
+  if (name.endsWith('_id') && schema.format === 'uuid') return '00000000-0000-4000-8000-000000000000';
   // A string id (an upsell offer id) takes the same id, written as a string.
   if (name.endsWith('_id')) return schema.type === 'string' ? String(idNamed(name)) : idNamed(name);
   const type = Array.isArray(schema.type) ? schema.type.find((x) => x !== 'null') : schema.type;
@@ -187,6 +200,20 @@ function sample(raw: JsonSchema, name: string): unknown {
   }
 }
 
+/**
+ * Calls any customer may make in the tenant's shared spaces, judged like reads (2xx, nothing of A's shown): a group
+ * quote prices the catalogue; a stream's chat is one room for every ticket holder of the event.
+ */
+const SHARED = new Set(['post /api/groups/quotes', 'post /api/streaming/streams/{id}/chat/messages']);
+
+/** Bodies the generic sample cannot build (one of two optional fields is required), pointing at A's rows. */
+const bodyOf = (route: string): unknown =>
+  ({
+    'post /api/groups/groups/{id}/orders': {
+      members: [{ name: 'Probe', email: `probe-${suffix}@b.example`, ticket_type_id: aIds.ticketType }],
+    },
+  })[route];
+
 /** One call per customer-token operation of the document, addressed at A's rows. */
 function buildCases(): SweepCase[] {
   const out: SweepCase[] = [];
@@ -204,14 +231,14 @@ function buildCases(): SweepCase[] {
       if (namesARow(p.name) || p.required) query.set(p.name, String(sample(p.schema ?? {}, p.name)));
     }
     const schema = op.requestBody?.content?.['application/json']?.schema;
-    const readOnly = method === 'get';
+    const readOnly = method === 'get' || SHARED.has(route);
     const expectation: Expectation =
       target?.own && !PUBLIC_OFFERS.has(route) ? 'not_found' : readOnly ? 'no_leak' : 'refused';
     out.push({
       route,
       method,
       url: query.toString() ? `${url}?${query.toString()}` : url,
-      body: schema ? sample(schema, '') : undefined,
+      body: bodyOf(route) ?? (schema ? sample(schema, '') : undefined),
       expectation,
       byId: readOnly && target !== undefined,
     });
@@ -442,7 +469,54 @@ beforeAll(async () => {
       reviewer_name: aName,
     })
     .returning('id');
+  const group = expectStatus(
+    await t.api.post<{ id: number }>('/api/groups/groups', {
+      event_id: f.eventId,
+      leader_customer_id: ada.id,
+      name: 'Ada group',
+      seats: [{ ticket_type_id: f.ticketTypeId, quantity: 2 }],
+    }),
+    201,
+    'group',
+  );
+  const ordered = expectStatus(
+    await t.api.post<{ group: { order_id: number; members: { id: number }[] } }>(
+      `/api/groups/groups/${group.id}/orders`,
+      {
+        members: [1, 2].map((i) => ({
+          name: `Ada ${i}`,
+          email: `ada${i}@example.com`,
+          ticket_type_id: f.ticketTypeId,
+        })),
+      },
+    ),
+    201,
+    'group order',
+  );
+  // The event is hybrid, so its ticket holders (A and B) may watch its streams and read their chat.
+  expectStatus(await t.api.patch(`/api/ticket-types/${f.ticketTypeId}`, { attendance: 'both' }), 200, 'hybrid type');
+  const stream = expectStatus(
+    await t.api.post<{ id: number }>('/api/streaming/streams', {
+      event_id: f.eventId,
+      name: 'Main stage',
+      provider: 'native',
+      scheduled_start_at: new Date(Date.now() + 3_600_000).toISOString(),
+    }),
+    201,
+    'stream',
+  );
+  // A message in the stream's chat, posted by staff: replies and reactions name it.
+  const chatMessage = expectStatus(
+    await t.api.post<{ id: number }>(`/api/streaming/streams/${stream.id}/chat/messages`, { body: 'Welcome' }),
+    201,
+    'chat message',
+  );
   aIds = {
+    group: group.id,
+    chatMessage: chatMessage.id,
+    groupMember: ordered.group.members[0].id,
+    groupOrder: ordered.group.order_id,
+    stream: stream.id,
     surveyReview: review.id,
     upsellProduct: product.id,
     upsellLine: addOn.upsells[0].id,
@@ -493,7 +567,10 @@ describe('customer isolation', () => {
     // Nothing of A's changed, and no refused call wrote a row.
     const after = await stateOfA();
     expect(after).toEqual(before);
-    expect(after.orders).toEqual([expect.objectContaining({ id: aIds.order, status: 'paid' })]);
+    expect(after.orders).toEqual([
+      expect.objectContaining({ id: aIds.order, status: 'paid' }),
+      expect.objectContaining({ id: aIds.groupOrder, status: 'pending' }),
+    ]);
     expect(after.listings).toEqual([expect.objectContaining({ id: aIds.listing, status: 'active' })]);
     expect(after.waitlist).toEqual([expect.objectContaining({ id: aIds.waitlistEntry, status: 'waiting' })]);
     expect(after.refunds).toEqual([expect.objectContaining({ id: aIds.refundRequest, status: 'pending' })]);

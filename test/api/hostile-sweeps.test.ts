@@ -102,6 +102,12 @@ beforeAll(async () => {
     product_id: upsellProduct.body.id,
     rule_type: 'always',
   });
+  const stream = await t.api.post<{ id: number }>('/api/streaming/streams', {
+    event_id: f.eventId,
+    name: 'Sweep stage',
+    provider: 'native',
+    scheduled_start_at: new Date(Date.now() + 3_600_000).toISOString(),
+  });
   const token = await t.api.post<{ token: string }>(`/api/customers/${f.customerId}/tokens`, {});
   customerApi = client(h.baseUrl, token.body.token);
   ids = {
@@ -122,6 +128,7 @@ beforeAll(async () => {
     surveyResponse: surveyResponse.body.id,
     surveyRule: surveyRule.body.id,
     group: group.body.id,
+    stream: stream.body.id,
     upsellProduct: upsellProduct.body.id,
     upsellRule: upsellRule.body.id,
     ticket: await eventually(
@@ -174,6 +181,7 @@ const ROW_BY_PREFIX: [string, string][] = [
   ['/api/upsells/orders/', 'order'],
   ['/api/upsells/tickets/', 'ticket'],
   ['/api/groups/groups/', 'group'],
+  ['/api/streaming/streams/', 'stream'],
 ];
 
 /** The path with a real row's id in each integer parameter (1 where the sweep has no row of that kind). */

@@ -205,6 +205,14 @@ beforeAll(async () => {
   });
   expect(bGroup.status).toBe(201);
   bIds.group = bGroup.body.id;
+  const bStream = await b.api.post<{ id: number }>('/api/streaming/streams', {
+    event_id: f.eventId,
+    name: 'B stage',
+    provider: 'native',
+    scheduled_start_at: new Date(Date.now() + 3_600_000).toISOString(),
+  });
+  expect(bStream.status).toBe(201);
+  bIds.stream = bStream.body.id;
   bCode = order.body.tickets[0].code;
   Object.assign(bIds, {
     gate: gate.body.id,
@@ -251,6 +259,8 @@ const VALID_BODIES: Record<string, unknown> = {
   'post /api/groups/groups/{id}/orders': {
     members: [{ name: 'Probe', email: 'probe@example.com', ticket_type_id: 1 }],
   },
+  'post /api/streaming/streams/{id}/chat/messages': { body: 'Probe' },
+  'post /api/streaming/streams/{id}/chat/sanctions': { customer_id: 1, kind: 'ban' },
   'post /api/groups/groups/{id}/payments': { member_ids: [1], payer: 'leader' },
 };
 
@@ -303,6 +313,7 @@ function idFor(path: string): number | string {
   if (path.startsWith('/api/surveys/surveys/')) return bIds.survey;
   if (path.startsWith('/api/surveys/responses/')) return bIds.surveyResponse;
   if (path.startsWith('/api/groups/groups/')) return bIds.group;
+  if (path.startsWith('/api/streaming/streams/')) return bIds.stream;
   throw new Error(`No tenant-B id known for ${path}: extend idFor`);
 }
 
