@@ -63,19 +63,29 @@ export class ChatHub {
     private readonly opts: ChatOptions,
   ) {}
 
+  /** Scans and health do not wait for chat: without Postgres now, the listener keeps trying in the background. */
   async start(): Promise<void> {
-    await this.listen();
+    await this.listen().catch((err: unknown) => this.relisten(err, 'chat listener unavailable; retrying'));
     this.timer = setInterval(() => void this.report(), this.opts.countsMs);
+  }
+
+  private relisten(err: unknown, message: string): void {
+    this.logger.warn({ err }, message);
+    if (!this.stopped)
+      setTimeout(
+        () => void this.listen().catch((e: unknown) => this.relisten(e, 'chat listener unavailable; retrying')),
+        1000,
+      ).unref();
   }
 
   /** A pooled connection held for LISTEN; a lost one is replaced. */
   private async listen(): Promise<void> {
+    if (this.stopped) return;
     const conn = (await this.db.client.acquireConnection()) as ClientBase;
     conn.on('notification', (n: Notification) => this.onNotification(n));
     conn.once('error', (err: Error) => {
-      this.logger.warn({ err }, 'chat listener lost; reconnecting');
       void this.db.client.releaseConnection(conn);
-      if (!this.stopped) setTimeout(() => void this.listen().catch(() => undefined), 1000).unref();
+      this.relisten(err, 'chat listener lost; reconnecting');
     });
     await conn.query(`listen ${CHAT_CHANNEL}`);
     this.listener = conn;
