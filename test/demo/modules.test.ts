@@ -15,6 +15,7 @@ interface Page<T> {
   items: T[];
 }
 
+// Seeding drives the whole demo through the API and waits for its workflows: slow beside a full suite.
 it('gives the demo event early-bird and demand pricing and a season whose members hold its seats, once', async () => {
   const tenantId = `t_demo_${randomBytes(4).toString('hex')}`;
   const demo = await seedDemo(h.config, undefined, { tenantId });
@@ -45,4 +46,4 @@ it('gives the demo event early-bird and demand pricing and a season whose member
     { what: 'the members to get the demo event allocated', timeoutMs: 30_000 },
   );
   expect(allocations.map((a) => a.status)).toEqual(['allocated', 'allocated', 'allocated']);
-});
+}, 180_000);
