@@ -10,9 +10,9 @@ import {
   enrolFrom,
   enrolmentsOfEvent,
   orderCustomer,
-  recordConversion,
   requestCustomerExit,
 } from '../../db/crm/enrolments';
+import { recordConversion } from '../../db/crm/automation-results';
 import { isModuleEnabled } from '../../db/platform/modules';
 import { lapseMs, matchesFilter, type EventTrigger } from '../../domain/crm/automations';
 import { EVENT_TYPES, type EventType } from '../../domain/catalogue';

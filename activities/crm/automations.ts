@@ -16,10 +16,10 @@ import {
   lastPurchasesSince,
   purchasedSince,
   scheduledCandidates,
-  tagCustomer,
   type NewEnrolment,
   type StepGate,
 } from '../../db/crm/enrolments';
+import { tagCustomer } from '../../db/crm/customer-tags';
 import { isInSegment } from '../../db/crm/memberships';
 import { hasEngaged, queueMessage } from '../../db/crm/messages';
 import {

@@ -1,6 +1,6 @@
 import { checkedInTicketOf } from '../../db/checkin/lookup';
 import type { Tx } from '../../db/connection';
-import { tagCustomer } from '../../db/crm/enrolments';
+import { tagCustomer } from '../../db/crm/customer-tags';
 import { getCustomer } from '../../db/customers/customers';
 import { getEvent } from '../../db/events/events';
 import { queueEmail } from '../../db/platform/mail';

@@ -12,13 +12,13 @@ import {
 } from '../../db/crm/automations';
 import {
   activeEnrolmentWorkflows,
-  automationReport,
   customersById,
   enrolFrom,
   getEnrolment,
   listEnrolments,
   type EnrolmentRow,
 } from '../../db/crm/enrolments';
+import { automationReport } from '../../db/crm/automation-results';
 import { createTemplate } from '../../db/crm/templates';
 import { getCustomer } from '../../db/customers/customers';
 import { getModule } from '../../db/platform/modules';
