@@ -64,3 +64,26 @@ export async function payForUpsells(
 /** The order as its owner sees it, read after commit and after the payment's outcome. */
 export const orderViewAfter = (deps: RouterDeps, tenantId: string, orderId: number, note?: string) => () =>
   withTenant(deps.db, tenantId, async (t) => loadOrderView(t, (await getOrder(t, orderId)) as OrderRow, note));
+
+/**
+ * Charges a new add-on or upgrade payment once its rows are committed, and answers 201 with the order as it
+ * stands after the charge (the payment's note included).
+ */
+export function chargeAfterCommit(
+  deps: RouterDeps,
+  afterCommit: (fn: () => Promise<void>) => void,
+  tenantId: string,
+  order: OrderRow,
+  payment: UpsellPaymentRow,
+  paymentMethod?: string,
+) {
+  let result: PaymentResult | undefined;
+  afterCommit(async () => {
+    result = await payForUpsells(deps, tenantId, order, payment, paymentMethod);
+  });
+  return {
+    status: 201,
+    headers: { Location: `/api/orders/${order.id}` },
+    body: () => orderViewAfter(deps, tenantId, order.id, result?.note)(),
+  };
+}

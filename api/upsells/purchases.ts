@@ -4,7 +4,6 @@ import { addToPaidOrder, requestUpgrade } from '../../db/upsells/after-purchase'
 import { getUpsellPayment } from '../../db/upsells/payments';
 import { redeemVoucher } from '../../db/upsells/vouchers';
 import { notFound } from '../../lib/errors';
-import type { PaymentResult } from '../../integrations/payments/provider';
 import { Order } from '../orders/schemas';
 import type { RouterDeps } from '../deps';
 import { visibleTo } from '../ownership';
@@ -12,7 +11,7 @@ import { defineRoute } from '../route';
 import { IdParams } from '../schemas/common';
 import { AddToOrder, UpgradeTicket, VoucherScan, VoucherVerdict } from './purchases-schemas';
 import { purchaseRefundRoutes } from './purchases-refunds';
-import { closePayment, loadOwnOrder, orderViewAfter, payForUpsells } from './purchases-service';
+import { chargeAfterCommit, closePayment, loadOwnOrder, orderViewAfter } from './purchases-service';
 
 /** Buying after purchase (add-ons, upgrades), confirming those payments, and admitting add-on vouchers at gates. */
 export function purchasesRoutes(deps: RouterDeps): void {
@@ -45,15 +44,7 @@ export function purchasesRoutes(deps: RouterDeps): void {
         provider: deps.payments.name,
         now: new Date(),
       });
-      let result: PaymentResult | undefined;
-      afterCommit(async () => {
-        result = await payForUpsells(deps, auth.tenantId, order, payment, body.payment_method);
-      });
-      return {
-        status: 201,
-        headers: { Location: `/api/orders/${order.id}` },
-        body: () => orderViewAfter(deps, auth.tenantId, order.id, result?.note)(),
-      };
+      return chargeAfterCommit(deps, afterCommit, auth.tenantId, order, payment, body.payment_method);
     },
   });
 
@@ -81,15 +72,7 @@ export function purchasesRoutes(deps: RouterDeps): void {
         provider: deps.payments.name,
         now: new Date(),
       });
-      let result: PaymentResult | undefined;
-      afterCommit(async () => {
-        result = await payForUpsells(deps, auth.tenantId, order, payment, body.payment_method);
-      });
-      return {
-        status: 201,
-        headers: { Location: `/api/orders/${order.id}` },
-        body: () => orderViewAfter(deps, auth.tenantId, order.id, result?.note)(),
-      };
+      return chargeAfterCommit(deps, afterCommit, auth.tenantId, order, payment, body.payment_method);
     },
   });
 
