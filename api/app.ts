@@ -7,6 +7,9 @@ import { errorMiddleware } from './middleware/errors';
 import { AppError } from '../lib/errors';
 import { httpDuration } from './system/metrics';
 import { modules } from '../modules';
+// --- native media server callback fast path (streaming) ---
+import { nativeCallbackFastPath } from './streaming/native-callback';
+// --- end native media server callback fast path (streaming) ---
 
 export interface ApiApp {
   app: Koa;
@@ -56,6 +59,9 @@ export async function createApp(services: ApiServices): Promise<ApiApp> {
   for (const register of registrars) register?.(deps);
 
   app.use(errorMiddleware(services.logger));
+  // --- native media server callback fast path (streaming) ---
+  app.use(nativeCallbackFastPath(services));
+  // --- end native media server callback fast path (streaming) ---
   app.use(async (ctx, next) => {
     const end = httpDuration.startTimer({ method: ctx.method });
     try {

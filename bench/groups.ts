@@ -8,7 +8,8 @@
  *   releases are timed). The clock runs from the deadline until the last deadline workflow has closed.
  * - `seat_count_errors` (must be 0): events whose sold count differs from the seats their groups still hold.
  * The deadline part orders through `placeBulkOrder` and starts the workflows itself, as the order route does, so
- * that the setup's length does not spread the deadlines.
+ * that the setup's length does not spread the deadlines; the groups' hold workflows (started from the outbox) are started first.
+ * Each deadline is one workflow task running one local activity (release and refunds in one transaction-backed step).
  *
  *   npx tsx bench/groups.ts       (`env GROUPS=50 npx tsx bench/groups.ts` for a reduced run: bash ignores GROUPS=)
  */
@@ -27,7 +28,7 @@ import { createTenant } from '../db/tenants/tenants';
 import { OfflinePaymentProvider } from '../integrations/payments/offline';
 import { inBatches } from '../lib/batches';
 import { startIdempotent } from '../lib/temporal';
-import { groupBookingStart, groupBookingWorkflowType } from '../workflows/groups/contract';
+import { groupBookingStart, groupBookingWorkflowType, groupHoldWorkflowType } from '../workflows/groups/contract';
 import { runBench, withBenchStack } from './stack';
 
 const GROUPS = Number(process.env.GROUPS ?? 1_000);
@@ -177,6 +178,12 @@ async function main(): Promise<void> {
         );
         paidSeats += covered.length + own.length;
       });
+      // Every new group starts its hold workflow from the outbox: let those starts settle before the clock runs
+      // (at most 2 minutes), so the timed part is the deadlines alone.
+      const holds = `WorkflowType = '${groupHoldWorkflowType.name}' AND ExecutionStatus = 'Running'`;
+      const holdsBy = Date.now() + 120_000;
+      while ((await temporal.workflow.count(holds)).count < GROUPS + 1 && Date.now() < holdsBy)
+        await new Promise((r) => setTimeout(r, 500));
       const settings = await withTenant(stack.db, tenantId, loadGroupsSettings);
       const scale = settings.deadline_time_scale;
       const deadlineAt = Date.now() + LEAD_S * 1000;

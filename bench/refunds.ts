@@ -7,7 +7,8 @@
  * `cancel_10000_s` is that workflow end to end, `double_refunds` the orders refunded more than once
  * (under more than one idempotency key, or by more than one processed request).
  *
- *   npm run bench:refunds            (REQUESTS=300 CONCURRENCY=20 CANCEL_TICKETS=10000 to change the load)
+ *   npm run bench:refunds            (REQUESTS=300 CONCURRENCY=20 CANCEL_TICKETS=10000 to change the load;
+ *                                     CANCEL_TICKETS=0 skips the mass refund)
  *
  * Everything runs on 127.0.0.1 on free ports, with the offline payment provider for the requests
  * and stripe-mock for the mass refund, and stops by itself.
@@ -194,9 +195,15 @@ async function main(): Promise<void> {
     const logger = createLogger('bench', process.env.BENCH_DEBUG ? 'error' : 'silent');
     const owner = createDb(postgres.url, 2);
     const db = createDb(config.appDatabaseUrl, 20);
+    // The API's own pool, as in production where it is its own process: its statements are counted.
+    const apiDb = createDb(config.appDatabaseUrl, 20);
+    let apiQueries = 0;
+    apiDb.on('query', () => {
+      apiQueries++;
+    });
     const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     const payments = new OfflinePaymentProvider();
-    const api = await createApp({ config, db, temporal: temporalClient, payments, logger });
+    const api = await createApp({ config, db: apiDb, temporal: temporalClient, payments, logger });
     const server = await new Promise<Server>((resolve) => {
       const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -219,6 +226,7 @@ async function main(): Promise<void> {
       await native.close();
       await temporalClient.connection.close();
       await db.destroy();
+      await apiDb.destroy();
       await owner.destroy();
     });
 
@@ -342,6 +350,7 @@ async function main(): Promise<void> {
 
     const latencies: number[] = [];
     let failed = 0;
+    const queriesBefore = apiQueries;
     const started = performance.now();
     let next = 0;
     await Promise.all(
@@ -359,6 +368,7 @@ async function main(): Promise<void> {
       }),
     );
     const acceptedS = (performance.now() - started) / 1000;
+    const queriesPerRequest = (apiQueries - queriesBefore) / REQUESTS;
     for (;;) {
       const [{ count }] = await owner('refund_requests')
         .where({ status: 'processed' })
@@ -383,6 +393,7 @@ async function main(): Promise<void> {
           p50_ms: Math.round(percentile(latencies, 50)),
           p95_ms: Math.round(percentile(latencies, 95)),
           max_ms: Math.round(latencies[latencies.length - 1]),
+          queries_per_request: Number(queriesPerRequest.toFixed(1)),
         },
         processed_end_to_end: { seconds: Number(processedS.toFixed(2)), per_second: Math.round(REQUESTS / processedS) },
         metered_minor: Number(sum),

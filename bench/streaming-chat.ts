@@ -4,119 +4,37 @@
  *   idle viewer sockets, each admitted with its own customer token and ticket;
  * - `chat_fanout_p99_ms`: with those viewers connected, `STREAMING_CHAT_RATE` messages/s (default 20) posted for
  *   `STREAMING_CHAT_SECONDS` (default 10) by ticket holders; from the post to its arrival at every viewer (target ≤ 100).
- * The viewers' sockets live in a child process (this file with `--clients`), so their memory is not the server's.
+ * The viewers' sockets live in `STREAMING_CHAT_VIEWER_PROCESSES` child processes (default 2,
+ * bench/streaming-chat-viewers.ts, a lean raw-socket client), so their memory and parsing are not the server's.
+ * `chat_post_commit_*_ms`: from a post to its sender's ack, the moderation decision and commit alone.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { signCustomerToken } from '../lib/credentials';
 import { createLogger } from '../lib/logger';
 import { startRealtimeServer } from '../realtime/server';
 import { runBench, withBenchStack } from './stack';
+import type { FromViewers, ToViewers } from './streaming-chat-viewers';
+import { seedStreamingBench } from './streaming-seed';
 
 const VIEWERS = Number(process.env.STREAMING_CHAT_VIEWERS ?? 5000);
 const RATE = Number(process.env.STREAMING_CHAT_RATE ?? 20);
 const SECONDS = Number(process.env.STREAMING_CHAT_SECONDS ?? 10);
 const SENDERS = 20;
 
-type ToChild = { urls: string[] };
-type FromChild = { connected: number } | { latencies: number[] };
+const VIEWER_PROCESSES = Number(process.env.STREAMING_CHAT_VIEWER_PROCESSES ?? 2);
 
-/** Child: opens every viewer socket, then records, per message, arrival time minus the send time in its body. */
-async function clients(): Promise<void> {
-  const latencies: number[] = [];
-  process.on('message', async (msg: ToChild | 'report') => {
-    if (msg === 'report') return process.send?.({ latencies } satisfies FromChild);
-    let open = 0;
-    const batch = 200;
-    for (let i = 0; i < msg.urls.length; i += batch) {
-      await Promise.all(
-        msg.urls.slice(i, i + batch).map(
-          (url) =>
-            new Promise<void>((resolve, reject) => {
-              const ws = new WebSocket(url);
-              ws.on('message', (data) => {
-                const m = JSON.parse(data.toString()) as { type: string; message?: { body: string } };
-                if (m.type === 'message' && m.message)
-                  latencies.push(Date.now() - Number(m.message.body.split(' ')[1]));
-              });
-              ws.once('open', () => {
-                open++;
-                resolve();
-              });
-              ws.once('error', reject);
-            }),
-        ),
-      );
-    }
-    process.send?.({ connected: open } satisfies FromChild);
-  });
-}
+const quantile = (sorted: number[], p: number): number | null =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? null;
 
 async function main(): Promise<void> {
   await withBenchStack({ name: 'streaming-chat', pool: 20 }, async ({ owner, db, config }) => {
     const tenantId = 'bench';
-    await owner('tenants').insert({ id: tenantId, name: 'Bench' });
-    await owner('tenant_modules').insert({ tenant_id: tenantId, module: 'streaming' });
-    const starts = new Date();
-    const [event] = await owner('events')
-      .insert({
-        tenant_id: tenantId,
-        name: 'Bench',
-        venue_name: 'Online',
-        timezone: 'UTC',
-        starts_at: starts,
-        ends_at: new Date(starts.getTime() + 3_600_000),
-        capacity: VIEWERS + SENDERS,
-        status: 'on_sale',
-      })
-      .returning('id');
-    const [tt] = await owner('ticket_types')
-      .insert({
-        tenant_id: tenantId,
-        event_id: event.id,
-        name: 'Virtual',
-        price_minor: 1000,
-        currency: 'EUR',
-        inventory: VIEWERS + SENDERS,
-        attendance: 'virtual',
-      })
-      .returning('id');
-    const [stream] = await owner('streams')
-      .insert({
-        tenant_id: tenantId,
-        event_id: event.id,
-        name: 'Main',
-        provider: 'native',
-        status: 'live',
-        scheduled_start_at: starts,
-      })
-      .returning('id');
-    const n = VIEWERS + SENDERS;
-    const { rows: customers } = await owner.raw<{ rows: { id: number }[] }>(
-      `insert into customers (tenant_id, email, name) select ?, 'v' || g || '@example.com', 'Viewer ' || g
-         from generate_series(1, ?) g returning id`,
-      [tenantId, n],
-    );
-    const [order] = await owner('orders')
-      .insert({
-        tenant_id: tenantId,
-        event_id: event.id,
-        customer_id: customers[0].id,
-        order_number: 'B-1',
-        status: 'paid',
-        currency: 'EUR',
-        total_minor: 0,
-        payment_provider: 'offline',
-      })
-      .returning('id');
-    await owner.raw(
-      `insert into tickets (tenant_id, event_id, order_id, ticket_type_id, customer_id, code)
-       select ?, ?, ?, ?, c, 'B' || c from unnest(?::bigint[]) c`,
-      [tenantId, event.id, order.id, tt.id, customers.map((c) => c.id)],
-    );
+    const { streamId, customerIds } = await seedStreamingBench(owner, tenantId, VIEWERS + SENDERS);
     const tokens = await Promise.all(
-      customers.map(
-        async (c) => (await signCustomerToken(config.TOKEN_SECRET, { tenantId, customerId: c.id }, 3600)).token,
+      customerIds.map(
+        async (customerId) => (await signCustomerToken(config.TOKEN_SECRET, { tenantId, customerId }, 3600)).token,
       ),
     );
 
@@ -124,10 +42,13 @@ async function main(): Promise<void> {
       { db, logger: createLogger('bench', 'silent'), tokenSecret: config.TOKEN_SECRET },
       0,
     );
-    const url = (token: string) =>
-      `ws://127.0.0.1:${rt.port}/api/streaming/streams/${stream.id}/chat/socket?token=${encodeURIComponent(token)}`;
-    const child: ChildProcess = fork(__filename, ['--clients'], { execArgv: ['--import', 'tsx'] });
-    const ask = <T extends FromChild>(msg: ToChild | 'report'): Promise<T> =>
+    const socketPath = (token: string) =>
+      `/api/streaming/streams/${streamId}/chat/socket?token=${encodeURIComponent(token)}`;
+    const url = (token: string) => `ws://127.0.0.1:${rt.port}${socketPath(token)}`;
+    const children: ChildProcess[] = Array.from({ length: VIEWER_PROCESSES }, () =>
+      fork(path.join(__dirname, 'streaming-chat-viewers.ts'), [], { execArgv: ['--import', 'tsx'] }),
+    );
+    const ask = <T extends FromViewers>(child: ChildProcess, msg: ToViewers): Promise<T> =>
       new Promise((resolve) => {
         child.once('message', (m) => resolve(m as T));
         child.send(msg);
@@ -136,16 +57,32 @@ async function main(): Promise<void> {
       global.gc?.();
       const rssBefore = process.memoryUsage().rss;
       const connectStarted = Date.now();
-      const { connected } = await ask<{ connected: number }>({ urls: tokens.slice(0, VIEWERS).map(url) });
+      const paths = tokens.slice(0, VIEWERS).map(socketPath);
+      const share = Math.ceil(paths.length / children.length);
+      const connected = (
+        await Promise.all(
+          children.map((c, i) =>
+            ask<{ connected: number }>(c, { port: rt.port, paths: paths.slice(i * share, (i + 1) * share) }),
+          ),
+        )
+      ).reduce((n, r) => n + r.connected, 0);
       const connectSeconds = (Date.now() - connectStarted) / 1000;
       global.gc?.();
       const memoryMb = (process.memoryUsage().rss - rssBefore) / 1024 / 1024;
 
+      // The senders' acks time the post's decision and commit, apart from the fan-out.
+      const sentAt = new Map<string, number>();
+      const commits: number[] = [];
       const senders = await Promise.all(
         tokens.slice(VIEWERS).map(
           (token) =>
             new Promise<WebSocket>((resolve, reject) => {
               const ws = new WebSocket(url(token));
+              ws.on('message', (data) => {
+                const m = JSON.parse(data.toString()) as { type: string; ref?: string };
+                const at = m.type === 'ack' && m.ref ? sentAt.get(m.ref) : undefined;
+                if (at !== undefined) commits.push(Date.now() - at);
+              });
               ws.once('open', () => resolve(ws));
               ws.once('error', reject);
             }),
@@ -153,19 +90,25 @@ async function main(): Promise<void> {
       );
       const total = RATE * SECONDS;
       for (let i = 0; i < total; i++) {
-        senders[i % senders.length].send(JSON.stringify({ type: 'message', body: `m ${Date.now()}` }));
+        const now = Date.now();
+        sentAt.set(`r${i}`, now);
+        senders[i % senders.length].send(JSON.stringify({ type: 'message', ref: `r${i}`, body: `m ${now}` }));
         await new Promise((r) => setTimeout(r, 1000 / RATE));
       }
       // Let the last messages arrive everywhere.
       await new Promise((r) => setTimeout(r, 2000));
-      const { latencies } = await ask<{ latencies: number[] }>('report');
+      const latencies = (await Promise.all(children.map((c) => ask<{ latencies: number[] }>(c, 'report')))).flatMap(
+        (r) => r.latencies,
+      );
       latencies.sort((a, b) => a - b);
-      const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? null;
+      commits.sort((a, b) => a - b);
+      const q = (p: number) => quantile(latencies, p);
       for (const s of senders) s.close();
       console.log(
         JSON.stringify({
           benchmark: 'streaming-chat',
           viewers: connected,
+          viewer_processes: children.length,
           connect_seconds: connectSeconds,
           viewer_sessions_memory_mb: Math.round(memoryMb * 10) / 10,
           messages_per_s: RATE,
@@ -175,14 +118,15 @@ async function main(): Promise<void> {
           chat_fanout_p50_ms: q(0.5),
           chat_fanout_p99_ms: q(0.99),
           chat_fanout_max_ms: latencies.at(-1) ?? null,
+          chat_post_commit_p50_ms: quantile(commits, 0.5),
+          chat_post_commit_p99_ms: quantile(commits, 0.99),
         }),
       );
     } finally {
-      child.kill();
+      for (const c of children) c.kill();
       await rt.stop();
     }
   });
 }
 
-if (process.argv.includes('--clients')) void clients();
-else runBench(main);
+runBench(main);

@@ -139,7 +139,9 @@ export const catalogue = {
     payload: z.object({ ...ticketRef, ...replaced, reason: z.enum(['exchanged', 'resold']) }),
   },
   'ticket.transferred': {
-    doc: 'A refund request transferred a ticket to another customer, who holds a new ticket for the same seat.',
+    // --- a group seat reassignment transfers too (groups-roster) ---
+    doc: "A refund request or a group leader's seat reassignment transferred a ticket to another customer, who holds a new ticket for the same seat.",
+    // --- end a group seat reassignment transfers too (groups-roster) ---
     payload: z.object({ ...ticketRef, ...replaced, new_customer_id: id }),
   },
   'refund.requested': {

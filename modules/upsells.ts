@@ -17,8 +17,10 @@ export default defineModule({
     const { createUpsellsActivities, upsellsTriggers } = await import('../activities/upsells');
     return { activities: createUpsellsActivities, triggers: upsellsTriggers };
   },
+  workflows: require.resolve('../workflows/upsells'),
   migrations: {
     '0027_upsells_catalog': () => import('../db/migrations/0027_upsells_catalog'),
     '0028_upsells_purchases': () => import('../db/migrations/0028_upsells_purchases'),
+    '0037_upsells_partners': () => import('../db/migrations/0037_upsells_partners'),
   },
 });

@@ -31,7 +31,26 @@ export const ScanMessage = z.strictObject({
 
 export const HeartbeatMessage = z.strictObject({ type: z.literal('heartbeat') });
 
-export const ClientMessage = z.discriminatedUnion('type', [ScanMessage, HeartbeatMessage]);
+// --- voucher scans (upsells) ---
+/** An add-on voucher (parking, meet & greet, drinks) at a gate that accepts vouchers; answered by `voucher_verdict`. */
+export const VoucherScanMessage = ScanMessage.omit({ direction: true }).extend({ type: z.literal('voucher_scan') });
+export type VoucherScanMessage = z.infer<typeof VoucherScanMessage>;
+export interface VoucherVerdictMessage {
+  type: 'voucher_verdict';
+  scan_id: string;
+  gate_id: number;
+  verdict: 'success' | 'already_redeemed' | 'invalid';
+  reason: string | null;
+  voucher: { product_id: number; product_name: string; redeemed_at: string | null } | null;
+  replayed: boolean;
+}
+// --- end voucher scans (upsells) ---
+
+export const ClientMessage = z.discriminatedUnion('type', [
+  ScanMessage,
+  HeartbeatMessage,
+  VoucherScanMessage, // voucher scans (upsells)
+]);
 export type ClientMessage = z.infer<typeof ClientMessage>;
 
 export const ScanVerdict = z
@@ -56,6 +75,18 @@ export const ScanVerdict = z
       .meta({ description: 'For already_checked_in: when and at which gate the ticket was first admitted' }),
     suspicious: z.boolean(),
     replayed: z.boolean(),
+    // --- group code at the gate (groups-gate) ---
+    group: z
+      .object({
+        id: z.number().int(),
+        tickets: z.number().int(),
+        admitted: z.number().int(),
+        already_checked_in: z.number().int(),
+        refused: z.number().int(),
+      })
+      .optional()
+      .meta({ description: "A group's code (gates with admits_group_codes): how its tickets fared, each once" }),
+    // --- end group code at the gate (groups-gate) ---
   })
   .meta({ id: 'ScanVerdict' });
 export type ScanVerdict = z.infer<typeof ScanVerdict>;
@@ -76,7 +107,7 @@ export interface HeartbeatAck {
   type: 'heartbeat_ack';
   at: string;
 }
-export type ScannerServerMessage = HelloMessage | ScanVerdict | ErrorMessage | HeartbeatAck;
+export type ScannerServerMessage = HelloMessage | ScanVerdict | ErrorMessage | HeartbeatAck | VoucherVerdictMessage; // voucher scans (upsells)
 
 export const GateLive = z.object({
   gate_id: z.number().int(),

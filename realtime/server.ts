@@ -14,17 +14,13 @@ import { getEvent } from '../db/events/events';
 import { isModuleEnabled } from '../db/platform/modules';
 import { hashApiKey, isApiKey } from '../lib/credentials';
 import type { Logger } from '../lib/logger';
+import { submitScan } from './group-scan'; // group code at the gate (groups-gate)
 import { ScanBatcher } from './batcher';
 import { LiveHub, liveTopic } from './live';
-import {
-  MAX_MESSAGE_BYTES,
-  parseClientMessage,
-  toVerdictMessage,
-  type ErrorMessage,
-  type ScannerServerMessage,
-} from './protocol';
+import { MAX_MESSAGE_BYTES, parseClientMessage, type ErrorMessage, type ScannerServerMessage } from './protocol';
 import { serveDashboard } from './dashboard';
 import { ChatHub, serveChat } from './chat';
+import { answerVoucherScan } from './vouchers'; // voucher scans (upsells)
 import { loadUws } from './uws';
 
 export interface RealtimeOptions {
@@ -292,33 +288,36 @@ export async function startRealtimeServer(deps: RealtimeDeps, port: number): Pro
         });
       }
       data.pending++;
-      batcher
-        .submit(data.tenantId, {
-          scanId: msg.scan_id,
-          code: msg.code,
-          gateId,
-          deviceId: data.device.id,
-          eventId: data.device.event_id,
-          direction: msg.direction,
-          scannedAt: new Date(msg.scanned_at),
-          source: 'online',
-        })
-        .then(
-          (outcome) => {
-            data.pending--;
-            sendVerdict(ws, toVerdictMessage(outcome));
-          },
-          () => {
-            data.pending--;
-            const error: ErrorMessage = {
-              type: 'error',
-              code: 'overloaded',
-              message: 'The scan was not recorded; retry with the same scan_id',
-              scan_id: msg.scan_id,
-            };
-            sendVerdict(ws, error);
-          },
-        );
+      // --- voucher scans (upsells) ---
+      if (msg.type === 'voucher_scan') return answerVoucherScan(db, data, msg, gateId, (m) => sendVerdict(ws, m));
+      // --- end voucher scans (upsells) ---
+      // --- group code at the gate (groups-gate) ---
+      submitScan(db, batcher, data.tenantId, {
+        scanId: msg.scan_id,
+        code: msg.code,
+        gateId,
+        deviceId: data.device.id,
+        eventId: data.device.event_id,
+        direction: msg.direction,
+        scannedAt: new Date(msg.scanned_at),
+        source: 'online',
+      }).then(
+        (verdict) => {
+          data.pending--;
+          sendVerdict(ws, verdict);
+        },
+        // --- end group code at the gate (groups-gate) ---
+        () => {
+          data.pending--;
+          const error: ErrorMessage = {
+            type: 'error',
+            code: 'overloaded',
+            message: 'The scan was not recorded; retry with the same scan_id',
+            scan_id: msg.scan_id,
+          };
+          sendVerdict(ws, error);
+        },
+      );
     },
     close: (ws) => {
       sockets.delete(ws);

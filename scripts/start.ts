@@ -8,6 +8,9 @@ import { startPostgres } from './stack/postgres';
 import { startTemporal } from './stack/temporal';
 import { waitFor } from './stack/wait';
 import { seedDemoModules } from './demo-modules';
+// --- demo add-ons (demo) ---
+import { seedDemoAddOns } from './demo';
+// --- end demo add-ons (demo) ---
 import { seedDemo, type DemoTenant } from './demo-seed';
 
 const root = path.resolve(__dirname, '..');
@@ -120,6 +123,18 @@ async function main(): Promise<void> {
     what: 'the API to become ready',
   });
   await seedDemoModules(apiUrl, demo.apiKey, demo.eventId);
+  // --- demo add-ons (demo) ---
+  const addOns = await seedDemoAddOns({ apiUrl, ...demo, config, log });
+  const addOnLines = (
+    [
+      ['Stream page', addOns.links.viewer],
+      ['Survey page', addOns.links.survey],
+      ['Group (API)', addOns.links.group],
+    ] as const
+  )
+    .map(([what, url]) => (url ? `\n    ${what.padEnd(12)} ${url}` : ''))
+    .join('');
+  // --- end demo add-ons (demo) ---
 
   const summary = {
     api: apiUrl,
@@ -134,6 +149,9 @@ async function main(): Promise<void> {
     api_key: demo.apiKey,
     event_id: demo.eventId,
     started_in_s: Math.round((Date.now() - started) / 100) / 10,
+    // --- demo add-ons (demo) ---
+    demo_links: addOns.links,
+    // --- end demo add-ons (demo) ---
   };
   fs.writeFileSync(
     demoFile,
@@ -147,7 +165,7 @@ async function main(): Promise<void> {
     Temporal UI  ${summary.temporal_ui ?? '(external Temporal)'}
     Mail         ${summary.mail_ui ?? (process.env.SMTP_URL ? 'SMTP_URL' : '(no Mailpit: e-mails are logged)')}
     Demo tenant  ${demo.tenantId}, event ${demo.eventId}
-    API key      ${demo.apiKey}
+    API key      ${demo.apiKey}${addOnLines}
 
   Try: curl -H "Authorization: Bearer ${demo.apiKey}" ${apiUrl}/api/events/${demo.eventId}
   (also written to .data/demo.json; Ctrl-C stops everything)

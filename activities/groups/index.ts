@@ -2,12 +2,18 @@ import type { WorkerDeps } from '../deps';
 import type { Trigger } from '../platform/triggers';
 import { createBookingsActivities, bookingsTriggers } from './bookings';
 import { createPaymentsActivities, paymentsTriggers } from './payments';
+// --- roster activities (groups-roster) ---
+import { createRosterActivities } from './roster';
+// --- end roster activities (groups-roster) ---
 
 /** The groups module's activities; each part's names are prefixed by its part so they never clash. */
 export function createGroupsActivities(deps: WorkerDeps) {
   return {
     ...createBookingsActivities(deps),
     ...createPaymentsActivities(deps),
+    // --- roster activities (groups-roster) ---
+    ...createRosterActivities(deps),
+    // --- end roster activities (groups-roster) ---
   };
 }
 

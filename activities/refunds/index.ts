@@ -1,12 +1,14 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { withTenant, type Db } from '../../db/connection';
+import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withTenant, type Db, type Tx } from '../../db/connection';
 import { queueEmail } from '../../db/platform/mail';
 import { emit } from '../../db/platform/outbox';
 import { getModule } from '../../db/platform/modules';
 import { type AuditActor } from '../../db/platform/audit';
 import { approveRefundRequest, rejectRefundRequest } from '../../db/refunds/decisions';
-import { completeRefundRequest, refundRouteFor, type RefundRoute } from '../../db/refunds/processing';
+import { completeRefundRequest, refundRouteFor, refundRoutesFor, type RefundRoute } from '../../db/refunds/processing';
 import {
   approvedRunRequests,
   claimEventRefundBatch,
@@ -18,6 +20,8 @@ import {
 import { getRefundRequest, type RefundRequestRow } from '../../db/refunds/requests';
 import type { PaymentProvider } from '../../integrations/payments/provider';
 import { activityFailure } from '../../lib/errors';
+import { groupBy } from '../../lib/group-by';
+import { GroupCommit } from '../../lib/group-commit';
 
 export interface RefundActivityDeps {
   db: Db;
@@ -45,36 +49,82 @@ export const refundIdempotencyKey = (tenantId: string, requestId: number): strin
 /**
  * Spaces provider refunds evenly at `ratePerS` across every mass refund this worker process runs
  * (no bursts), so the provider's rate limit holds whatever the number of events being refunded.
+ * Many calls wait for their slot at once, so the provider is called at the full rate however long
+ * each call takes; a worker shutting down stops the waiting ones.
  */
 function createPacer() {
   let nextSlot = 0;
-  return async (ratePerS: number): Promise<void> => {
+  return async (ratePerS: number, signal: AbortSignal): Promise<void> => {
     const now = Date.now();
     const at = Math.max(now, nextSlot);
     nextSlot = at + 1000 / ratePerS;
-    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+    if (at > now) await sleep(at - now, undefined, { signal });
+  };
+}
+
+interface Completion {
+  tenantId: string;
+  requestId: number;
+  route: RefundRoute['kind'];
+  paymentRefundId: string | null;
+  workflowId: string;
+}
+
+const complete = (tx: Tx, c: Completion) =>
+  completeRefundRequest(tx, c.tenantId, c.requestId, {
+    paymentRefundId: c.paymentRefundId,
+    route: c.route,
+    workflowId: c.workflowId,
+  });
+
+/**
+ * Completes the refunds the provider answered meanwhile together, one transaction per tenant (one
+ * commit for many refunds); a group that fails is completed one by one, so each refund gets its
+ * own outcome (an error, or none).
+ */
+function completeTogether(db: Db) {
+  return async (items: Completion[]): Promise<unknown[]> => {
+    const outcomes = new Map<Completion, unknown>();
+    for (const [tenantId, group] of groupBy(items, (c) => c.tenantId)) {
+      try {
+        await withTenant(db, tenantId, async (tx) => {
+          for (const c of group) await complete(tx, c);
+        });
+      } catch {
+        for (const c of group)
+          outcomes.set(
+            c,
+            await withTenant(db, tenantId, (tx) => complete(tx, c)).then(
+              () => undefined,
+              (err: unknown) => err,
+            ),
+          );
+      }
+    }
+    return items.map((c) => outcomes.get(c));
   };
 }
 
 export function createRefundActivities({ db, payments }: RefundActivityDeps) {
   const pace = createPacer();
+  const completions = new GroupCommit(completeTogether(db), { maxBatch: 50, maxInFlight: 4 });
 
   /**
-   * The provider's part of one request, paced to the rate limit (nothing to send for credit or money
-   * taken outside Usher), then its completion.
+   * The provider's part of one request of a mass refund, paced to the rate limit (nothing to send
+   * for credit or money taken outside Usher), then its completion.
    */
   const settle = async (
     tenantId: string,
     request: RefundRequestRow,
+    route: RefundRoute,
     workflowId: string,
     ratePerS: number,
     signal: AbortSignal,
-  ): Promise<'done' | 'failed'> => {
-    const route = await withTenant(db, tenantId, (tx) => refundRouteFor(tx, request, payments.name));
+  ): Promise<void> => {
     let reference: string | null = null;
     if (route.kind === 'provider') {
-      await pace(ratePerS);
       // A worker shutting down stops sending; the retry on another worker takes over from here.
+      await pace(ratePerS, signal);
       signal.throwIfAborted();
       const result = await payments.refund({
         reference: route.order.payment_reference as string,
@@ -84,14 +134,18 @@ export function createRefundActivities({ db, payments }: RefundActivityDeps) {
       });
       if (result.status === 'failed') {
         await withTenant(db, tenantId, (tx) => markRunRefundFailed(tx, request.id, result.reference));
-        return 'failed';
+        return;
       }
       reference = result.reference;
     }
-    await withTenant(db, tenantId, (tx) =>
-      completeRefundRequest(tx, tenantId, request.id, { paymentRefundId: reference, route: route.kind, workflowId }),
-    );
-    return 'done';
+    const failure = await completions.submit({
+      tenantId,
+      requestId: request.id,
+      route: route.kind,
+      paymentRefundId: reference,
+      workflowId,
+    });
+    if (failure) throw failure;
   };
 
   return {
@@ -204,17 +258,34 @@ export function createRefundActivities({ db, payments }: RefundActivityDeps) {
       ratePerS: number;
       workflowId: string;
     }): Promise<{ requests: number; lastRequestId: number; progress: EventRefundProgressRow }> {
-      const requests = await withTenant(db, input.tenantId, (tx) =>
-        approvedRunRequests(tx, input.runId, input.afterRequestId, input.limit),
-      );
+      const { requests, routes } = await withTenant(db, input.tenantId, async (tx) => {
+        const requests = await approvedRunRequests(tx, input.runId, input.afterRequestId, input.limit);
+        return { requests, routes: await refundRoutesFor(tx, requests, payments.name) };
+      });
       const context = Context.current();
       let settled = 0;
-      await Promise.all(
-        requests.map(async (request) => {
-          await settle(input.tenantId, request, input.workflowId, input.ratePerS, context.cancellationSignal);
+      // Alive while refunds wait for their slot or for a group of completions to commit: a worker
+      // that died is noticed by the missing heartbeats, not a slow batch.
+      const beat = setInterval(() => context.heartbeat(settled), 5_000);
+      // Each refund waiting for its slot listens to the signal.
+      setMaxListeners(requests.length + 10, context.cancellationSignal);
+      // Every refund of the batch is under way at once, each waiting for its slot at the rate limit;
+      // the activity answers only once none is left running, even when one failed.
+      const outcomes = await Promise.allSettled(
+        requests.map(async (request, i) => {
+          await settle(
+            input.tenantId,
+            request,
+            routes[i],
+            input.workflowId,
+            input.ratePerS,
+            context.cancellationSignal,
+          );
           context.heartbeat(++settled);
         }),
-      );
+      ).finally(() => clearInterval(beat));
+      const failed = outcomes.find((o) => o.status === 'rejected');
+      if (failed) throw failed.reason;
       const progress = await withTenant(db, input.tenantId, (tx) => updateEventRefundProgress(tx, input.runId));
       return {
         requests: requests.length,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { withTenant } from '../../db/connection';
 import { getModule, isModuleEnabled } from '../../db/platform/modules';
 import { replayClosesFor } from '../../db/streaming/access';
-import { meterVirtualTicketRevenue } from '../../db/streaming/revenue';
+import { meterMerchandiseRevenue, meterVirtualTicketRevenue } from '../../db/streaming/revenue';
 import { getStream, moveStream } from '../../db/streaming/streams';
 import { DEFAULT_REPLAY_WINDOW_HOURS } from '../../domain/streaming/access';
 import { hlsFolderName } from '../../domain/streaming/playback-token';
@@ -64,6 +64,15 @@ export function streamsTriggers(_deps: WorkerDeps): Trigger[] {
       run: async (event, { tx }) => {
         if (!(await isModuleEnabled(tx, 'streaming', event.payload.event_id))) return;
         await meterVirtualTicketRevenue(tx, event.tenantId, event.payload.order_id);
+      },
+    }),
+    // Virtual merchandise a viewer buys through upsells counts into the same share.
+    defineTrigger({
+      name: 'streaming.merchandise_share',
+      on: ['upsell.purchased'],
+      run: async (event, { tx }) => {
+        if (!(await isModuleEnabled(tx, 'streaming', event.payload.event_id))) return;
+        await meterMerchandiseRevenue(tx, event.tenantId, event.payload);
       },
     }),
   ];

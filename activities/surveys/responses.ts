@@ -1,14 +1,13 @@
 import { withTenant } from '../../db/connection';
 import { getEvent } from '../../db/events/events';
 import { queueEmails } from '../../db/platform/mail';
-import { getModule, isModuleEnabled } from '../../db/platform/modules';
-import { claimUnmailed, markMailed, snapshotRecipients } from '../../db/surveys/recipients';
-import { autoSendCandidates, getSurvey } from '../../db/surveys/surveys';
-import { dispatchTimings, surveysToSend, type MailKind } from '../../domain/surveys/dispatch';
+import { isModuleEnabled } from '../../db/platform/modules';
+import { claimForMail, snapshotRecipients } from '../../db/surveys/recipients';
+import { autoSendCandidates, getSurvey, sendTimings } from '../../db/surveys/surveys';
+import { surveysToSend, type Audience, type MailKind } from '../../domain/surveys/dispatch';
 import { recipientLinks, surveyPagePath, surveyScorePath } from '../../domain/surveys/links';
-import { surveyMail } from '../../domain/surveys/mail';
+import { personalised, surveyMail } from '../../domain/surveys/mail';
 import { npsQuestion } from '../../domain/surveys/questions';
-import { SurveysSettingsSchema } from '../../domain/surveys/settings';
 import { startIdempotent } from '../../lib/temporal';
 import {
   surveyDispatchStartOptions,
@@ -17,8 +16,12 @@ import {
 import type { WorkerDeps } from '../deps';
 import { defineTrigger, type Trigger } from '../platform/triggers';
 
-/** Recipients e-mailed per transaction: a 20,000-person event is twenty short transactions, not one long one. */
-const MAIL_CHUNK = 1000;
+/** Recipients e-mailed per transaction: a 20,000-person event is ten short transactions, not one long one. */
+const MAIL_CHUNK = 2000;
+/** E-mails per outbox event: the mail trigger sends them several at a time over pooled connections. */
+const EMAILS_PER_EVENT = 100;
+/** Stands for the recipient's token in the e-mail rendered once per chunk; never part of a real token. */
+const TOKEN_SLOT = '{{token}}';
 
 interface DispatchRef {
   tenantId: string;
@@ -29,9 +32,12 @@ interface DispatchRef {
 export function createResponsesActivities({ db, config }: WorkerDeps) {
   const links = recipientLinks(config.TOKEN_SECRET);
   return {
-    /** Records the survey's audience for the event once; a survey archived or turned off meanwhile sends nothing. */
+    /**
+     * Records the survey's audience (or the one a manual send chose) for the event once; a survey
+     * archived or turned off meanwhile sends nothing.
+     */
     async surveysSnapshotRecipients(
-      input: DispatchRef & { windowMs: number },
+      input: DispatchRef & { windowMs: number; audience?: Audience },
     ): Promise<{ active: boolean; recipients: number }> {
       return withTenant(db, input.tenantId, async (tx) => {
         const survey = await getSurvey(tx, input.surveyId);
@@ -42,7 +48,7 @@ export function createResponsesActivities({ db, config }: WorkerDeps) {
           input.tenantId,
           survey.id,
           input.eventId,
-          survey.audience,
+          input.audience ?? survey.audience,
           input.windowMs,
         );
         return { active: true, recipients };
@@ -51,8 +57,9 @@ export function createResponsesActivities({ db, config }: WorkerDeps) {
 
     /**
      * Queues the invitation (to every recipient) or the reminder (to those without a response) through
-     * the e-mail outbox, a chunk per transaction; each recipient is marked in the same transaction, and
-     * the e-mail's dedupe key is per recipient and kind, so a retry never mails anyone twice.
+     * the e-mail outbox, a chunk per transaction: one statement claims and marks the chunk, the e-mail
+     * is rendered once and personalised per recipient, one statement queues them all. The dedupe key
+     * is per recipient and kind, so a retry never mails anyone twice.
      */
     async surveysMailRecipients(input: DispatchRef & { kind: MailKind }): Promise<{ mailed: number }> {
       let mailed = 0;
@@ -60,30 +67,29 @@ export function createResponsesActivities({ db, config }: WorkerDeps) {
         const n = await withTenant(db, input.tenantId, async (tx) => {
           const survey = await getSurvey(tx, input.surveyId);
           if (!survey) return 0;
-          const batch = await claimUnmailed(tx, input.surveyId, input.eventId, input.kind, MAIL_CHUNK);
+          const batch = await claimForMail(tx, input.surveyId, input.eventId, input.kind, MAIL_CHUNK);
           if (!batch.length) return 0;
           const event = await getEvent(tx, input.eventId);
-          const nps = npsQuestion(survey.questions);
+          const mailFor = personalised(
+            surveyMail({
+              kind: input.kind,
+              surveyName: survey.name,
+              eventName: event?.name ?? null,
+              npsText: npsQuestion(survey.questions)?.text ?? null,
+              pageUrl: config.publicApiUrl + surveyPagePath(TOKEN_SLOT),
+              scoreUrl: (s) => config.publicApiUrl + surveyScorePath(TOKEN_SLOT, s),
+            }),
+            TOKEN_SLOT,
+          );
           await queueEmails(
             tx,
             input.tenantId,
-            batch.map((r) => {
-              const token = links.sign({ tenantId: input.tenantId, recipientId: r.id });
-              const mail = surveyMail({
-                kind: input.kind,
-                surveyName: survey.name,
-                eventName: event?.name ?? null,
-                npsText: nps?.text ?? null,
-                pageUrl: config.publicApiUrl + surveyPagePath(token),
-                scoreUrl: (s) => config.publicApiUrl + surveyScorePath(token, s),
-              });
-              return { idempotencyKey: `survey-${input.kind}-${r.id}`, to: r.email, ...mail };
-            }),
-          );
-          await markMailed(
-            tx,
-            batch.map((r) => r.id),
-            input.kind,
+            batch.map((r) => ({
+              idempotencyKey: `survey-${input.kind}-${r.id}`,
+              to: r.email,
+              ...mailFor(links.sign({ tenantId: input.tenantId, recipientId: r.id })),
+            })),
+            { perEvent: EMAILS_PER_EVENT },
           );
           return batch.length;
         });
@@ -110,9 +116,10 @@ export function responsesTriggers(_deps: WorkerDeps): Trigger[] {
         const eventId = event.payload.event_id;
         const plan = await withTenant(db, event.tenantId, async (tx) => {
           if (!(await isModuleEnabled(tx, 'surveys', eventId))) return undefined;
-          const settings = SurveysSettingsSchema.safeParse((await getModule(tx, 'surveys'))?.settings ?? {});
-          const timings = dispatchTimings(settings.success ? settings.data : {});
-          return { timings, surveys: surveysToSend(await autoSendCandidates(tx, eventId), eventId) };
+          return {
+            timings: await sendTimings(tx),
+            surveys: surveysToSend(await autoSendCandidates(tx, eventId), eventId),
+          };
         });
         if (!plan) return;
         for (const survey of plan.surveys)

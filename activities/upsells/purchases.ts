@@ -1,10 +1,31 @@
 import { withTenant } from '../../db/connection';
+import { failUpsellPayment, settleUpsellPayment } from '../../db/upsells/after-purchase';
+import { getUpsellPayment } from '../../db/upsells/payments';
+import type { UpsellPaymentExpiryOutcome } from '../../workflows/upsells/contract';
 import { paymentReferenceOfLine, refundLinesWithTickets } from '../../db/upsells/refunds';
 import type { WorkerDeps } from '../deps';
 import { defineTrigger, type Trigger } from '../platform/triggers';
 
-export function createPurchasesActivities(_deps: WorkerDeps) {
-  return {};
+export function createPurchasesActivities(deps: WorkerDeps) {
+  return {
+    /**
+     * The window of a post-purchase add-on payment ended: a payment still pending is asked of the provider
+     * once more (outside any transaction) and settles if it succeeded; otherwise its lines give their units back.
+     */
+    async upsellsExpirePayment(input: { tenantId: string; paymentId: number }): Promise<UpsellPaymentExpiryOutcome> {
+      const { tenantId, paymentId } = input;
+      const payment = await withTenant(deps.db, tenantId, (tx) => getUpsellPayment(tx, paymentId));
+      if (payment?.status !== 'pending') return payment?.status === 'paid' ? 'paid' : 'closed';
+      const paid = payment.reference
+        ? (await deps.payments.getPaymentStatus(payment.reference)) === 'succeeded'
+        : false;
+      const closed = await withTenant(deps.db, tenantId, (tx) =>
+        paid ? settleUpsellPayment(tx, tenantId, paymentId) : failUpsellPayment(tx, paymentId),
+      );
+      if (!closed) return 'closed';
+      return paid ? 'paid' : 'released';
+    },
+  };
 }
 
 /**

@@ -28,6 +28,7 @@ const toGate = (g: GateRow): z.infer<typeof Gate> => ({
   is_vip: g.is_vip,
   ticket_type_ids: g.ticket_type_ids?.map(Number) ?? null,
   accepts_vouchers: g.accepts_vouchers,
+  admits_group_codes: g.admits_group_codes, // groups-gate
   status: g.status,
   created_at: g.created_at.toISOString(),
 });
@@ -63,6 +64,7 @@ export function gateRoutes(deps: RouterDeps): void {
         is_vip: body.is_vip,
         ticket_type_ids: body.ticket_type_ids ?? null,
         accepts_vouchers: body.accepts_vouchers,
+        admits_group_codes: body.admits_group_codes, // groups-gate
       });
       return { status: 201, body: toGate(gate) };
     },

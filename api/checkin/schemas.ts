@@ -19,6 +19,11 @@ export const CreateGate = z.strictObject({
     .boolean()
     .default(false)
     .meta({ description: 'Also admits add-on vouchers (`POST /api/upsells/vouchers/scan`), once each' }),
+  // --- group code at the gate (groups-gate) ---
+  admits_group_codes: z.boolean().default(false).meta({
+    description: "A group's code (groups module) admits every ticket of the group at once, each counted once",
+  }),
+  // --- end group code at the gate (groups-gate) ---
 });
 
 export const UpdateGate = z.strictObject({
@@ -28,6 +33,7 @@ export const UpdateGate = z.strictObject({
   is_vip: z.boolean().optional(),
   ticket_type_ids: z.array(Id).min(1).max(100).nullable().optional(),
   accepts_vouchers: z.boolean().optional(),
+  admits_group_codes: z.boolean().optional(), // groups-gate
 });
 
 export const Gate = z
@@ -40,6 +46,7 @@ export const Gate = z
     is_vip: z.boolean(),
     ticket_type_ids: z.array(z.number().int()).nullable(),
     accepts_vouchers: z.boolean(),
+    admits_group_codes: z.boolean(), // groups-gate
     status: z.enum(['open', 'closed']),
     created_at: z.string(),
   })

@@ -32,6 +32,11 @@ export const GroupPayment = z
       .nullable()
       .meta({ description: "Stripe: finishes a payment that needs the payer's action" }),
     note: z.string().nullable(),
+    refund_request_id: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'The refund request (`GET /api/refund-requests/{id}`) the share was refunded through' }),
   })
   .meta({ id: 'GroupPayment' });
 
@@ -48,3 +53,13 @@ export const GroupBookingStateBody = z
     refunded_payment_ids: z.array(z.number().int()),
   })
   .meta({ id: 'GroupBookingState' });
+
+export const GroupGateCode = z
+  .object({
+    group_id: z.number().int(),
+    code: z.string().meta({
+      description:
+        "Scanned at a gate with admits_group_codes, it admits every ticket of the group's paid seats, each once",
+    }),
+  })
+  .meta({ id: 'GroupGateCode' });

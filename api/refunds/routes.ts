@@ -169,7 +169,14 @@ export function refundRoutes(deps: RouterDeps): void {
             ? { type: 'api_key', id: String(auth.keyId) }
             : { type: 'customer', id: String(auth.customerId) },
       });
-      const options = refundRequestStartOptions(request, await approvalReminderAfterS(tx));
+      const pending = request.status === 'pending';
+      // Only a request waiting for staff ever reminds them: the others need not read the setting.
+      const options = refundRequestStartOptions(request, pending ? await approvalReminderAfterS(tx) : 0);
+      const start = () =>
+        startIdempotent(deps.temporal, refundRequestWorkflowType, {
+          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+          ...options,
+        });
       // Started again by the `refunds.start-workflow` trigger should this process die before it.
       afterCommit(async () => {
         if (request.seats_pending)
@@ -177,10 +184,13 @@ export function refundRoutes(deps: RouterDeps): void {
           await seats
             .submit({ tenantId: auth.tenantId, requestId: request.id })
             .catch((err: unknown) => deps.logger.warn({ err, request_id: request.id }, 'seats released later'));
-        await startIdempotent(deps.temporal, refundRequestWorkflowType, {
-          taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-          ...options,
-        });
+        // Staff decide a pending request through its workflow, so it runs before the answer; an
+        // approved one only moves money, and its caller need not wait for Temporal to hear of it.
+        if (pending) await start();
+        else
+          void start().catch((err: unknown) =>
+            deps.logger.warn({ err, request_id: request.id }, 'workflow started by the trigger instead'),
+          );
       });
       return {
         status: 201,

@@ -2,25 +2,19 @@ import type { z } from 'zod';
 import type { Tx } from '../../db/connection';
 import {
   eventsInScope,
-  getPackage,
   insertPackage,
   listPackages,
+  loadPackage,
   updatePackage,
   type PackageRow,
 } from '../../db/season/packages';
 import { packageProblem } from '../../domain/season/packages';
 import { purchasePrice } from '../../domain/season/proration';
-import { notFound, unprocessable } from '../../lib/errors';
+import { unprocessable } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
 import { defineRoute } from '../route';
 import { IdParams, mapInOrder, page, toPage } from '../schemas/common';
 import { CreatePackage, Package, PackagesQuery, UpdatePackage } from './packages-schemas';
-
-export async function loadPackage(tx: Tx, id: number, forUpdate = false): Promise<PackageRow> {
-  const pkg = await getPackage(tx, id, forUpdate);
-  if (!pkg) throw notFound('Season package');
-  return pkg;
-}
 
 /** A package as the API shows it, with its scope's events counted and what it costs to buy now. */
 export async function packageView(tx: Tx, pkg: PackageRow, now = new Date()): Promise<z.infer<typeof Package>> {

@@ -1,10 +1,21 @@
-import { announcePayment, findPending, insertPayment, paymentByRef, settlePayment } from '../../db/season/payments';
-import { listSubscriptions, updateSubscription } from '../../db/season/subscriptions';
-import { cancelSubscription, pauseSubscription, resumeSubscription } from '../../db/season/subscription-changes';
-import { releaseSubscriptionSeats } from '../../db/season/allocations';
-import { emit } from '../../db/platform/outbox';
-import { conflict, unprocessable } from '../../lib/errors';
+import { recordManualPayment } from '../../db/season/payments';
+import { listSubscriptions } from '../../db/season/subscriptions';
+import {
+  cancelSubscription,
+  expireEnded,
+  pauseSubscription,
+  resumeSubscription,
+} from '../../db/season/subscription-changes';
+import { applyChange, assertAllowed, previewChange, purchaseSubscription } from '../../db/season/purchase';
+import {
+  cancelStripe,
+  seasonStripe,
+  setStripePause,
+  stripeSeasonBiller,
+} from '../../integrations/season/stripe-billing';
+import { conflict, notFound, unprocessable } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
+import { actsFor } from '../ownership';
 import { defineRoute } from '../route';
 import { IdParams, page, toPage } from '../schemas/common';
 import { packagesRoutes } from './packages';
@@ -19,16 +30,7 @@ import {
   SubscriptionSummary,
   SubscriptionsQuery,
 } from './subscriptions-schemas';
-import {
-  applyChange,
-  assertAllowed,
-  loadSubscription,
-  previewChange,
-  purchase,
-  subscriptionView,
-  summaryView,
-} from './subscriptions-service';
-import { cancelStripe, seasonStripe, setStripePause } from './subscriptions-stripe';
+import { loadSubscription, subscriptionView, summaryView } from './subscriptions-view';
 
 /** Season packages and subscriptions: purchase, pause, resume, cancel, expire, package changes, manual payments. */
 export function subscriptionsRoutes(deps: RouterDeps): void {
@@ -36,6 +38,7 @@ export function subscriptionsRoutes(deps: RouterDeps): void {
   const tags = ['season'];
   const module = 'season' as const;
   const responses = { 200: { description: 'Subscription', schema: Subscription } };
+  const stripeBiller = () => stripeSeasonBiller(deps.config);
 
   defineRoute(deps, {
     method: 'post',
@@ -47,7 +50,9 @@ export function subscriptionsRoutes(deps: RouterDeps): void {
     idempotent: true,
     responses: { 201: { description: 'Created', schema: Subscription } },
     handler: async ({ tx, auth, body }) => {
-      const sub = await purchase(deps, tx, auth, body);
+      if (!actsFor(auth, body.customer_id)) throw notFound('Customer');
+      const provider = body.provider ?? deps.payments.name;
+      const sub = await purchaseSubscription(tx, auth.tenantId, { ...body, provider }, stripeBiller);
       return { status: 201, body: await subscriptionView(tx, sub) };
     },
   });
@@ -154,21 +159,7 @@ export function subscriptionsRoutes(deps: RouterDeps): void {
     handler: async ({ tx, auth, params }) => {
       const sub = await loadSubscription(tx, auth, params.id, true);
       assertAllowed(sub, 'expire');
-      if (sub.ends_at > new Date())
-        throw conflict('period_not_over', `The subscription runs until ${sub.ends_at.toISOString()}`);
-      const updated = await updateSubscription(tx, sub.id, { status: 'expired', paused_until: null, renews_at: null });
-      const seats = await releaseSubscriptionSeats(tx, auth.tenantId, sub.id, 'expired');
-      await emit(tx, auth.tenantId, {
-        type: 'season.subscription_expired',
-        aggregateType: 'season_subscription',
-        aggregateId: sub.id,
-        payload: {
-          subscription_id: sub.id,
-          customer_id: sub.customer_id,
-          reason: 'not_renewed',
-          seats_released: seats,
-        },
-      });
+      const updated = await expireEnded(tx, auth.tenantId, sub, new Date());
       return { body: await subscriptionView(tx, updated) };
     },
   });
@@ -186,7 +177,7 @@ export function subscriptionsRoutes(deps: RouterDeps): void {
     handler: async ({ tx, auth, params, body }) => {
       const sub = await loadSubscription(tx, auth, params.id, true);
       const change = await previewChange(tx, sub, body.package_id, new Date());
-      const updated = body.apply ? await applyChange(deps, tx, auth.tenantId, sub, change) : null;
+      const updated = body.apply ? await applyChange(tx, auth.tenantId, sub, change, stripeBiller) : null;
       return {
         body: {
           subscription_id: sub.id,
@@ -218,22 +209,7 @@ export function subscriptionsRoutes(deps: RouterDeps): void {
       if (sub.payment_provider !== 'offline')
         throw conflict('not_offline', 'This subscription is billed through Stripe: its payments come from Stripe');
       assertAllowed(sub, 'record_payment');
-      const ref = body.reference ?? null;
-      if (ref && (await paymentByRef(tx, 'offline', ref)))
-        throw conflict('duplicate_payment_reference', `A payment with reference ${ref} is already recorded`);
-      const pending = await findPending(tx, sub.id, body.kind, body.amount_minor);
-      const payment = pending
-        ? await settlePayment(tx, pending.id, { status: 'succeeded', provider_ref: ref })
-        : await insertPayment(tx, auth.tenantId, {
-            subscription_id: sub.id,
-            kind: body.kind ?? 'manual',
-            amount_minor: body.amount_minor,
-            currency: sub.currency,
-            provider: 'offline',
-            provider_ref: ref,
-            status: 'succeeded',
-          });
-      await announcePayment(tx, auth.tenantId, payment);
+      await recordManualPayment(tx, auth.tenantId, sub, body);
       return { status: 201, body: await subscriptionView(tx, sub) };
     },
   });

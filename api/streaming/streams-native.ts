@@ -5,26 +5,14 @@ import type Koa from 'koa';
 import { z } from 'zod';
 import { withTenant } from '../../db/connection';
 import { getStream, moveStream } from '../../db/streaming/streams';
-import {
-  hlsFolderName,
-  parseIngestKey,
-  relaySignature,
-  sameString,
-  verifyPlaybackToken,
-} from '../../domain/streaming/playback-token';
+import { hlsFolderName, parseIngestKey, sameString, verifyPlaybackToken } from '../../domain/streaming/playback-token';
 import { AppError, notFound } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
 import { definePublicRoute } from '../route';
 import { ProblemSchema } from '../schemas/common';
+import { isPlayAction, MediaServerCallback, NATIVE_CALLBACK_PATH, playbackRefused } from './native-callback';
+import { PlaybackGate } from './playback-gate';
 import { HlsParams, HlsQuery } from './streams-schemas';
-
-/** What node-media-server posts to its notify URL on each publish and play. */
-const MediaServerCallback = z.object({
-  action: z.string().max(40),
-  app: z.string().max(200).optional(),
-  name: z.string().max(300),
-  query: z.record(z.string(), z.unknown()).optional(),
-});
 
 const HLS_FILE = /^(index\.m3u8|[A-Za-z0-9_-]{1,64}\.ts)$/;
 
@@ -36,22 +24,17 @@ export function nativeRoutes(deps: RouterDeps): void {
   const secret = deps.config.TOKEN_SECRET;
   const hlsRoot = path.resolve(deps.config.STREAMING_MEDIA_DIR, 'hls');
 
-  /** Whether the media server may let this session read the stream named `key`. */
-  function mayRead(key: string, query: Record<string, unknown>): boolean {
-    if (typeof query.relay === 'string') return sameString(query.relay, relaySignature(secret, key));
-    if (typeof query.token !== 'string') return false;
-    const check = verifyPlaybackToken(secret, query.token, Math.floor(Date.now() / 1000));
-    const named = parseIngestKey(key);
-    return check.ok && !!named && check.claims.tenantId === named.tenantId && check.claims.streamId === named.streamId;
-  }
+  const gate = new PlaybackGate(deps.db, secret);
 
   definePublicRoute(deps, {
     method: 'post',
-    path: '/api/streaming/native/callback',
+    path: NATIVE_CALLBACK_PATH,
     summary: "The native media server's publish and play callback: 200 admits the session, 403 closes it",
     description:
       "Publishing needs the stream's current ingest key as the stream name; reading needs a playback token of that stream " +
-      "(`?token=`) or the media server's own relay signature. A successful publish marks the stream live.",
+      '(`?token=`) whose viewer session is open and whose ticket is valid (known within 5 s of a change), or the media ' +
+      "server's own relay signature. A successful publish marks the stream live. Play callbacks are answered on a fast " +
+      'path ahead of the rest of the API stack.',
     tags,
     body: MediaServerCallback,
     responses: {
@@ -62,8 +45,8 @@ export function nativeRoutes(deps: RouterDeps): void {
       const parsed = MediaServerCallback.safeParse(ctx.request.body);
       if (!parsed.success) throw refused('invalid_callback', 'Not a media server callback');
       const { action, name, query = {} } = parsed.data;
-      if (action === 'prePlay' || action === 'postPlay') {
-        if (!mayRead(name, query)) throw refused('invalid_playback_token', 'No valid playback token for this stream');
+      if (isPlayAction(action)) {
+        if (!(await gate.mayRead(name, query))) throw playbackRefused();
       } else if (action === 'prePublish' || action === 'postPublish') {
         const found = await withTenant(deps.db, parseIngestKey(name)?.tenantId ?? '', async (tx) => {
           const named = parseIngestKey(name);

@@ -4,6 +4,7 @@ import { isModuleEnabled } from '../../db/platform/modules';
 import { getChatStream } from '../../db/streaming/chat';
 import { streamAccessTicket } from '../../db/streaming/access';
 import { listProducts } from '../../db/upsells/catalog-products';
+import { shownInPlayer } from '../../domain/streaming/merchandise';
 import { notFound } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
 import { defineRoute, definePublicRoute } from '../route';
@@ -21,9 +22,8 @@ const MerchandiseItem = z
   })
   .meta({ id: 'StreamMerchandiseItem' });
 
-/** Products the player page shows: the event's active add-ons shown everywhere (upsells' `display_in` all). */
+/** Products the player page shows at most: the event's virtual merchandise (domain/streaming/merchandise.ts). */
 const MERCH_LIMIT = 12;
-const SHOWN_IN_PLAYER = new Set(['all', 'player']);
 
 /** hls.js, served by the API from node_modules: the page fetches nothing from a CDN. */
 const HLS_JS = 'hls.js/dist/hls.min.js';
@@ -88,7 +88,7 @@ export function watchRoutes(deps: RouterDeps): void {
       if (!(await isModuleEnabled(tx, 'upsells', stream.event_id))) return { body: { items: [] } };
       const products = await listProducts(tx, { eventId: stream.event_id, status: 'active', limit: 100 });
       const items = products
-        .filter((p) => SHOWN_IN_PLAYER.has(p.display_in) && p.type !== 'upgrade')
+        .filter(shownInPlayer)
         .slice(0, MERCH_LIMIT)
         .map((p) => ({
           id: p.id,

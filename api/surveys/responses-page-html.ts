@@ -1,3 +1,4 @@
+import type { PageMessages } from '../../domain/surveys/page-messages';
 import type { Question } from '../../domain/surveys/questions';
 import { localised } from '../../domain/surveys/questions';
 
@@ -14,6 +15,8 @@ export interface PageData {
   answers: Record<string, unknown>;
   closed: boolean;
   submitUrl: string;
+  /** The page's own words in its language. */
+  messages: PageMessages;
 }
 
 export const escapeHtml = (s: string): string =>
@@ -31,7 +34,8 @@ export const pageQuestions = (questions: Question[], locale: string | undefined)
   }));
 
 // The page's script: renders the questions, shows a conditional question only for the answers that
-// call for it, posts the answers as JSON and marks the questions a 400 names.
+// call for it, posts the answers as JSON and marks the questions a 400 names (in the page's language
+// for the issues it knows, else with the API's words).
 const SCRIPT = `
 const data = JSON.parse(document.getElementById('survey-data').textContent);
 const form = document.getElementById('survey');
@@ -47,7 +51,12 @@ function field(q) {
   const box = document.createElement('fieldset');
   box.dataset.question = q.id;
   const legend = document.createElement('legend');
-  legend.textContent = q.text + (q.required ? ' *' : '');
+  legend.textContent = q.text;
+  if (q.required) {
+    const mark = document.createElement('abbr');
+    mark.title = data.messages.requiredMark; mark.textContent = ' *';
+    legend.appendChild(mark);
+  }
   box.appendChild(legend);
   const name = 'q-' + q.id;
   if (q.type === 'text') {
@@ -94,20 +103,22 @@ form.addEventListener('submit', async (ev) => {
   data.questions.forEach((q) => { if (shown(q) && answers[q.id] !== undefined && answers[q.id] !== '') body[q.id] = answers[q.id]; });
   const res = await fetch(data.submitUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answers: body }) });
   const status = document.getElementById('status');
-  if (res.ok) { status.textContent = 'Thank you! Your answers are saved; you can change them until the survey closes.'; return; }
+  if (res.ok) { status.textContent = data.messages.saved; return; }
   const problem = await res.json().catch(() => ({}));
+  const said = { required: data.messages.required, invalid_answer: data.messages.invalid };
   for (const e of problem.errors || []) {
     const box = boxes.find((b) => b.dataset.question === e.question_id);
-    if (box) box.querySelector('.error').textContent = e.message;
+    if (box) box.querySelector('.error').textContent = said[e.code] || e.message;
   }
-  status.textContent = problem.detail || problem.title || 'Something went wrong';
+  const why = { invalid_answers: data.messages.check, survey_closed: data.messages.closed };
+  status.textContent = why[problem.code] || data.messages.failed;
 });
 `;
 
 /** The survey page: questions, earlier answers filled in, the form disabled once the survey has closed. */
 export function surveyPageHtml(data: PageData, lang: string): string {
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
-  const notice = data.closed ? '<p id="closed">This survey is closed.</p>' : '';
+  const notice = data.closed ? `<p id="closed">${escapeHtml(data.messages.closed)}</p>` : '';
   return (
     `<!doctype html><html lang="${escapeHtml(lang)}"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width"><meta name="robots" content="noindex">` +
@@ -115,7 +126,7 @@ export function surveyPageHtml(data: PageData, lang: string): string {
     `body{font-family:sans-serif;max-width:36rem;margin:2rem auto;padding:0 1rem}fieldset{border:0;margin:0 0 1.2rem;padding:0}` +
     `legend{font-weight:bold;margin-bottom:.4rem}label{margin-right:.6rem;display:inline-block}textarea{width:100%}` +
     `.error{color:#b00020;margin:.2rem 0}</style></head><body>` +
-    `<h1>${escapeHtml(data.title)}</h1>${notice}<form id="survey"><button type="submit">Send</button></form>` +
+    `<h1>${escapeHtml(data.title)}</h1>${notice}<form id="survey"><button type="submit">${escapeHtml(data.messages.send)}</button></form>` +
     `<p id="status" role="status"></p><script id="survey-data" type="application/json">${json}</script>` +
     `<script>${SCRIPT}</script></body></html>`
   );

@@ -7,12 +7,13 @@ import type { RecipientRow } from '../../db/surveys/recipients';
 import { getRecipient } from '../../db/surveys/recipients';
 import { responseOfRecipient } from '../../db/surveys/responses';
 import { recipientLinks, surveyPagePath, type RecipientClaims } from '../../domain/surveys/links';
+import { pageLanguage, pageMessages, surveyLocales } from '../../domain/surveys/page-messages';
 import { AppError } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
 import { definePublicRoute, fieldErrors } from '../route';
 import { pageQuestions, surveyPageHtml } from './responses-page-html';
 import { PageQuery, PublicAnswers, ScoreParams, SurveyResponse, TokenParams } from './responses-schemas';
-import { isClosed, loadSurvey, lockRecipient, recordScore, submitForRecipient, toResponse } from './responses-submit';
+import { isClosed, loadSurvey, recordScore, submitForRecipient, toResponse } from './responses-submit';
 
 const unknownLink = (): AppError => new AppError(404, 'not_found', 'No such survey link');
 
@@ -68,6 +69,7 @@ export function surveyPageRoutes(deps: RouterDeps): void {
         const survey = await loadSurvey(tx, recipient.survey_id);
         const response = await responseOfRecipient(tx, recipient.id);
         const event = recipient.event_id ? await getEvent(tx, recipient.event_id) : undefined;
+        const language = pageLanguage(locale, surveyLocales(survey.questions));
         return surveyPageHtml(
           {
             title: event ? `${survey.name}: ${event.name}` : survey.name,
@@ -75,8 +77,9 @@ export function surveyPageRoutes(deps: RouterDeps): void {
             answers: response?.answers ?? {},
             closed: isClosed(recipient, survey),
             submitUrl: surveyPagePath(token),
+            messages: pageMessages(language),
           },
-          locale ?? 'en',
+          language,
         );
       });
       ctx.set('Cache-Control', 'no-store, private');
@@ -104,10 +107,12 @@ export function surveyPageRoutes(deps: RouterDeps): void {
       const parsed = PublicAnswers.safeParse((ctx.request as { body?: unknown }).body);
       if (!parsed.success)
         throw new AppError(400, 'validation_failed', 'Invalid input', { errors: fieldErrors('body', parsed.error) });
-      const row = await withRecipient(tokenOf(ctx), async (tx, recipient) => {
-        const locked = await lockRecipient(tx, recipient.id);
-        return submitForRecipient(tx, locked, parsed.data.answers);
-      });
+      // Locked as it is read: a page submit and a score click of one recipient never both create its response.
+      const row = await withRecipient(
+        tokenOf(ctx),
+        (tx, recipient) => submitForRecipient(tx, recipient, parsed.data.answers),
+        true,
+      );
       ctx.set('Cache-Control', 'no-store, private');
       ctx.body = toResponse(row);
     },

@@ -1,7 +1,10 @@
 import { withTenant, type Tx } from '../../db/connection';
 import { getOrder, type OrderRow } from '../../db/orders/orders';
 import { failUpsellPayment, settleUpsellPayment } from '../../db/upsells/after-purchase';
-import { recordUpsellPaymentAttempt, type UpsellPaymentRow } from '../../db/upsells/payments';
+import { recordUpsellPaymentAttempt, setUpsellPaymentExpiry, type UpsellPaymentRow } from '../../db/upsells/payments';
+import { getModule } from '../../db/platform/modules';
+import { startIdempotent } from '../../lib/temporal';
+import { upsellPaymentExpiryStart, upsellPaymentExpiryWorkflowType } from '../../workflows/upsells/contract';
 import { AppError } from '../../lib/errors';
 import type { PaymentResult } from '../../integrations/payments/provider';
 import type { RouterDeps } from '../deps';
@@ -17,6 +20,32 @@ export async function loadOwnOrder(tx: Tx, auth: Auth, id: number): Promise<Orde
 export function closePayment(deps: RouterDeps, tenantId: string, paymentId: number, paid: boolean): Promise<boolean> {
   return withTenant(deps.db, tenantId, (tx) =>
     paid ? settleUpsellPayment(tx, tenantId, paymentId) : failUpsellPayment(tx, paymentId),
+  );
+}
+
+/** How long a post-purchase add-on payment may stay pending unless the tenant says otherwise (30 minutes). */
+export const DEFAULT_ADDON_PAYMENT_WINDOW_S = 1800;
+
+/**
+ * Opens the payment's window before the provider is asked, so that whatever happens to this process, the
+ * reserved units go back if the buyer never completes the payment.
+ */
+async function startPaymentWindow(deps: RouterDeps, tenantId: string, order: OrderRow, payment: UpsellPaymentRow) {
+  const windowS = await withTenant(deps.db, tenantId, async (tx) => {
+    const settings = (await getModule(tx, 'upsells'))?.settings as { addon_payment_window_s?: number } | undefined;
+    const s = settings?.addon_payment_window_s ?? DEFAULT_ADDON_PAYMENT_WINDOW_S;
+    await setUpsellPaymentExpiry(tx, payment.id, new Date(Date.now() + s * 1000));
+    return s;
+  });
+  await startIdempotent(
+    deps.temporal,
+    upsellPaymentExpiryWorkflowType,
+    upsellPaymentExpiryStart(deps.config.TEMPORAL_TASK_QUEUE, {
+      tenantId,
+      paymentId: payment.id,
+      eventId: order.event_id,
+      windowMs: windowS * 1000,
+    }),
   );
 }
 
@@ -36,6 +65,7 @@ export async function payForUpsells(
     await closePayment(deps, tenantId, payment.id, true);
     return undefined;
   }
+  await startPaymentWindow(deps, tenantId, order, payment);
   let result: PaymentResult;
   try {
     result = await deps.payments.createPayment({

@@ -1,5 +1,6 @@
 import type { RouterDeps } from '../deps';
 import { catalogRoutes } from './catalog';
+import { partnerRoutes } from './partners';
 import { purchasesRoutes } from './purchases';
 import { recommendationsRoutes } from './recommendations';
 
@@ -8,4 +9,5 @@ export function upsellsRoutes(deps: RouterDeps): void {
   catalogRoutes(deps);
   purchasesRoutes(deps);
   recommendationsRoutes(deps);
+  partnerRoutes(deps);
 }

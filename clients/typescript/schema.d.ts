@@ -3343,6 +3343,43 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/upsells/partner-secret/rotate': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Issue a new partner callback secret; the previous one stops verifying at once */
+    post: operations['postUpsellsPartnerSecretRotate'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/upsells/partners/{tenant_id}/conversions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A partner reports a conversion of a partner offer, signed with the tenant's partner secret
+     * @description `Usher-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` keyed by the secret from `POST /api/upsells/partner-secret/rotate`; timestamps more than 300 s away are refused. A conversion id already reported answers its first result with `duplicate: true`.
+     */
+    post: operations['postUpsellsPartnersByTenantIdConversions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/surveys/surveys': {
     parameters: {
       query?: never;
@@ -3448,6 +3485,23 @@ export interface paths {
     get: operations['getSByTokenScoreByScore'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/surveys/surveys/{id}/sends': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Send a survey now to an event's checked-in attendees (or no-shows), as event.ended does but without the delay; once per survey and event. Not active: 422 survey_not_active */
+    post: operations['postSurveysSurveysByIdSends'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3719,6 +3773,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/groups/groups/{id}/gate-code': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The group's code: one scan at a gate that admits group codes lets in every ticket of the group */
+    get: operations['getGroupsGroupsByIdGateCode'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/groups/groups/{id}/cancel': {
     parameters: {
       query?: never;
@@ -3730,6 +3801,247 @@ export interface paths {
     put?: never;
     /** Cancel a group: unpaid seats go back on sale, paid shares are refunded */
     post: operations['postGroupsGroupsByIdCancel'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/groups/{id}/roster-options': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** Set the group's attendee questions and the cut-off for reassigning seats */
+    put: operations['putGroupsGroupsByIdRosterOptions'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/groups/{id}/roster': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The roster export: each seat with its person, detail status, payment status, ticket code and answers */
+    get: operations['getGroupsGroupsByIdRoster'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/groups/{id}/invitations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** E-mail members their signed invitation (again): the given members, or all who have not given details */
+    post: operations['postGroupsGroupsByIdInvitations'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/groups/{id}/members/{member_id}/reassign': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Give a seat to another person before the cut-off (409 reassign_cutoff_passed after it): the old ticket code and link stop working, the new person is invited */
+    post: operations['postGroupsGroupsByIdMembersByMemberIdReassign'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/groups/{id}/reminders': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** E-mail a reminder to every member who has not completed their attendee details */
+    post: operations['postGroupsGroupsByIdReminders'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/groups/{id}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** E-mail a message to every member of the group (through the outbox) */
+    post: operations['postGroupsGroupsByIdMessages'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/groups/{id}/leader-link': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The signed link of the group's leader dashboard page (roster, who owes, resend invitations, message) */
+    post: operations['postGroupsGroupsByIdLeaderLink'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/g/invitations/{token}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A member's invitation page (signed link from the invitation e-mail): accept, give details, get the ticket */
+    get: operations['getGInvitationsByToken'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/invitations/{token}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The member's seat: the group, their details and questions, and their ticket with wallet pass links */
+    get: operations['getGroupsInvitationsByToken'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/invitations/{token}/accept': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Accept the invitation: the seat becomes the invited person’s. Emits `group.invitation_accepted` */
+    post: operations['postGroupsInvitationsByTokenAccept'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/invitations/{token}/details': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Give the member's attendee details (name, e-mail, the group's questions); the ticket is issued in them
+     * @description A bad answer is a 400 `validation_failed` naming `body.answers.<question id>`; before acceptance a 409 `invitation_not_accepted`. Emits `group.member_details_completed`.
+     */
+    post: operations['postGroupsInvitationsByTokenDetails'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/g/leader/{token}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The group leader's dashboard page: roster with payment and detail status, who owes, the deadline */
+    get: operations['getGLeaderByToken'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/leader/{token}/invitations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The dashboard's resend: e-mail the given members (or all still awaiting details) their invitation again */
+    post: operations['postGroupsLeaderByTokenInvitations'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/groups/leader/{token}/messages': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The dashboard's message to the group: e-mailed to every member through the outbox */
+    post: operations['postGroupsLeaderByTokenMessages'];
     delete?: never;
     options?: never;
     head?: never;
@@ -3835,7 +4147,7 @@ export interface paths {
     put?: never;
     /**
      * The native media server's publish and play callback: 200 admits the session, 403 closes it
-     * @description Publishing needs the stream's current ingest key as the stream name; reading needs a playback token of that stream (`?token=`) or the media server's own relay signature. A successful publish marks the stream live.
+     * @description Publishing needs the stream's current ingest key as the stream name; reading needs a playback token of that stream (`?token=`) whose viewer session is open and whose ticket is valid (known within 5 s of a change), or the media server's own relay signature. A successful publish marks the stream live. Play callbacks are answered on a fast path ahead of the rest of the API stack.
      */
     post: operations['postStreamingNativeCallback'];
     delete?: never;
@@ -4585,6 +4897,7 @@ export interface components {
       is_vip: boolean;
       ticket_type_ids: number[] | null;
       accepts_vouchers: boolean;
+      admits_group_codes: boolean;
       /** @enum {string} */
       status: 'open' | 'closed';
       created_at: string;
@@ -4670,6 +4983,14 @@ export interface components {
       } | null;
       suspicious: boolean;
       replayed: boolean;
+      /** @description A group's code (gates with admits_group_codes): how its tickets fared, each once */
+      group?: {
+        id: number;
+        tickets: number;
+        admitted: number;
+        already_checked_in: number;
+        refused: number;
+      };
     };
     CheckinSyncResult: {
       device_id: number;
@@ -4809,6 +5130,20 @@ export interface components {
       | {
           /** @enum {string} */
           type: 'heartbeat';
+        }
+      | {
+          /** @enum {string} */
+          type: 'voucher_scan';
+          /** @description Generated by the scanner; re-sending it returns the first verdict and counts nothing twice */
+          scan_id: string;
+          code: string;
+          /** @description Defaults to the device's gate */
+          gate_id?: number;
+          /**
+           * Format: date-time
+           * @description The device's clock when the code was read
+           */
+          scanned_at: string;
         };
     CheckinLiveCounts: {
       /** @enum {string} */
@@ -6086,6 +6421,25 @@ export interface components {
         reason: 'co_purchase' | 'category' | 'popular';
       }[];
     };
+    UpsellPartnerSecret: {
+      /** @description Signs partner callbacks; shown when issued, keep it with the partner */
+      secret: string;
+      rotated_at: string;
+      /**
+       * @description Where the partner sends `t=<unix s>,v1=<hex>`
+       * @enum {string}
+       */
+      header: 'Usher-Signature';
+    };
+    UpsellPartnerConversion: {
+      conversion_id: string;
+      offer_id: string;
+      product_id: number;
+      revenue_minor: number;
+      converted_at: string;
+      /** @description True when this conversion id had been reported already */
+      duplicate: boolean;
+    };
     Survey: {
       id: number;
       event_id: number | null;
@@ -6152,6 +6506,16 @@ export interface components {
       complete: boolean;
       submitted_at: string;
       updated_at: string;
+    };
+    SurveySend: {
+      survey_id: number;
+      event_id: number;
+      /** @enum {string} */
+      audience: 'attended' | 'no_shows';
+      /** @description The send, in Temporal: one per survey and event */
+      workflow_id: string;
+      /** @description False: this survey was sent to this event before (automatically or by hand); nobody is mailed again */
+      started: boolean;
     };
     SurveyReview: {
       id: number;
@@ -6432,6 +6796,8 @@ export interface components {
       /** @description Stripe: finishes a payment that needs the payer's action */
       client_secret: string | null;
       note: string | null;
+      /** @description The refund request (`GET /api/refund-requests/{id}`) the share was refunded through */
+      refund_request_id: number | null;
     };
     GroupBookingState: {
       status: string;
@@ -6441,6 +6807,116 @@ export interface components {
       owing: number;
       released_member_ids: number[];
       refunded_payment_ids: number[];
+    };
+    GroupGateCode: {
+      group_id: number;
+      /** @description Scanned at a gate with admits_group_codes, it admits every ticket of the group's paid seats, each once */
+      code: string;
+    };
+    GroupRoster: {
+      group_id: number;
+      name: string;
+      status: string;
+      currency: string | null;
+      payment_deadline_at: string | null;
+      reassign_cutoff_at: string | null;
+      owed_minor: number;
+      questions: {
+        id: string;
+        label: string;
+        type: string;
+        required: boolean;
+      }[];
+      members: components['schemas']['GroupRosterRow'][];
+    };
+    GroupRosterRow: {
+      member_id: number;
+      name: string | null;
+      email: string | null;
+      ticket_type: string;
+      /** @enum {string} */
+      detail_status: 'not_invited' | 'invited' | 'accepted' | 'completed' | 'released';
+      /** @enum {string} */
+      payment_status: 'paid' | 'owed' | 'covered_by_leader' | 'released';
+      price_minor: number | null;
+      /** @description The seat’s ticket code while it scans, else null */
+      ticket_code: string | null;
+      answers: {
+        [key: string]: unknown;
+      };
+    };
+    GroupRosterOptions: {
+      /**
+       * @description What each member answers with their attendee details
+       * @default []
+       */
+      questions: {
+        /**
+         * @description Stable key of the answer (lower case, digits, - and _)
+         * @example diet
+         */
+        id: string;
+        label: string;
+        /** @enum {string} */
+        type: 'text' | 'choice' | 'boolean';
+        /** @default false */
+        required: boolean;
+        options?: string[];
+      }[];
+      /**
+       * Format: date-time
+       * @description Seats can be reassigned until then (null: until the event starts)
+       * @default null
+       */
+      reassign_cutoff_at: string | null;
+    };
+    GroupSentInvitations: {
+      items: {
+        member_id: number;
+        invitation_id: number;
+        email: string;
+      }[];
+    };
+    GroupDetailsReminded: {
+      reminded: number;
+    };
+    GroupMessageSent: {
+      sent: number;
+    };
+    /** @description The signed link of the leader dashboard page */
+    GroupLeaderLink: {
+      url: string;
+      token: string;
+    };
+    GroupInvitation: {
+      group: {
+        name: string;
+        event_name: string;
+        starts_at: string;
+      };
+      member: {
+        name: string | null;
+        email: string | null;
+        status: string;
+        answers: {
+          [key: string]: unknown;
+        };
+      };
+      questions: {
+        id: string;
+        label: string;
+        type: string;
+        required: boolean;
+      }[];
+      /** @description The member’s own ticket, once the seat is paid */
+      ticket: {
+        code: string;
+        status: string;
+        wallet: {
+          apple_url: string;
+          google_url: string;
+        };
+      } | null;
     };
     Stream: {
       id: number;
@@ -13471,6 +13947,11 @@ export interface operations {
            * @default false
            */
           accepts_vouchers?: boolean;
+          /**
+           * @description A group's code (groups module) admits every ticket of the group at once, each counted once
+           * @default false
+           */
+          admits_group_codes?: boolean;
         };
       };
     };
@@ -13636,6 +14117,7 @@ export interface operations {
           is_vip?: boolean;
           ticket_type_ids?: number[] | null;
           accepts_vouchers?: boolean;
+          admits_group_codes?: boolean;
         };
       };
     };
@@ -26156,6 +26638,155 @@ export interface operations {
       };
     };
   };
+  postUpsellsPartnerSecretRotate: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The new secret */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpsellPartnerSecret'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postUpsellsPartnersByTenantIdConversions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        tenant_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /** @description The partner's own id of the conversion: reporting it again changes nothing */
+          conversion_id: string;
+          /** @description The `usher_offer` the partner link carried */
+          offer_id: string;
+          /** @description Revenue of the conversion, in minor units */
+          amount_minor: number;
+          /** @example EUR */
+          currency: string;
+          /** Format: date-time */
+          occurred_at?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Recorded (or already recorded) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['UpsellPartnerConversion'];
+        };
+      };
+      /** @description Malformed body */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description `invalid_signature` or `signature_expired` */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unknown offer */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   getSurveysSurveys: {
     parameters: {
       query?: {
@@ -27056,6 +27687,96 @@ export interface operations {
       };
       /** @description The request carried a body that is not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postSurveysSurveysByIdSends: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The event whose audience gets the survey */
+          event_id: number;
+          /**
+           * @description Checked-in attendees or no-shows; default: the survey's own audience
+           * @enum {string}
+           */
+          audience?: 'attended' | 'no_shows';
+        };
+      };
+    };
+    responses: {
+      /** @description Sending (or sent before) */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SurveySend'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
         headers: {
           [name: string]: unknown;
         };
@@ -28905,6 +29626,82 @@ export interface operations {
       };
     };
   };
+  getGroupsGroupsByIdGateCode: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The code */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupGateCode'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   postGroupsGroupsByIdCancel: {
     parameters: {
       query?: never;
@@ -28972,6 +29769,914 @@ export interface operations {
       };
       /** @description Business rule violated */
       422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  putGroupsGroupsByIdRosterOptions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['GroupRosterOptions'];
+      };
+    };
+    responses: {
+      /** @description The roster with its options */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupRoster'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getGroupsGroupsByIdRoster: {
+    parameters: {
+      query?: {
+        /** @description csv: the same roster as a CSV file */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The roster (JSON, or CSV with ?format=csv) */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupRoster'];
+          'text/csv': string;
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsGroupsByIdInvitations: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The members to (re)invite; without it, every member who has not completed their details */
+          member_ids?: number[];
+        };
+      };
+    };
+    responses: {
+      /** @description The invitations sent */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupSentInvitations'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsGroupsByIdMembersByMemberIdReassign: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+        member_id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+          /** Format: email */
+          email: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The roster after the change */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupRoster'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsGroupsByIdReminders: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description How many members were reminded */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupDetailsReminded'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsGroupsByIdMessages: {
+    parameters: {
+      query?: never;
+      header?: {
+        'idempotency-key'?: string;
+      };
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          subject: string;
+          body: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Queued for each member */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupMessageSent'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsGroupsByIdLeaderLink: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The link */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupLeaderLink'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Missing or invalid credentials */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not found or not yours */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Business rule violated */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getGInvitationsByToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description Unknown, forged or revoked link */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getGroupsInvitationsByToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The invitation */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupInvitation'];
+        };
+      };
+      /** @description Unknown, forged or revoked link */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsInvitationsByTokenAccept: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Accepted */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupInvitation'];
+        };
+      };
+      /** @description Unknown, forged or revoked link */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The seat was released */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': string;
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsInvitationsByTokenDetails: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          name: string;
+          /** Format: email */
+          email: string;
+          /** @default {} */
+          answers?: {
+            [key: string]: unknown;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description Saved */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupInvitation'];
+        };
+      };
+      /** @description Invalid details */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': string;
+        };
+      };
+      /** @description Unknown, forged or revoked link */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Not accepted yet, or the seat was released */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': string;
+        };
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getGLeaderByToken: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The page */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/html': string;
+        };
+      };
+      /** @description Unknown or forged link */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsLeaderByTokenInvitations: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /** @description The members to (re)invite; without it, every member who has not completed their details */
+          member_ids?: number[];
+        };
+      };
+    };
+    responses: {
+      /** @description The invitations sent */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupSentInvitations'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': string;
+        };
+      };
+      /** @description Unknown or forged link */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  postGroupsLeaderByTokenMessages: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        token: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          subject: string;
+          body: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Queued for each member */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GroupMessageSent'];
+        };
+      };
+      /** @description Invalid input */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': string;
+        };
+      };
+      /** @description Unknown or forged link */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request carried a body that is not JSON */
+      415: {
         headers: {
           [name: string]: unknown;
         };

@@ -11,6 +11,8 @@ export interface GateRow {
   ticket_type_ids: number[] | null;
   /** Admits add-on vouchers (parking, meet & greet) besides tickets (upsells). */
   accepts_vouchers: boolean;
+  /** One group code admits every ticket of the group, each once (groups-gate). */
+  admits_group_codes: boolean;
   status: 'open' | 'closed';
   created_at: Date;
   updated_at: Date;
@@ -25,7 +27,7 @@ export async function insertGate(
   tx: Tx,
   tenantId: string,
   gate: Pick<GateRow, 'event_id' | 'name' | 'location' | 'capacity_limit' | 'is_vip' | 'ticket_type_ids'> &
-    Partial<Pick<GateRow, 'accepts_vouchers'>>,
+    Partial<Pick<GateRow, 'accepts_vouchers' | 'admits_group_codes'>>, // admits_group_codes: groups-gate
 ): Promise<GateRow> {
   const [row] = await tx('checkin_gates')
     .insert({ ...gate, tenant_id: tenantId })

@@ -3,6 +3,7 @@ import { getCustomer } from '../customers/customers';
 import { queueEmails } from '../platform/mail';
 import { formatMailDate, formatMoney } from '../../domain/season/renewal-mail';
 import { getGroup, listMembers, type GroupMemberRow, type GroupRow } from './groups';
+import { releaseUnpaidSeats } from './payments';
 
 const owes = (m: GroupMemberRow): boolean => m.status !== 'released' && m.paid_at === null;
 
@@ -60,4 +61,15 @@ export async function askLeaderToPay(tx: Tx, tenantId: string, groupId: number, 
     },
   ]);
   return owed.length;
+}
+
+/**
+ * Ends a group's hold: a group still held without an order gives every seat back (it becomes `expired`). Under
+ * the group's lock, which the bulk order takes too, so an order racing the expiry either came first (nothing is
+ * released: null) or finds the group expired.
+ */
+export async function expireHold(tx: Tx, tenantId: string, groupId: number): Promise<number[] | null> {
+  const group = await getGroup(tx, groupId, { lock: true });
+  if (!group || group.status !== 'held' || group.order_id !== null) return null;
+  return (await releaseUnpaidSeats(tx, tenantId, groupId, 'deadline')).releasedMemberIds;
 }

@@ -159,7 +159,9 @@ export async function createGroup(
       size,
       currency: [...currencies][0],
       payment_mode: input.paymentMode,
-      hold_expires_at: new Date(now.getTime() + settings.hold_hours * 3_600_000),
+      // --- hold scaled like every deadline duration (groups-gate) ---
+      hold_expires_at: new Date(now.getTime() + settings.hold_hours * 3_600_000 * settings.deadline_time_scale),
+      // --- end hold scaled (groups-gate) ---
     })
     .returning('*')) as GroupRow[];
   await tx('group_members').insert(

@@ -21,6 +21,8 @@ export interface GroupPaymentRow {
   idempotency_key: string;
   status: GroupPaymentStatus;
   paid_at: Date | null;
+  /** The refunds-module request the share was refunded through (db/groups/share-refunds.ts). */
+  refund_request_id: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -169,15 +171,16 @@ export async function releaseUnpaidSeats(
   groupId: number,
   reason: 'deadline' | 'cancelled',
 ): Promise<{ group: GroupRow; releasedMemberIds: number[] }> {
+  // --- set-based release (groups-gate) ---
   const group = (await getGroup(tx, groupId, { lock: true })) as GroupRow;
-  const unpaid = (await listMembers(tx, groupId, { lock: true })).filter(owes);
-  const byType = countByType(unpaid.map((m) => ({ ticketTypeId: m.ticket_type_id })));
-  for (const [id, n] of [...byType.entries()].sort((a, b) => a[0] - b[0])) await releaseInventory(tx, id, n);
-  const ids = unpaid.map((m) => Number(m.id));
-  if (ids.length) {
-    await tx('group_members').whereIn('id', ids).update({ status: 'released', updated_at: tx.fn.now() });
-    await syncSoldOutStatus(tx, tenantId, group.event_id);
-  }
+  // One statement releases every unpaid seat (the deadline of 1,000 groups at once is this, 1,000 times).
+  const { rows: unpaid } = await tx.raw<{ rows: { id: string; ticket_type_id: string }[] }>(
+    `update group_members set status = 'released', updated_at = now()
+      where group_id = ? and status <> 'released' and paid_at is null
+      returning id, ticket_type_id`,
+    [groupId],
+  );
+  const ids = unpaid.map((m) => Number(m.id)).sort((a, b) => a - b);
   const status = reason === 'cancelled' ? 'cancelled' : group.status === 'held' ? 'expired' : 'completed';
   const [updated] = (await tx('groups')
     .where({ id: groupId })
@@ -190,6 +193,11 @@ export async function releaseUnpaidSeats(
       aggregateId: groupId,
       payload: { group_id: groupId, event_id: group.event_id, member_ids: ids, reason },
     });
+  // The ticket types and the event, the rows every group of the event shares, are taken last: held the shortest.
+  const byType = countByType(unpaid.map((m) => ({ ticketTypeId: Number(m.ticket_type_id) })));
+  for (const [id, n] of [...byType.entries()].sort((a, b) => a[0] - b[0])) await releaseInventory(tx, id, n);
+  if (ids.length) await syncSoldOutStatus(tx, tenantId, group.event_id);
+  // --- end set-based release (groups-gate) ---
   return { group: updated, releasedMemberIds: ids };
 }
 
@@ -199,10 +207,6 @@ export async function sharesToRefund(tx: Tx, groupId: number, cancelled: boolean
     .where({ group_id: groupId })
     .whereIn('status', cancelled ? ['refund_due', 'succeeded'] : ['refund_due'])
     .orderBy('id');
-}
-
-export async function markRefunded(tx: Tx, paymentId: number): Promise<void> {
-  await tx('group_payments').where({ id: paymentId }).update({ status: 'refunded', updated_at: tx.fn.now() });
 }
 
 export async function announceCancelled(tx: Tx, tenantId: string, groupId: number, refundIds: number[]): Promise<void> {

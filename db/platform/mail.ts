@@ -22,8 +22,19 @@ export async function queueEmail(tx: Tx, tenantId: string, message: EmailMessage
  */
 const EMAILS_PER_EVENT = 25;
 
-/** Queues many e-mails in two statements (a burst of waitlist offers); returns the ids of those not queued before. */
-export async function queueEmails(tx: Tx, tenantId: string, messages: EmailMessage[]): Promise<number[]> {
+/**
+ * Queues many e-mails in two statements (a burst of waitlist offers); returns the ids of those not queued before.
+ * `perEvent` (default 25) sets how many one outbox event sends: a bulk sender passes more, so 20,000
+ * e-mails are a few hundred dispatcher transactions rather than eight hundred.
+ */
+export async function queueEmails(
+  tx: Tx,
+  tenantId: string,
+  messages: EmailMessage[],
+  // --- bulk batches (surveys) ---
+  opts: { perEvent?: number } = {},
+  // --- end bulk batches (surveys) ---
+): Promise<number[]> {
   if (!messages.length) return [];
   const rows: { id: number }[] = await tx('email_outbox')
     .insert(
@@ -40,12 +51,11 @@ export async function queueEmails(tx: Tx, tenantId: string, messages: EmailMessa
     .ignore()
     .returning('id');
   const ids = rows.map((row) => row.id);
+  const per = opts.perEvent ?? EMAILS_PER_EVENT;
   await emit(
     tx,
     tenantId,
-    Array.from({ length: Math.ceil(ids.length / EMAILS_PER_EVENT) }, (_, i) =>
-      emailsQueued(ids.slice(i * EMAILS_PER_EVENT, (i + 1) * EMAILS_PER_EVENT)),
-    ),
+    Array.from({ length: Math.ceil(ids.length / per) }, (_, i) => emailsQueued(ids.slice(i * per, (i + 1) * per))),
   );
   return ids;
 }

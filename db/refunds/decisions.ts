@@ -2,7 +2,7 @@ import type { Tx } from '../connection';
 import { conflict, notFound, unprocessable } from '../../lib/errors';
 import { appendAudit, type AuditActor } from '../platform/audit';
 import { emit } from '../platform/outbox';
-import { cancelTickets, updateTicket, type TicketRow } from '../tickets/tickets';
+import { cancelTickets, type TicketRow } from '../tickets/tickets';
 import { exchangeTickets, transferTickets } from './exchanges';
 import {
   getRefundRequest,
@@ -40,7 +40,27 @@ export async function approveRefundRequest(
   if (!before) throw notFound('Refund request');
   if (before.status === 'approved' || before.status === 'processed') return before;
   if (before.status !== 'pending') throw conflict('request_not_pending', `Request ${id} is ${before.status}`);
+  const tickets = await tx<TicketRow>('tickets')
+    .whereIn(
+      'id',
+      (await getRequestTickets(tx, id)).map((l) => l.ticket_id),
+    )
+    .forUpdate();
+  return applyApproval(tx, tenantId, before, tickets, decision);
+}
 
+/**
+ * `approveRefundRequest` of a pending request whose row and tickets the caller holds locked: what a
+ * request approved as it is made needs, without reading back what it has just written.
+ */
+export async function applyApproval(
+  tx: Tx,
+  tenantId: string,
+  before: RefundRequestRow,
+  tickets: TicketRow[],
+  decision: Decision,
+): Promise<RefundRequestRow> {
+  const { id } = before;
   let refundAmount = before.refund_amount_minor;
   if (before.type === 'refund' || before.type === 'credit') {
     // Staff approving an exception without naming an amount give back what was paid.
@@ -48,12 +68,6 @@ export async function approveRefundRequest(
     if (refundAmount > before.original_amount_minor)
       throw unprocessable('amount_exceeds_paid', `At most ${before.original_amount_minor} can be refunded`);
   }
-  const tickets = await tx<TicketRow>('tickets')
-    .whereIn(
-      'id',
-      (await getRequestTickets(tx, id)).map((l) => l.ticket_id),
-    )
-    .forUpdate();
   const deferSeats = decision.deferSeats === true && (before.type === 'refund' || before.type === 'credit');
   if (!deferSeats)
     await lockTicketTypes(tx, [
@@ -88,7 +102,12 @@ export async function approveRefundRequest(
 
 /** `cancelTickets` but for the seats, which `releasePendingSeats` gives back: the same rows and events. */
 async function cancelKeepingSeats(tx: Tx, tenantId: string, tickets: TicketRow[]): Promise<void> {
-  for (const t of tickets) await updateTicket(tx, t.id, { status: 'cancelled' });
+  await tx('tickets')
+    .whereIn(
+      'id',
+      tickets.map((t) => t.id),
+    )
+    .update({ status: 'cancelled', updated_at: tx.fn.now() });
   await emit(
     tx,
     tenantId,

@@ -1,11 +1,11 @@
 import type { Tx } from '../connection';
 import { quoteToJson } from '../../domain/refunds/policy';
 import type { OrderRow } from '../orders/orders';
-import { appendAudit } from '../platform/audit';
+import { appendAudit, appendAudits } from '../platform/audit';
 import { emit } from '../platform/outbox';
-import { approveRefundRequest } from './decisions';
-import { loadTicketLines, quoteTickets } from './quotes';
-import type { RefundRequestRow } from './requests';
+import type { TicketRow } from '../tickets/tickets';
+import { eventQuoting, quoteLines } from './quotes';
+import { requestPayload, type RefundRequestRow } from './requests';
 import { releasePendingSeats } from './seats';
 
 export type EventRefundMode = 'refund' | 'credit';
@@ -86,7 +86,9 @@ function claimableOrders(tx: Tx, run: EventRefundRunRow) {
  * Takes the next `limit` orders into the run: each becomes a request of the run's mode for all its
  * valid tickets, approved at once for everything paid (the event is cancelled, the policy does not
  * apply), its tickets cancelled; the seats of the whole batch go back at the end, once per ticket
- * type. An order is taken at most once per run (unique index), so a retried batch takes the next ones.
+ * type. Set-based: a few statements for the whole batch, whatever its size. An order is taken at
+ * most once per run (unique index), so a retried batch takes the next ones. Answers how many orders
+ * it looked at (0: nothing left to take).
  */
 export async function claimEventRefundBatch(
   tx: Tx,
@@ -98,63 +100,132 @@ export async function claimEventRefundBatch(
   const run = await tx<EventRefundRunRow>('event_refund_runs').where({ id: runId }).first();
   if (!run || run.status === 'completed') return 0;
   const orders = (await claimableOrders(tx, run).orderBy('o.id').limit(limit).select('o.*')) as OrderRow[];
-  const approved: number[] = [];
-  for (const order of orders) {
-    // A claim still running after its activity timed out can race its retry: the one that waited on
-    // the ticket locks finds the other's tickets cancelled, and passes the order over.
-    const lines = (await loadTicketLines(tx, order, undefined, { lock: true, allowNone: true })).filter(
-      (l) => l.ticket.status === 'valid',
-    );
-    const live = new Set(
-      (
-        await tx('refund_request_tickets')
-          .whereIn(
-            'ticket_id',
-            lines.map((l) => l.ticket.id),
-          )
-          .andWhere({ active: true })
-          .select('ticket_id')
-      ).map((r: { ticket_id: number }) => r.ticket_id),
-    );
-    const mine = lines.filter((l) => !live.has(l.ticket.id));
-    if (!mine.length) continue;
-    const { quote: q } = await quoteTickets(tx, order, mine);
-    const paid = mine.reduce((sum, l) => sum + l.paidMinor, 0);
-    const [request] = (await tx('refund_requests')
-      .insert({
-        tenant_id: tenantId,
-        order_id: order.id,
-        event_id: order.event_id,
-        customer_id: order.customer_id,
-        type: run.mode,
-        reason: run.reason ?? 'event cancelled',
-        status: 'pending',
-        within_policy: true,
-        currency: order.currency,
-        original_amount_minor: paid,
-        refund_amount_minor: paid,
-        fee_amount_minor: 0,
-        quote: JSON.stringify({ ...quoteToJson(q), policy_source: 'event_cancelled' }),
-        event_refund_run_id: run.id,
-      })
-      .returning('*')) as RefundRequestRow[];
-    await tx('refund_request_tickets').insert(
-      mine.map((l) => ({
-        tenant_id: tenantId,
-        request_id: request.id,
-        ticket_id: l.ticket.id,
-        paid_minor: l.paidMinor,
-      })),
-    );
-    await approveRefundRequest(tx, tenantId, request.id, {
-      actor: { type: 'workflow', id: workflowId },
-      note: 'event cancelled',
-      amountMinor: paid,
-      deferSeats: true,
-    });
-    approved.push(request.id);
-  }
-  await releasePendingSeats(tx, tenantId, approved);
+  if (!orders.length) return 0;
+  // A claim still running after its activity timed out can race its retry: the one that waited on
+  // the ticket locks no longer sees the other's tickets as valid (the condition is checked again
+  // after the wait), nor as free, and passes their orders over.
+  const tickets = await tx<TicketRow>('tickets')
+    .whereIn(
+      'order_id',
+      orders.map((o) => o.id),
+    )
+    .andWhere({ status: 'valid' })
+    .orderBy('id')
+    .forUpdate();
+  const live = new Set<number>(
+    await tx('refund_request_tickets')
+      .whereIn(
+        'ticket_id',
+        tickets.map((t) => t.id),
+      )
+      .andWhere({ active: true })
+      .pluck('ticket_id'),
+  );
+  const prices = new Map(
+    (
+      (await tx('order_items')
+        .whereIn(
+          'order_id',
+          orders.map((o) => o.id),
+        )
+        .select('order_id', 'ticket_type_id', 'unit_price_minor')) as {
+        order_id: number;
+        ticket_type_id: number;
+        unit_price_minor: number;
+      }[]
+    ).map((i) => [`${i.order_id}:${i.ticket_type_id}`, i.unit_price_minor]),
+  );
+  const claims = orders
+    .map((order) => ({
+      order,
+      lines: tickets
+        .filter((t) => t.order_id === order.id && !live.has(t.id))
+        .map((ticket) => ({ ticket, paidMinor: prices.get(`${order.id}:${ticket.ticket_type_id}`) ?? 0 })),
+    }))
+    .filter((c) => c.lines.length);
+  if (!claims.length) return orders.length;
+
+  const quoting = await eventQuoting(tx, run.event_id);
+  const actor = { type: 'workflow' as const, id: workflowId };
+  const note = 'event cancelled';
+  const requests = (await tx('refund_requests')
+    .insert(
+      claims.map(({ order, lines }) => {
+        const paid = lines.reduce((sum, l) => sum + l.paidMinor, 0);
+        return {
+          tenant_id: tenantId,
+          order_id: order.id,
+          event_id: order.event_id,
+          customer_id: order.customer_id,
+          type: run.mode,
+          reason: run.reason ?? note,
+          // Approved as it is made: what `approveRefundRequest` with `deferSeats` would leave.
+          status: 'approved',
+          within_policy: true,
+          currency: order.currency,
+          original_amount_minor: paid,
+          refund_amount_minor: paid,
+          fee_amount_minor: 0,
+          quote: JSON.stringify({
+            ...quoteToJson(quoteLines(quoting, order, lines)),
+            policy_source: 'event_cancelled',
+          }),
+          event_refund_run_id: run.id,
+          seats_pending: true,
+          decided_by: `${actor.type}:${actor.id}`,
+          decision_note: note,
+          decided_at: tx.fn.now(),
+        };
+      }),
+    )
+    .returning('*')) as RefundRequestRow[];
+  const requestOf = new Map(requests.map((r) => [r.order_id, r]));
+  const cancelled = claims.flatMap((c) => c.lines.map((l) => ({ request: requestOf.get(c.order.id)!, ticket: l })));
+  await tx('refund_request_tickets').insert(
+    cancelled.map(({ request, ticket }) => ({
+      tenant_id: tenantId,
+      request_id: request.id,
+      ticket_id: ticket.ticket.id,
+      paid_minor: ticket.paidMinor,
+    })),
+  );
+  await tx('tickets')
+    .whereIn(
+      'id',
+      cancelled.map((c) => c.ticket.ticket.id),
+    )
+    .update({ status: 'cancelled', updated_at: tx.fn.now() });
+  await appendAudits(
+    tx,
+    tenantId,
+    requests.map((r) => ({
+      actor,
+      action: 'refund.approve',
+      entityType: 'refund_request',
+      entityId: r.id,
+      before: { status: 'pending' },
+      after: { status: 'approved', refund_amount_minor: r.refund_amount_minor, note },
+    })),
+  );
+  await emit(tx, tenantId, [
+    ...cancelled.map(({ ticket: { ticket: t } }) => ({
+      type: 'ticket.cancelled' as const,
+      aggregateType: 'ticket',
+      aggregateId: t.id,
+      payload: { ticket_id: t.id, event_id: t.event_id, ticket_type_id: t.ticket_type_id },
+    })),
+    ...requests.map((r) => ({
+      type: 'refund.approved' as const,
+      aggregateType: 'refund_request',
+      aggregateId: r.id,
+      payload: requestPayload(r),
+    })),
+  ]);
+  await releasePendingSeats(
+    tx,
+    tenantId,
+    requests.map((r) => r.id),
+  );
   return orders.length;
 }
 

@@ -13,14 +13,38 @@ import { bookCredit } from './store-credit';
 export type RefundRoute =
   { kind: 'provider'; order: OrderRow } | { kind: 'credit' } | { kind: 'external' } | { kind: 'none' };
 
-export async function refundRouteFor(tx: Tx, request: RefundRequestRow, providerName: string): Promise<RefundRoute> {
-  if (request.type === 'credit') return { kind: 'credit' };
-  if (request.type === 'transfer' || request.refund_amount_minor === 0) return { kind: 'none' };
-  const order = (await getOrder(tx, request.order_id)) as OrderRow;
+/** The route of a request that needs no look at its order, if it is one. */
+const orderlessRoute = (request: RefundRequestRow): RefundRoute | undefined =>
+  request.type === 'credit'
+    ? { kind: 'credit' }
+    : request.type === 'transfer' || request.refund_amount_minor === 0
+      ? { kind: 'none' }
+      : undefined;
+
+function routeViaOrder(request: RefundRequestRow, order: OrderRow, providerName: string): RefundRoute {
   // An exchange paid with credit kept its surplus on the ledger already.
   if (order.payment_provider === 'credit') return { kind: request.type === 'exchange' ? 'none' : 'credit' };
   if (order.payment_provider === providerName && order.payment_reference) return { kind: 'provider', order };
   return { kind: 'external' };
+}
+
+export async function refundRouteFor(tx: Tx, request: RefundRequestRow, providerName: string): Promise<RefundRoute> {
+  return (
+    orderlessRoute(request) ?? routeViaOrder(request, (await getOrder(tx, request.order_id)) as OrderRow, providerName)
+  );
+}
+
+/** `refundRouteFor` of many requests, their orders read in one statement. */
+export async function refundRoutesFor(
+  tx: Tx,
+  requests: RefundRequestRow[],
+  providerName: string,
+): Promise<RefundRoute[]> {
+  const orderIds = requests.filter((r) => !orderlessRoute(r)).map((r) => r.order_id);
+  const orders = new Map(
+    (orderIds.length ? await tx<OrderRow>('orders').whereIn('id', orderIds) : []).map((o) => [o.id, o]),
+  );
+  return requests.map((r) => orderlessRoute(r) ?? routeViaOrder(r, orders.get(r.order_id) as OrderRow, providerName));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Tx } from '../connection';
 import { conflict, notFound, unprocessable } from '../../lib/errors';
-import { quote, type Quote } from '../../domain/refunds/policy';
+import { quote, type PolicyRules, type Quote } from '../../domain/refunds/policy';
 import { getEvent } from '../events/events';
 import { getOrderItems, type OrderRow } from '../orders/orders';
 import type { TicketRow } from '../tickets/tickets';
@@ -43,23 +43,36 @@ export async function loadTicketLines(
   return tickets.map((ticket) => ({ ticket, paidMinor: prices.get(ticket.ticket_type_id) ?? 0 }));
 }
 
+/** What quoting an event's tickets needs, read once for any number of orders: its start and policy. */
+export interface EventQuoting {
+  eventStartsAt: Date;
+  timeZone: string;
+  rules: PolicyRules;
+  policySource: string;
+}
+
+export async function eventQuoting(tx: Tx, eventId: number): Promise<EventQuoting> {
+  const event = await getEvent(tx, eventId);
+  if (!event) throw notFound('Event');
+  const { rules, source } = await getEffectivePolicy(tx, eventId);
+  return { eventStartsAt: event.starts_at, timeZone: event.timezone, rules, policySource: source };
+}
+
+export const quoteLines = (q: EventQuoting, order: OrderRow, lines: TicketLine[], now = new Date()): Quote =>
+  quote(q.rules, {
+    eventStartsAt: q.eventStartsAt,
+    timeZone: q.timeZone,
+    now,
+    currency: order.currency.trim(),
+    paidMinor: lines.map((l) => l.paidMinor),
+  });
+
 export async function quoteTickets(
   tx: Tx,
   order: OrderRow,
   lines: TicketLine[],
   now = new Date(),
 ): Promise<{ quote: Quote; policySource: string }> {
-  const event = await getEvent(tx, order.event_id);
-  if (!event) throw notFound('Event');
-  const { rules, source } = await getEffectivePolicy(tx, order.event_id);
-  return {
-    quote: quote(rules, {
-      eventStartsAt: event.starts_at,
-      timeZone: event.timezone,
-      now,
-      currency: order.currency.trim(),
-      paidMinor: lines.map((l) => l.paidMinor),
-    }),
-    policySource: source,
-  };
+  const quoting = await eventQuoting(tx, order.event_id);
+  return { quote: quoteLines(quoting, order, lines, now), policySource: quoting.policySource };
 }

@@ -5,7 +5,7 @@ import { getTicketType } from '../events/ticket-types';
 import type { OrderRow } from '../orders/orders';
 import type { AuditActor } from '../platform/audit';
 import { emit } from '../platform/outbox';
-import { approveRefundRequest } from './decisions';
+import { applyApproval } from './decisions';
 import { loadTicketLines, quoteTickets, type TicketLine } from './quotes';
 import {
   lockTicketTypes,
@@ -131,10 +131,12 @@ export async function createRefundRequest(tx: Tx, tenantId: string, input: NewRe
     payload: requestPayload(request),
   });
   if (within)
-    return approveRefundRequest(tx, tenantId, request.id, {
-      actor: { type: 'system', id: 'refund-policy' },
-      note: 'within policy',
-      deferSeats: !movesStock,
-    });
+    return applyApproval(
+      tx,
+      tenantId,
+      request,
+      lines.map((l) => l.ticket),
+      { actor: { type: 'system', id: 'refund-policy' }, note: 'within policy', deferSeats: !movesStock },
+    );
   return request;
 }

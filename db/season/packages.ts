@@ -2,6 +2,7 @@ import type { Tx } from '../connection';
 import type { BillingCycle, PackageType } from '../../domain/season/packages';
 import type { SeasonBenefits } from '../../domain/season/benefits';
 import type { Share } from '../../domain/season/proration';
+import { notFound } from '../../lib/errors';
 
 export interface PackageRow {
   id: number;
@@ -58,6 +59,13 @@ export async function getPackage(tx: Tx, id: number, forUpdate = false): Promise
   if (forUpdate) q.forUpdate();
   const row = await q;
   return row && fromRow(row);
+}
+
+/** The package, or 404 when this tenant has none by that id. */
+export async function loadPackage(tx: Tx, id: number, forUpdate = false): Promise<PackageRow> {
+  const pkg = await getPackage(tx, id, forUpdate);
+  if (!pkg) throw notFound('Season package');
+  return pkg;
 }
 
 export async function listPackages(

@@ -1,5 +1,6 @@
 import type { Tx } from '../connection';
 import { emit } from '../platform/outbox';
+import { conflict } from '../../lib/errors';
 
 export const PAYMENT_KINDS = ['purchase', 'renewal', 'instalment', 'proration', 'manual'] as const;
 export type PaymentKind = (typeof PAYMENT_KINDS)[number];
@@ -135,4 +136,33 @@ export async function announcePayment(tx: Tx, tenantId: string, p: SeasonPayment
         failure_reason: p.failure_reason,
       },
     });
+}
+
+/**
+ * Records a payment taken outside Usher: it settles the oldest matching pending payment, else is booked as
+ * paid; 409 `duplicate_payment_reference` when its reference is already recorded. Announced either way.
+ */
+export async function recordManualPayment(
+  tx: Tx,
+  tenantId: string,
+  sub: { id: number; currency: string },
+  input: { kind?: PaymentKind; amount_minor: number; reference?: string | null },
+): Promise<SeasonPaymentRow> {
+  const ref = input.reference ?? null;
+  if (ref && (await paymentByRef(tx, 'offline', ref)))
+    throw conflict('duplicate_payment_reference', `A payment with reference ${ref} is already recorded`);
+  const pending = await findPending(tx, sub.id, input.kind, input.amount_minor);
+  const payment = pending
+    ? await settlePayment(tx, pending.id, { status: 'succeeded', provider_ref: ref })
+    : await insertPayment(tx, tenantId, {
+        subscription_id: sub.id,
+        kind: input.kind ?? 'manual',
+        amount_minor: input.amount_minor,
+        currency: sub.currency,
+        provider: 'offline',
+        provider_ref: ref,
+        status: 'succeeded',
+      });
+  await announcePayment(tx, tenantId, payment);
+  return payment;
 }

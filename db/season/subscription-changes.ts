@@ -1,4 +1,5 @@
 import type { Tx } from '../connection';
+import { conflict } from '../../lib/errors';
 import { emit } from '../platform/outbox';
 import { releaseSubscriptionSeats } from './allocations';
 import { updateSubscription, type SubscriptionRow } from './subscriptions';
@@ -80,6 +81,23 @@ export async function cancelSubscription(
       at_period_end: atPeriodEnd,
       effective_at: (atPeriodEnd ? sub.ends_at : now).toISOString(),
     },
+  });
+  return updated;
+}
+
+/**
+ * Expires a subscription whose period is over without renewal: 409 `period_not_over` before its end; its
+ * season seats are released and the expiry announced.
+ */
+export async function expireEnded(tx: Tx, tenantId: string, sub: SubscriptionRow, now: Date): Promise<SubscriptionRow> {
+  if (sub.ends_at > now) throw conflict('period_not_over', `The subscription runs until ${sub.ends_at.toISOString()}`);
+  const updated = await updateSubscription(tx, sub.id, { status: 'expired', paused_until: null, renews_at: null });
+  const seats = await releaseSubscriptionSeats(tx, tenantId, sub.id, 'expired');
+  await emit(tx, tenantId, {
+    type: 'season.subscription_expired',
+    aggregateType: 'season_subscription',
+    aggregateId: sub.id,
+    payload: { subscription_id: sub.id, customer_id: sub.customer_id, reason: 'not_renewed', seats_released: seats },
   });
   return updated;
 }

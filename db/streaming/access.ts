@@ -46,3 +46,13 @@ export async function replayClosesFor(
     .max({ hours: tx.raw('coalesce(replay_window_hours, ?)', [defaultHours]) });
   return replayClosesAt(stream.ended_at, (row?.hours as number | null) ?? null, defaultHours);
 }
+
+/** Whether the customer holds a valid ticket of the event that opens its streams (virtual or hybrid): a viewer. */
+export async function holdsStreamTicket(tx: Tx, eventId: number, customerId: number): Promise<boolean> {
+  const row = await tx('tickets as t')
+    .join('ticket_types as tt', 'tt.id', 't.ticket_type_id')
+    .where({ 't.event_id': eventId, 't.customer_id': customerId, 't.status': 'valid' })
+    .whereIn('tt.attendance', ['virtual', 'both'])
+    .first('t.id');
+  return !!row;
+}

@@ -68,3 +68,15 @@ export async function countActiveViewers(tx: Tx, streamId: number, since: Date):
     .count({ n: '*' });
   return Number(n);
 }
+
+/**
+ * Whether a playback token's session still opens its stream: not ended (taken over, access lost) and its ticket still
+ * valid (not refunded, cancelled, voided by an exchange or transferred). Rows of other tenants answer false.
+ */
+export async function viewerSessionOpen(tx: Tx, id: string): Promise<boolean> {
+  const row = await tx('stream_viewer_sessions as s')
+    .join('tickets as t', 't.id', 's.ticket_id')
+    .where('s.id', id)
+    .first(tx.raw(`s.ended_at is null and t.status = 'valid' as open`));
+  return (row as { open?: boolean } | undefined)?.open === true;
+}

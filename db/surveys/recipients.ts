@@ -65,36 +65,36 @@ export async function snapshotRecipients(
 }
 
 /**
- * The next recipients still owed an e-mail, locked so two runs never take the same ones: the invite
- * goes to everyone, the reminder only to those who have not responded.
+ * Takes the next recipients still owed an e-mail and marks them mailed, in one statement; locked rows
+ * are skipped so two runs never take the same ones. The invite goes to everyone, the reminder only to
+ * those who have not responded. The caller queues their e-mails in the same transaction.
  */
-export async function claimUnmailed(
+export async function claimForMail(
   tx: Tx,
   surveyId: number,
   eventId: number,
   kind: MailKind,
   limit: number,
-): Promise<RecipientRow[]> {
-  const q = tx('survey_recipients as r')
-    .where('r.survey_id', surveyId)
-    .andWhere('r.event_id', eventId)
-    .select('r.*')
-    .orderBy('r.id')
-    .limit(limit)
-    .forUpdate()
-    .skipLocked();
-  if (kind === 'invite') q.whereNull('r.sent_at');
-  else
-    q.whereNotNull('r.sent_at')
-      .whereNull('r.reminded_at')
-      .whereNotExists((s) => s.from('survey_responses as sr').whereRaw('sr.recipient_id = r.id'));
-  return (await q) as RecipientRow[];
-}
-
-export async function markMailed(tx: Tx, ids: number[], kind: MailKind): Promise<void> {
-  await tx('survey_recipients')
-    .whereIn('id', ids)
-    .update(kind === 'invite' ? { sent_at: tx.fn.now() } : { reminded_at: tx.fn.now() });
+): Promise<Pick<RecipientRow, 'id' | 'email'>[]> {
+  const owed =
+    kind === 'invite'
+      ? 'r.sent_at is null'
+      : `r.sent_at is not null and r.reminded_at is null
+         and not exists (select 1 from survey_responses sr where sr.recipient_id = r.id)`;
+  const { rows } = await tx.raw<{ rows: Pick<RecipientRow, 'id' | 'email'>[] }>(
+    `
+    update survey_recipients u set ${kind === 'invite' ? 'sent_at' : 'reminded_at'} = now()
+    from (
+      select r.id from survey_recipients r
+      where r.survey_id = :surveyId and r.event_id = :eventId and ${owed}
+      order by r.id limit :limit
+      for update skip locked
+    ) c
+    where u.id = c.id
+    returning u.id, u.email`,
+    { surveyId, eventId, limit },
+  );
+  return rows;
 }
 
 export async function getRecipient(

@@ -1,5 +1,7 @@
 import type { Tx } from '../connection';
-import type { Audience } from '../../domain/surveys/dispatch';
+import { getModule } from '../platform/modules';
+import { dispatchTimings, type Audience, type DispatchTimings } from '../../domain/surveys/dispatch';
+import { SurveysSettingsSchema } from '../../domain/surveys/settings';
 import type { Question } from '../../domain/surveys/questions';
 
 export interface SurveyRow {
@@ -52,16 +54,19 @@ export async function insertSurvey(
   return { ...row, questions };
 }
 
-/** A survey with the questions of its current version. */
+/** A survey with the questions of its current version, in one statement (every response reads it). */
 export async function getSurvey(
   tx: Tx,
   id: number,
   opts: { lock?: boolean } = {},
 ): Promise<SurveyWithQuestions | undefined> {
-  const q = tx<SurveyRow>('surveys').where({ id }).first();
-  const row = await (opts.lock ? q.forUpdate() : q);
-  if (!row) return undefined;
-  return { ...row, questions: await getQuestions(tx, id, row.version) };
+  const q = tx('surveys as s')
+    .leftJoin('survey_versions as v', (j) => j.on('v.survey_id', 's.id').andOn('v.version', 's.version'))
+    .where('s.id', id)
+    .select('s.*', 'v.questions')
+    .first();
+  const row = (await (opts.lock ? q.forUpdate('s') : q)) as (SurveyRow & { questions: Question[] | null }) | undefined;
+  return row ? { ...row, questions: row.questions ?? [] } : undefined;
 }
 
 export async function getQuestions(tx: Tx, surveyId: number, version: number): Promise<Question[]> {
@@ -133,4 +138,10 @@ export async function autoSendCandidates(
     .where({ status: 'active', auto_send: true })
     .andWhere((w) => w.where({ event_id: eventId }).orWhereNull('event_id'))
     .select('id', 'event_id', 'audience');
+}
+
+/** The waits of a survey send from the tenant's surveys settings (defaults where unset or unreadable). */
+export async function sendTimings(tx: Tx): Promise<DispatchTimings> {
+  const settings = SurveysSettingsSchema.safeParse((await getModule(tx, 'surveys'))?.settings ?? {});
+  return dispatchTimings(settings.success ? settings.data : {});
 }

@@ -13,6 +13,8 @@ export interface UpsellPaymentRow {
   status: 'pending' | 'paid' | 'failed';
   created_at: Date;
   paid_at: Date | null;
+  /** When a pending payment's lines give their units back (its expiry workflow acts then). */
+  expires_at: Date | null;
 }
 
 export async function insertUpsellPayment(
@@ -54,4 +56,9 @@ export async function closeUpsellPayment(tx: Tx, id: number, status: 'paid' | 'f
     .where({ id, status: 'pending' })
     .update({ status, ...(status === 'paid' ? { paid_at: tx.fn.now() } : {}) });
   return n > 0;
+}
+
+/** A pending payment's window: its expiry workflow releases its lines then, unless it was paid. */
+export async function setUpsellPaymentExpiry(tx: Tx, id: number, expiresAt: Date): Promise<void> {
+  await tx('upsell_payments').where({ id, status: 'pending' }).update({ expires_at: expiresAt });
 }

@@ -1,10 +1,12 @@
 import type { Tx } from '../connection';
 import { conflict, notFound, unprocessable } from '../../lib/errors';
+import { meterAmount } from '../../domain/platform/plans';
 import { quote } from '../../domain/refunds/policy';
 import { getEvent } from '../events/events';
 import type { OrderRow } from '../orders/orders';
 import { getModule } from '../platform/modules';
 import { emit } from '../platform/outbox';
+import { recordUsage } from '../platform/usage';
 import { getEffectivePolicy } from '../refunds/policies';
 import { bookCredit } from '../refunds/store-credit';
 import { getUpsellPayment } from './payments';
@@ -98,6 +100,15 @@ export async function refundUpsellLine(
     .where({ id: line.id })
     .update({ status: 'refunded', refunded_at: tx.fn.now(), refund_minor: input.amountMinor })
     .returning('*')) as UpsellLineRow[];
+  // The 3% commission was metered on what was paid; what goes back is no upsell revenue any more.
+  if (input.amountMinor > 0)
+    await recordUsage(tx, tenantId, {
+      meter: 'upsells.commission_reversal',
+      quantity: line.quantity,
+      amountMinor: meterAmount('upsells.commission_reversal', line.quantity, input.amountMinor),
+      idempotencyKey: `upsell-commission-reversal-${line.id}`,
+      metadata: { line_id: line.id, order_id: order.id, product_id: line.product_id, refund_minor: input.amountMinor },
+    });
   if (route === 'credit')
     await bookCredit(tx, tenantId, {
       customerId: order.customer_id,

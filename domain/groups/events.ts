@@ -52,6 +52,39 @@ export const groupsEvents = {
     payload: z.object({ ...groupRef, refund_payment_ids: z.array(z.number().int()) }),
   },
   // --- end payments ---
+  // --- roster, invitations and reassignment (groups-roster) ---
+  'group.invitation_sent': {
+    doc: "A member was e-mailed (or re-sent) a signed invitation to the group's roster.",
+    payload: z.object({
+      ...groupRef,
+      member_id: z.number().int(),
+      invitation_id: z.number().int(),
+      resend: z.boolean(),
+    }),
+  },
+  'group.invitation_accepted': {
+    doc: 'A member accepted their invitation through its signed link; the seat is now theirs as a customer.',
+    payload: z.object({
+      ...groupRef,
+      member_id: z.number().int(),
+      invitation_id: z.number().int(),
+      customer_id: z.number().int(),
+    }),
+  },
+  'group.member_details_completed': {
+    doc: "A member filled in their attendee details (name, e-mail, the group's questions); their ticket names them.",
+    payload: z.object({ ...groupRef, member_id: z.number().int(), ticket_id: z.number().int().nullable() }),
+  },
+  'group.seat_reassigned': {
+    doc: 'The leader gave a seat to another person before the cut-off: the old ticket code stops scanning, the old link closes and the new person is invited.',
+    payload: z.object({
+      ...groupRef,
+      member_id: z.number().int(),
+      old_ticket_id: z.number().int().nullable(),
+      new_ticket_id: z.number().int().nullable(),
+    }),
+  },
+  // --- end roster, invitations and reassignment (groups-roster) ---
 } as const satisfies Record<string, { doc: string; payload: z.ZodObject }>;
 
 export const GROUPS_EVENT_TYPES = Object.keys(groupsEvents) as (keyof typeof groupsEvents)[];

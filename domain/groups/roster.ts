@@ -59,3 +59,72 @@ export function parseRosterCsv(
   });
   return { entries: errors.length ? [] : entries, errors };
 }
+
+// --- attendee questions and details (groups-roster) ---
+
+/** One of the group's attendee questions: free text, a choice among options, or a yes/no. */
+export const RosterQuestionSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(/^[a-z0-9_-]{1,40}$/)
+      .meta({ description: 'Stable key of the answer (lower case, digits, - and _)', examples: ['diet'] }),
+    label: z.string().min(1).max(200),
+    type: z.enum(['text', 'choice', 'boolean']),
+    required: z.boolean().default(false),
+    options: z.array(z.string().min(1).max(100)).min(2).max(30).optional(),
+  })
+  .refine((q) => (q.type === 'choice') === (q.options !== undefined), {
+    message: 'options are given exactly for a choice question',
+    path: ['options'],
+  });
+
+export type RosterQuestion = z.output<typeof RosterQuestionSchema>;
+
+export const RosterQuestionsSchema = z
+  .array(RosterQuestionSchema)
+  .max(30)
+  .refine((qs) => new Set(qs.map((q) => q.id)).size === qs.length, 'question ids must differ');
+
+export interface DetailsError {
+  /** Relative to the answers object, e.g. `diet`. */
+  question: string;
+  message: string;
+}
+
+/**
+ * Checks a member's answers against the group's questions: every required one answered, each of its type (a choice
+ * among the options), nothing the group did not ask. All faults at once; the caller maps them to field paths.
+ */
+export function checkAnswers(questions: readonly RosterQuestion[], answers: Record<string, unknown>): DetailsError[] {
+  const errors: DetailsError[] = [];
+  const byId = new Map(questions.map((q) => [q.id, q]));
+  for (const key of Object.keys(answers))
+    if (!byId.has(key)) errors.push({ question: key, message: 'the group asks no such question' });
+  for (const q of questions) {
+    const a = answers[q.id];
+    if (a === undefined || a === null || a === '') {
+      if (q.required) errors.push({ question: q.id, message: 'an answer is required' });
+      continue;
+    }
+    if (q.type === 'boolean' && typeof a !== 'boolean') errors.push({ question: q.id, message: 'true or false' });
+    if (q.type === 'text' && (typeof a !== 'string' || a.length > 1000))
+      errors.push({ question: q.id, message: 'text of at most 1000 characters' });
+    if (q.type === 'choice' && !(typeof a === 'string' && q.options?.includes(a)))
+      errors.push({ question: q.id, message: `one of: ${(q.options ?? []).join(', ')}` });
+  }
+  return errors;
+}
+
+/** Where a member stands on the roster, for the leader: invited, accepted, details complete, or released. */
+export type DetailStatus = 'not_invited' | 'invited' | 'accepted' | 'completed' | 'released';
+
+export function detailStatusOf(memberStatus: string): DetailStatus {
+  return memberStatus === 'open' ? 'not_invited' : (memberStatus as DetailStatus);
+}
+
+/** Seats can be reassigned until the group's own cut-off, else until the event starts. */
+export function reassignCutoff(group: { reassign_cutoff_at: Date | null }, eventStartsAt: Date): Date {
+  return group.reassign_cutoff_at ?? eventStartsAt;
+}
+// --- end attendee questions and details (groups-roster) ---

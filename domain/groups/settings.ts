@@ -39,7 +39,8 @@ export const GroupsSettingsSchema = z.strictObject({
       'Hours the leader has after the deadline to pay the unpaid shares before they are released (default 24)',
   }),
   deadline_time_scale: z.number().gt(0).max(1).optional().meta({
-    description: 'Multiplies every deadline duration (reminders, grace); below 1 only for tests and demos (default 1)',
+    description:
+      'Multiplies every deadline duration (hold, reminders, grace); below 1 only for tests and demos (default 1)',
   }),
   // --- end payments ---
 });

@@ -29,8 +29,20 @@ export const METERS = {
   'resale.fee': { module: 'waitlist', percent: 3, description: 'Resale platform fee (3% from the buyer)' },
   'refunds.processing': { module: 'refunds', percent: 2, description: 'Refund processing (2%)' },
   'upsells.commission': { module: 'upsells', percent: 3, description: 'Upsell commission (3%)' },
+  // --- commission reversal (upsells) ---
+  'upsells.commission_reversal': {
+    module: 'upsells',
+    percent: 3,
+    credit: true,
+    description: 'Upsell commission reversed on refunded upsell revenue (3%)',
+  },
+  // --- end commission reversal (upsells) ---
   'streaming.revenue_share': { module: 'streaming', percent: 10, description: 'Streaming revenue share (10%)' },
-} as const satisfies Record<string, { module: ModuleName; unitMinor?: number; percent?: number; description: string }>;
+} as const satisfies Record<
+  string,
+  // `credit`: recorded as a positive amount, given back on the invoice (commission reversed by a refund).
+  { module: ModuleName; unitMinor?: number; percent?: number; credit?: boolean; description: string }
+>;
 export type MeterName = keyof typeof METERS;
 
 interface ModulePrice {
@@ -124,7 +136,7 @@ export function buildInvoice(
       code: u.meter,
       description: METERS[u.meter].description,
       quantity: u.quantity,
-      amount_minor: u.amountMinor,
+      amount_minor: 'credit' in METERS[u.meter] ? -u.amountMinor : u.amountMinor, // commission reversal (upsells)
     });
   }
   return { lines, total_minor: lines.reduce((s, l) => s + l.amount_minor, 0), currency: 'EUR' };

@@ -43,3 +43,17 @@ export function surveyMail(input: SurveyMailInput): { subject: string; text: str
     `<p><a href="${escapeHtml(input.pageUrl)}">Open the survey</a></p></body></html>`;
   return { subject, text, html };
 }
+
+/**
+ * The e-mail rendered once per survey send, with `slot` where each recipient's token goes: a recipient's
+ * copy is then joins of the pre-split parts, not another render (20,000 per event). Tokens are
+ * base64url and a dot, so they need no escaping in the text, the links or the HTML.
+ */
+export function personalised(
+  mail: { subject: string; text: string; html: string },
+  slot: string,
+): (token: string) => { subject: string; text: string; html: string } {
+  const text = mail.text.split(slot);
+  const html = mail.html.split(slot);
+  return (token) => ({ subject: mail.subject, text: text.join(token), html: html.join(token) });
+}

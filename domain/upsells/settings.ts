@@ -10,6 +10,18 @@ export const UpsellsSettingsSchema = z.strictObject({
       "When an order's last tickets are refunded (or turned into credit), its unused add-ons go with them by the same policy (default true)",
   }),
   // --- end purchases ---
+  // --- unpaid add-ons (upsells) ---
+  addon_payment_window_s: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400)
+    .optional()
+    .meta({
+      description:
+        'How long a buyer has to complete the payment of add-ons or an upgrade bought after purchase before their units go back (default 1800)',
+    }),
+  // --- end unpaid add-ons (upsells) ---
   // --- recommendations (recommendations) ---
   // --- end recommendations ---
 });

@@ -35,6 +35,18 @@ const FRESH: Record<string, (t: TenantFixture) => Promise<number>> = {
   sellers: async (t) => (await newCustomer(h, t)).id,
   listings: newListing,
   subscriptions: newSeasonSubscription,
+  // --- a held group, for its roster options (groups-roster) ---
+  groups: async (t) => {
+    const f = await createOnSaleEvent(t);
+    const group = await t.api.post<{ id: number }>('/api/groups/groups', {
+      event_id: f.eventId,
+      leader_customer_id: f.customerId,
+      name: 'Sweep group',
+      seats: [{ ticket_type_id: f.ticketTypeId, quantity: 1 }],
+    });
+    return ok(group, 201, 'group').id;
+  },
+  // --- end a held group, for its roster options (groups-roster) ---
 };
 
 interface SweepCase {

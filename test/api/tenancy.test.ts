@@ -252,6 +252,9 @@ const VALID_BODIES: Record<string, unknown> = {
   'post /api/surveys/reviews/{id}/moderation': { status: 'approved' },
   'post /api/surveys/surveys/{id}/responses': { answers: { nps: 9 } },
   'patch /api/surveys/responses/{id}': { answers: { nps: 9 } },
+  // --- manual survey send (surveys) ---
+  'post /api/surveys/surveys/{id}/sends': { event_id: 1 },
+  // --- end manual survey send (surveys) ---
   'patch /api/upsells/products/{id}': { name: 'Probe' },
   'patch /api/upsells/rules/{id}': { priority: 1 },
   'post /api/upsells/orders/{id}/add-ons': { items: [{ product_id: 1, quantity: 1 }] },
@@ -262,6 +265,10 @@ const VALID_BODIES: Record<string, unknown> = {
   'post /api/streaming/streams/{id}/chat/messages': { body: 'Probe' },
   'post /api/streaming/streams/{id}/chat/sanctions': { customer_id: 1, kind: 'ban' },
   'post /api/groups/groups/{id}/payments': { member_ids: [1], payer: 'leader' },
+  // --- roster (groups-roster) ---
+  'post /api/groups/groups/{id}/members/{member_id}/reassign': { name: 'Probe', email: 'probe@example.com' },
+  'post /api/groups/groups/{id}/messages': { subject: 'Probe', body: 'Probe' },
+  // --- end roster (groups-roster) ---
 };
 
 /** Path parameters that name something of the caller's own (a module name), not another tenant's row. */

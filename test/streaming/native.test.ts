@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHarness, eventually, type Harness } from '../helpers/harness';
+import { FFMPEG, publishTestPattern as publish } from '../helpers/media';
+import { freePort } from '../../scripts/stack/wait';
 import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { createLogger } from '../../lib/logger';
 import { startNativeServer, type NativeServer } from '../../integrations/streaming/native-server';
@@ -12,31 +13,7 @@ import { createStream, holder, playback, streamingEvent, type StreamBody } from 
 
 jest.setTimeout(120_000);
 
-const FFMPEG = process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg';
 const mediaDir = mkdtempSync(path.join(tmpdir(), 'usher-media-'));
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
-/** ffmpeg publishing a test pattern with a tone, in real time, as an organiser's encoder would. */
-function publish(url: string, seconds: number): ChildProcess {
-  return spawn(
-    FFMPEG,
-    [
-      ...['-hide_banner', '-loglevel', 'error', '-re'],
-      ...['-f', 'lavfi', '-i', `testsrc=size=320x180:rate=25:duration=${seconds}`],
-      ...['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`],
-      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p'],
-      ...['-c:a', 'aac', '-f', 'flv', url],
-    ],
-    { stdio: 'ignore' },
-  );
-}
 
 const exited = (p: ChildProcess) =>
   new Promise<number | null>((resolve) => (p.exitCode !== null ? resolve(p.exitCode) : p.once('exit', resolve)));

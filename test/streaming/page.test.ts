@@ -1,12 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createLogger } from '../../lib/logger';
 import { startNativeServer, type NativeServer } from '../../integrations/streaming/native-server';
 import { createHarness, eventually, type Harness } from '../helpers/harness';
+import { FFMPEG, publishTestPattern } from '../helpers/media';
+import { freePort } from '../../scripts/stack/wait';
 import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { ChatSocket, chatUrl, startChatRealtime, ticketHolder, type StreamFixture } from './chat-helpers';
 import { createStream, streamingEvent, type StreamBody } from './streams-fixtures';
@@ -14,7 +15,6 @@ import { createStream, streamingEvent, type StreamBody } from './streams-fixture
 jest.setTimeout(180_000);
 
 const CHROMIUM = '/usr/bin/chromium';
-const FFMPEG = process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg';
 const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-watch-media-'));
 
 let h: Harness;
@@ -27,29 +27,12 @@ let profile: string;
 const encoders: ChildProcess[] = [];
 const sockets: ChatSocket[] = [];
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
 /** A live native stream fed by ffmpeg's test pattern, and a fixture to seed its ticket holders with. */
 async function liveNativeStream(): Promise<StreamFixture> {
   const ev = await streamingEvent(t);
   const stream: StreamBody = await createStream(t, ev.eventId);
   encoders.push(
-    spawn(
-      FFMPEG,
-      [
-        ...['-hide_banner', '-loglevel', 'error', '-re'],
-        ...['-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=25:duration=120'],
-        ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25', '-pix_fmt', 'yuv420p'],
-        ...['-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${stream.ingest?.stream_key}`],
-      ],
-      { stdio: 'ignore' },
-    ),
+    publishTestPattern(`rtmp://127.0.0.1:${rtmpPort}/live/${stream.ingest?.stream_key}`, 120, { tone: false }),
   );
   await eventually(
     async () => (await t.api.get<StreamBody>(`/api/streaming/streams/${stream.id}`)).body.status === 'live',

@@ -68,3 +68,39 @@ export function groupBookingStart(taskQueue: string, input: GroupBookingInput) {
     typedSearchAttributes: searchAttributes(input.tenantId, input.eventId),
   };
 }
+
+// ---- Group hold: a new group's seats lapse back to sale when no order is placed before the hold ends ----
+
+export const GROUP_HOLD_KIND = 'group-hold';
+
+export const groupHoldWorkflowId = (tenantId: string, groupId: number): string =>
+  workflowId(GROUP_HOLD_KIND, tenantId, groupId);
+
+export interface GroupHoldInput {
+  tenantId: string;
+  groupId: number;
+  eventId: number;
+  /** When the hold ends (ISO), as stored on the group. */
+  holdExpiresAt: string;
+}
+
+export interface GroupHoldState {
+  /** `ordered`: the bulk order came first (or the group was closed otherwise); `expired`: its seats went back. */
+  status: 'holding' | 'ordered' | 'expired';
+  holdExpiresAt: string;
+  releasedMemberIds: number[];
+}
+
+export const getGroupHoldStateQuery = defineQuery<GroupHoldState>('getGroupHoldState');
+
+export const groupHoldWorkflowType = workflowType<typeof workflows>()('groupHoldWorkflow');
+
+/** How the `group.created` trigger starts a group's hold: idempotent by id. */
+export function groupHoldStart(taskQueue: string, input: GroupHoldInput) {
+  return {
+    taskQueue,
+    workflowId: groupHoldWorkflowId(input.tenantId, input.groupId),
+    args: [input] as [GroupHoldInput],
+    typedSearchAttributes: searchAttributes(input.tenantId, input.eventId),
+  };
+}

@@ -1,2 +1,3 @@
 // The groups module's workflows, bundled by the worker: each part adds its `export * from './<file>'`.
 export * from './booking';
+export * from './hold';

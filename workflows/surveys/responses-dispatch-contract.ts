@@ -1,4 +1,5 @@
 import type { WorkflowStartOptions } from '@temporalio/client';
+import type { Audience } from '../../domain/surveys/dispatch';
 import { defineQuery } from '@temporalio/workflow';
 import { parseWorkflowId, workflowId } from '../ids';
 import type * as workflows from '.';
@@ -29,6 +30,8 @@ export interface SurveyDispatchInput {
   reminderAfterMs: number | null;
   /** After the e-mails, until the survey closes (setting `response_window_s`). */
   windowMs: number;
+  /** Who gets it when a tenant sends it by hand; absent: the survey's own audience. */
+  audience?: Audience;
 }
 
 export type SurveyDispatchPhase = 'waiting' | 'sending' | 'open' | 'closed' | 'skipped';

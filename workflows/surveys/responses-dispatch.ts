@@ -26,7 +26,11 @@ export async function surveyDispatchWorkflow(input: SurveyDispatchInput): Promis
 
   await sleep(input.delayMs);
   state.phase = 'sending';
-  const snapshot = await surveys.surveysSnapshotRecipients({ ...ref, windowMs: input.windowMs });
+  const snapshot = await surveys.surveysSnapshotRecipients({
+    ...ref,
+    windowMs: input.windowMs,
+    ...(input.audience ? { audience: input.audience } : {}),
+  });
   if (!snapshot.active) {
     state.phase = 'skipped';
     return state;

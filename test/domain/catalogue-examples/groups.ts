@@ -46,4 +46,19 @@ export const groupsEventExamples: { [K in keyof typeof groupsEvents]: [EventPayl
   ],
   'group.cancelled': [{ group_id: 1, event_id: 2, refund_payment_ids: [4] }],
   // --- end payments ---
+  // --- roster, invitations and reassignment (groups-roster) ---
+  'group.invitation_sent': [
+    { group_id: 1, event_id: 2, member_id: 11, invitation_id: 21, resend: false },
+    { group_id: 1, event_id: 2, member_id: 11, invitation_id: 21, resend: true },
+  ],
+  'group.invitation_accepted': [{ group_id: 1, event_id: 2, member_id: 11, invitation_id: 21, customer_id: 5 }],
+  'group.member_details_completed': [
+    { group_id: 1, event_id: 2, member_id: 11, ticket_id: 31 },
+    { group_id: 1, event_id: 2, member_id: 12, ticket_id: null },
+  ],
+  'group.seat_reassigned': [
+    { group_id: 1, event_id: 2, member_id: 11, old_ticket_id: 31, new_ticket_id: 34 },
+    { group_id: 1, event_id: 2, member_id: 12, old_ticket_id: null, new_ticket_id: null },
+  ],
+  // --- end roster, invitations and reassignment (groups-roster) ---
 };

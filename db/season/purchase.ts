@@ -1,15 +1,5 @@
-import type { z } from 'zod';
-import type { Tx } from '../../db/connection';
-import { emit } from '../../db/platform/outbox';
-import { eventsInScope, type PackageRow } from '../../db/season/packages';
-import { insertPayment, listPayments, type SeasonPaymentRow } from '../../db/season/payments';
-import {
-  customerContact,
-  getSubscription,
-  insertSubscription,
-  updateSubscription,
-  type SubscriptionRow,
-} from '../../db/season/subscriptions';
+import type { Tx } from '../connection';
+import { emit } from '../platform/outbox';
 import { allows, type SubscriptionAction } from '../../domain/season/packages';
 import {
   changeProration,
@@ -20,20 +10,39 @@ import {
   type Share,
 } from '../../domain/season/proration';
 import { conflict, notFound, unprocessable } from '../../lib/errors';
-import type { RouterDeps } from '../deps';
-import { actsFor } from '../ownership';
-import type { Auth } from '../route';
-import { isoOrNull } from '../schemas/common';
-import { loadPackage } from './packages';
-import type { CreateSubscription, SeasonPayment, Subscription } from './subscriptions-schemas';
-import { changeStripePackage, seasonStripe, startStripeBilling } from './subscriptions-stripe';
+import { eventsInScope, loadPackage, type PackageRow } from './packages';
+import { insertPayment } from './payments';
+import { customerContact, insertSubscription, updateSubscription, type SubscriptionRow } from './subscriptions';
 
-/** A subscription the caller may see (a customer token sees only its own), else 404. */
-export async function loadSubscription(tx: Tx, auth: Auth, id: number, forUpdate = false): Promise<SubscriptionRow> {
-  const sub = await getSubscription(tx, id, forUpdate);
-  if (!sub || !actsFor(auth, sub.customer_id)) throw notFound('Season subscription');
-  return sub;
+/** What the payment provider opened for a new subscription. */
+export interface ProviderBilling {
+  stripe_customer_id: string;
+  stripe_subscription_id: string | null;
+  stripe_subscription_schedule_id: string | null;
+  /** What the first invoice charges. */
+  first_amount_minor: number;
 }
+
+/**
+ * The provider side of purchases and package changes (Stripe, from integrations/season), handed in
+ * by the caller: db/ runs the SQL and calls it at the one point of the flow where it belongs.
+ */
+export interface SeasonBiller {
+  startBilling(input: {
+    sub: SubscriptionRow;
+    pkg: PackageRow;
+    customer: { email: string; name: string };
+  }): Promise<ProviderBilling>;
+  changePackage(input: {
+    sub: SubscriptionRow;
+    pkg: PackageRow;
+    netMinor: number;
+    changeId: string;
+  }): Promise<{ ref: string | null; settled: boolean }>;
+}
+
+/** The Stripe biller, made on first use (it refuses with 422 when the deployment has no Stripe key). */
+export type StripeBillerFactory = () => SeasonBiller;
 
 /** 409 `illegal_transition` when the subscription's status does not allow the action. */
 export function assertAllowed(sub: SubscriptionRow, action: SubscriptionAction): void {
@@ -44,80 +53,32 @@ export function assertAllowed(sub: SubscriptionRow, action: SubscriptionAction):
     });
 }
 
-const paymentView = (p: SeasonPaymentRow): z.infer<typeof SeasonPayment> => ({
-  id: p.id,
-  kind: p.kind,
-  amount_minor: p.amount_minor,
-  currency: p.currency,
-  status: p.status,
-  provider: p.provider,
-  provider_ref: p.provider_ref,
-  attempt: p.attempt,
-  failure_reason: p.failure_reason,
-  created_at: p.created_at.toISOString(),
-});
-
-function billingNote(sub: SubscriptionRow): string {
-  if (sub.payment_provider === 'offline')
-    return `Paid offline: no card is charged; each payment is recorded by hand (POST /api/season/subscriptions/${sub.id}/payments).`;
-  if (sub.stripe_subscription_schedule_id)
-    return `Billed through Stripe in ${sub.instalments} monthly instalment${sub.instalments > 1 ? 's' : ''}.`;
-  return 'Billed through a Stripe subscription.';
-}
-
-export function summaryView(sub: SubscriptionRow, payments: SeasonPaymentRow[] = []) {
-  return {
-    id: sub.id,
-    package_id: sub.package_id,
-    customer_id: sub.customer_id,
-    status: sub.status,
-    flex_credits_remaining: sub.flex_credits_remaining,
-    price_minor: sub.price_minor,
-    currency: sub.currency,
-    starts_at: sub.starts_at.toISOString(),
-    ends_at: sub.ends_at.toISOString(),
-    auto_renew: sub.auto_renew,
-    renews_at: isoOrNull(sub.renews_at),
-    paused_until: isoOrNull(sub.paused_until),
-    cancel_at_period_end: sub.cancel_at_period_end,
-    cancelled_at: isoOrNull(sub.cancelled_at),
-    payment_provider: sub.payment_provider,
-    paid_offline: sub.payment_provider === 'offline',
-    billing_note: billingNote(sub),
-    stripe_customer_id: sub.stripe_customer_id,
-    stripe_subscription_id: sub.stripe_subscription_id,
-    stripe_subscription_schedule_id: sub.stripe_subscription_schedule_id,
-    instalments: sub.instalments,
-    paid_minor: payments.filter((p) => p.status === 'succeeded').reduce((sum, p) => sum + p.amount_minor, 0),
-    created_at: sub.created_at.toISOString(),
-    updated_at: sub.updated_at.toISOString(),
-  };
-}
-
-export async function subscriptionView(tx: Tx, sub: SubscriptionRow): Promise<z.infer<typeof Subscription>> {
-  const payments = await listPayments(tx, sub.id);
-  return { ...summaryView(sub, payments), payments: payments.map(paymentView) };
+export interface PurchaseInput {
+  package_id: number;
+  customer_id: number;
+  provider: 'stripe' | 'offline';
+  instalments?: number;
+  auto_renew?: boolean;
 }
 
 /**
  * Buys a package for a customer at its price now (pro rata mid-season), then bills it: through Stripe (a
  * Subscription, or a Schedule of instalments), or offline, where the payment stays pending until recorded.
  */
-export async function purchase(
-  deps: RouterDeps,
+export async function purchaseSubscription(
   tx: Tx,
-  auth: Auth,
-  body: z.infer<typeof CreateSubscription>,
+  tenantId: string,
+  input: PurchaseInput,
+  stripeBiller: StripeBillerFactory,
+  now = new Date(),
 ): Promise<SubscriptionRow> {
-  if (!actsFor(auth, body.customer_id)) throw notFound('Customer');
-  const customer = await customerContact(tx, body.customer_id);
+  const customer = await customerContact(tx, input.customer_id);
   if (!customer) throw notFound('Customer');
-  const pkg = await loadPackage(tx, body.package_id);
+  const pkg = await loadPackage(tx, input.package_id);
   if (pkg.status !== 'active') throw unprocessable('package_inactive', 'This season package is not on sale');
-  const instalments = body.instalments ?? 1;
+  const instalments = input.instalments ?? 1;
   if (instalments > 1 && pkg.billing_cycle !== 'one-time')
     throw unprocessable('instalments_one_time_only', 'Only one-time packages are paid in instalments');
-  const now = new Date();
   const price = purchasePrice({
     type: pkg.type,
     billingCycle: pkg.billing_cycle,
@@ -126,12 +87,11 @@ export async function purchase(
   });
   if (price === null || now >= pkg.season_ends_at)
     throw unprocessable('season_over', 'This season has no event left to attend');
-  const provider = body.provider ?? deps.payments.name;
-  const stripe = provider === 'stripe' ? seasonStripe(deps.config) : null;
-  const autoRenew = body.auto_renew ?? true;
-  let sub = await insertSubscription(tx, auth.tenantId, {
+  const biller = input.provider === 'stripe' ? stripeBiller() : null;
+  const autoRenew = input.auto_renew ?? true;
+  let sub = await insertSubscription(tx, tenantId, {
     package_id: pkg.id,
-    customer_id: body.customer_id,
+    customer_id: input.customer_id,
     flex_credits_remaining: pkg.flex_credits,
     price_minor: price,
     currency: pkg.currency,
@@ -139,24 +99,24 @@ export async function purchase(
     ends_at: pkg.season_ends_at,
     auto_renew: autoRenew,
     renews_at: autoRenew ? pkg.season_ends_at : null,
-    payment_provider: provider,
+    payment_provider: input.provider,
     instalments,
   });
   let firstAmount = price;
-  if (stripe) {
-    const { first_amount_minor, ...ids } = await startStripeBilling(stripe, { sub, pkg, customer });
+  if (biller) {
+    const { first_amount_minor, ...ids } = await biller.startBilling({ sub, pkg, customer });
     firstAmount = first_amount_minor;
     sub = await updateSubscription(tx, sub.id, ids);
   }
-  await insertPayment(tx, auth.tenantId, {
+  await insertPayment(tx, tenantId, {
     subscription_id: sub.id,
     kind: 'purchase',
     amount_minor: firstAmount,
     currency: sub.currency,
-    provider,
+    provider: input.provider,
     status: 'pending',
   });
-  await emit(tx, auth.tenantId, {
+  await emit(tx, tenantId, {
     type: 'season.subscription_started',
     aggregateType: 'season_subscription',
     aggregateId: sub.id,
@@ -166,10 +126,10 @@ export async function purchase(
       customer_id: sub.customer_id,
       price_minor: sub.price_minor,
       currency: sub.currency,
-      payment_provider: provider,
+      payment_provider: input.provider,
       starts_at: sub.starts_at.toISOString(),
       ends_at: sub.ends_at.toISOString(),
-      renews_at: isoOrNull(sub.renews_at),
+      renews_at: sub.renews_at?.toISOString() ?? null,
     },
   });
   return sub;
@@ -216,16 +176,16 @@ export async function previewChange(tx: Tx, sub: SubscriptionRow, toId: number, 
 
 /** Moves the subscription and bills the proration: charged when positive, credited when negative. */
 export async function applyChange(
-  deps: RouterDeps,
   tx: Tx,
   tenantId: string,
   sub: SubscriptionRow,
   change: PackageChange,
+  stripeBiller: StripeBillerFactory,
 ): Promise<SubscriptionRow> {
   const { to, netMinor } = change;
   const billed =
     sub.payment_provider === 'stripe'
-      ? await changeStripePackage(seasonStripe(deps.config), {
+      ? await stripeBiller().changePackage({
           sub,
           pkg: to,
           netMinor,

@@ -3,6 +3,7 @@ import { createStripeClient } from '../../integrations/payments/stripe';
 import type { Config } from '../../lib/config';
 import { AppError, unprocessable } from '../../lib/errors';
 import type { PackageRow } from '../../db/season/packages';
+import type { ProviderBilling, SeasonBiller } from '../../db/season/purchase';
 import type { SubscriptionRow } from '../../db/season/subscriptions';
 
 /** Stripe for season billing, or 422 `provider_not_configured` when the deployment has no Stripe key. */
@@ -35,14 +36,6 @@ export function instalmentAmounts(totalMinor: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => (i === 0 ? base + (totalMinor - base * count) : base));
 }
 
-export interface StripeBilling {
-  stripe_customer_id: string;
-  stripe_subscription_id: string | null;
-  stripe_subscription_schedule_id: string | null;
-  /** What the first invoice charges. */
-  first_amount_minor: number;
-}
-
 /**
  * A Stripe Customer, then a Subscription for annual and monthly packages (cancelled by Stripe at the season's
  * end: renewing into the next season is the renewal workflow's job) or a Subscription Schedule of monthly
@@ -51,7 +44,7 @@ export interface StripeBilling {
 export async function startStripeBilling(
   stripe: Stripe,
   input: { sub: SubscriptionRow; pkg: PackageRow; customer: { email: string; name: string } },
-): Promise<StripeBilling> {
+): Promise<ProviderBilling> {
   const { sub, pkg } = input;
   const key = `season-${sub.tenant_id}-${sub.id}`;
   const metadata = seasonMetadata(sub);
@@ -218,4 +211,13 @@ export async function changeStripePackage(
     ),
   );
   return { ref: invoice.id ?? null, settled: false };
+}
+
+/** Season billing through Stripe, as purchases and package changes call it (422 when no Stripe key is set). */
+export function stripeSeasonBiller(config: Pick<Config, 'STRIPE_SECRET_KEY' | 'STRIPE_API_URL'>): SeasonBiller {
+  const stripe = seasonStripe(config);
+  return {
+    startBilling: (input) => startStripeBilling(stripe, input),
+    changePackage: (input) => changeStripePackage(stripe, input),
+  };
 }
