@@ -138,7 +138,7 @@ export async function compileTemplate(source: TemplateSource): Promise<CompiledT
 }
 
 /** Renders a compiled template for one recipient. Throws `TemplateError` (e.g. an undefined variable). */
-export function renderTemplate(compiled: CompiledTemplate, vars: RenderVars): RenderedEmail {
+export function renderTemplate(compiled: CompiledTemplate, vars: RenderVars | object): RenderedEmail {
   const render = (engine: Liquid, tpl: Template[], path: TemplateIssue['path']): string => {
     try {
       return engine.renderSync(tpl, vars) as string;
@@ -150,6 +150,24 @@ export function renderTemplate(compiled: CompiledTemplate, vars: RenderVars): Re
     subject: render(textEngine, compiled.subject, 'subject').replace(/\s+/g, ' ').trim(),
     html: render(htmlEngine, compiled.html, 'mjml'),
     text: render(textEngine, compiled.text, 'text'),
+  };
+}
+
+/**
+ * A module's own e-mails (not written by the tenant), in the same MJML + Liquid as the CRM's templates: each kind
+ * compiles once per process on first use, then renders per recipient with HTML output escaped.
+ */
+export function fixedMailRenderer<K extends string, V extends object>(
+  sources: Record<K, TemplateSource>,
+): (kind: K, vars: V) => Promise<RenderedEmail> {
+  const compiled = new Map<K, Promise<CompiledTemplate>>();
+  return async (kind, vars) => {
+    let template = compiled.get(kind);
+    if (!template) {
+      template = compileTemplate(sources[kind]);
+      compiled.set(kind, template);
+    }
+    return renderTemplate(await template, vars);
   };
 }
 

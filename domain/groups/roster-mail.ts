@@ -1,5 +1,4 @@
-import { Liquid } from 'liquidjs';
-import { compileTemplate, type CompiledTemplate, type RenderedEmail, type TemplateSource } from '../crm/templates';
+import { fixedMailRenderer, type TemplateSource } from '../crm/templates';
 
 /**
  * The roster's e-mails (invitation, details reminder, the leader's message to the group), written like the CRM's
@@ -50,23 +49,5 @@ const SOURCES: Record<RosterMailKind, TemplateSource> = {
   },
 };
 
-const options = { strictVariables: true, strictFilters: true, ownPropertyOnly: true } as const;
-const textEngine = new Liquid(options);
-const htmlEngine = new Liquid({ ...options, outputEscape: 'escape' });
-const compiled = new Map<RosterMailKind, Promise<CompiledTemplate>>();
-
-/** Renders one roster e-mail; the templates compile on first use. */
-export async function renderRosterMail(kind: RosterMailKind, vars: RosterMailVars): Promise<RenderedEmail> {
-  let template = compiled.get(kind);
-  if (!template) {
-    template = compileTemplate(SOURCES[kind]);
-    compiled.set(kind, template);
-  }
-  const t = await template;
-  const scope = { ...vars };
-  return {
-    subject: (textEngine.renderSync(t.subject, scope) as string).replace(/\s+/g, ' ').trim(),
-    html: htmlEngine.renderSync(t.html, scope) as string,
-    text: textEngine.renderSync(t.text, scope) as string,
-  };
-}
+/** Renders one roster e-mail. */
+export const renderRosterMail = fixedMailRenderer<RosterMailKind, RosterMailVars>(SOURCES);

@@ -1,5 +1,4 @@
-import { Liquid } from 'liquidjs';
-import { compileTemplate, type CompiledTemplate, type RenderedEmail, type TemplateSource } from '../crm/templates';
+import { fixedMailRenderer, type TemplateSource } from '../crm/templates';
 
 /**
  * The renewal e-mails (reminder, dunning, expiry), written like the CRM's templates: MJML with
@@ -54,24 +53,8 @@ const SOURCES: Record<RenewalMailKind, TemplateSource> = {
   },
 };
 
-const engine = new Liquid({ strictVariables: true, strictFilters: true, ownPropertyOnly: true });
-const compiled = new Map<RenewalMailKind, Promise<CompiledTemplate>>();
-
-/** Renders one renewal e-mail; the templates compile on first use. */
-export async function renderRenewalMail(kind: RenewalMailKind, vars: RenewalMailVars): Promise<RenderedEmail> {
-  let template = compiled.get(kind);
-  if (!template) {
-    template = compileTemplate(SOURCES[kind]);
-    compiled.set(kind, template);
-  }
-  const t = await template;
-  const scope = { ...vars };
-  return {
-    subject: (engine.renderSync(t.subject, scope) as string).replace(/\s+/g, ' ').trim(),
-    html: engine.renderSync(t.html, scope) as string,
-    text: engine.renderSync(t.text, scope) as string,
-  };
-}
+/** Renders one renewal e-mail. */
+export const renderRenewalMail = fixedMailRenderer<RenewalMailKind, RenewalMailVars>(SOURCES);
 
 /** Dates in e-mails: "30 June 2027 at 10:00 UTC". */
 export function formatMailDate(iso: string): string {

@@ -1,20 +1,18 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { seedDemoHistory } from '../../scripts/demo-history';
 import { client, createHarness, type Harness } from '../helpers/harness';
 import { signDashboardToken } from '../../lib/dashboard-token';
 import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 
-const CHROMIUM = '/usr/bin/chromium';
 /** Where CI keeps what a run leaves behind (gitignored locally). */
 const ARTIFACTS = process.env.CI_LOG_DIR ?? path.join(__dirname, '..', '..', '.test-artifacts');
 
 let h: Harness;
 let t: TenantFixture;
 let browser: BrowserContext;
-let profile: string;
 
 interface PageState {
   ready: boolean;
@@ -33,21 +31,7 @@ interface PageState {
 const state = (page: Page) => page.evaluate(() => (window as unknown as { usherAnalytics: PageState }).usherAnalytics);
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM))
-    throw new Error(`Chromium is required for the analytics page test and was not found at ${CHROMIUM}`);
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    viewport: { width: 1400, height: 1800 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium('analytics page', { viewport: { width: 1400, height: 1800 } });
   h = await createHarness();
   t = await createTenantWithKey(h, 'Analytics page');
   await seedDemoHistory(h.db, t.tenantId, { pastEvents: 8, upcomingEvents: 2, customers: 500 });
@@ -55,7 +39,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await h?.stop();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
 
 it('draws every chart from a seeded tenant, follows the filters and exports CSV', async () => {

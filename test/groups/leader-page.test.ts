@@ -1,35 +1,19 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { createHarness, eventually, type Harness } from '../helpers/harness';
 import { createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { groupEvent, type GroupEvent } from './fixtures';
 import { invitationToken, mailsTo, orderedGroup, payShare } from './roster-fixtures';
 
-const CHROMIUM = '/usr/bin/chromium';
-
 let h: Harness;
 let t: TenantFixture;
 let e: GroupEvent;
 let browser: BrowserContext;
-let profile: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM))
-    throw new Error(`Chromium is required for the leader page test and was not found at ${CHROMIUM}`);
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium('leader page');
   h = await createHarness({ worker: true });
   t = await createTenantWithKey(h, 'Leader page');
   e = await groupEvent(h, t, 20);
@@ -37,7 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await h?.stop();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
 
 it('shows the roster, who owes and the deadline in Chromium, resends an invitation and messages the group', async () => {

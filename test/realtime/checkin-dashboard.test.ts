@@ -1,38 +1,17 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { createHarness, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { createGate, registerDevice, ScannerSocket, seedTickets, startTestRealtime } from '../helpers/checkin';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 let h: Harness;
 let t: TenantFixture;
 let rt: Awaited<ReturnType<typeof startTestRealtime>>;
 let browser: BrowserContext;
-let profile: string;
 
 beforeAll(async () => {
   // A machine without Chromium fails here, loudly: the dashboard is only proven in a real browser.
-  if (!fs.existsSync(CHROMIUM))
-    throw new Error(`Chromium is required for the dashboard test and was not found at ${CHROMIUM}`);
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-chromium-'));
-  // A fresh profile directory per run.
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium('dashboard', { args: ['--disable-quic', '--disable-component-update'] });
   h = await createHarness();
   t = await createTenantWithKey(h);
   rt = await startTestRealtime(h.db);
@@ -41,7 +20,6 @@ afterAll(async () => {
   await browser?.close();
   await rt?.stop();
   await h?.stop();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
 
 it('shows a scan made by a scanner client on the organiser dashboard within a second', async () => {

@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { createLogger } from '../../lib/logger';
 import { startNativeServer, type NativeServer } from '../../integrations/streaming/native-server';
 import { createHarness, eventually, type Harness } from '../helpers/harness';
@@ -14,7 +15,6 @@ import { createStream, streamingEvent, type StreamBody } from './streams-fixture
 
 jest.setTimeout(180_000);
 
-const CHROMIUM = '/usr/bin/chromium';
 const mediaDir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-watch-media-'));
 
 let h: Harness;
@@ -23,7 +23,6 @@ let rt: Awaited<ReturnType<typeof startChatRealtime>>;
 let media: NativeServer;
 let rtmpPort: number;
 let browser: BrowserContext;
-let profile: string;
 const encoders: ChildProcess[] = [];
 const sockets: ChatSocket[] = [];
 
@@ -60,18 +59,7 @@ async function waitForPlayback(page: Page): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is required for the viewer page test (${CHROMIUM})`);
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
+  browser = await launchChromium('viewer page', { args: ['--autoplay-policy=no-user-gesture-required'] });
   h = await createHarness({ env: { STREAMING_MEDIA_DIR: mediaDir } });
   rt = await startChatRealtime(h);
   // The ports are known only now: the playback URL and the page's chat socket point at them.
@@ -95,7 +83,6 @@ afterAll(async () => {
   await rt?.stop();
   await h?.stop();
   fs.rmSync(mediaDir, { recursive: true, force: true });
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
 
 it('plays the test stream with a valid ticket, from files served by Usher only, and shows a chat message from a second client', async () => {

@@ -1,41 +1,24 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext } from 'playwright-core';
+import { launchChromium } from '../helpers/browser';
 import { recipientLinks } from '../../domain/surveys/links';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { createHarness, type Harness } from '../helpers/harness';
 import { holder, QUESTIONS } from './responses-fixtures';
 
-const CHROMIUM = '/usr/bin/chromium';
-
 let h: Harness;
 let t: TenantFixture;
 let browser: BrowserContext;
-let profile: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM))
-    throw new Error(`Chromium is required for the survey page test and was not found at ${CHROMIUM}`);
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium('survey page');
   h = await createHarness();
   t = await createTenantWithKey(h, 'Survey page');
 }, 120_000);
 afterAll(async () => {
   await browser?.close();
   await h?.stop();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
 });
 
 /** A survey with one recipient, as the dispatch records it: the recipient's id and signed token. */
