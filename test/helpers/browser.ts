@@ -16,7 +16,7 @@ const BASE_ARGS = [
 ];
 
 /**
- * Headless Chromium with a fresh profile directory, removed when the context closes. `what` names the page under
+ * Headless Chromium with a fresh profile directory, removed (best effort) once the context closes. `what` names the page under
  * test in the error a machine without Chromium gets.
  */
 export async function launchChromium(
@@ -31,6 +31,10 @@ export async function launchChromium(
     ...(options.viewport ? { viewport: options.viewport } : {}),
     args: [...BASE_ARGS, ...(options.args ?? [])],
   });
-  context.on('close', () => fs.rmSync(profile, { recursive: true, force: true }));
+  // Chromium's helper processes can still be writing into the profile as the context closes: retry, and a
+  // leftover directory in the temp dir must never fail the test that used it.
+  context.on('close', () => {
+    fs.promises.rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }).catch(() => undefined);
+  });
   return context;
 }
