@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     [
       ['Stream page', addOns.links.viewer],
       ['Survey page', addOns.links.survey],
-      ['Group (API)', addOns.links.group],
+      ['Group leader', addOns.links.group],
     ] as const
   )
     .map(([what, url]) => (url ? `\n    ${what.padEnd(12)} ${url}` : ''))

@@ -1,3 +1,4 @@
+import { leaderLinks, leaderPagePath } from '../../domain/groups/links';
 import type { Config } from '../../lib/config';
 import { demoApi } from './api';
 import { seedDemoGroups } from './groups';
@@ -47,7 +48,13 @@ export async function seedDemoAddOns(opts: {
   });
   await step('groups', async () => {
     const group = await seedDemoGroups(api, eventId);
-    if (group) out.links.group = `${apiUrl}/api/groups/groups/${group.groupId}`;
+    // The leader's dashboard, signed as the e-mailed link is: roster, who owes, the deadline.
+    if (group)
+      out.links.group =
+        apiUrl +
+        leaderPagePath(
+          leaderLinks(opts.config.TOKEN_SECRET).sign({ tenantId: opts.tenantId, recipientId: group.groupId }),
+        );
   });
   await step('streaming', async () => {
     const stream = await seedDemoStreaming(api, eventId);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { seedDemoAddOns } from '../../scripts/demo';
+import { DEMO_GROUP } from '../../scripts/demo/groups';
 import { seedDemo } from '../../scripts/demo-seed';
 import { client, createHarness, eventually, type ApiClient, type Harness } from '../helpers/harness';
 
@@ -106,7 +107,12 @@ it('shows upsells, surveys, groups and streaming working for a newcomer, and a s
   expect(await page.text()).toContain('Wie war der Sound?');
 
   // Groups: a leader's group with its roster, split payments partly made, the deadline workflow waiting.
-  const groupId = Number(first.links.group?.split('/').pop());
+  const groups = await api.get<Page<{ id: number; name: string }>>(`/api/groups/groups?event_id=${eventId}`);
+  const groupId = Number(groups.body.items.find((g) => g.name === DEMO_GROUP)?.id);
+  // The banner's link opens the leader's dashboard without a key.
+  const leaderPage = await fetch(first.links.group ?? '');
+  expect(leaderPage.status).toBe(200);
+  expect(await leaderPage.text()).toContain(DEMO_GROUP);
   const group = await api.get<{ leader_customer_id: number; members: { paid: boolean }[]; owed_minor: number }>(
     `/api/groups/groups/${groupId}`,
   );

@@ -102,7 +102,12 @@ test('20 people: 15 pay on time, the leader covers 3 in the grace period, 2 seat
   const reminded = h.mail.filter((m) => m.subject.includes('your share is due')).flatMap((m) => m.to);
   expect(reminded).toEqual(expect.arrayContaining(['p18@example.com', 'p19@example.com']));
   expect(reminded).not.toContain('p0@example.com');
-  await recordHistory(h.temporal, groupBookingWorkflowId(t.tenantId, g.id), 'group-booking-released');
+  // Nobody gave attendee details, so the reminder round also asked every member for them, each once.
+  const detailsReminded = h.mail.filter((m) => /^Reminder: your details/.test(m.subject)).flatMap((m) => m.to);
+  expect(detailsReminded.filter((to) => /^p\d+@example.com$/.test(to)).sort()).toEqual(
+    g.members.map((m) => m.email).sort(),
+  );
+  await recordHistory(h.temporal, groupBookingWorkflowId(t.tenantId, g.id), 'group-booking-reminded');
 }, 240_000);
 
 test('a share paid exactly at the deadline is either kept with its ticket or refunded, never lost', async () => {

@@ -95,7 +95,8 @@ export class ChatSocket {
 
   next<T extends ChatFrame>(match: (f: ChatFrame) => f is T, timeoutMs?: number): Promise<T>;
   next(match: (f: ChatFrame) => boolean, timeoutMs?: number): Promise<ChatFrame>;
-  next(match: (f: ChatFrame) => boolean, timeoutMs = 10_000): Promise<ChatFrame> {
+  // Generous: on a loaded two-core CI machine a first reply once took over 10 s; a lost reply still fails.
+  next(match: (f: ChatFrame) => boolean, timeoutMs = 30_000): Promise<ChatFrame> {
     return eventually(async () => this.frames.find(match), { timeoutMs, intervalMs: 10, what: 'a chat frame' });
   }
 

@@ -33,11 +33,13 @@ const closing = proxyLocalActivities<GroupsActivities>({
 
 /** Workflows started after this change close in one step and ask the leader only when there is a grace period. */
 const ONE_STEP_CLOSE = 'groups-one-step-close';
+/** Workflows started after this change also remind members who have not given their attendee details. */
+const DETAILS_REMINDERS = 'groups-details-reminders';
 
 /**
- * One group's payment deadline: reminders to members who still owe before it; at the deadline the leader is asked
- * to pay what is unpaid within a grace period; after it, the unpaid seats go back on sale while paid seats keep their
- * tickets, and any share paid too late is refunded. A cancellation releases and refunds at any point.
+ * One group's payment deadline: reminders before it to members who still owe or have not given their details; at the
+ * deadline the leader is asked to pay what is unpaid within a grace period; after it, the unpaid seats go back on sale
+ * while paid seats keep their tickets, and any share paid too late is refunded. A cancellation releases and refunds at any point.
  */
 export async function groupBookingWorkflow(input: GroupBookingInput): Promise<GroupBookingState> {
   const deadline = Date.parse(input.deadlineAt);
@@ -82,6 +84,9 @@ export async function groupBookingWorkflow(input: GroupBookingInput): Promise<Gr
     // A round whose time had long passed when the group was ordered is skipped, not sent late.
     if (deadline - offset < Date.now() - 1000) continue;
     state.owing = await steps.groupsRemindMembers({ ...ids, offsetMs: offset, deadlineAt: input.deadlineAt });
+    // Details ride on the payment rounds; once all is paid the leader page's reminder button sends them on demand.
+    if (patched(DETAILS_REMINDERS))
+      await steps.groupsRemindIncompleteDetails({ ...ids, round: `before-deadline-${offset}` });
     state.remindersSent.push(offset);
   }
   if (!early && !(await until(deadline))) {
