@@ -11,16 +11,14 @@
  *                                     CANCEL_TICKETS=0 skips the mass refund)
  *
  * Everything runs on 127.0.0.1 on free ports, with the offline payment provider for the requests
- * and stripe-mock for the mass refund, and stops by itself.
+ * and stripe-mock for the mass refund, and stops by itself. The API runs as its own process
+ * (BENCH_CPU_PROF=<dir> writes its V8 CPU profile there); the worker and the load generator share this one.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { createApp } from '../api/app';
 import { createDb, withTenant, type Db } from '../db/connection';
 import { upsertCustomer } from '../db/customers/customers';
 import { insertEvent } from '../db/events/events';
@@ -51,7 +49,8 @@ import { createLogger } from '../lib/logger';
 import { startPostgres } from '../scripts/stack/postgres';
 import { STRIPE_MOCK_API_KEY, startStripeMock } from '../scripts/stack/stripe-mock';
 import { startTemporal } from '../scripts/stack/temporal';
-import { freePort } from '../scripts/stack/wait';
+import { describeExit, spawnManaged } from '../scripts/stack/processes';
+import { freePort, waitFor, WaitAborted } from '../scripts/stack/wait';
 import { startIdempotent } from '../lib/temporal';
 import { startWorkerProcess } from '../worker';
 import { eventRefundsStartOptions, eventRefundsWorkflowType } from '../workflows/refunds/contract';
@@ -183,31 +182,46 @@ async function main(): Promise<void> {
   const stops: (() => Promise<unknown>)[] = [() => postgres.stop(), () => temporal.stop()];
   try {
     await migrate(postgres.url, APP_PASSWORD);
-    const config = loadConfig({
+    const env = {
       DATABASE_URL: postgres.url,
       APP_DATABASE_URL: appDatabaseUrl(postgres.url, APP_PASSWORD),
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: 'bench-refunds',
-      API_PORT: '0',
-      LOG_LEVEL: 'silent',
+      API_PORT: String(await freePort()),
+      LOG_LEVEL: 'error',
+      PAYMENT_PROVIDER: 'offline',
       DATABASE_POOL_MAX: '20',
-    });
+    };
+    const config = loadConfig(env);
     const logger = createLogger('bench', process.env.BENCH_DEBUG ? 'error' : 'silent');
     const owner = createDb(postgres.url, 2);
     const db = createDb(config.appDatabaseUrl, 20);
-    // The API's own pool, as in production where it is its own process: its statements are counted.
-    const apiDb = createDb(config.appDatabaseUrl, 20);
-    let apiQueries = 0;
-    apiDb.on('query', () => {
-      apiQueries++;
-    });
     const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     const payments = new OfflinePaymentProvider();
-    const api = await createApp({ config, db: apiDb, temporal: temporalClient, payments, logger });
-    const server = await new Promise<Server>((resolve) => {
-      const s = api.app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // The API in a process of its own, as production runs it: sharing this process's event loop with the worker
+    // and the load generator made each of its round trips to Postgres wait several milliseconds.
+    const api = spawnManaged(
+      process.execPath,
+      [
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+        '--import',
+        'tsx',
+        path.join(__dirname, '..', 'api', 'main.ts'),
+      ],
+      {
+        env: { ...process.env, ...env },
+      },
+    );
+    stops.unshift(() => api.stop());
+    const baseUrl = `http://127.0.0.1:${config.API_PORT}`;
+    await waitFor(
+      async () => {
+        const exit = api.exitInfo();
+        if (exit) throw new WaitAborted(`the API ${describeExit(exit)}\n${api.tail.text()}`);
+        return (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.ok === true;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, what: 'the API to be ready' },
+    );
     const native = await NativeConnection.connect({ address: temporal.address });
     const worker = await startWorkerProcess({
       connection: native,
@@ -221,12 +235,10 @@ async function main(): Promise<void> {
       },
     });
     stops.unshift(async () => {
-      await new Promise((resolve) => server.close(resolve));
       await worker.shutdown();
       await native.close();
       await temporalClient.connection.close();
       await db.destroy();
-      await apiDb.destroy();
       await owner.destroy();
     });
 
@@ -350,7 +362,6 @@ async function main(): Promise<void> {
 
     const latencies: number[] = [];
     let failed = 0;
-    const queriesBefore = apiQueries;
     const started = performance.now();
     let next = 0;
     await Promise.all(
@@ -368,7 +379,6 @@ async function main(): Promise<void> {
       }),
     );
     const acceptedS = (performance.now() - started) / 1000;
-    const queriesPerRequest = (apiQueries - queriesBefore) / REQUESTS;
     for (;;) {
       const [{ count }] = await owner('refund_requests')
         .where({ status: 'processed' })
@@ -393,7 +403,6 @@ async function main(): Promise<void> {
           p50_ms: Math.round(percentile(latencies, 50)),
           p95_ms: Math.round(percentile(latencies, 95)),
           max_ms: Math.round(latencies[latencies.length - 1]),
-          queries_per_request: Number(queriesPerRequest.toFixed(1)),
         },
         processed_end_to_end: { seconds: Number(processedS.toFixed(2)), per_second: Math.round(REQUESTS / processedS) },
         metered_minor: Number(sum),
