@@ -19,6 +19,8 @@ export interface ChatSocketData {
   eventId: number;
   /** null: tenant staff (moderator). */
   customerId: number | null;
+  /** The viewer's display name in chat, read when the socket opened. */
+  authorName?: string;
   /** Sent when the socket opens, then dropped. */
   hello?: ChatReply;
   closed: boolean;
@@ -83,14 +85,14 @@ export async function handleChatMessage(
 }
 
 async function decide(tx: Tx, data: ChatSocketData, msg: ChatClientMessage): Promise<Outcome> {
-  const { tenantId, streamId, customerId } = data;
+  const { tenantId, streamId, customerId, authorName } = data;
   const done = (x: unknown, id: number | null = null): Outcome => (isRefusal(x) ? x : { ack: id });
   switch (msg.type) {
     case 'message': {
       const actor =
         customerId === null
           ? { role: 'moderator' as const, name: MODERATOR_NAME }
-          : { role: 'viewer' as const, customerId };
+          : { role: 'viewer' as const, customerId, name: authorName };
       const posted = await postChatMessage(tx, tenantId, streamId, actor, {
         body: msg.body,
         replyToId: msg.reply_to_id,

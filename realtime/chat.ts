@@ -4,6 +4,7 @@ import type { ClientBase, Notification } from 'pg';
 import { withTenant, type Db, type Tx } from '../db/connection';
 import { isModuleEnabled } from '../db/platform/modules';
 import { streamAccessTicket } from '../db/streaming/access';
+import { chatAuthorName } from '../db/streaming/chat-commands';
 import {
   CHAT_CHANNEL,
   getChatMessage,
@@ -125,12 +126,14 @@ export class ChatHub {
     return withTenant(this.db, tenantId, async (tx) => {
       const stream = await getChatStream(tx, streamId);
       if (!stream || !(await isModuleEnabled(tx, 'streaming', stream.event_id))) return undefined;
+      let authorName: string | undefined;
       if (customerId !== null) {
         const ticket = await streamAccessTicket(tx, { tenantId, streamId, customerId, now: new Date() });
         if (!ticket) return undefined;
+        authorName = await chatAuthorName(tx, customerId);
       }
       const hello = await this.hello(tx, streamId, customerId);
-      return { tenantId, streamId, eventId: stream.event_id, customerId, hello, closed: false };
+      return { tenantId, streamId, eventId: stream.event_id, customerId, authorName, hello, closed: false };
     });
   }
 

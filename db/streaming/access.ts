@@ -16,10 +16,8 @@ export interface StreamAccessQuery {
  * of a virtual or hybrid ticket type of the stream's event; once the stream has ended, only while the ticket type's
  * replay window is open. Of several, the one whose replay lasts longest (then the oldest). Chat admits users with it too.
  */
-export async function streamAccessTicket(tx: Tx, q: StreamAccessQuery): Promise<TicketRow | null> {
-  const defaultHours = q.defaultReplayHours ?? DEFAULT_REPLAY_WINDOW_HOURS;
-  const { rows } = await tx.raw<{ rows: TicketRow[] }>(
-    `select t.*
+/** The query behind `streamAccessTicket`, with named bindings :tenantId :streamId :customerId :now :defaultHours. */
+export const STREAM_ACCESS_TICKET_SQL = `select t.*
        from streams s
        join tickets t on t.tenant_id = s.tenant_id and t.event_id = s.event_id
        join ticket_types tt on tt.id = t.ticket_type_id
@@ -28,9 +26,19 @@ export async function streamAccessTicket(tx: Tx, q: StreamAccessQuery): Promise<
         and (s.status <> 'ended'
              or s.ended_at + make_interval(hours => coalesce(tt.replay_window_hours, :defaultHours)) > :now)
       order by coalesce(tt.replay_window_hours, :defaultHours) desc, t.id
-      limit 1`,
-    { tenantId: q.tenantId, streamId: q.streamId, customerId: q.customerId, now: q.now, defaultHours },
-  );
+      limit 1`;
+
+/** The named bindings of `STREAM_ACCESS_TICKET_SQL`. */
+export const streamAccessBindings = (q: StreamAccessQuery) => ({
+  tenantId: q.tenantId,
+  streamId: q.streamId,
+  customerId: q.customerId,
+  now: q.now,
+  defaultHours: q.defaultReplayHours ?? DEFAULT_REPLAY_WINDOW_HOURS,
+});
+
+export async function streamAccessTicket(tx: Tx, q: StreamAccessQuery): Promise<TicketRow | null> {
+  const { rows } = await tx.raw<{ rows: TicketRow[] }>(STREAM_ACCESS_TICKET_SQL, streamAccessBindings(q));
   return rows[0] ?? null;
 }
 

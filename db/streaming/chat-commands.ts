@@ -11,7 +11,6 @@ import {
 } from '../../domain/streaming/chat';
 import type { ChatMessage } from '../../domain/streaming/chat-protocol';
 import type { StreamingSettings } from '../../domain/streaming/settings';
-import { streamAccessTicket } from './access';
 import {
   deleteChatMessage,
   getChatMessage,
@@ -32,7 +31,8 @@ import {
  * and notifies every realtime node in the caller's transaction (so nothing shows unless it committed).
  */
 
-export type ChatActor = { role: 'viewer'; customerId: number } | { role: 'moderator'; name: string };
+/** A viewer's `name` is their display name when the caller already knows it (the realtime socket reads it once). */
+export type ChatActor = { role: 'viewer'; customerId: number; name?: string } | { role: 'moderator'; name: string };
 
 export interface Refusal {
   refused: ChatRefusal;
@@ -60,17 +60,16 @@ export async function viewerRefusal(
   streamId: number,
   customerId: number,
   now: Date,
+  settings: StreamingSettings,
 ): Promise<Refusal | undefined> {
-  const settings = await chatSettings(tx);
-  const ticket = await streamAccessTicket(tx, {
+  const state = await posterState(tx, {
     tenantId,
     streamId,
     customerId,
     now,
     defaultReplayHours: settings.default_replay_window_hours,
   });
-  if (!ticket) return refuse('access_lost', 'Your ticket no longer opens this stream');
-  const state = await posterState(tx, streamId, customerId);
+  if (!state.hasTicket) return refuse('access_lost', 'Your ticket no longer opens this stream');
   const sanction = activeSanction(state.sanctions, now);
   if (sanction?.kind === 'ban') return refuse('banned', 'A moderator banned you from this chat');
   if (sanction?.endsAt)
@@ -86,6 +85,11 @@ export async function viewerRefusal(
   return undefined;
 }
 
+/** How a viewer is named in chat. */
+export async function chatAuthorName(tx: Tx, customerId: number): Promise<string> {
+  return chatDisplayName((await getCustomer(tx, customerId))?.name ?? '', customerId);
+}
+
 export async function postChatMessage(
   tx: Tx,
   tenantId: string,
@@ -96,12 +100,13 @@ export async function postChatMessage(
 ): Promise<ChatMessage | Refusal> {
   let authorName: string;
   if (actor.role === 'viewer') {
-    const refusal = await viewerRefusal(tx, tenantId, streamId, actor.customerId, now);
-    if (refusal) return refusal;
+    // Round trips are what a post waits for: the settings are read once, the name only when not known.
     const settings = await chatSettings(tx);
+    const refusal = await viewerRefusal(tx, tenantId, streamId, actor.customerId, now, settings);
+    if (refusal) return refusal;
     if (bannedWordsFor(settings.chat_banned_words ?? [], settings.chat_profanity_filter ?? true).matches(input.body))
       return refuse('banned_word', 'The message contains a word this chat does not allow');
-    authorName = chatDisplayName((await getCustomer(tx, actor.customerId))?.name ?? '', actor.customerId);
+    authorName = actor.name ?? (await chatAuthorName(tx, actor.customerId));
   } else authorName = actor.name;
   if (input.replyToId && !(await liveMessageExists(tx, streamId, input.replyToId)))
     return refuse('reply_not_found', 'The message replied to does not exist or was deleted');
@@ -125,7 +130,7 @@ export async function reactInChat(
   r: { messageId: number; emoji: string; remove: boolean },
   now = new Date(),
 ): Promise<Record<string, number> | Refusal> {
-  const refusal = await viewerRefusal(tx, tenantId, streamId, customerId, now);
+  const refusal = await viewerRefusal(tx, tenantId, streamId, customerId, now, await chatSettings(tx));
   // Slow mode limits messages, not reactions.
   if (refusal && refusal.refused !== 'slow_mode') return refusal;
   if (!(await liveMessageExists(tx, streamId, r.messageId)))

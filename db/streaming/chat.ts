@@ -1,4 +1,5 @@
 import type { Tx } from '../connection';
+import { STREAM_ACCESS_TICKET_SQL, streamAccessBindings, type StreamAccessQuery } from './access';
 import type { ChatBroadcast, ChatMessage } from '../../domain/streaming/chat-protocol';
 import type { Sanction } from '../../domain/streaming/chat';
 
@@ -74,31 +75,36 @@ export async function listChatMessages(
 }
 
 export interface PosterState {
+  /** Whether the viewer holds a ticket that opens the stream now (`streamAccessTicket`). */
+  hasTicket: boolean;
   sanctions: Sanction[];
   slowModeSeconds: number | null;
   lastPostAt: Date | null;
 }
 
 /** What decides whether a viewer may post now, in one round trip. */
-export async function posterState(tx: Tx, streamId: number, customerId: number): Promise<PosterState> {
+export async function posterState(tx: Tx, q: StreamAccessQuery): Promise<PosterState> {
   const { rows } = await tx.raw<{
     rows: {
+      has_ticket: boolean;
       sanctions: { kind: 'timeout' | 'ban'; ends_at: string | null }[];
       slow: number | null;
       last: Date | null;
     }[];
   }>(
     `select
+       exists(${STREAM_ACCESS_TICKET_SQL}) as has_ticket,
        coalesce((select jsonb_agg(jsonb_build_object('kind', kind, 'ends_at', ends_at)) from stream_chat_sanctions
           where stream_id = :streamId and customer_id = :customerId and lifted_at is null
             and (ends_at is null or ends_at > now())), '[]') as sanctions,
        (select slow_mode_seconds from stream_chats where stream_id = :streamId) as slow,
        (select created_at from stream_chat_messages where stream_id = :streamId and customer_id = :customerId
           order by created_at desc limit 1) as last`,
-    { streamId, customerId },
+    streamAccessBindings(q),
   );
   const r = rows[0];
   return {
+    hasTicket: r.has_ticket,
     sanctions: r.sanctions.map((s) => ({ kind: s.kind, endsAt: s.ends_at ? new Date(s.ends_at) : null })),
     slowModeSeconds: r.slow,
     lastPostAt: r.last,
