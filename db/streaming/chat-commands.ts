@@ -118,7 +118,6 @@ export async function postChatMessage(
     body: input.body,
     replyToId: input.replyToId ?? null,
   });
-  await notifyChat(tx, tenantId, streamId, { type: 'message', message });
   return message;
 }
 

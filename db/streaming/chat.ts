@@ -120,27 +120,26 @@ export interface NewChatMessage {
   replyToId: number | null;
 }
 
+/**
+ * Inserts a message and, in the same statement (one round trip less on the chat's hot path), queues its broadcast
+ * to every realtime node for when the transaction commits. The broadcast is the message as `toMessage` shows it.
+ */
 export async function insertChatMessage(tx: Tx, tenantId: string, m: NewChatMessage): Promise<ChatMessage> {
-  const [row] = await tx('stream_chat_messages')
-    .insert({
-      tenant_id: tenantId,
-      stream_id: m.streamId,
-      customer_id: m.customerId,
-      author_name: m.authorName,
-      author_role: m.authorRole,
-      body: m.body,
-      reply_to_id: m.replyToId,
-    })
-    .returning<MessageRow[]>([
-      'id',
-      'stream_id',
-      'customer_id',
-      'author_name',
-      'author_role',
-      'body',
-      'reply_to_id',
-      'created_at',
-    ]);
+  const { rows } = await tx.raw<{ rows: MessageRow[] }>(
+    `with m as (
+       insert into stream_chat_messages (tenant_id, stream_id, customer_id, author_name, author_role, body, reply_to_id)
+       values (?, ?, ?, ?, ?, ?, ?)
+       returning id, stream_id, customer_id, author_name, author_role, body, reply_to_id, created_at)
+     select m.* from m cross join lateral (select pg_notify(?, cast(json_build_object(
+       'tenant_id', cast(? as text), 'stream_id', m.stream_id,
+       'broadcast', json_build_object('type', 'message', 'message', json_build_object(
+         'id', m.id, 'stream_id', m.stream_id, 'customer_id', m.customer_id, 'author_name', m.author_name,
+         'author_role', m.author_role, 'body', m.body, 'reply_to_id', m.reply_to_id, 'deleted', false,
+         'created_at', to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+         'reactions', cast('{}' as json)))) as text))) n`,
+    [tenantId, m.streamId, m.customerId, m.authorName, m.authorRole, m.body, m.replyToId, CHAT_CHANNEL, tenantId],
+  );
+  const row = rows[0];
   return toMessage({ ...row, reactions: {}, deleted: false });
 }
 

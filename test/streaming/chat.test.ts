@@ -65,6 +65,8 @@ it("shows a viewer's message, a reply and a reaction to another viewer, and keep
   expect(history.status).toBe(200);
   expect(history.body.items.map((m) => m.body)).toEqual(['Hello from the front row', 'Hi Ada!']);
   expect(history.body.items[0].reactions).toEqual({ '🔥': 1 });
+  // What viewers saw live is the message as stored, to the millisecond.
+  expect({ ...history.body.items[0], reactions: {} }).toEqual(seen.message);
 
   // A viewer joining later gets the recent messages in its welcome.
   const late = await open({ token: (await ticketHolder(h, t, f, 'Cy')).token });
