@@ -16,19 +16,22 @@ export interface StreamAccessQuery {
  * of a virtual or hybrid ticket type of the stream's event; once the stream has ended, only while the ticket type's
  * replay window is open. Of several, the one whose replay lasts longest (then the oldest). Chat admits users with it too.
  */
-/** The query behind `streamAccessTicket`, with named bindings :tenantId :streamId :customerId :now :defaultHours. */
-export const STREAM_ACCESS_TICKET_SQL = `select t.*
+/**
+ * The query behind `streamAccessTicket`, with named bindings :tenantId :streamId :customerId :now, and `defaultHours`
+ * the SQL of the replay window for ticket types without their own (a binding by default).
+ */
+export const streamAccessTicketSql = (defaultHours = ':defaultHours'): string => `select t.*
        from streams s
        join tickets t on t.tenant_id = s.tenant_id and t.event_id = s.event_id
        join ticket_types tt on tt.id = t.ticket_type_id
       where s.tenant_id = :tenantId and s.id = :streamId and t.customer_id = :customerId
         and t.status = 'valid' and tt.attendance in ('virtual', 'both')
         and (s.status <> 'ended'
-             or s.ended_at + make_interval(hours => coalesce(tt.replay_window_hours, :defaultHours)) > :now)
-      order by coalesce(tt.replay_window_hours, :defaultHours) desc, t.id
+             or s.ended_at + make_interval(hours => coalesce(tt.replay_window_hours, ${defaultHours})) > :now)
+      order by coalesce(tt.replay_window_hours, ${defaultHours}) desc, t.id
       limit 1`;
 
-/** The named bindings of `STREAM_ACCESS_TICKET_SQL`. */
+/** The named bindings of `streamAccessTicketSql`. */
 export const streamAccessBindings = (q: StreamAccessQuery) => ({
   tenantId: q.tenantId,
   streamId: q.streamId,
@@ -38,7 +41,7 @@ export const streamAccessBindings = (q: StreamAccessQuery) => ({
 });
 
 export async function streamAccessTicket(tx: Tx, q: StreamAccessQuery): Promise<TicketRow | null> {
-  const { rows } = await tx.raw<{ rows: TicketRow[] }>(STREAM_ACCESS_TICKET_SQL, streamAccessBindings(q));
+  const { rows } = await tx.raw<{ rows: TicketRow[] }>(streamAccessTicketSql(), streamAccessBindings(q));
   return rows[0] ?? null;
 }
 

@@ -1,6 +1,5 @@
 import type { Tx } from '../connection';
 import { getCustomer } from '../customers/customers';
-import { getModule } from '../platform/modules';
 import { emit } from '../platform/outbox';
 import {
   activeSanction,
@@ -20,6 +19,7 @@ import {
   liveMessageExists,
   notifyChat,
   posterState,
+  type PosterState,
   reactToMessage,
   sanctionChatUser,
   updateChatState,
@@ -49,26 +49,23 @@ const refuse = (refused: ChatRefusal, message: string, extra: Omit<Refusal, 'ref
 
 export const isRefusal = (x: unknown): x is Refusal => typeof x === 'object' && x !== null && 'refused' in x;
 
-async function chatSettings(tx: Tx): Promise<StreamingSettings> {
-  return ((await getModule(tx, 'streaming'))?.settings ?? {}) as StreamingSettings;
-}
-
-/** Why this viewer may not post in this stream now, or undefined: ticket, sanction, slow mode. */
+/**
+ * Why this viewer may not post in this stream now, or undefined (ticket, sanction, slow mode), with the tenant's
+ * streaming settings read in the same round trip: round trips are what a post waits for.
+ */
 export async function viewerRefusal(
   tx: Tx,
   tenantId: string,
   streamId: number,
   customerId: number,
   now: Date,
-  settings: StreamingSettings,
-): Promise<Refusal | undefined> {
-  const state = await posterState(tx, {
-    tenantId,
-    streamId,
-    customerId,
-    now,
-    defaultReplayHours: settings.default_replay_window_hours,
-  });
+): Promise<{ refusal?: Refusal; settings: StreamingSettings }> {
+  const state = await posterState(tx, { tenantId, streamId, customerId, now });
+  const refusal = posterRefusal(state, now);
+  return refusal ? { refusal, settings: state.settings } : { settings: state.settings };
+}
+
+function posterRefusal(state: PosterState, now: Date): Refusal | undefined {
   if (!state.hasTicket) return refuse('access_lost', 'Your ticket no longer opens this stream');
   const sanction = activeSanction(state.sanctions, now);
   if (sanction?.kind === 'ban') return refuse('banned', 'A moderator banned you from this chat');
@@ -100,9 +97,7 @@ export async function postChatMessage(
 ): Promise<ChatMessage | Refusal> {
   let authorName: string;
   if (actor.role === 'viewer') {
-    // Round trips are what a post waits for: the settings are read once, the name only when not known.
-    const settings = await chatSettings(tx);
-    const refusal = await viewerRefusal(tx, tenantId, streamId, actor.customerId, now, settings);
+    const { refusal, settings } = await viewerRefusal(tx, tenantId, streamId, actor.customerId, now);
     if (refusal) return refusal;
     if (bannedWordsFor(settings.chat_banned_words ?? [], settings.chat_profanity_filter ?? true).matches(input.body))
       return refuse('banned_word', 'The message contains a word this chat does not allow');
@@ -129,7 +124,7 @@ export async function reactInChat(
   r: { messageId: number; emoji: string; remove: boolean },
   now = new Date(),
 ): Promise<Record<string, number> | Refusal> {
-  const refusal = await viewerRefusal(tx, tenantId, streamId, customerId, now, await chatSettings(tx));
+  const { refusal } = await viewerRefusal(tx, tenantId, streamId, customerId, now);
   // Slow mode limits messages, not reactions.
   if (refusal && refusal.refused !== 'slow_mode') return refusal;
   if (!(await liveMessageExists(tx, streamId, r.messageId)))

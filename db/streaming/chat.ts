@@ -1,5 +1,6 @@
 import type { Tx } from '../connection';
-import { STREAM_ACCESS_TICKET_SQL, streamAccessBindings, type StreamAccessQuery } from './access';
+import { streamAccessTicketSql, streamAccessBindings, type StreamAccessQuery } from './access';
+import type { StreamingSettings } from '../../domain/streaming/settings';
 import type { ChatBroadcast, ChatMessage } from '../../domain/streaming/chat-protocol';
 import type { Sanction } from '../../domain/streaming/chat';
 
@@ -75,25 +76,32 @@ export async function listChatMessages(
 }
 
 export interface PosterState {
-  /** Whether the viewer holds a ticket that opens the stream now (`streamAccessTicket`). */
+  /** The tenant's streaming settings. */
+  settings: StreamingSettings;
+  /** Whether the viewer holds a ticket that opens the stream now (`streamAccessTicket` under those settings). */
   hasTicket: boolean;
   sanctions: Sanction[];
   slowModeSeconds: number | null;
   lastPostAt: Date | null;
 }
 
-/** What decides whether a viewer may post now, in one round trip. */
-export async function posterState(tx: Tx, q: StreamAccessQuery): Promise<PosterState> {
+/** What decides whether a viewer may post now, with the tenant's settings, in one round trip. */
+export async function posterState(tx: Tx, q: Omit<StreamAccessQuery, 'defaultReplayHours'>): Promise<PosterState> {
   const { rows } = await tx.raw<{
     rows: {
+      settings: StreamingSettings | null;
       has_ticket: boolean;
       sanctions: { kind: 'timeout' | 'ban'; ends_at: string | null }[];
       slow: number | null;
       last: Date | null;
     }[];
   }>(
-    `select
-       exists(${STREAM_ACCESS_TICKET_SQL}) as has_ticket,
+    `with st as (select settings from tenant_modules where module = 'streaming')
+     select
+       (select settings from st) as settings,
+       exists(${streamAccessTicketSql(
+         "coalesce(cast((select settings->>'default_replay_window_hours' from st) as int), :defaultHours)",
+       )}) as has_ticket,
        coalesce((select jsonb_agg(jsonb_build_object('kind', kind, 'ends_at', ends_at)) from stream_chat_sanctions
           where stream_id = :streamId and customer_id = :customerId and lifted_at is null
             and (ends_at is null or ends_at > now())), '[]') as sanctions,
@@ -104,6 +112,7 @@ export async function posterState(tx: Tx, q: StreamAccessQuery): Promise<PosterS
   );
   const r = rows[0];
   return {
+    settings: r.settings ?? {},
     hasTicket: r.has_ticket,
     sanctions: r.sanctions.map((s) => ({ kind: s.kind, endsAt: s.ends_at ? new Date(s.ends_at) : null })),
     slowModeSeconds: r.slow,
