@@ -49,8 +49,8 @@ import { createLogger } from '../lib/logger';
 import { startPostgres } from '../scripts/stack/postgres';
 import { STRIPE_MOCK_API_KEY, startStripeMock } from '../scripts/stack/stripe-mock';
 import { startTemporal } from '../scripts/stack/temporal';
-import { describeExit, spawnManaged } from '../scripts/stack/processes';
-import { freePort, waitFor, WaitAborted } from '../scripts/stack/wait';
+import { freePort } from '../scripts/stack/wait';
+import { apiReady, startBenchProcess } from './processes';
 import { startIdempotent } from '../lib/temporal';
 import { startWorkerProcess } from '../worker';
 import { eventRefundsStartOptions, eventRefundsWorkflowType } from '../workflows/refunds/contract';
@@ -198,30 +198,11 @@ async function main(): Promise<void> {
     const db = createDb(config.appDatabaseUrl, 20);
     const temporalClient = new Client({ connection: await Connection.connect({ address: temporal.address }) });
     const payments = new OfflinePaymentProvider();
-    // The API in a process of its own, as production runs it: sharing this process's event loop with the worker
-    // and the load generator made each of its round trips to Postgres wait several milliseconds.
-    const api = spawnManaged(
-      process.execPath,
-      [
-        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-        '--import',
-        'tsx',
-        path.join(__dirname, '..', 'api', 'main.ts'),
-      ],
-      {
-        env: { ...process.env, ...env },
-      },
-    );
+    // The API in a process of its own, as production runs it.
+    const api = startBenchProcess('api/main.ts', { ...process.env, ...env });
     stops.unshift(() => api.stop());
     const baseUrl = `http://127.0.0.1:${config.API_PORT}`;
-    await waitFor(
-      async () => {
-        const exit = api.exitInfo();
-        if (exit) throw new WaitAborted(`the API ${describeExit(exit)}\n${api.tail.text()}`);
-        return (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.ok === true;
-      },
-      { timeoutMs: 60_000, intervalMs: 100, what: 'the API to be ready' },
-    );
+    await apiReady(api, baseUrl, 60_000);
     const native = await NativeConnection.connect({ address: temporal.address });
     const worker = await startWorkerProcess({
       connection: native,

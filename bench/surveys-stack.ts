@@ -16,11 +16,9 @@ import { createTenant } from '../db/tenants/tenants';
 import { loadConfig, type Config } from '../lib/config';
 import { startPostgres } from '../scripts/stack/postgres';
 import { startTemporal } from '../scripts/stack/temporal';
-import { describeExit, spawnManaged, type ManagedProcess } from '../scripts/stack/processes';
-import { freePort, waitFor, WaitAborted } from '../scripts/stack/wait';
+import { freePort } from '../scripts/stack/wait';
 import { startSmtpReceiver } from '../test/helpers/smtp';
-
-const root = path.resolve(__dirname, '..');
+import { apiReady, startBenchProcess, workerRunning } from './processes';
 
 export interface SurveysBenchStack {
   config: Config;
@@ -32,12 +30,6 @@ export interface SurveysBenchStack {
   accepted(): number;
   /** One request through the keep-alive agent: status and body text. */
   call(method: string, url: string, body?: unknown, auth?: boolean): Promise<{ status: number; text: string }>;
-}
-
-function alive(proc: ManagedProcess): boolean {
-  const exit = proc.exitInfo();
-  if (exit) throw new WaitAborted(`${proc.child.spawnargs.at(-1)} ${describeExit(exit)}\n${proc.tail.text()}`);
-  return true;
 }
 
 export async function withSurveysStack<T>(
@@ -70,26 +62,13 @@ export async function withSurveysStack<T>(
     await migrate(config.DATABASE_URL, config.APP_DATABASE_PASSWORD);
     const owner = createDb(config.DATABASE_URL, 2);
     stops.push(() => owner.destroy());
-    const start = (entry: string) =>
-      spawnManaged(process.execPath, ['--import', 'tsx', path.join(root, entry)], { env });
-    const worker = start('worker.ts');
+    const worker = startBenchProcess('worker.ts', env);
     stops.push(() => worker.stop());
-    const api = start('api/main.ts');
+    const api = startBenchProcess('api/main.ts', env);
     stops.push(() => api.stop());
     const baseUrl = `http://127.0.0.1:${config.API_PORT}`;
-    await Promise.all([
-      waitFor(async () => alive(worker) && worker.tail.text().includes('"worker running"'), {
-        timeoutMs: 240_000,
-        intervalMs: 100,
-        what: 'the worker to run',
-      }),
-      waitFor(async () => alive(api) && (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.ok === true, {
-        // Generous: the two cores are shared with everything else the machine runs.
-        timeoutMs: 240_000,
-        intervalMs: 100,
-        what: 'the API to be ready',
-      }),
-    ]);
+    // Generous: the two cores are shared with everything else the machine runs.
+    await Promise.all([workerRunning(worker, 240_000), apiReady(api, baseUrl, 240_000)]);
 
     const tenant = await createTenant(owner, { name: 'Surveys bench' });
     await upsertModule(owner, tenant.id, 'surveys', { enabled: true, settings: opts.settings });

@@ -17,30 +17,17 @@ import { createTenant } from '../db/tenants/tenants';
 import { loadConfig } from '../lib/config';
 import { startPostgres } from '../scripts/stack/postgres';
 import { startTemporal } from '../scripts/stack/temporal';
-import { describeExit, procStat, spawnManaged, type ManagedProcess } from '../scripts/stack/processes';
-import { freePort, waitFor, WaitAborted } from '../scripts/stack/wait';
+import { procStat } from '../scripts/stack/processes';
+import { freePort, waitFor } from '../scripts/stack/wait';
 import { startSmtpReceiver } from '../test/helpers/smtp';
 import { treeCpuSeconds } from './cpu';
+import { apiReady, startBenchProcess, workerRunning } from './processes';
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 10_000);
 const RELEASED = Number(process.env.BENCH_RELEASED ?? 1_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 /** One API process per core of the machine the figures are measured on. */
 const API_WORKERS = Number(process.env.BENCH_API_WORKERS ?? 1);
-const root = path.resolve(__dirname, '..');
-
-/** BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each API and worker process there when it stops. */
-function startProcess(entry: string, env: NodeJS.ProcessEnv): ManagedProcess {
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  return spawnManaged(process.execPath, [...profile, '--import', 'tsx', path.join(root, entry)], { env });
-}
-
-/** Stops a wait at once when the process it waits for has died, with what it printed. */
-function alive(proc: ManagedProcess): boolean {
-  const exit = proc.exitInfo();
-  if (exit) throw new WaitAborted(`${proc.child.spawnargs.at(-1)} ${describeExit(exit)}\n${proc.tail.text()}`);
-  return true;
-}
 
 async function main(): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'usher-bench-waitlist-'));
@@ -77,23 +64,13 @@ async function main(): Promise<void> {
 
     // The processes production runs, each on its own: the worker (Temporal worker and outbox
     // dispatcher) and the API with API_WORKERS processes.
-    const worker = startProcess('worker.ts', env);
+    // BENCH_CPU_PROF=<dir> profiles both.
+    const worker = startBenchProcess('worker.ts', env);
     stops.push(() => worker.stop());
-    const api = startProcess('api/main.ts', env);
+    const api = startBenchProcess('api/main.ts', env);
     stops.push(() => api.stop());
     const baseUrl = `http://127.0.0.1:${config.API_PORT}`;
-    await Promise.all([
-      waitFor(async () => alive(worker) && worker.tail.text().includes('"worker running"'), {
-        timeoutMs: 120_000,
-        intervalMs: 100,
-        what: 'the worker to run',
-      }),
-      waitFor(async () => alive(api) && (await fetch(`${baseUrl}/readyz`).catch(() => undefined))?.ok === true, {
-        timeoutMs: 60_000,
-        intervalMs: 100,
-        what: 'the API to be ready',
-      }),
-    ]);
+    await Promise.all([workerRunning(worker, 120_000), apiReady(api, baseUrl, 60_000)]);
 
     const tenant = await createTenant(owner, { name: 'Bench' });
     await upsertModule(owner, tenant.id, 'waitlist', { enabled: true, settings: { offer_window_s: 3600 } });

@@ -5,7 +5,7 @@ import type { GroupRow } from '../../db/groups/groups';
 import { messageGroup, sendInvitations } from '../../db/groups/roster-mail';
 import { reassignSeat, rosterLines, setRosterOptions, type RosterGroupRow } from '../../db/groups/roster';
 import { toCsv } from '../../domain/analytics/csv';
-import { invitationUrls, leaderLinks, leaderPagePath } from '../../domain/groups/links';
+import { invitationUrls, leaderLink } from '../../domain/groups/links';
 import { detailStatusOf } from '../../domain/groups/roster';
 import type { RouterDeps } from '../deps';
 import { defineRoute } from '../route';
@@ -218,8 +218,7 @@ export function rosterRoutes(deps: RouterDeps): void {
     responses: { 200: { description: 'The link', schema: LeaderLink } },
     handler: async ({ tx, auth, params }) => {
       const group = await loadOwnGroup(tx, auth, params.id);
-      const token = leaderLinks(deps.config.TOKEN_SECRET).sign({ tenantId: auth.tenantId, recipientId: group.id });
-      return { body: { token, url: deps.config.publicApiUrl.replace(/\/$/, '') + leaderPagePath(token) } };
+      return { body: leaderLink(deps.config.TOKEN_SECRET, deps.config.publicApiUrl, auth.tenantId, group.id) };
     },
   });
 }

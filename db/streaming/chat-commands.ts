@@ -61,8 +61,7 @@ export async function viewerRefusal(
   now: Date,
 ): Promise<{ refusal?: Refusal; settings: StreamingSettings }> {
   const state = await posterState(tx, { tenantId, streamId, customerId, now });
-  const refusal = posterRefusal(state, now);
-  return refusal ? { refusal, settings: state.settings } : { settings: state.settings };
+  return { refusal: posterRefusal(state, now), settings: state.settings };
 }
 
 function posterRefusal(state: PosterState, now: Date): Refusal | undefined {

@@ -12,6 +12,17 @@ export const leaderLinks = (secret: string) => recipientLinks(`${secret}\u0000us
 export const invitationPagePath = (token: string): string => `/g/invitations/${token}`;
 export const leaderPagePath = (token: string): string => `/g/leader/${token}`;
 
+/** A group's leader dashboard link: the signed token and the absolute page URL. */
+export function leaderLink(
+  secret: string,
+  baseUrl: string,
+  tenantId: string,
+  groupId: number,
+): { token: string; url: string } {
+  const token = leaderLinks(secret).sign({ tenantId, recipientId: groupId });
+  return { token, url: baseUrl.replace(/\/$/, '') + leaderPagePath(token) };
+}
+
 /** The absolute signed link of each of a tenant's invitations, as e-mails carry it. */
 export function invitationUrls(secret: string, baseUrl: string, tenantId: string): (invitationId: number) => string {
   const links = invitationLinks(secret);

@@ -1,4 +1,4 @@
-import { leaderLinks, leaderPagePath } from '../../domain/groups/links';
+import { leaderLink } from '../../domain/groups/links';
 import type { Config } from '../../lib/config';
 import { demoApi } from './api';
 import { seedDemoGroups } from './groups';
@@ -49,12 +49,7 @@ export async function seedDemoAddOns(opts: {
   await step('groups', async () => {
     const group = await seedDemoGroups(api, eventId);
     // The leader's dashboard, signed as the e-mailed link is: roster, who owes, the deadline.
-    if (group)
-      out.links.group =
-        apiUrl +
-        leaderPagePath(
-          leaderLinks(opts.config.TOKEN_SECRET).sign({ tenantId: opts.tenantId, recipientId: group.groupId }),
-        );
+    if (group) out.links.group = leaderLink(opts.config.TOKEN_SECRET, apiUrl, opts.tenantId, group.groupId).url;
   });
   await step('streaming', async () => {
     const stream = await seedDemoStreaming(api, eventId);
