@@ -54,7 +54,8 @@ export type RenewalPlan =
     };
 
 export type ChargeOutcome =
-  | { outcome: 'renewed'; renewsAt: string | null }
+  /** `next`: the plan of the period that follows, read in the same transaction (none when it ends here). */
+  | { outcome: 'renewed'; renewsAt: string | null; next?: RenewalPlan }
   | { outcome: 'failed'; reason: string; nextRetryAt: string | null; graceEndsAt: string }
   /** The subscription changed under the charge (cancelled, paused, another renewal date): plan again. */
   | { outcome: 'stale' };
@@ -87,6 +88,15 @@ const openPeriod = (tx: Tx, tenantId: string, s: RenewingSubject, schedule: Rene
     graceEndsAt: new Date(schedule.graceEndsAt),
   });
 
+/** The plan of a renewing period, from what its row (if any) records. */
+const renewPlan = (schedule: RenewalSchedule, row: RenewalRow | undefined): RenewalPlan => ({
+  action: 'renew',
+  schedule,
+  reminders: dueReminders(schedule, row?.reminders_sent ?? [], new Date()),
+  attempts: row?.attempts ?? 0,
+  nextRetryAt: row?.next_retry_at?.toISOString() ?? null,
+});
+
 /** A manual payment counts for a period from its first reminder on (paid early after the reminder). */
 const manualSince = (schedule: RenewalSchedule): Date => new Date(schedule.reminders[0]?.at ?? schedule.renewsAt);
 
@@ -118,7 +128,12 @@ async function settlePaid(
       renews_at: next.renewsAt.toISOString(),
     },
   });
-  return { outcome: 'renewed', renewsAt: next.renewsAt.toISOString() };
+  const following = { ...s, renews_at: next.renewsAt, ends_at: next.endsAt };
+  return {
+    outcome: 'renewed',
+    renewsAt: next.renewsAt.toISOString(),
+    next: renewPlan(await scheduleOf(tx, following), undefined),
+  };
 }
 
 /** Records a failed attempt, e-mails the subscriber (dunning) and announces it, once per attempt. */
@@ -188,15 +203,7 @@ export function createRenewalSteps({ db, config }: WorkerDeps) {
         if (s.status === 'expired') return { action: 'end', status: 'expired' };
         if (s.status === 'paused') return { action: 'paused', pausedUntil: s.paused_until?.toISOString() ?? null };
         if (!renewing(s)) return { action: 'lapse', endsAt: s.ends_at.toISOString() };
-        const schedule = await scheduleOf(tx, s);
-        const row = await getRenewal(tx, s.id, s.renews_at);
-        return {
-          action: 'renew',
-          schedule,
-          reminders: dueReminders(schedule, row?.reminders_sent ?? [], new Date()),
-          attempts: row?.attempts ?? 0,
-          nextRetryAt: row?.next_retry_at?.toISOString() ?? null,
-        };
+        return renewPlan(await scheduleOf(tx, s), await getRenewal(tx, s.id, s.renews_at));
       });
     },
 

@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { Tx } from '../../db/connection';
-import { getCustomer } from '../../db/customers/customers';
-import { getEvent } from '../../db/events/events';
-import { ticketTypesOfEvent } from '../../db/events/ticket-types';
 import { getOrder, getOrderItems } from '../../db/orders/orders';
 import { isModuleEnabled } from '../../db/platform/modules';
-import { currentSegmentsOf, offerCandidates, recordClick, recordImpressions } from '../../db/upsells/catalog-offers';
+import {
+  currentSegmentsOf,
+  offerCandidates,
+  queryCartFacts,
+  recordClick,
+  recordImpressions,
+} from '../../db/upsells/catalog-offers';
 import { getProduct } from '../../db/upsells/catalog-products';
+import { moduleAdmits } from '../../domain/platform/plans';
 import { rankOffers, type OfferFacts } from '../../domain/upsells/offers';
 import { AppError, notFound } from '../../lib/errors';
 import type { RouterDeps } from '../deps';
@@ -26,6 +30,8 @@ interface Cart {
   /** Ticket type id to quantity. */
   lines: Map<number, number>;
   valueMinor: number;
+  /** The customer's current CRM segments when already known (read with a query's cart). */
+  segmentIds?: Set<number>;
 }
 
 const parseCart = (cart: string | undefined): Map<number, number> => {
@@ -58,14 +64,16 @@ async function cartOf(tx: Tx, q: Query): Promise<Cart> {
     throw new AppError(400, 'validation_failed', 'event_id or order_id is required', {
       errors: [{ path: 'query.event_id', message: 'event_id or order_id is required', code: 'required' }],
     });
-  if (!(await getEvent(tx, q.event_id))) throw notFound('Event');
-  if (customerId !== null && !(await getCustomer(tx, customerId))) throw notFound('Customer');
   const lines = parseCart(q.cart);
-  const types = await ticketTypesOfEvent(tx, q.event_id, [...lines.keys()]);
-  if (types.size !== lines.size) throw notFound('Ticket type');
+  const facts = await queryCartFacts(tx, q.event_id, [...lines.keys()], customerId);
+  if (!facts.eventFound) throw notFound('Event');
+  if (!facts.customerFound) throw notFound('Customer');
+  if (facts.prices.size !== lines.size) throw notFound('Ticket type');
   let valueMinor = 0;
-  for (const [id, quantity] of lines) valueMinor += (types.get(id)?.price_minor ?? 0) * quantity;
-  return { eventId: q.event_id, orderId: null, customerId, lines, valueMinor };
+  for (const [id, quantity] of lines) valueMinor += (facts.prices.get(id) ?? 0) * quantity;
+  // Segment rules only count while the tenant has CRM on (a rule outlives the CRM subscription).
+  const segmentIds = moduleAdmits(facts.crm, 'crm') ? facts.segmentIds : new Set<number>();
+  return { eventId: q.event_id, orderId: null, customerId, lines, valueMinor, segmentIds };
 }
 
 /** Offers for a cart or an order, their clicks. */
@@ -86,11 +94,11 @@ export function offerRoutes(deps: RouterDeps): void {
       const now = new Date();
       const candidates = await offerCandidates(tx, cart.eventId, query.location, now);
       const needsSegments = candidates.some((p) => p.rules.some((r) => r.rule_type === 'customer_segment'));
-      // Segment rules only count while the tenant has CRM on (a rule outlives the CRM subscription).
       const segmentIds =
-        needsSegments && cart.customerId !== null && (await isModuleEnabled(tx, 'crm'))
+        cart.segmentIds ??
+        (needsSegments && cart.customerId !== null && (await isModuleEnabled(tx, 'crm'))
           ? await currentSegmentsOf(tx, cart.customerId)
-          : new Set<number>();
+          : new Set<number>());
       const facts: OfferFacts = {
         now,
         location: query.location,

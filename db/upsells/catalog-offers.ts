@@ -36,6 +36,58 @@ export async function offerCandidates(
   }));
 }
 
+/** What the offers for a query's cart rest on, read in one statement. */
+export interface QueryCartFacts {
+  eventFound: boolean;
+  /** False only when a customer was named and is not the tenant's. */
+  customerFound: boolean;
+  /** The price of each of the cart's ticket types that belongs to the event. */
+  prices: Map<number, number>;
+  /** The tenant's CRM subscription, which decides whether segment rules count. */
+  crm: { enabled: boolean; rollout_percent: number } | undefined;
+  /** The customer's current CRM segments (empty without a customer). */
+  segmentIds: Set<number>;
+}
+
+/**
+ * The event, the cart's ticket types, the customer and their segments at once: an offers call is
+ * made on every cart change, so it costs one round trip rather than one per fact.
+ */
+export async function queryCartFacts(
+  tx: Tx,
+  eventId: number,
+  ticketTypeIds: number[],
+  customerId: number | null,
+): Promise<QueryCartFacts> {
+  const { rows } = await tx.raw<{
+    rows: {
+      event_found: boolean;
+      customer_found: boolean;
+      prices: Record<string, number>;
+      crm: { enabled: boolean; rollout_percent: number } | null;
+      segment_ids: number[];
+    }[];
+  }>(
+    `select exists (select 1 from events where id = ?) as event_found,
+            (?::bigint is null or exists (select 1 from customers where id = ?)) as customer_found,
+            coalesce((select json_object_agg(t.id, t.price_minor) from ticket_types t
+                       where t.event_id = ? and t.id = any(?::bigint[])), '{}') as prices,
+            (select json_build_object('enabled', m.enabled, 'rollout_percent', m.rollout_percent)
+               from tenant_modules m where m.module = 'crm') as crm,
+            array(select m.segment_id from customer_segment_members m
+                   where m.customer_id = ? and m.removed_at is null) as segment_ids`,
+    [eventId, customerId, customerId, eventId, ticketTypeIds, customerId],
+  );
+  const [row] = rows;
+  return {
+    eventFound: row.event_found,
+    customerFound: row.customer_found,
+    prices: new Map(Object.entries(row.prices).map(([id, price]) => [Number(id), price])),
+    crm: row.crm ?? undefined,
+    segmentIds: new Set(row.segment_ids.map(Number)),
+  };
+}
+
 /** The CRM segments the customer is a current member of. */
 export async function currentSegmentsOf(tx: Tx, customerId: number): Promise<Set<number>> {
   const rows: { segment_id: number }[] = await tx('customer_segment_members')

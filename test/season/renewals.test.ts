@@ -136,7 +136,7 @@ describe('season renewal workflow (stripe-mock behind a declining proxy)', () =>
       { what: 'next period scheduled' },
     );
     expect([next.status, next.renewsAt]).toEqual(['scheduled', nextYear.toISOString()]);
-    await recordRunHistory(h, handle.workflowId, firstRun, 'season-renewal-renewed');
+    await recordRunHistory(h, handle.workflowId, firstRun, 'season-renewal-renewed-carried-plan');
   });
 
   it('sends a dunning e-mail when the card is declined, then renews on the retry within grace', async () => {

@@ -1,4 +1,11 @@
-import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { RenewalPlan, RenewalSteps } from '../../activities/season/renewal-steps';
 import {
   getRenewalStateQuery,
@@ -55,6 +62,8 @@ export async function seasonRenewalWorkflow(input: SeasonRenewalInput): Promise<
     payments.push(paymentId);
   });
   const ref = { tenantId: input.tenantId, subscriptionId: input.subscriptionId };
+  let carried: RenewalPlan | undefined = input.plan;
+  let following: RenewalPlan | undefined;
 
   /** Waits until `at` (ISO); true when a change cut the wait short. */
   const waitUntil = async (at: string, seen: number): Promise<boolean> => {
@@ -87,7 +96,10 @@ export async function seasonRenewalWorkflow(input: SeasonRenewalInput): Promise<
       attempt++;
       state.status = 'charging';
       const result = await charge.seasonRenewalCharge({ ...ref, renewsAt, attempt });
-      if (result.outcome === 'renewed') return 'renewed';
+      if (result.outcome === 'renewed') {
+        following = result.next;
+        return 'renewed';
+      }
       if (result.outcome === 'stale') return 'changed';
       Object.assign(state, {
         status: 'dunning',
@@ -114,7 +126,8 @@ export async function seasonRenewalWorkflow(input: SeasonRenewalInput): Promise<
 
   for (;;) {
     const seen = changes;
-    const plan = await db.seasonRenewalPlan(ref);
+    const plan = carried ?? (await db.seasonRenewalPlan(ref));
+    carried = undefined;
     switch (plan.action) {
       case 'end':
         state.status = plan.status;
@@ -139,7 +152,13 @@ export async function seasonRenewalWorkflow(input: SeasonRenewalInput): Promise<
           state.status = 'renewed';
           state.renewals++;
           await condition(allHandlersFinished);
-          return continueAsNew<typeof seasonRenewalWorkflow>({ ...input, renewalsSoFar: state.renewals });
+          // A change signalled since the charge may have moved the next period: the new run reads it then.
+          const plan = patched('season-carry-plan') && changes === seen ? following : undefined;
+          return continueAsNew<typeof seasonRenewalWorkflow>({
+            ...input,
+            renewalsSoFar: state.renewals,
+            plan,
+          });
         }
         break;
       }
