@@ -22,5 +22,6 @@ export default defineModule({
     '0027_upsells_catalog': () => import('../db/migrations/0027_upsells_catalog'),
     '0028_upsells_purchases': () => import('../db/migrations/0028_upsells_purchases'),
     '0037_upsells_partners': () => import('../db/migrations/0037_upsells_partners'),
+    '0038_upsells_connect_vouchers': () => import('../db/migrations/0038_upsells_connect_vouchers'),
   },
 });

@@ -1,24 +1,33 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { withTenant } from '../../db/connection';
 import { failUpsellPayment, settleUpsellPayment } from '../../db/upsells/after-purchase';
 import { getUpsellPayment } from '../../db/upsells/payments';
 import type { UpsellPaymentExpiryOutcome } from '../../workflows/upsells/contract';
-import { paymentReferenceOfLine, refundLinesWithTickets } from '../../db/upsells/refunds';
+import { paymentOfLine, refundLinesWithTickets } from '../../db/upsells/refunds';
 import type { WorkerDeps } from '../deps';
 import { defineTrigger, type Trigger } from '../platform/triggers';
 
 export function createPurchasesActivities(deps: WorkerDeps) {
   return {
     /**
-     * The window of a post-purchase add-on payment ended: a payment still pending is asked of the provider
-     * once more (outside any transaction) and settles if it succeeded; otherwise its lines give their units back.
+     * The window of a post-purchase add-on payment ended: a payment still pending is cancelled at the provider
+     * first (outside any transaction), so the buyer cannot pay later for units that went back. The provider
+     * refuses to cancel a payment that succeeded meanwhile, so its status, read after, decides: a payment that
+     * succeeded settles; otherwise its lines give their units back. A retry cancels under the same key.
      */
     async upsellsExpirePayment(input: { tenantId: string; paymentId: number }): Promise<UpsellPaymentExpiryOutcome> {
       const { tenantId, paymentId } = input;
       const payment = await withTenant(deps.db, tenantId, (tx) => getUpsellPayment(tx, paymentId));
       if (payment?.status !== 'pending') return payment?.status === 'paid' ? 'paid' : 'closed';
-      const paid = payment.reference
-        ? (await deps.payments.getPaymentStatus(payment.reference)) === 'succeeded'
-        : false;
+      let paid = false;
+      if (payment.reference) {
+        await deps.payments.cancelPayment(payment.reference, `upsell-payment-cancel-${tenantId}-${paymentId}`);
+        const status = await deps.payments.getPaymentStatus(payment.reference);
+        // The money is on its way and could not be stopped: neither its units nor the goods can go yet.
+        if (status === 'processing')
+          throw ApplicationFailure.retryable(`Payment ${paymentId} is still processing`, 'payment_processing');
+        paid = status === 'succeeded';
+      }
       const closed = await withTenant(deps.db, tenantId, (tx) =>
         paid ? settleUpsellPayment(tx, tenantId, paymentId) : failUpsellPayment(tx, paymentId),
       );
@@ -50,13 +59,14 @@ export function purchasesTriggers(deps: WorkerDeps): Trigger[] {
       afterCommit: async (event, { db }) => {
         if (event.payload.route !== 'provider') return;
         const { line_id: lineId, amount_minor: amountMinor } = event.payload;
-        const reference = await withTenant(db, event.tenantId, (tx) => paymentReferenceOfLine(tx, lineId));
-        if (!reference) return;
+        const paidBy = await withTenant(db, event.tenantId, (tx) => paymentOfLine(tx, lineId));
+        if (!paidBy) return;
         await deps.payments.refund({
-          reference,
+          reference: paidBy.reference,
           amountMinor,
           idempotencyKey: `upsell-refund-${event.tenantId}-${lineId}`,
           reason: 'add-on refunded',
+          ...(paidBy.reverseTransfer ? { reverseTransfer: true } : {}),
         });
       },
     }),

@@ -26,7 +26,16 @@ export const OrderUpsellLine = z.object({
   refund_minor: z.number().int().nullable().meta({ description: 'What was given back, once refunded' }),
   ticket_id: z.number().int().nullable().meta({ description: "An upgrade's ticket" }),
   payment_id: z.number().int().nullable().meta({ description: 'Null when paid with the order; else its own payment' }),
-  vouchers: z.array(z.object({ code: z.string(), status: z.enum(['valid', 'redeemed', 'cancelled']) })),
+  vouchers: z.array(
+    z.object({
+      code: z.string(),
+      status: z.enum(['valid', 'redeemed', 'cancelled']),
+      product_id: z
+        .number()
+        .int()
+        .meta({ description: "What it admits to: the line's product, or a redeemable component of its bundle" }),
+    }),
+  ),
 });
 
 export const UpsellPayment = z.object({

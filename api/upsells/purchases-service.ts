@@ -1,12 +1,15 @@
 import { withTenant, type Tx } from '../../db/connection';
 import { getOrder, type OrderRow } from '../../db/orders/orders';
 import { failUpsellPayment, settleUpsellPayment } from '../../db/upsells/after-purchase';
-import { recordUpsellPaymentAttempt, setUpsellPaymentExpiry, type UpsellPaymentRow } from '../../db/upsells/payments';
+import { openUpsellPayment, recordUpsellPaymentAttempt, type UpsellPaymentRow } from '../../db/upsells/payments';
+import { listPaymentLines } from '../../db/upsells/purchases';
 import { getModule } from '../../db/platform/modules';
+import { commissionMinor } from '../../domain/upsells/purchases';
+import type { UpsellsSettings } from '../../domain/upsells/settings';
 import { startIdempotent } from '../../lib/temporal';
 import { upsellPaymentExpiryStart, upsellPaymentExpiryWorkflowType } from '../../workflows/upsells/contract';
 import { AppError } from '../../lib/errors';
-import type { PaymentResult } from '../../integrations/payments/provider';
+import type { PaymentRequest, PaymentResult } from '../../integrations/payments/provider';
 import type { RouterDeps } from '../deps';
 import { visibleTo } from '../ownership';
 import type { Auth } from '../route';
@@ -28,14 +31,25 @@ export const DEFAULT_ADDON_PAYMENT_WINDOW_S = 1800;
 
 /**
  * Opens the payment's window before the provider is asked, so that whatever happens to this process, the
- * reserved units go back if the buyer never completes the payment.
+ * reserved units go back if the buyer never completes the payment. A tenant with a Stripe connected account
+ * is paid by a destination charge, the platform keeping the commission on the payment's lines as its fee;
+ * both are recorded with the window, so settling and refunding the payment know where its money went.
  */
-async function startPaymentWindow(deps: RouterDeps, tenantId: string, order: OrderRow, payment: UpsellPaymentRow) {
-  const windowS = await withTenant(deps.db, tenantId, async (tx) => {
-    const settings = (await getModule(tx, 'upsells'))?.settings as { addon_payment_window_s?: number } | undefined;
+async function startPaymentWindow(
+  deps: RouterDeps,
+  tenantId: string,
+  order: OrderRow,
+  payment: UpsellPaymentRow,
+): Promise<PaymentRequest['destination']> {
+  const { windowS, destination } = await withTenant(deps.db, tenantId, async (tx) => {
+    const settings = (await getModule(tx, 'upsells'))?.settings as UpsellsSettings | undefined;
     const s = settings?.addon_payment_window_s ?? DEFAULT_ADDON_PAYMENT_WINDOW_S;
-    await setUpsellPaymentExpiry(tx, payment.id, new Date(Date.now() + s * 1000));
-    return s;
+    const account = deps.payments.name === 'stripe' ? settings?.stripe_connected_account : null;
+    const split = account
+      ? { account, applicationFeeMinor: commissionMinor(await listPaymentLines(tx, payment.id)) }
+      : null;
+    await openUpsellPayment(tx, payment.id, { expiresAt: new Date(Date.now() + s * 1000), destination: split });
+    return { windowS: s, destination: split ?? undefined };
   });
   await startIdempotent(
     deps.temporal,
@@ -47,6 +61,7 @@ async function startPaymentWindow(deps: RouterDeps, tenantId: string, order: Ord
       windowMs: windowS * 1000,
     }),
   );
+  return destination;
 }
 
 /**
@@ -65,7 +80,7 @@ export async function payForUpsells(
     await closePayment(deps, tenantId, payment.id, true);
     return undefined;
   }
-  await startPaymentWindow(deps, tenantId, order, payment);
+  const destination = await startPaymentWindow(deps, tenantId, order, payment);
   let result: PaymentResult;
   try {
     result = await deps.payments.createPayment({
@@ -75,6 +90,7 @@ export async function payForUpsells(
       description: `Add-ons for order ${order.order_number}`,
       metadata: { tenant_id: tenantId, order_id: String(order.id), upsell_payment_id: String(payment.id) },
       paymentMethod,
+      destination,
     });
   } catch (err) {
     await closePayment(deps, tenantId, payment.id, false);

@@ -28,7 +28,9 @@ export async function loadOrderUpsells(
       refund_minor: l.refund_minor,
       ticket_id: l.ticket_id,
       payment_id: l.payment_id,
-      vouchers: vouchers.filter((v) => v.line_id === l.id).map((v) => ({ code: v.code, status: v.status })),
+      vouchers: vouchers
+        .filter((v) => v.line_id === l.id)
+        .map((v) => ({ code: v.code, status: v.status, product_id: v.product_id })),
     })),
     upsell_payments: payments.map((p) => ({
       id: p.id,

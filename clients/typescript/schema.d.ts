@@ -4564,6 +4564,8 @@ export interface components {
           code: string;
           /** @enum {string} */
           status: 'valid' | 'redeemed' | 'cancelled';
+          /** @description What it admits to: the line's product, or a redeemable component of its bundle */
+          product_id: number;
         }[];
       }[];
       /** @description Payments for add-ons or upgrades bought after the order was paid */

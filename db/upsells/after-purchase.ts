@@ -124,7 +124,13 @@ export async function settleUpsellPayment(tx: Tx, tenantId: string, paymentId: n
   const payment = await getUpsellPayment(tx, paymentId, { lock: true });
   if (!payment || !(await closeUpsellPayment(tx, paymentId, 'paid'))) return false;
   const order = (await tx('orders').where({ id: payment.order_id }).first()) as OrderRow;
-  await settleUpsellLines(tx, tenantId, order, { paymentId });
+  await settleUpsellLines(
+    tx,
+    tenantId,
+    order,
+    { paymentId },
+    { applicationFeeTaken: (payment.application_fee_minor ?? 0) > 0 },
+  );
   return true;
 }
 

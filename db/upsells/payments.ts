@@ -15,6 +15,10 @@ export interface UpsellPaymentRow {
   paid_at: Date | null;
   /** When a pending payment's lines give their units back (its expiry workflow acts then). */
   expires_at: Date | null;
+  /** A destination charge's connected account (Stripe `acct_...`), which got the money; null otherwise. */
+  destination_account: string | null;
+  /** The commission the platform kept from a destination charge as its application fee; null otherwise. */
+  application_fee_minor: number | null;
 }
 
 export async function insertUpsellPayment(
@@ -58,7 +62,20 @@ export async function closeUpsellPayment(tx: Tx, id: number, status: 'paid' | 'f
   return n > 0;
 }
 
-/** A pending payment's window: its expiry workflow releases its lines then, unless it was paid. */
-export async function setUpsellPaymentExpiry(tx: Tx, id: number, expiresAt: Date): Promise<void> {
-  await tx('upsell_payments').where({ id, status: 'pending' }).update({ expires_at: expiresAt });
+/**
+ * A pending payment's window (its expiry workflow releases its lines then, unless it was paid) and, for a
+ * destination charge, where the money goes and the fee the platform keeps, recorded before the provider is asked.
+ */
+export async function openUpsellPayment(
+  tx: Tx,
+  id: number,
+  input: { expiresAt: Date; destination: { account: string; applicationFeeMinor: number } | null },
+): Promise<void> {
+  await tx('upsell_payments')
+    .where({ id, status: 'pending' })
+    .update({
+      expires_at: input.expiresAt,
+      destination_account: input.destination?.account ?? null,
+      application_fee_minor: input.destination?.applicationFeeMinor ?? null,
+    });
 }

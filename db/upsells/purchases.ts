@@ -1,5 +1,5 @@
 import type { Tx } from '../connection';
-import { meterAmount } from '../../domain/platform/plans';
+import { lineCommissionMinor, voucherProducts } from '../../domain/upsells/purchases';
 import { releaseInventory } from '../events/inventory';
 import { emit } from '../platform/outbox';
 import { recordUsage } from '../platform/usage';
@@ -28,6 +28,8 @@ export interface UpsellLineRow {
 export interface VoucherRow {
   id: number;
   line_id: number;
+  /** What it admits to: the line's product, or a component of the line's bundle. */
+  product_id: number;
   event_id: number;
   code: string;
   status: 'valid' | 'redeemed' | 'cancelled';
@@ -50,6 +52,11 @@ export async function getUpsellLine(tx: Tx, id: number): Promise<UpsellLineRow |
 
 export async function listOrderUpsellLines(tx: Tx, orderId: number): Promise<UpsellLineRow[]> {
   return tx<UpsellLineRow>('upsell_order_lines').where({ order_id: orderId }).orderBy('id');
+}
+
+/** The lines a later payment pays for. */
+export async function listPaymentLines(tx: Tx, paymentId: number): Promise<UpsellLineRow[]> {
+  return whereSet(tx, { paymentId }).orderBy('id');
 }
 
 export async function listVouchersOfLines(tx: Tx, lineIds: number[]): Promise<VoucherRow[]> {
@@ -103,16 +110,29 @@ async function moveTicket(tx: Tx, tenantId: string, line: UpsellLineRow, toTicke
   ]);
 }
 
+/** The components of a bundle that need redemption: each of their units in the bundle gets a code of its own. */
+async function redeemableComponents(tx: Tx, items: { product_id?: number }[]): Promise<Set<number>> {
+  const ids = items.flatMap((i) => (i.product_id === undefined ? [] : [i.product_id]));
+  if (!ids.length) return new Set();
+  const rows = (await tx('upsell_products').whereIn('id', ids).where({ requires_redemption: true }).select('id')) as {
+    id: number;
+  }[];
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
 /**
- * Once the money is in: each pending line's units move from reserved to sold, redeemable units get
- * voucher codes, upgrades move their ticket, the offer a line came from is converted with its revenue,
- * and the 3% commission is metered. Lines already paid are left alone, so settling twice is a no-op.
+ * Once the money is in: each pending line's units move from reserved to sold, redeemable units (a
+ * bundle's redeemable components included) get voucher codes, upgrades move their ticket, the offer a
+ * line came from is converted with its revenue, and the 3% commission is metered; when the platform
+ * already took it as the application fee of a destination charge (`applicationFeeTaken`), the bill
+ * credits it back so it is not charged twice. Lines already paid are left alone, so settling twice is a no-op.
  */
 export async function settleUpsellLines(
   tx: Tx,
   tenantId: string,
   order: { id: number; event_id: number; customer_id: number },
   set: LineSet,
+  opts: { applicationFeeTaken?: boolean } = {},
 ): Promise<void> {
   const lines = (await whereSet(tx, set)
     .where({ status: 'pending' })
@@ -126,17 +146,24 @@ export async function settleUpsellLines(
         sold: tx.raw('sold + ?', [line.quantity]),
         updated_at: tx.fn.now(),
       })
-      .returning(['requires_redemption', 'upgrade_ticket_type_id'])) as {
+      .returning(['requires_redemption', 'upgrade_ticket_type_id', 'bundle_items'])) as {
       requires_redemption: boolean;
       upgrade_ticket_type_id: number | null;
+      bundle_items: { product_id?: number; quantity: number }[];
     }[];
     await tx('upsell_order_lines').where({ id: line.id }).update({ status: 'paid', paid_at: tx.fn.now() });
-    const vouchers = product.requires_redemption
+    const admits = voucherProducts(
+      line.quantity,
+      { id: line.product_id, requires_redemption: product.requires_redemption, bundle_items: product.bundle_items },
+      line.kind === 'bundle' ? await redeemableComponents(tx, product.bundle_items) : new Set<number>(),
+    );
+    const vouchers = admits.length
       ? ((await tx('upsell_vouchers')
           .insert(
-            Array.from({ length: line.quantity }, () => ({
+            admits.map((productId) => ({
               tenant_id: tenantId,
               line_id: line.id,
+              product_id: productId,
               event_id: order.event_id,
               code: generateTicketCode(),
             })),
@@ -156,14 +183,25 @@ export async function settleUpsellLines(
           customer_id: order.customer_id,
           revenue_minor: tx.raw('revenue_minor + ?', [revenue]),
         });
-    if (revenue > 0)
+    if (revenue > 0) {
+      const commission = lineCommissionMinor(line);
+      const metadata = { line_id: line.id, order_id: order.id, product_id: line.product_id, revenue_minor: revenue };
       await recordUsage(tx, tenantId, {
         meter: 'upsells.commission',
         quantity: line.quantity,
-        amountMinor: meterAmount('upsells.commission', line.quantity, revenue),
+        amountMinor: commission,
         idempotencyKey: `upsell-commission-${line.id}`,
-        metadata: { line_id: line.id, order_id: order.id, product_id: line.product_id, revenue_minor: revenue },
+        metadata,
       });
+      if (opts.applicationFeeTaken)
+        await recordUsage(tx, tenantId, {
+          meter: 'upsells.commission_collected',
+          quantity: line.quantity,
+          amountMinor: commission,
+          idempotencyKey: `upsell-commission-collected-${line.id}`,
+          metadata: { ...metadata, payment_id: line.payment_id },
+        });
+    }
     await emit(tx, tenantId, {
       type: 'upsell.purchased',
       aggregateType: 'order',

@@ -31,15 +31,26 @@ async function routeFor(
   return paidBy === providerName ? 'provider' : 'external';
 }
 
-/** The payment reference a provider refund of a line goes against: its own later payment's, or its order's. */
-export async function paymentReferenceOfLine(tx: Tx, lineId: number): Promise<string | null> {
+/**
+ * The payment a provider refund of a line goes against: its own later payment's reference, or its order's;
+ * `reverseTransfer` when that later payment was a destination charge, whose money the connected account holds.
+ */
+export async function paymentOfLine(
+  tx: Tx,
+  lineId: number,
+): Promise<{ reference: string; reverseTransfer: boolean } | null> {
   const line = (await tx('upsell_order_lines').where({ id: lineId }).first('order_id', 'payment_id')) as
     Pick<UpsellLineRow, 'order_id' | 'payment_id'> | undefined;
   if (!line) return null;
-  if (line.payment_id !== null) return (await getUpsellPayment(tx, line.payment_id))?.reference ?? null;
+  if (line.payment_id !== null) {
+    const payment = await getUpsellPayment(tx, line.payment_id);
+    return payment?.reference
+      ? { reference: payment.reference, reverseTransfer: payment.destination_account !== null }
+      : null;
+  }
   const order = (await tx('orders').where({ id: line.order_id }).first('payment_reference')) as
     { payment_reference: string | null } | undefined;
-  return order?.payment_reference ?? null;
+  return order?.payment_reference ? { reference: order.payment_reference, reverseTransfer: false } : null;
 }
 
 /**

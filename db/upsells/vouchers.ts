@@ -22,14 +22,14 @@ export interface RedeemedVoucher {
 }
 
 async function findVoucher(tx: Tx, code: string): Promise<RedeemedVoucher | undefined> {
+  // A voucher names what it admits to: a bundle's parking code shows the parking, not the bundle.
   return tx('upsell_vouchers as v')
-    .join('upsell_order_lines as l', 'l.id', 'v.line_id')
-    .join('upsell_products as p', 'p.id', 'l.product_id')
+    .join('upsell_products as p', 'p.id', 'v.product_id')
     .where('v.code', code)
     .first(
       'v.id',
       'v.line_id',
-      'l.product_id',
+      'v.product_id',
       'p.name as product_name',
       'v.event_id',
       'v.status',

@@ -37,6 +37,14 @@ export const METERS = {
     description: 'Upsell commission reversed on refunded upsell revenue (3%)',
   },
   // --- end commission reversal (upsells) ---
+  // --- commission taken as a Stripe application fee (upsells) ---
+  'upsells.commission_collected': {
+    module: 'upsells',
+    percent: 3,
+    credit: true,
+    description: 'Upsell commission already taken as the Stripe application fee of a destination charge (3%)',
+  },
+  // --- end commission taken as a Stripe application fee (upsells) ---
   'streaming.revenue_share': { module: 'streaming', percent: 10, description: 'Streaming revenue share (10%)' },
 } as const satisfies Record<
   string,

@@ -21,7 +21,9 @@ export const upsellsEvents = {
       revenue_minor: z.number().int(),
       currency: z.string(),
       offer_id: z.string().nullable().describe('the offer the buyer took, when attributed'),
-      voucher_ids: z.array(z.number().int()).describe('one voucher per unit of a product that needs redemption'),
+      voucher_ids: z
+        .array(z.number().int())
+        .describe("one voucher per unit of a product that needs redemption, a bundle's redeemable components included"),
     }),
   },
   'ticket.upgraded': {
@@ -40,11 +42,11 @@ export const upsellsEvents = {
     }),
   },
   'upsell.voucher_redeemed': {
-    doc: 'An add-on voucher (parking, meet & greet, drinks) was admitted at a gate that accepts vouchers; it admits once.',
+    doc: 'An add-on voucher (parking, meet & greet, drinks, alone or in a bundle) was admitted at a gate that accepts vouchers; it admits once.',
     payload: z.object({
       voucher_id: z.number().int(),
       line_id: z.number().int(),
-      product_id: z.number().int(),
+      product_id: z.number().int().describe("what it admits to: the line's product, or a component of its bundle"),
       event_id: z.number().int(),
       gate_id: z.number().int(),
       redeemed_at: z.string(),

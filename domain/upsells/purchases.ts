@@ -1,3 +1,5 @@
+import { meterAmount } from '../platform/plans';
+
 /** What the buying rules look at of a product (a subset of its row). */
 export interface BuyableProduct {
   id: number;
@@ -83,4 +85,37 @@ export function unitsByProduct(lines: readonly { productId: number; quantity: nu
  */
 export function upgradeCharge(productPriceMinor: number, paidUnitMinor: number, targetUnitMinor: number): number {
   return productPriceMinor > 0 ? productPriceMinor : Math.max(targetUnitMinor - paidUnitMinor, 0);
+}
+
+/** The 3% commission on a line's revenue, as the monthly bill meters it (`upsells.commission`). */
+export function lineCommissionMinor(line: { quantity: number; unit_price_minor: number }): number {
+  return meterAmount('upsells.commission', line.quantity, line.quantity * line.unit_price_minor);
+}
+
+/**
+ * The commission on a payment's lines, line by line as the bill meters it, so the application fee the
+ * platform keeps from a destination charge is exactly what its settlement meters.
+ */
+export function commissionMinor(lines: readonly { quantity: number; unit_price_minor: number }[]): number {
+  return lines.reduce((sum, l) => sum + lineCommissionMinor(l), 0);
+}
+
+/**
+ * The product each voucher of a paid line admits to, one entry per code: each unit of the line's product
+ * when it needs redemption, and for a bundle each redeemable component (`redeemable`) as many times as
+ * the bundle holds it per unit, so a bundle of parking and two drinks bought twice gives two parking codes
+ * and four drink codes.
+ */
+export function voucherProducts(
+  quantity: number,
+  product: { id: number; requires_redemption: boolean; bundle_items: { product_id?: number; quantity: number }[] },
+  redeemable: ReadonlySet<number>,
+): number[] {
+  const own = product.requires_redemption ? Array.from({ length: quantity }, () => product.id) : [];
+  const components = product.bundle_items.flatMap((item) =>
+    item.product_id !== undefined && redeemable.has(item.product_id)
+      ? Array.from({ length: item.quantity * quantity }, () => item.product_id as number)
+      : [],
+  );
+  return [...own, ...components];
 }

@@ -22,6 +22,17 @@ export const UpsellsSettingsSchema = z.strictObject({
         'How long a buyer has to complete the payment of add-ons or an upgrade bought after purchase before their units go back (default 1800)',
     }),
   // --- end unpaid add-ons (upsells) ---
+  // --- connected account (upsells) ---
+  stripe_connected_account: z
+    .string()
+    .regex(/^acct_\w{1,100}$/, 'a Stripe connected account, acct_...')
+    .nullable()
+    .optional()
+    .meta({
+      description:
+        "The tenant's Stripe connected account (acct_...): add-ons and upgrades paid after purchase through Stripe go to it as destination charges, the platform keeping the 3% commission as the application fee",
+    }),
+  // --- end connected account (upsells) ---
   // --- recommendations (recommendations) ---
   // --- end recommendations ---
 });

@@ -28,6 +28,9 @@ export class OfflinePaymentProvider implements PaymentProvider {
     return 'succeeded';
   }
 
+  /** Nothing is waiting at a provider: an offline payment was taken when it was recorded. */
+  async cancelPayment(): Promise<void> {}
+
   async refund(request: RefundRequest): Promise<RefundResult> {
     return { reference: `offline_refund_${request.idempotencyKey}`, status: 'succeeded' };
   }

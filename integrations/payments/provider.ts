@@ -9,6 +9,11 @@ export interface PaymentRequest {
   metadata: Record<string, string>;
   /** A saved or client-created payment method to confirm immediately (Stripe `pm_...`). */
   paymentMethod?: string;
+  /**
+   * A destination charge (Stripe Connect): the money goes to the tenant's connected account and the
+   * platform keeps `applicationFeeMinor` of it (Stripe `application_fee_amount`). The offline provider ignores it.
+   */
+  destination?: { account: string; applicationFeeMinor: number };
 }
 
 export interface PaymentResult {
@@ -25,6 +30,8 @@ export interface RefundRequest {
   amountMinor: number;
   idempotencyKey: string;
   reason?: string;
+  /** The payment was a destination charge: take the refund back from the connected account that got the money. */
+  reverseTransfer?: boolean;
 }
 
 export interface RefundResult {
@@ -52,6 +59,12 @@ export interface PaymentProvider {
   readonly name: 'offline' | 'stripe';
   createPayment(request: PaymentRequest): Promise<PaymentResult>;
   getPaymentStatus(reference: string): Promise<PaymentStatus>;
+  /**
+   * Stops a payment not completed from being paid later (Stripe cancels the PaymentIntent). A payment the
+   * provider will not cancel because it succeeded or was already cancelled is left as it is, without an
+   * error: read its status afterwards. Throws only when the provider could not be asked.
+   */
+  cancelPayment(reference: string, idempotencyKey?: string): Promise<void>;
   refund(request: RefundRequest): Promise<RefundResult>;
   /** Pays money out to a seller (resale payouts). */
   transfer(request: TransferRequest): Promise<TransferResult>;

@@ -54,6 +54,16 @@ export class StripePaymentProvider implements PaymentProvider {
         description: request.description,
         metadata: request.metadata,
         ...(request.paymentMethod ? { payment_method: request.paymentMethod, confirm: true } : {}),
+        // A destination charge, Stripe's Connect flow for a platform that keeps a fee: the whole amount goes to
+        // the connected account, which pays the platform its application fee out of it.
+        ...(request.destination
+          ? {
+              transfer_data: { destination: request.destination.account },
+              ...(request.destination.applicationFeeMinor > 0
+                ? { application_fee_amount: request.destination.applicationFeeMinor }
+                : {}),
+            }
+          : {}),
       },
       { idempotencyKey: request.idempotencyKey },
     );
@@ -69,12 +79,29 @@ export class StripePaymentProvider implements PaymentProvider {
     return mapStatus((await this.stripe.paymentIntents.retrieve(reference)).status);
   }
 
+  async cancelPayment(reference: string, idempotencyKey?: string): Promise<void> {
+    try {
+      await this.stripe.paymentIntents.cancel(
+        reference,
+        { cancellation_reason: 'abandoned' },
+        idempotencyKey ? { idempotencyKey } : undefined,
+      );
+    } catch (err) {
+      // Stripe refuses to cancel an intent that succeeded, is processing or is cancelled already; its status says which.
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'payment_intent_unexpected_state')
+        return;
+      throw err;
+    }
+  }
+
   async refund(request: RefundRequest): Promise<RefundResult> {
     const refund = await this.stripe.refunds.create(
       {
         payment_intent: request.reference,
         amount: request.amountMinor,
         ...(request.reason ? { metadata: { reason: request.reason } } : {}),
+        // The application fee stays with the platform: the bill gives the commission back (its reversal line).
+        ...(request.reverseTransfer ? { reverse_transfer: true } : {}),
       },
       { idempotencyKey: request.idempotencyKey },
     );

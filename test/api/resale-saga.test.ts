@@ -37,6 +37,9 @@ class RecordingPayments implements PaymentProvider {
   getPaymentStatus(): Promise<'succeeded'> {
     return this.provider.getPaymentStatus();
   }
+  cancelPayment(): Promise<void> {
+    return this.provider.cancelPayment();
+  }
   async refund(request: RefundRequest): Promise<RefundResult> {
     const result = await this.provider.refund(request);
     const lost = this.loseNextRefund;

@@ -14,17 +14,35 @@ import { recordHistory } from '../helpers/histories';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
 import { createProduct, orderWith, productCounters, type OrderView } from './purchases-helpers';
 
-/** Orders are paid at once; an add-on payment waits for the buyer (3-D Secure) until the test completes it. */
+/**
+ * Orders are paid at once; an add-on payment waits for the buyer (3-D Secure) until the test completes it.
+ * As at Stripe, a completed payment is not cancelled, and a cancelled one can no longer be completed.
+ */
 class BuyerActionProvider implements PaymentProvider {
   readonly name = 'offline' as const;
-  readonly completed = new Set<string>();
+  private readonly completed = new Set<string>();
+  /** Each cancelled payment with the idempotency key of every cancellation asked for. */
+  readonly cancelled = new Map<string, (string | undefined)[]>();
   private readonly offline = new OfflinePaymentProvider();
   async createPayment(request: PaymentRequest): Promise<PaymentResult> {
     const result = await this.offline.createPayment(request);
     return request.metadata.upsell_payment_id ? { ...result, status: 'requires_action' } : result;
   }
   async getPaymentStatus(reference: string): Promise<PaymentStatus> {
-    return this.completed.has(reference) ? 'succeeded' : 'requires_action';
+    if (this.completed.has(reference)) return 'succeeded';
+    return this.cancelled.has(reference) ? 'failed' : 'requires_action';
+  }
+  /** Payments whose cancellation was refused because they had been completed. */
+  readonly refusedCancel = new Set<string>();
+  async cancelPayment(reference: string, idempotencyKey?: string): Promise<void> {
+    if (this.completed.has(reference)) return void this.refusedCancel.add(reference);
+    this.cancelled.set(reference, [...(this.cancelled.get(reference) ?? []), idempotencyKey]);
+  }
+  /** The buyer finishes paying; false when the payment was cancelled first. */
+  complete(reference: string): boolean {
+    if (this.cancelled.has(reference)) return false;
+    this.completed.add(reference);
+    return true;
   }
   refund = (r: RefundRequest) => this.offline.refund(r);
   transfer = (r: TransferRequest) => this.offline.transfer(r);
@@ -81,13 +99,24 @@ describe('unpaid add-on payments', () => {
     const handle = h.temporal.workflow.getHandle(upsellPaymentExpiryWorkflowId(t.tenantId, payment.id));
     expect(await handle.result()).toMatchObject({ status: 'released' });
     await recordHistory(h.temporal, handle.workflowId, 'upsell-payment-expired');
+
+    // The payment was cancelled at the provider first: the buyer can no longer pay for the spot that went back.
+    const reference = payment.reference as string;
+    expect(payments.cancelled.get(reference)).toEqual([`upsell-payment-cancel-${t.tenantId}-${payment.id}`]);
+    expect(payments.complete(reference)).toBe(false);
+    const late = await t.api.post<OrderView>(`/api/upsells/payments/${payment.id}/confirm`);
+    expect(late.status).toBe(200);
+    expect((await viewOf(order.id)).upsell_payments[0].status).toBe('failed');
   });
 
   it('settles a payment the buyer completed at the last moment instead of releasing it', async () => {
     const { parking, order, payment } = await pendingAddOn(5);
-    payments.completed.add(payment.reference as string);
+    expect(payments.complete(payment.reference as string)).toBe(true);
     const handle = h.temporal.workflow.getHandle(upsellPaymentExpiryWorkflowId(t.tenantId, payment.id));
     expect(await handle.result()).toMatchObject({ status: 'paid' });
+    // The cancellation was asked for and refused: the payment had succeeded.
+    expect(payments.refusedCancel.has(payment.reference as string)).toBe(true);
+    expect(payments.cancelled.has(payment.reference as string)).toBe(false);
     const view = await viewOf(order.id);
     expect(view.upsell_payments[0].status).toBe('paid');
     expect(view.upsells[0]).toMatchObject({ status: 'paid', vouchers: [expect.objectContaining({ status: 'valid' })] });
@@ -96,11 +125,14 @@ describe('unpaid add-on payments', () => {
 
   it('leaves a payment confirmed in time alone', async () => {
     const { order, payment } = await pendingAddOn(5);
-    payments.completed.add(payment.reference as string);
+    expect(payments.complete(payment.reference as string)).toBe(true);
     const confirmed = await t.api.post<OrderView>(`/api/upsells/payments/${payment.id}/confirm`);
     expect(confirmed.status).toBe(200);
     const handle = h.temporal.workflow.getHandle(upsellPaymentExpiryWorkflowId(t.tenantId, payment.id));
     expect(await handle.result()).toMatchObject({ status: 'paid' });
     expect((await viewOf(order.id)).upsells[0].status).toBe('paid');
+    // Settled before its window ended: nothing was left to cancel.
+    expect(payments.refusedCancel.has(payment.reference as string)).toBe(false);
+    expect(payments.cancelled.has(payment.reference as string)).toBe(false);
   });
 });

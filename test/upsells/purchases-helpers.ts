@@ -15,7 +15,7 @@ export interface OrderView {
     variant: string | null;
     status: string;
     payment_id: number | null;
-    vouchers: { code: string; status: string }[];
+    vouchers: { code: string; status: string; product_id: number }[];
   }[];
   upsell_payments: { id: number; amount_minor: number; status: string; reference: string | null }[];
   code?: string;

@@ -1,6 +1,6 @@
 import { createHarness, type Harness } from '../helpers/harness';
 import { createOnSaleEvent, createTenantWithKey, type TenantFixture } from '../helpers/fixtures';
-import { createProduct, orderWith } from './purchases-helpers';
+import { createProduct, orderWith, type OrderView } from './purchases-helpers';
 
 let h: Harness;
 let t: TenantFixture;
@@ -14,8 +14,17 @@ afterAll(() => h.stop());
 interface Verdict {
   verdict: string;
   reason: string | null;
-  voucher: { product_name: string } | null;
+  voucher: { product_id: number; product_name: string } | null;
 }
+
+const voucherGate = async (eventId: number) =>
+  (
+    await t.api.post<{ id: number }>('/api/checkin/gates', {
+      event_id: eventId,
+      name: 'Car park and bars',
+      accepts_vouchers: true,
+    })
+  ).body.id;
 
 describe('add-on vouchers at the gate', () => {
   it('admits a parking voucher once, at a gate that accepts vouchers only', async () => {
@@ -94,5 +103,65 @@ describe('add-on vouchers at the gate', () => {
       ),
     );
     expect(verdicts.sort()).toEqual(['already_redeemed', 'already_redeemed', 'success']);
+  });
+
+  it("gives each redeemable component of a bundle its own codes, admitted once each, cancelled with the bundle's refund", async () => {
+    const f = await createOnSaleEvent(t);
+    const parking = await createProduct(t, f, { name: 'Parking spot', inventory: 50, requires_redemption: true });
+    const drink = await createProduct(t, f, { name: 'Drink voucher', price_minor: 600, requires_redemption: true });
+    const programme = await createProduct(t, f, { name: 'Programme', price_minor: 300 });
+    const bundle = await createProduct(t, f, {
+      type: 'bundle',
+      name: 'Night out',
+      price_minor: 2500,
+      bundle_items: [
+        { product_id: parking.id, quantity: 1 },
+        { product_id: drink.id, quantity: 2 },
+        { product_id: programme.id, quantity: 1 },
+      ],
+    });
+    const gate = await voucherGate(f.eventId);
+
+    // Two bundles: 2 parking codes and 4 drink codes, none for the programme, which needs no redemption.
+    const order = await orderWith(t, f, [{ product_id: bundle.id, quantity: 2 }]);
+    expect(order.status).toBe(201);
+    const [line] = order.body.upsells;
+    expect(line).toMatchObject({ kind: 'bundle', status: 'paid' });
+    const codesOf = (productId: number) => line.vouchers.filter((v) => v.product_id === productId);
+    expect(codesOf(parking.id)).toHaveLength(2);
+    expect(codesOf(drink.id)).toHaveLength(4);
+    expect(line.vouchers).toHaveLength(6);
+    expect(new Set(line.vouchers.map((v) => v.code)).size).toBe(6);
+    expect(line.vouchers.every((v) => v.status === 'valid')).toBe(true);
+
+    // Each code admits once, and says what it is for.
+    const scan = (code: string) => t.api.post<Verdict>('/api/upsells/vouchers/scan', { code, gate_id: gate });
+    for (const [productId, name] of [
+      [parking.id, 'Parking spot'],
+      [drink.id, 'Drink voucher'],
+    ] as const) {
+      for (const v of codesOf(productId)) {
+        expect((await scan(v.code)).body).toMatchObject({
+          verdict: 'success',
+          voucher: { product_id: productId, product_name: name },
+        });
+        expect((await scan(v.code)).body.verdict).toBe('already_redeemed');
+      }
+    }
+
+    // Another bundle, refunded unused: every one of its component codes stops admitting.
+    const other = await orderWith(t, f, [{ product_id: bundle.id, quantity: 1 }]);
+    const [otherLine] = other.body.upsells;
+    expect(otherLine.vouchers.map((v) => v.product_id).sort()).toEqual([parking.id, drink.id, drink.id].sort());
+    const refunded = await t.api.post<OrderView>(`/api/upsells/lines/${otherLine.id}/refund`, { amount_minor: 2500 });
+    expect(refunded.status).toBe(200);
+    expect(refunded.body.upsells[0]).toMatchObject({ status: 'refunded' });
+    expect(refunded.body.upsells[0].vouchers.map((v) => v.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    for (const v of otherLine.vouchers)
+      expect((await scan(v.code)).body).toMatchObject({ verdict: 'invalid', reason: 'cancelled' });
+
+    // The used bundle cannot be refunded any more, as for a plain add-on whose voucher was used.
+    const usedRefund = await t.api.post<{ code: string }>(`/api/upsells/lines/${line.id}/refund`, { amount_minor: 0 });
+    expect([usedRefund.status, usedRefund.body.code]).toEqual([409, 'voucher_redeemed']);
   });
 });

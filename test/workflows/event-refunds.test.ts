@@ -41,6 +41,9 @@ class RecordedRefunds implements PaymentProvider {
   getPaymentStatus(reference: string): Promise<PaymentStatus> {
     return this.inner.getPaymentStatus(reference);
   }
+  cancelPayment(reference: string, idempotencyKey?: string): Promise<void> {
+    return this.inner.cancelPayment(reference, idempotencyKey);
+  }
   transfer(request: TransferRequest): Promise<TransferResult> {
     return this.inner.transfer(request);
   }

@@ -30,6 +30,7 @@ class LossyStripe implements PaymentProvider {
   async getPaymentStatus(): Promise<'succeeded'> {
     return 'succeeded';
   }
+  async cancelPayment(): Promise<void> {}
   refund(): never {
     throw new Error('not used');
   }
