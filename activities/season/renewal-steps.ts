@@ -21,6 +21,7 @@ import {
 } from '../../db/season/renewals';
 import {
   dueReminders,
+  followingSchedule,
   nextPeriod,
   nextRetryAt,
   renewalChargeKey,
@@ -106,6 +107,7 @@ async function settlePaid(
   tenantId: string,
   s: RenewingSubject,
   row: RenewalRow,
+  schedule: RenewalSchedule,
   paid: { attempt: number; provider: 'stripe' | 'offline'; providerRef: string | null; existingPaymentId?: number },
 ): Promise<ChargeOutcome> {
   const paymentId = await recordRenewalPaid(tx, tenantId, row, paid);
@@ -128,11 +130,10 @@ async function settlePaid(
       renews_at: next.renewsAt.toISOString(),
     },
   });
-  const following = { ...s, renews_at: next.renewsAt, ends_at: next.endsAt };
   return {
     outcome: 'renewed',
     renewsAt: next.renewsAt.toISOString(),
-    next: renewPlan(await scheduleOf(tx, following), undefined),
+    next: renewPlan(followingSchedule(schedule, next.renewsAt), undefined),
   };
 }
 
@@ -261,7 +262,10 @@ export function createRenewalSteps({ db, config }: WorkerDeps) {
           if (paid)
             return {
               kind: 'done',
-              outcome: await settlePaid(tx, input.tenantId, s, row, { ...failed, existingPaymentId: paid.id }),
+              outcome: await settlePaid(tx, input.tenantId, s, row, schedule, {
+                ...failed,
+                existingPaymentId: paid.id,
+              }),
             };
           return {
             kind: 'done',
@@ -311,7 +315,7 @@ export function createRenewalSteps({ db, config }: WorkerDeps) {
           return { refund: result.reference };
         }
         const row = await openPeriod(tx, input.tenantId, s, schedule);
-        if (result.ok) return settlePaid(tx, input.tenantId, s, row, attempt);
+        if (result.ok) return settlePaid(tx, input.tenantId, s, row, schedule, attempt);
         return settleFailed(tx, input.tenantId, s, row, schedule, { ...attempt, reason: result.reason });
       });
       if ('refund' in settled) {
@@ -336,7 +340,7 @@ export function createRenewalSteps({ db, config }: WorkerDeps) {
         });
         if (!paid) return { renewed: false };
         const attempt = { attempt: Math.max(row.attempts, 1), provider: 'offline' as const, providerRef: null };
-        await settlePaid(tx, input.tenantId, s, row, { ...attempt, existingPaymentId: paid.id });
+        await settlePaid(tx, input.tenantId, s, row, schedule, { ...attempt, existingPaymentId: paid.id });
         return { renewed: true };
       });
     },

@@ -77,14 +77,13 @@ export async function openRenewal(
   tenantId: string,
   period: { subscriptionId: number; renewsAt: Date; amountMinor: number; currency: string; graceEndsAt: Date },
 ): Promise<RenewalRow> {
-  await tx.raw(
-    `insert into season_renewals (tenant_id, subscription_id, renews_at, amount_minor, currency, grace_ends_at)
-     values (?, ?, ?, ?, ?, ?) on conflict (tenant_id, subscription_id, renews_at) do nothing`,
-    [tenantId, period.subscriptionId, period.renewsAt, period.amountMinor, period.currency, period.graceEndsAt],
-  );
+  // `do update` (of nothing) rather than `do nothing`: the row comes back locked whether it was new or not.
   const { rows } = await tx.raw<{ rows: RenewalRow[] }>(
-    `select ${RENEWAL_COLUMNS} from season_renewals where subscription_id = ? and renews_at = ? for update`,
-    [period.subscriptionId, period.renewsAt],
+    `insert into season_renewals (tenant_id, subscription_id, renews_at, amount_minor, currency, grace_ends_at)
+     values (?, ?, ?, ?, ?, ?)
+     on conflict (tenant_id, subscription_id, renews_at) do update set tenant_id = excluded.tenant_id
+     returning ${RENEWAL_COLUMNS}`,
+    [tenantId, period.subscriptionId, period.renewsAt, period.amountMinor, period.currency, period.graceEndsAt],
   );
   return rows[0];
 }
@@ -148,32 +147,32 @@ export async function recordRenewalPaid(
   renewal: RenewalRow,
   a: AttemptRecord & { existingPaymentId?: number },
 ): Promise<number | undefined> {
-  const { rowCount } = await tx.raw(
-    `update season_renewals set status = 'renewed', attempts = greatest(attempts, ?), next_retry_at = null,
-            updated_at = now()
-      where id = ? and status in ('pending', 'failing')`,
-    [a.attempt, renewal.id],
+  // One statement: the period's row is locked (`openRenewal`), so what `open` reads is what is updated.
+  const { rows } = await tx.raw<{ rows: { payment_id: number }[] }>(
+    `with due as (select id, subscription_id, amount_minor, currency from season_renewals
+                    where id = ? and status in ('pending', 'failing')),
+          paid as (insert into season_payments (tenant_id, subscription_id, kind, amount_minor, currency, status,
+                                                provider, provider_ref, attempt)
+                   select ?, subscription_id, 'renewal', amount_minor, currency, 'succeeded', ?, ?, ?
+                     from due where ?::bigint is null
+                   returning id)
+     update season_renewals r
+        set status = 'renewed', attempts = greatest(r.attempts, ?), next_retry_at = null, updated_at = now(),
+            payment_id = coalesce(?::bigint, (select id from paid))
+       from due where r.id = due.id
+     returning r.payment_id::int`,
+    [
+      renewal.id,
+      tenantId,
+      a.provider,
+      a.providerRef,
+      a.attempt,
+      a.existingPaymentId ?? null,
+      a.attempt,
+      a.existingPaymentId ?? null,
+    ],
   );
-  if (!rowCount) return undefined;
-  let paymentId = a.existingPaymentId;
-  if (paymentId === undefined) {
-    const [row] = await tx('season_payments')
-      .insert({
-        tenant_id: tenantId,
-        subscription_id: renewal.subscription_id,
-        kind: 'renewal',
-        amount_minor: renewal.amount_minor,
-        currency: renewal.currency,
-        status: 'succeeded',
-        provider: a.provider,
-        provider_ref: a.providerRef,
-        attempt: a.attempt,
-      })
-      .returning<{ id: string }[]>('id');
-    paymentId = Number(row.id);
-  }
-  await tx('season_renewals').where({ id: renewal.id }).update({ payment_id: paymentId });
-  return paymentId;
+  return rows[0]?.payment_id;
 }
 
 /** A charge that landed after the subscription was cancelled: recorded as refunded, the period as cancelled. */

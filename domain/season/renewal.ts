@@ -48,6 +48,21 @@ export function renewalSchedule(renewsAt: Date, settings: RenewalTimingSettings)
   };
 }
 
+/**
+ * The schedule of the period renewing at `renewsAt` under the same settings as `schedule`: every
+ * instant of a schedule is an offset from its renewal date, so the whole schedule moves with it.
+ */
+export function followingSchedule(schedule: RenewalSchedule, renewsAt: Date): RenewalSchedule {
+  const by = renewsAt.getTime() - Date.parse(schedule.renewsAt);
+  const move = (at: string): string => iso(Date.parse(at) + by);
+  return {
+    renewsAt: renewsAt.toISOString(),
+    reminders: schedule.reminders.map((r) => ({ ...r, at: move(r.at) })),
+    retries: schedule.retries.map((r) => ({ ...r, at: move(r.at) })),
+    graceEndsAt: move(schedule.graceEndsAt),
+  };
+}
+
 /** When the attempt after `attempt` is due, or null when none is left before the grace end. */
 export function nextRetryAt(schedule: RenewalSchedule, attempt: number): string | null {
   return schedule.retries.find((r) => r.attempt === attempt + 1)?.at ?? null;

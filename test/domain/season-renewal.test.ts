@@ -1,4 +1,11 @@
-import { dueReminders, nextPeriod, nextRetryAt, renewalChargeKey, renewalSchedule } from '../../domain/season/renewal';
+import {
+  dueReminders,
+  followingSchedule,
+  nextPeriod,
+  nextRetryAt,
+  renewalChargeKey,
+  renewalSchedule,
+} from '../../domain/season/renewal';
 import { formatMailDate, formatMoney, renderRenewalMail } from '../../domain/season/renewal-mail';
 
 const settings = {
@@ -32,6 +39,16 @@ describe('renewal schedule', () => {
     expect(s.reminders.map((r) => Date.parse(r.at) - renewsAt.getTime())).toEqual([-30_000, -7_000]);
     expect(s.retries.map((r) => Date.parse(r.at) - renewsAt.getTime())).toEqual([1_000, 3_000, 7_000]);
     expect(Date.parse(s.graceEndsAt) - renewsAt.getTime()).toBe(14_000);
+  });
+
+  it('gives the next period the schedule its own renewal date would have, at any time scale', () => {
+    for (const scale of [1, 1 / 86_400]) {
+      const scaled = { ...settings, renewal_time_scale: scale };
+      const next = nextPeriod({ endsAt: renewsAt, renewsAt }, 'monthly') as { renewsAt: Date };
+      expect(followingSchedule(renewalSchedule(renewsAt, scaled), next.renewsAt)).toEqual(
+        renewalSchedule(next.renewsAt, scaled),
+      );
+    }
   });
 
   it('has no retries when the grace period is zero: a failed charge expires at once', () => {

@@ -126,7 +126,7 @@ describe('season renewal workflow (stripe-mock behind a declining proxy)', () =>
       expect.objectContaining({ attempt: 1, amount_minor: 30_000, renews_at: nextYear.toISOString() }),
     ]);
 
-    // The next run waits for next year's reminders.
+    // The same run then waits for next year's reminders.
     const next = await eventually(
       () =>
         handle.query(getRenewalStateQuery).then(
@@ -136,7 +136,7 @@ describe('season renewal workflow (stripe-mock behind a declining proxy)', () =>
       { what: 'next period scheduled' },
     );
     expect([next.status, next.renewsAt]).toEqual(['scheduled', nextYear.toISOString()]);
-    await recordRunHistory(h, handle.workflowId, firstRun, 'season-renewal-renewed-carried-plan');
+    await recordRunHistory(h, handle.workflowId, firstRun, 'season-renewal-renewed-in-run');
   });
 
   it('sends a dunning e-mail when the card is declined, then renews on the retry within grace', async () => {

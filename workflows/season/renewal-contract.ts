@@ -2,7 +2,6 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { parseWorkflowId, workflowId } from '../ids';
 import { searchAttributes } from '../search-attributes';
 import { workflowType } from '../workflow-type';
-import type { RenewalPlan } from '../../activities/season/renewal-steps';
 import type * as workflows from '.';
 
 // ---- Renewal: one subscription's reminders, charge, dunning and expiry, period after period -------
@@ -28,11 +27,6 @@ export interface SeasonRenewalInput {
   pauseRecheckMs?: number;
   /** Renewals completed by the runs before this one (carried across continue-as-new). */
   renewalsSoFar?: number;
-  /**
-   * The plan the renewing charge read for the next period, so the new run need not read it again;
-   * carried only when no change signal came in meanwhile.
-   */
-  plan?: RenewalPlan;
 }
 
 export type SeasonRenewalStatus =
