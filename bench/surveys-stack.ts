@@ -99,14 +99,16 @@ export async function withSurveysStack<T>(
         req.on('error', reject);
         req.end(payload);
       });
-    const starts = new Date(Date.now() - 4 * 3_600_000);
+    // Under way until the bench ends it: an end time already past would have the event lifecycle end it
+    // (and send its surveys) on its own, before the survey exists and before the timed request.
+    const starts = new Date(Date.now() - 3_600_000);
     const event = await call('POST', '/api/events', {
       name: 'Bench festival',
       venue: { name: 'Arena' },
       timezone: 'UTC',
       status: 'on_sale',
       starts_at: starts.toISOString(),
-      ends_at: new Date(starts.getTime() + 3_600_000).toISOString(),
+      ends_at: new Date(starts.getTime() + 3 * 3_600_000).toISOString(),
       capacity: 1_000_000,
     });
     if (event.status !== 201) throw new Error(`event: ${event.status} ${event.text}`);
