@@ -32,6 +32,8 @@ interface Cart {
   valueMinor: number;
   /** The customer's current CRM segments when already known (read with a query's cart). */
   segmentIds?: Set<number>;
+  /** The version of the event's catalogue when read with the cart. */
+  catalogVersion?: string;
 }
 
 const parseCart = (cart: string | undefined): Map<number, number> => {
@@ -73,7 +75,15 @@ async function cartOf(tx: Tx, q: Query): Promise<Cart> {
   for (const [id, quantity] of lines) valueMinor += (facts.prices.get(id) ?? 0) * quantity;
   // Segment rules only count while the tenant has CRM on (a rule outlives the CRM subscription).
   const segmentIds = moduleAdmits(facts.crm, 'crm') ? facts.segmentIds : new Set<number>();
-  return { eventId: q.event_id, orderId: null, customerId, lines, valueMinor, segmentIds };
+  return {
+    eventId: q.event_id,
+    orderId: null,
+    customerId,
+    lines,
+    valueMinor,
+    segmentIds,
+    catalogVersion: facts.catalogVersion,
+  };
 }
 
 /** Offers for a cart or an order, their clicks. */
@@ -92,7 +102,7 @@ export function offerRoutes(deps: RouterDeps): void {
     handler: async ({ tx, auth, query }) => {
       const cart = await cartOf(tx, query);
       const now = new Date();
-      const candidates = await offerCandidates(tx, cart.eventId, query.location, now);
+      const candidates = await offerCandidates(tx, auth.tenantId, cart.eventId, cart.catalogVersion);
       const needsSegments = candidates.some((p) => p.rules.some((r) => r.rule_type === 'customer_segment'));
       const segmentIds =
         cart.segmentIds ??

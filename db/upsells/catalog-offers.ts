@@ -5,35 +5,60 @@ import type { UpsellProductRow } from './catalog-products';
 export type OfferCandidate = CandidateProduct & UpsellProductRow;
 
 /**
- * The tenant's active products that may be offered with the event at this location now (its own and
- * tenant-wide ones, in their sale window, with stock left), each with its rules: one statement.
+ * What identifies the state of an event's catalogue: every row version (id and `xmin`) of its
+ * products (its own and tenant-wide ones) and of the tenant's rules. Any insert, update (stock
+ * included) or delete changes it.
+ */
+const CATALOG_VERSION_SQL = `md5(
+    coalesce((select string_agg(p.id || ':' || p.xmin::text, ',' order by p.id) from upsell_products p
+               where p.event_id = ? or p.event_id is null), '') || '/' ||
+    coalesce((select string_agg(r.id || ':' || r.xmin::text, ',' order by r.id) from upsell_rules r), ''))`;
+
+/** Offers are asked for on every cart change, and a catalogue changes far less often. */
+const candidateCache = new Map<string, { version: string; products: OfferCandidate[] }>();
+const CACHED_CATALOGUES = 100;
+
+/**
+ * The tenant's active products that may be offered with the event (its own and tenant-wide ones),
+ * each with its rules; whether each can be offered here and now (location, sale window, stock) is
+ * `offerable`'s to say. When `version` (read with the cart) is the version last read, the products
+ * read then are answered without asking Postgres again; otherwise they are read with their version.
  */
 export async function offerCandidates(
   tx: Tx,
+  tenantId: string,
   eventId: number,
-  location: OfferLocation,
-  now: Date,
+  version?: string,
 ): Promise<OfferCandidate[]> {
-  const { rows } = await tx.raw<{ rows: (UpsellProductRow & { rules: CandidateProduct['rules'] })[] }>(
-    `select p.*, coalesce(r.rules, '[]') as rules
+  const key = `${tenantId}/${eventId}`;
+  const hit = candidateCache.get(key);
+  if (hit && version !== undefined && hit.version === version) return hit.products;
+  const { rows } = await tx.raw<{
+    rows: (UpsellProductRow & { rules: CandidateProduct['rules']; catalog_version: string })[];
+  }>(
+    `select p.*, coalesce(r.rules, '[]') as rules, ${CATALOG_VERSION_SQL} as catalog_version
        from upsell_products p
        left join lateral (
          select json_agg(json_build_object('id', r.id, 'rule_type', r.rule_type, 'conditions', r.conditions,
                                            'priority', r.priority)) as rules
            from upsell_rules r where r.product_id = p.id) r on true
-      where p.status = 'active' and (p.event_id = ? or p.event_id is null)
-        and p.display_in in (?, 'all')
-        and (p.sale_starts_at is null or p.sale_starts_at <= ?) and (p.sale_ends_at is null or p.sale_ends_at > ?)
-        and (p.inventory is null or p.inventory > p.reserved + p.sold)`,
-    [eventId, location, now, now],
+      where p.status = 'active' and (p.event_id = ? or p.event_id is null)`,
+    [eventId, eventId],
   );
-  return rows.map((p) => ({
+  const products = rows.map(({ catalog_version: _, ...p }) => ({
     ...p,
     id: Number(p.id),
     event_id: p.event_id === null ? null : Number(p.event_id),
     available: p.inventory === null ? null : p.inventory - p.reserved - p.sold,
     rules: p.rules.map((r) => ({ ...r, id: Number(r.id) })),
   }));
+  // Kept under the version its own statement saw, so a version always names what it holds.
+  if (rows.length) {
+    candidateCache.delete(key);
+    candidateCache.set(key, { version: rows[0].catalog_version, products });
+    if (candidateCache.size > CACHED_CATALOGUES) candidateCache.delete(candidateCache.keys().next().value as string);
+  }
+  return products;
 }
 
 /** What the offers for a query's cart rest on, read in one statement. */
@@ -47,6 +72,8 @@ export interface QueryCartFacts {
   crm: { enabled: boolean; rollout_percent: number } | undefined;
   /** The customer's current CRM segments (empty without a customer). */
   segmentIds: Set<number>;
+  /** The version of the event's catalogue (`offerCandidates`). */
+  catalogVersion: string;
 }
 
 /**
@@ -66,6 +93,7 @@ export async function queryCartFacts(
       prices: Record<string, number>;
       crm: { enabled: boolean; rollout_percent: number } | null;
       segment_ids: number[];
+      catalog_version: string;
     }[];
   }>(
     `select exists (select 1 from events where id = ?) as event_found,
@@ -75,8 +103,9 @@ export async function queryCartFacts(
             (select json_build_object('enabled', m.enabled, 'rollout_percent', m.rollout_percent)
                from tenant_modules m where m.module = 'crm') as crm,
             array(select m.segment_id from customer_segment_members m
-                   where m.customer_id = ? and m.removed_at is null) as segment_ids`,
-    [eventId, customerId, customerId, eventId, ticketTypeIds, customerId],
+                   where m.customer_id = ? and m.removed_at is null) as segment_ids,
+            ${CATALOG_VERSION_SQL} as catalog_version`,
+    [eventId, customerId, customerId, eventId, ticketTypeIds, customerId, eventId],
   );
   const [row] = rows;
   return {
@@ -85,6 +114,7 @@ export async function queryCartFacts(
     prices: new Map(Object.entries(row.prices).map(([id, price]) => [Number(id), price])),
     crm: row.crm ?? undefined,
     segmentIds: new Set(row.segment_ids.map(Number)),
+    catalogVersion: row.catalog_version,
   };
 }
 

@@ -4,7 +4,12 @@ import { createProduct } from './catalog-fixtures';
 
 interface OffersBody {
   event_id: number;
-  offers: { offer_id: string; rank: number; rule_id: number | null; product: { id: number; name: string } }[];
+  offers: {
+    offer_id: string;
+    rank: number;
+    rule_id: number | null;
+    product: { id: number; name: string; price_minor: number };
+  }[];
 }
 
 let h: Harness;
@@ -142,6 +147,23 @@ describe('upsell offers', () => {
     expect(namesOf((await offers(t.api, `location=cart&event_id=${event2}&cart=${ga2}:1`)).body)).not.toContain(
       'Last spot',
     );
+  });
+
+  it('answers a change to the catalogue on the very next call: a new product, a price, a rule, a deactivation', async () => {
+    const { eventId: ev, ticketTypeId: tt } = await createOnSaleEvent(t, { inventory: 20, price: 2500 });
+    const ask = async () => (await offers(t.api, `location=cart&event_id=${ev}&cart=${tt}:1`)).body;
+    const scarf = await createProduct(t, { event_id: ev, name: 'Scarf', price_minor: 1500 });
+    expect(namesOf(await ask())).toEqual(['Scarf']);
+    expect(namesOf(await ask())).toEqual(['Scarf']);
+
+    const mug = await createProduct(t, { event_id: ev, name: 'Mug', price_minor: 900 });
+    expect(namesOf(await ask())).toEqual(['Scarf', 'Mug']);
+    expect((await t.api.patch(`/api/upsells/products/${mug.id}`, { price_minor: 1100 })).status).toBe(200);
+    expect((await ask()).offers.find((o) => o.product.name === 'Mug')?.product).toMatchObject({ price_minor: 1100 });
+    await rule(mug.id, { rule_type: 'always', priority: 1 });
+    expect(namesOf(await ask())).toEqual(['Mug', 'Scarf']);
+    expect((await t.api.patch(`/api/upsells/products/${scarf.id}`, { status: 'inactive' })).status).toBe(200);
+    expect(namesOf(await ask())).toEqual(['Mug']);
   });
 
   it('offers after purchase for an order, and records a click', async () => {
