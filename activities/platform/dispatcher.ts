@@ -3,10 +3,9 @@ import type { Client } from '@temporalio/client';
 import { withTenant, type Db, type Tx } from '../../db/connection';
 import {
   claimOutboxRow,
-  completedTriggers,
   listDueOutbox,
   markOutboxDispatched,
-  recordTriggerRun,
+  recordTriggerRuns,
   scheduleOutboxRetry,
   type DueOutboxRow,
 } from '../../db/platform/outbox';
@@ -150,8 +149,9 @@ export class OutboxDispatcher {
             createdAt: row.created_at,
           }
         : new Error(`outbox row ${id}: ${parsed.error}`);
-      const completed = await completedTriggers(tx, id);
+      const { completed } = row;
       const errors: string[] = [];
+      const done: string[] = [];
       const afterCommit: Trigger[] = [];
       for (const trigger of this.deps.triggers) {
         if (!matches(trigger, row.type)) continue;
@@ -159,10 +159,8 @@ export class OutboxDispatcher {
           try {
             if (event instanceof Error) throw event;
             // A savepoint per trigger: one failing trigger neither undoes nor blocks the others.
-            await tx.transaction(async (sp) => {
-              await trigger.run(event, { ...this.deps, tx: sp });
-              await recordTriggerRun(sp, tenantId, id, trigger.name);
-            });
+            await tx.transaction((sp) => trigger.run(event, { ...this.deps, tx: sp }));
+            done.push(trigger.name);
           } catch (err) {
             this.failed(errors, id, trigger, err);
             continue;
@@ -173,6 +171,7 @@ export class OutboxDispatcher {
           else afterCommit.push(trigger);
         }
       }
+      await recordTriggerRuns(tx, tenantId, id, done);
       // With after-commit parts to run, the row is settled after them, in a transaction of its own.
       if (afterCommit.length && !(event instanceof Error)) return { event, errors, afterCommit };
       return this.settle(tx, id, row.attempts, errors);
@@ -193,9 +192,8 @@ export class OutboxDispatcher {
       // Another dispatcher took the row in between: it runs whatever is not recorded, and settles it.
       const row = await claimOutboxRow(tx, id);
       if (!row) return 'busy';
-      const completed = await completedTriggers(tx, id);
-      for (const trigger of succeeded)
-        if (!completed.has(afterCommitRun(trigger))) await recordTriggerRun(tx, tenantId, id, afterCommitRun(trigger));
+      const recorded = succeeded.map(afterCommitRun).filter((name) => !row.completed.has(name));
+      await recordTriggerRuns(tx, tenantId, id, recorded);
       return this.settle(tx, id, row.attempts, errors);
     });
   }

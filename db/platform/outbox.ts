@@ -56,19 +56,28 @@ export async function listDueOutbox(db: Db, limit: number): Promise<DueOutboxRow
   return rows;
 }
 
-/** Takes an undispatched row for this transaction; undefined when it is done or another dispatcher holds it. */
-export async function claimOutboxRow(tx: Tx, id: number): Promise<OutboxRow | undefined> {
-  return tx<OutboxRow>('outbox').where({ id }).whereNull('dispatched_at').forUpdate().skipLocked().first();
+/**
+ * Takes an undispatched row for this transaction, with the triggers that already completed for it
+ * (so a retry runs only the others); undefined when it is done or another dispatcher holds it.
+ */
+export async function claimOutboxRow(
+  tx: Tx,
+  id: number,
+): Promise<(OutboxRow & { completed: Set<string> }) | undefined> {
+  const { rows } = await tx.raw<{ rows: (OutboxRow & { completed: string[] })[] }>(
+    `select o.*, array(select t.trigger from trigger_runs t where t.outbox_id = o.id) as completed
+       from outbox o where o.id = ? and o.dispatched_at is null
+        for update of o skip locked`,
+    [id],
+  );
+  const [row] = rows;
+  return row && { ...row, completed: new Set(row.completed) };
 }
 
-/** The triggers that already completed for a row, so a retry runs only the others. */
-export async function completedTriggers(tx: Tx, outboxId: number): Promise<Set<string>> {
-  return new Set((await tx('trigger_runs').where({ outbox_id: outboxId }).pluck('trigger')) as string[]);
-}
-
-/** Records a trigger as done, in the savepoint of its effects so both commit or neither. */
-export async function recordTriggerRun(tx: Tx, tenantId: string, outboxId: number, trigger: string): Promise<void> {
-  await tx('trigger_runs').insert({ outbox_id: outboxId, trigger, tenant_id: tenantId });
+/** Records triggers as done, in the transaction of their effects so both commit or neither. */
+export async function recordTriggerRuns(tx: Tx, tenantId: string, outboxId: number, triggers: string[]): Promise<void> {
+  if (!triggers.length) return;
+  await tx('trigger_runs').insert(triggers.map((trigger) => ({ outbox_id: outboxId, trigger, tenant_id: tenantId })));
 }
 
 export async function markOutboxDispatched(tx: Tx, id: number): Promise<void> {
