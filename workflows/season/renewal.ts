@@ -23,22 +23,22 @@ const db = proxyActivities<RenewalSteps>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-const charge = proxyActivities<RenewalSteps>({
+const chargeOptions = {
   startToCloseTimeout: '1 minute',
   // The provider call carries a key per period and attempt, so a retry after a lost answer is the same
   // charge; declines come back as outcomes, so what throws is an outage worth waiting out.
   retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' },
-});
+} as const;
+
+/** The charge of runs recorded before it became a local activity (their histories replay through it). */
+const charge = proxyActivities<RenewalSteps>(chargeOptions);
 
 /**
  * The same charge as a local activity: it runs inside the workflow task that the renewal date woke,
  * so a renewal costs the server one workflow task rather than a task, an activity and another task
  * (a thousand subscriptions renewing at midnight).
  */
-const localCharge = proxyLocalActivities<RenewalSteps>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumInterval: '5 minutes' },
-});
+const localCharge = proxyLocalActivities<RenewalSteps>(chargeOptions);
 
 const HOUR_MS = 3_600_000;
 /** Periods renewed in one run before it continues as new (a period adds a few dozen history events). */
